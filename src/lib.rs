@@ -1,0 +1,1 @@
+//! Workspace examples and end-to-end tests live in `examples/` and `tests/`.

@@ -1,0 +1,379 @@
+//! `Up42Client`: the ready `Authenticated` implementation, and its builder.
+
+use std::fmt;
+use std::net::IpAddr;
+use std::sync::Arc;
+use std::time::Duration;
+
+use async_trait::async_trait;
+use url::{Host, Url};
+
+use crate::authenticated::Authenticated;
+use crate::cache::TokenCache;
+use crate::credentials::Credentials;
+use crate::error::{Error, display_url};
+use crate::oauth::TokenEndpoint;
+use crate::token::{RefreshToken, TokenGrant};
+
+/// The OAuth client id UP42 users log in with.
+pub const CLIENT_ID: &str = "up42-api";
+/// The `User-Agent` sent with every request.
+pub const USER_AGENT: &str = concat!("up42-rs/", env!("CARGO_PKG_VERSION"));
+
+/// Default time allowed for a TCP (and TLS) connection to be set up.
+pub const DEFAULT_CONNECT_TIMEOUT: Duration = Duration::from_secs(10);
+/// Default time allowed for a whole token request.
+pub const DEFAULT_TOKEN_TIMEOUT: Duration = Duration::from_secs(30);
+/// Default time allowed for a whole API request.
+pub const DEFAULT_REQUEST_TIMEOUT: Duration = Duration::from_secs(120);
+
+/// The UP42 region, which decides both the token URL and the API URL.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+#[non_exhaustive]
+pub enum Region {
+    /// Europe: `auth.up42.com` and `api.up42.com`.
+    #[default]
+    Eu,
+    /// South America: `auth.sa.up42.com` and `api.sa.up42.com`.
+    Sa,
+}
+
+impl Region {
+    /// The token endpoint of the region.
+    pub fn token_url(self) -> &'static str {
+        match self {
+            Region::Eu => "https://auth.up42.com/realms/public/protocol/openid-connect/token",
+            Region::Sa => "https://auth.sa.up42.com/realms/public/protocol/openid-connect/token",
+        }
+    }
+
+    /// The API base URL of the region.
+    pub fn api_url(self) -> &'static str {
+        match self {
+            Region::Eu => "https://api.up42.com",
+            Region::Sa => "https://api.sa.up42.com",
+        }
+    }
+}
+
+/// A client for the UP42 API that logs in once and keeps its token fresh.
+///
+/// Cheap to clone (all clones share one token cache and one connection pool),
+/// `Send + Sync + 'static`. Build it with [`Up42Client::builder`].
+///
+/// ```no_run
+/// use up42_auth::{Authenticated, Credentials, Up42Client};
+///
+/// # async fn run() -> Result<(), up42_auth::Error> {
+/// let client = Up42Client::builder()
+///     .credentials(Credentials::discover()?)
+///     .build()?;
+/// let token = client.access_token().await?; // logs in
+/// let again = client.access_token().await?; // cached: no request
+/// assert!(token.same_token(&again));
+/// # Ok(())
+/// # }
+/// ```
+#[derive(Clone)]
+pub struct Up42Client {
+    inner: Arc<Inner>,
+}
+
+struct Inner {
+    credentials: Credentials,
+    token_endpoint: TokenEndpoint,
+    api_url: Url,
+    http: reqwest::Client,
+    cache: TokenCache,
+}
+
+impl Up42Client {
+    /// Starts configuring a client.
+    pub fn builder() -> Up42ClientBuilder {
+        Up42ClientBuilder::default()
+    }
+
+    /// The token endpoint in use.
+    pub fn token_url(&self) -> &Url {
+        &self.inner.token_endpoint.url
+    }
+
+    /// The username the client logs in with.
+    pub fn username(&self) -> &str {
+        self.inner.credentials.username()
+    }
+}
+
+#[async_trait]
+impl Authenticated for Up42Client {
+    fn api_url(&self) -> &Url {
+        &self.inner.api_url
+    }
+
+    fn http_client(&self) -> &reqwest::Client {
+        &self.inner.http
+    }
+
+    fn token_cache(&self) -> &TokenCache {
+        &self.inner.cache
+    }
+
+    async fn request_token(&self, refresh: Option<&RefreshToken>) -> Result<TokenGrant, Error> {
+        let endpoint = &self.inner.token_endpoint;
+        match refresh {
+            Some(refresh) => endpoint.refresh_grant(refresh).await,
+            None => endpoint.password_grant(&self.inner.credentials).await,
+        }
+    }
+}
+
+impl fmt::Debug for Up42Client {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Up42Client")
+            .field("username", &self.inner.credentials.username())
+            .field("token_url", &display_url(&self.inner.token_endpoint.url))
+            .field("api_url", &display_url(&self.inner.api_url))
+            .field("cache", &self.inner.cache)
+            .finish_non_exhaustive()
+    }
+}
+
+/// Configures an [`Up42Client`].
+///
+/// Every setting has a default: the [`Region::Eu`] URLs, credentials from
+/// [`Credentials::discover`], client id `up42-api`, and the `DEFAULT_*` timeouts.
+#[derive(Default)]
+#[must_use]
+pub struct Up42ClientBuilder {
+    credentials: Option<Credentials>,
+    region: Region,
+    token_url: Option<String>,
+    api_url: Option<String>,
+    client_id: Option<String>,
+    connect_timeout: Option<Duration>,
+    token_timeout: Option<Duration>,
+    request_timeout: Option<Duration>,
+}
+
+impl Up42ClientBuilder {
+    /// The username and password to log in with. Without it, [`build`](Self::build)
+    /// calls [`Credentials::discover`].
+    pub fn credentials(mut self, credentials: Credentials) -> Self {
+        self.credentials = Some(credentials);
+        self
+    }
+
+    /// The region: sets both the token URL and the API URL, unless they are
+    /// set explicitly.
+    pub fn region(mut self, region: Region) -> Self {
+        self.region = region;
+        self
+    }
+
+    /// The token endpoint, overriding the region's. Must be `https`, except on
+    /// a loopback host (a local sandbox).
+    pub fn token_url(mut self, url: &str) -> Self {
+        self.token_url = Some(url.to_string());
+        self
+    }
+
+    /// The API base URL, overriding the region's. Its path is kept as a prefix
+    /// of every endpoint path. Must be `https`, except on a loopback host.
+    pub fn api_url(mut self, url: &str) -> Self {
+        self.api_url = Some(url.to_string());
+        self
+    }
+
+    /// The OAuth client id (default `up42-api`).
+    pub fn client_id(mut self, client_id: &str) -> Self {
+        self.client_id = Some(client_id.to_string());
+        self
+    }
+
+    /// Time allowed for connecting, for token and API requests alike.
+    pub fn connect_timeout(mut self, timeout: Duration) -> Self {
+        self.connect_timeout = Some(timeout);
+        self
+    }
+
+    /// Time allowed for a whole token request.
+    pub fn token_timeout(mut self, timeout: Duration) -> Self {
+        self.token_timeout = Some(timeout);
+        self
+    }
+
+    /// Time allowed for a whole API request.
+    pub fn request_timeout(mut self, timeout: Duration) -> Self {
+        self.request_timeout = Some(timeout);
+        self
+    }
+
+    /// Checks the configuration and builds the client. Makes no network call.
+    ///
+    /// Fails with [`Error::Config`] for an unparsable or insecure URL, with
+    /// [`Error::WrongTokenUrl`] when the token URL points at the API host, and
+    /// with the errors of [`Credentials::discover`] when no credentials were given.
+    pub fn build(self) -> Result<Up42Client, Error> {
+        let token_url = parse_url(
+            "token URL",
+            self.token_url.as_deref().unwrap_or(self.region.token_url()),
+        )?;
+        check_token_host(&token_url)?;
+        let api_url = parse_url(
+            "API URL",
+            self.api_url.as_deref().unwrap_or(self.region.api_url()),
+        )?;
+        let credentials = match self.credentials {
+            Some(credentials) => credentials,
+            None => Credentials::discover()?,
+        };
+        let connect_timeout = self.connect_timeout.unwrap_or(DEFAULT_CONNECT_TIMEOUT);
+        let client_error =
+            |e: reqwest::Error| Error::Config(format!("the HTTP client cannot be set up: {e}"));
+        let token_http = reqwest::Client::builder()
+            .user_agent(USER_AGENT)
+            .redirect(reqwest::redirect::Policy::none())
+            .connect_timeout(connect_timeout)
+            .timeout(self.token_timeout.unwrap_or(DEFAULT_TOKEN_TIMEOUT))
+            .build()
+            .map_err(client_error)?;
+        let http = reqwest::Client::builder()
+            .user_agent(USER_AGENT)
+            .connect_timeout(connect_timeout)
+            .timeout(self.request_timeout.unwrap_or(DEFAULT_REQUEST_TIMEOUT))
+            .build()
+            .map_err(client_error)?;
+        Ok(Up42Client {
+            inner: Arc::new(Inner {
+                credentials,
+                token_endpoint: TokenEndpoint {
+                    url: token_url,
+                    client_id: self.client_id.unwrap_or_else(|| CLIENT_ID.to_string()),
+                    http: token_http,
+                },
+                api_url,
+                http,
+                cache: TokenCache::new(),
+            }),
+        })
+    }
+}
+
+impl fmt::Debug for Up42ClientBuilder {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Up42ClientBuilder")
+            .field("credentials", &self.credentials)
+            .field("region", &self.region)
+            .field("token_url", &self.token_url)
+            .field("api_url", &self.api_url)
+            .field("client_id", &self.client_id)
+            .finish_non_exhaustive()
+    }
+}
+
+/// Parses a configured URL: `https`, or `http` on a loopback host only.
+fn parse_url(what: &str, text: &str) -> Result<Url, Error> {
+    let url = Url::parse(text)
+        .map_err(|e| Error::Config(format!("the {what} `{text}` is not a valid URL: {e}")))?;
+    match url.scheme() {
+        "https" => {}
+        "http" if is_loopback(&url) => {}
+        "http" => {
+            return Err(Error::Config(format!(
+                "the {what} `{}` uses plain http, which would send secrets unencrypted; \
+                 use https (plain http is allowed on loopback hosts only)",
+                display_url(&url)
+            )));
+        }
+        other => {
+            return Err(Error::Config(format!(
+                "the {what} `{text}` has scheme `{other}`; use https"
+            )));
+        }
+    }
+    if url.query().is_some() || url.fragment().is_some() {
+        return Err(Error::Config(format!(
+            "the {what} `{}` must not have a query or fragment",
+            display_url(&url)
+        )));
+    }
+    Ok(url)
+}
+
+fn is_loopback(url: &Url) -> bool {
+    match url.host() {
+        Some(Host::Ipv4(ip)) => IpAddr::V4(ip).is_loopback(),
+        Some(Host::Ipv6(ip)) => IpAddr::V6(ip).is_loopback(),
+        Some(Host::Domain(name)) => name.eq_ignore_ascii_case("localhost"),
+        None => false,
+    }
+}
+
+/// The classic mistake: the API host where the auth host belongs.
+fn check_token_host(url: &Url) -> Result<(), Error> {
+    let host = url.host_str().unwrap_or_default().to_ascii_lowercase();
+    if host.starts_with("api.") && host.ends_with("up42.com") {
+        return Err(Error::WrongTokenUrl {
+            url: display_url(url),
+            reason: format!("`{host}` is the API host; tokens come from the auth host"),
+        });
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn builder() -> Up42ClientBuilder {
+        Up42Client::builder().credentials(Credentials::new("me@example.com", "hunter2"))
+    }
+
+    #[test]
+    fn regions_set_both_urls() {
+        let eu = builder().build().unwrap();
+        assert_eq!(eu.token_url().as_str(), Region::Eu.token_url());
+        assert_eq!(eu.api_url().as_str(), "https://api.up42.com/");
+        let sa = builder().region(Region::Sa).build().unwrap();
+        assert_eq!(sa.token_url().host_str(), Some("auth.sa.up42.com"));
+        assert_eq!(sa.api_url().host_str(), Some("api.sa.up42.com"));
+    }
+
+    #[test]
+    fn api_host_as_token_url_is_refused() {
+        let err = builder()
+            .token_url("https://api.up42.com/realms/public/protocol/openid-connect/token")
+            .build()
+            .unwrap_err();
+        assert!(matches!(err, Error::WrongTokenUrl { .. }));
+        assert!(
+            err.to_string().contains("use auth.up42.com, not api.up42.com"),
+            "{err}"
+        );
+    }
+
+    #[test]
+    fn plain_http_only_on_loopback() {
+        for ok in [
+            "http://127.0.0.1:8080/t",
+            "http://localhost:1/t",
+            "http://[::1]:9/t",
+        ] {
+            builder().token_url(ok).api_url(ok).build().unwrap();
+        }
+        let err = builder().token_url("http://auth.up42.com/t").build().unwrap_err();
+        assert!(err.to_string().contains("plain http"), "{err}");
+        let err = builder().api_url("ftp://api.up42.com").build().unwrap_err();
+        assert!(err.to_string().contains("scheme `ftp`"), "{err}");
+        let err = builder().api_url("not a url").build().unwrap_err();
+        assert!(matches!(err, Error::Config(_)), "{err}");
+    }
+
+    #[test]
+    fn debug_shows_no_secret() {
+        let client = builder().build().unwrap();
+        let shown = format!("{client:?} {:?}", builder());
+        assert!(shown.contains("me@example.com"));
+        assert!(!shown.contains("hunter2"), "{shown}");
+    }
+}

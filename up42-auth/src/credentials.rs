@@ -1,0 +1,287 @@
+//! Username and password: given explicitly, from the environment, or from the
+//! `~/.up42/credentials.json` file.
+
+use std::fmt;
+use std::path::{Path, PathBuf};
+
+use secrecy::{ExposeSecret, SecretString};
+use serde::Deserialize;
+
+use crate::error::Error;
+
+/// Environment variable holding the username (the account's e-mail address).
+pub const USERNAME_ENV: &str = "UP42_USERNAME";
+/// Environment variable holding the password.
+pub const PASSWORD_ENV: &str = "UP42_PASSWORD";
+
+/// An UP42 username and password.
+///
+/// The password is held in a [`SecretString`]: zeroized on drop and shown as
+/// `..redacted..` by `Debug`.
+///
+/// ```
+/// use up42_auth::Credentials;
+///
+/// let creds = Credentials::new("me@example.com", "pa&ss=word");
+/// assert_eq!(creds.username(), "me@example.com");
+/// assert!(!format!("{creds:?}").contains("pa&ss"));
+/// ```
+#[derive(Clone)]
+pub struct Credentials {
+    username: String,
+    password: SecretString,
+}
+
+#[derive(Deserialize)]
+struct CredentialsFile {
+    username: Option<String>,
+    password: Option<SecretString>,
+}
+
+impl Credentials {
+    /// Credentials given explicitly.
+    pub fn new(username: impl Into<String>, password: impl Into<String>) -> Self {
+        Credentials {
+            username: username.into(),
+            password: SecretString::from(password.into()),
+        }
+    }
+
+    /// Reads `UP42_USERNAME` and `UP42_PASSWORD`.
+    ///
+    /// Fails with [`Error::CredentialsMissing`] when either is unset or empty.
+    pub fn from_env() -> Result<Self, Error> {
+        from_lookup(|name| std::env::var(name).ok())?.ok_or_else(|| Error::CredentialsMissing {
+            searched: vec![env_place()],
+        })
+    }
+
+    /// Reads a JSON file of the form `{"username": "...", "password": "..."}`,
+    /// the format of `~/.up42/credentials.json`.
+    ///
+    /// Every way the file can be unusable (missing, empty, not JSON, a key
+    /// missing or empty) is an [`Error::CredentialsFile`] naming the path and
+    /// the problem; the file's content never appears in the error.
+    pub fn from_file(path: impl AsRef<Path>) -> Result<Self, Error> {
+        let path = path.as_ref();
+        let problem = |problem: String| Error::CredentialsFile {
+            path: path.to_path_buf(),
+            problem,
+        };
+        let text = std::fs::read_to_string(path).map_err(|e| problem(format!("it cannot be read ({e})")))?;
+        if text.trim().is_empty() {
+            return Err(problem("the file is empty".into()));
+        }
+        warn_if_shared(path);
+        let file: CredentialsFile = serde_json::from_str(&text).map_err(|e| {
+            problem(format!(
+                "it is not valid JSON of that shape ({:?} error at line {}, column {})",
+                e.classify(),
+                e.line(),
+                e.column()
+            ))
+        })?;
+        let username = file.username.filter(|u| !u.trim().is_empty());
+        let password = file.password.filter(|p| !p.expose_secret().is_empty());
+        match (username, password) {
+            (Some(username), Some(password)) => Ok(Credentials { username, password }),
+            (None, _) => Err(problem("the key `username` is missing or empty".into())),
+            (_, None) => Err(problem("the key `password` is missing or empty".into())),
+        }
+    }
+
+    /// Looks for credentials where users keep them: first `UP42_USERNAME` and
+    /// `UP42_PASSWORD`, then `~/.up42/credentials.json`.
+    ///
+    /// Fails with [`Error::CredentialsMissing`] listing every place looked at
+    /// when none has them, and with [`Error::CredentialsFile`] when the file
+    /// exists but is unusable.
+    pub fn discover() -> Result<Self, Error> {
+        discover_with(|name| std::env::var(name).ok(), default_file().as_deref())
+    }
+
+    /// The username.
+    pub fn username(&self) -> &str {
+        &self.username
+    }
+
+    /// The password. Handle with care: never log it.
+    pub fn password(&self) -> &str {
+        self.password.expose_secret()
+    }
+}
+
+impl fmt::Debug for Credentials {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Credentials")
+            .field("username", &self.username)
+            .field("password", &"..redacted..")
+            .finish()
+    }
+}
+
+/// `~/.up42/credentials.json`, if a home directory is known.
+pub fn default_file() -> Option<PathBuf> {
+    std::env::home_dir().map(|home| home.join(".up42").join("credentials.json"))
+}
+
+fn env_place() -> String {
+    format!("environment variables {USERNAME_ENV}/{PASSWORD_ENV}")
+}
+
+/// Credentials from an environment lookup; `Ok(None)` when neither variable is set.
+fn from_lookup(lookup: impl Fn(&str) -> Option<String>) -> Result<Option<Credentials>, Error> {
+    let username = lookup(USERNAME_ENV).filter(|v| !v.is_empty());
+    let password = lookup(PASSWORD_ENV).filter(|v| !v.is_empty());
+    match (username, password) {
+        (Some(username), Some(password)) => Ok(Some(Credentials::new(username, password))),
+        (None, None) => Ok(None),
+        (Some(_), None) => Err(Error::Config(format!(
+            "{USERNAME_ENV} is set but {PASSWORD_ENV} is not; set both or neither"
+        ))),
+        (None, Some(_)) => Err(Error::Config(format!(
+            "{PASSWORD_ENV} is set but {USERNAME_ENV} is not; set both or neither"
+        ))),
+    }
+}
+
+/// [`Credentials::discover`] with the environment and the file location given.
+pub(crate) fn discover_with(
+    lookup: impl Fn(&str) -> Option<String>,
+    file: Option<&Path>,
+) -> Result<Credentials, Error> {
+    if let Some(creds) = from_lookup(lookup)? {
+        return Ok(creds);
+    }
+    let mut searched = vec![env_place()];
+    match file {
+        Some(path) if path.exists() => return Credentials::from_file(path),
+        Some(path) => searched.push(format!("file {}", path.display())),
+        None => searched.push("~/.up42/credentials.json (no home directory is known)".into()),
+    }
+    Err(Error::CredentialsMissing { searched })
+}
+
+/// Warns when the credentials file can be read by other users.
+#[cfg(unix)]
+fn warn_if_shared(path: &Path) {
+    use std::os::unix::fs::PermissionsExt;
+    if let Ok(meta) = std::fs::metadata(path) {
+        let mode = meta.permissions().mode();
+        if mode & 0o077 != 0 {
+            tracing::warn!(
+                path = %path.display(),
+                mode = format_args!("{:o}", mode & 0o777),
+                "the credentials file is readable by other users; run `chmod 600` on it"
+            );
+        }
+    }
+}
+
+#[cfg(not(unix))]
+fn warn_if_shared(_path: &Path) {}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::collections::HashMap;
+
+    fn env(pairs: &[(&str, &str)]) -> impl Fn(&str) -> Option<String> {
+        let map: HashMap<String, String> = pairs
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect();
+        move |k| map.get(k).cloned()
+    }
+
+    fn temp_file(name: &str, content: &str) -> PathBuf {
+        let dir = std::env::temp_dir().join(format!("up42-auth-test-{}-{name}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let path = dir.join("credentials.json");
+        std::fs::write(&path, content).unwrap();
+        path
+    }
+
+    #[test]
+    fn environment_comes_first() {
+        let file = temp_file(
+            "env-first",
+            r#"{"username": "file@example.com", "password": "f"}"#,
+        );
+        let creds = discover_with(
+            env(&[(USERNAME_ENV, "env@example.com"), (PASSWORD_ENV, "e")]),
+            Some(&file),
+        )
+        .unwrap();
+        assert_eq!(creds.username(), "env@example.com");
+        assert_eq!(creds.password(), "e");
+    }
+
+    #[test]
+    fn file_is_used_without_environment() {
+        let file = temp_file(
+            "file",
+            r#"{"username": "file@example.com", "password": "p&=+% ü"}"#,
+        );
+        let creds = discover_with(env(&[]), Some(&file)).unwrap();
+        assert_eq!(creds.username(), "file@example.com");
+        assert_eq!(creds.password(), "p&=+% ü");
+    }
+
+    #[test]
+    fn nothing_found_lists_every_place() {
+        let missing = std::env::temp_dir().join("up42-auth-test-nowhere/credentials.json");
+        let err = discover_with(env(&[]), Some(&missing)).unwrap_err();
+        let msg = err.to_string();
+        assert!(matches!(err, Error::CredentialsMissing { .. }));
+        assert!(msg.contains("UP42_USERNAME/UP42_PASSWORD"), "{msg}");
+        assert!(msg.contains(&missing.display().to_string()), "{msg}");
+    }
+
+    #[test]
+    fn half_set_environment_is_explained() {
+        let err = discover_with(env(&[(USERNAME_ENV, "me")]), None).unwrap_err();
+        assert!(err.to_string().contains("UP42_PASSWORD is not"), "{err}");
+    }
+
+    #[test]
+    fn unusable_files_are_explained_without_their_content() {
+        let cases = [
+            ("empty", "", "the file is empty"),
+            ("blank", "  \n", "the file is empty"),
+            ("not-json", "username=me password=hunter2", "not valid JSON"),
+            (
+                "no-password",
+                r#"{"username": "me@example.com"}"#,
+                "`password` is missing",
+            ),
+            (
+                "empty-user",
+                r#"{"username": "", "password": "hunter2"}"#,
+                "`username` is missing",
+            ),
+            (
+                "wrong-type",
+                r#"{"username": "me", "password": 42}"#,
+                "not valid JSON",
+            ),
+        ];
+        for (name, content, expected) in cases {
+            let path = temp_file(name, content);
+            let err = Credentials::from_file(&path).unwrap_err();
+            let msg = err.to_string();
+            assert!(matches!(err, Error::CredentialsFile { .. }), "{name}: {msg}");
+            assert!(msg.contains(expected), "{name}: {msg}");
+            assert!(msg.contains(&path.display().to_string()), "{name}: {msg}");
+            assert!(!msg.contains("hunter2"), "{name} leaks the password: {msg}");
+        }
+    }
+
+    #[test]
+    fn debug_redacts_the_password() {
+        let creds = Credentials::new("me@example.com", "hunter2");
+        let shown = format!("{creds:?}");
+        assert!(shown.contains("me@example.com"));
+        assert!(!shown.contains("hunter2"));
+    }
+}

@@ -1,0 +1,433 @@
+//! The OAuth2 token exchange with UP42's Keycloak: the password and refresh
+//! grants, and the reading of every answer Keycloak gives.
+
+use std::time::Duration;
+
+use reqwest::StatusCode;
+use reqwest::header::CONTENT_TYPE;
+use serde::Deserialize;
+use url::Url;
+
+use crate::body::{SMALL_BODY_LIMIT, excerpt, read_limited};
+use crate::credentials::Credentials;
+use crate::error::{Error, Operation, display_url};
+use crate::token::{RefreshToken, TokenGrant};
+
+/// The longest access-token lifetime believed; longer ones signal a broken answer.
+const MAX_LIFETIME: Duration = Duration::from_secs(7 * 24 * 3600);
+
+/// Which grant a token request used: decides what `invalid_grant` means.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Grant<'a> {
+    /// A login with username and password.
+    Password { username: &'a str },
+    /// A renewal with a refresh token.
+    Refresh,
+}
+
+/// A token endpoint and the client that talks to it.
+#[derive(Debug, Clone)]
+pub(crate) struct TokenEndpoint {
+    pub(crate) url: Url,
+    pub(crate) client_id: String,
+    /// Follows no redirects: credentials only go to the configured host.
+    pub(crate) http: reqwest::Client,
+}
+
+impl TokenEndpoint {
+    /// The password grant: `grant_type=password`, `username`, `password`, `client_id`.
+    pub(crate) async fn password_grant(&self, credentials: &Credentials) -> Result<TokenGrant, Error> {
+        let form = [
+            ("grant_type", "password"),
+            ("username", credentials.username()),
+            ("password", credentials.password()),
+            ("client_id", &self.client_id),
+        ];
+        let grant = Grant::Password {
+            username: credentials.username(),
+        };
+        self.exchange(&form, grant).await
+    }
+
+    /// The refresh grant: `grant_type=refresh_token`, `refresh_token`, `client_id`.
+    pub(crate) async fn refresh_grant(&self, refresh: &RefreshToken) -> Result<TokenGrant, Error> {
+        let form = [
+            ("grant_type", "refresh_token"),
+            ("refresh_token", refresh.secret()),
+            ("client_id", &self.client_id),
+        ];
+        self.exchange(&form, Grant::Refresh).await
+    }
+
+    async fn exchange(&self, form: &[(&str, &str)], grant: Grant<'_>) -> Result<TokenGrant, Error> {
+        tracing::debug!(url = %display_url(&self.url), grant = ?grant_name(grant), "requesting a token");
+        let response = self
+            .http
+            .post(self.url.clone())
+            .form(form)
+            .send()
+            .await
+            .map_err(|e| Error::transport(Operation::TokenRequest, &self.url, e))?;
+        let status = response.status();
+        let content_type = response
+            .headers()
+            .get(CONTENT_TYPE)
+            .and_then(|v| v.to_str().ok())
+            .unwrap_or("")
+            .to_ascii_lowercase();
+        let body = read_limited(response, SMALL_BODY_LIMIT, Operation::TokenRequest, &self.url).await?;
+        let answer = TokenAnswer {
+            status,
+            content_type: &content_type,
+            body: &body,
+        };
+        answer.into_grant(&self.url, &self.client_id, grant)
+    }
+}
+
+fn grant_name(grant: Grant<'_>) -> &'static str {
+    match grant {
+        Grant::Password { .. } => "password",
+        Grant::Refresh => "refresh_token",
+    }
+}
+
+/// A token endpoint's answer, read but not yet understood.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct TokenAnswer<'a> {
+    pub(crate) status: StatusCode,
+    /// Lowercase `Content-Type`, empty if absent.
+    pub(crate) content_type: &'a str,
+    pub(crate) body: &'a [u8],
+}
+
+/// The success fields of a token answer. Unknown fields are ignored.
+#[derive(Deserialize)]
+struct SuccessFields {
+    access_token: Option<String>,
+    expires_in: Option<f64>,
+    refresh_token: Option<String>,
+    refresh_expires_in: Option<f64>,
+    token_type: Option<String>,
+}
+
+/// The error fields of a token answer.
+#[derive(Deserialize)]
+struct ErrorFields {
+    error: Option<String>,
+    error_description: Option<String>,
+}
+
+impl TokenAnswer<'_> {
+    /// Turns the answer into a grant or into the error that explains it.
+    pub(crate) fn into_grant(
+        self,
+        url: &Url,
+        client_id: &str,
+        grant: Grant<'_>,
+    ) -> Result<TokenGrant, Error> {
+        let shown_url = display_url(url);
+        let errors: Option<ErrorFields> = serde_json::from_slice(self.body).ok();
+        let oauth_error = errors.as_ref().and_then(|e| e.error.clone());
+        match oauth_error {
+            Some(code) => {
+                let description = errors.and_then(|e| e.error_description).unwrap_or_default();
+                Err(self.classify(shown_url, client_id, grant, code, excerpt(description.as_bytes())))
+            }
+            None if self.status.is_success() => self.success(shown_url),
+            None => Err(self.unexplained(shown_url)),
+        }
+    }
+
+    fn success(&self, url: String) -> Result<TokenGrant, Error> {
+        let malformed = |reason: String| Error::MalformedResponse {
+            operation: Operation::TokenRequest,
+            url: url.clone(),
+            status: self.status,
+            reason,
+            // A token answer may hold secrets: never quote it.
+            body_excerpt: String::new(),
+        };
+        let fields: SuccessFields = serde_json::from_slice(self.body).map_err(|e| {
+            malformed(format!(
+                "the body is not a JSON token answer ({:?} error at line {}, column {})",
+                e.classify(),
+                e.line(),
+                e.column()
+            ))
+        })?;
+        let access_token = fields
+            .access_token
+            .filter(|t| !t.is_empty())
+            .ok_or_else(|| malformed("it has no `access_token`".into()))?;
+        if let Some(kind) = fields.token_type.as_deref() {
+            if !kind.eq_ignore_ascii_case("bearer") {
+                return Err(malformed(format!(
+                    "`token_type` is `{}`, but only `Bearer` tokens are supported",
+                    excerpt(kind.as_bytes())
+                )));
+            }
+        }
+        let expires_in = fields
+            .expires_in
+            .ok_or_else(|| malformed("it has no `expires_in`".into()))?;
+        let expires_in = lifetime(expires_in).filter(|l| !l.is_zero()).ok_or_else(|| {
+            malformed(format!(
+                "`expires_in` is {expires_in}, not a number of seconds between 1 and one week"
+            ))
+        })?;
+        let mut grant = TokenGrant::new(access_token, expires_in);
+        if let Some(refresh) = fields.refresh_token.filter(|t| !t.is_empty()) {
+            // Keycloak: `refresh_expires_in: 0` means the refresh token has no expiry.
+            let refresh_lifetime = fields
+                .refresh_expires_in
+                .and_then(lifetime)
+                .filter(|l| !l.is_zero());
+            grant = grant.with_refresh_token(refresh, refresh_lifetime);
+        }
+        Ok(grant)
+    }
+
+    fn classify(
+        &self,
+        url: String,
+        client_id: &str,
+        grant: Grant<'_>,
+        code: String,
+        description: String,
+    ) -> Error {
+        let status = self.status;
+        match (code.as_str(), grant) {
+            ("invalid_grant", Grant::Password { username }) => Error::InvalidCredentials {
+                username: username.to_string(),
+                status,
+                description,
+            },
+            ("invalid_grant", Grant::Refresh) => Error::RefreshTokenRejected { status, description },
+            ("invalid_client" | "unauthorized_client", _) => Error::InvalidClient {
+                client_id: client_id.to_string(),
+                status,
+                error: code,
+                description,
+            },
+            ("invalid_request" | "unsupported_grant_type" | "invalid_scope", _) => {
+                Error::InvalidTokenRequest {
+                    status,
+                    error: code,
+                    description,
+                }
+            }
+            _ if status == StatusCode::NOT_FOUND || code.contains("Realm does not exist") => {
+                Error::WrongTokenUrl {
+                    url,
+                    reason: format!("it answered HTTP {status}: {}", excerpt(code.as_bytes())),
+                }
+            }
+            _ if status == StatusCode::UNSUPPORTED_MEDIA_TYPE => Error::UnsupportedMediaType,
+            _ if status.is_server_error() || crate::error::is_retryable_status(status) => Error::Server {
+                operation: Operation::TokenRequest,
+                url,
+                status,
+                body_excerpt: excerpt(self.body),
+            },
+            _ => Error::MalformedResponse {
+                operation: Operation::TokenRequest,
+                url,
+                status,
+                reason: format!(
+                    "unknown OAuth error `{}`: {description}",
+                    excerpt(code.as_bytes())
+                ),
+                body_excerpt: String::new(),
+            },
+        }
+    }
+
+    /// A failure status without an OAuth error code.
+    fn unexplained(&self, url: String) -> Error {
+        let status = self.status;
+        if status == StatusCode::NOT_FOUND || status == StatusCode::METHOD_NOT_ALLOWED {
+            return Error::WrongTokenUrl {
+                url,
+                reason: format!("it answered HTTP {status}"),
+            };
+        }
+        if status == StatusCode::UNSUPPORTED_MEDIA_TYPE {
+            return Error::UnsupportedMediaType;
+        }
+        if status.is_server_error() || crate::error::is_retryable_status(status) {
+            return Error::Server {
+                operation: Operation::TokenRequest,
+                url,
+                status,
+                body_excerpt: excerpt(self.body),
+            };
+        }
+        if self.content_type.starts_with("text/html") {
+            return Error::WrongTokenUrl {
+                url,
+                reason: format!("it answered HTTP {status} with an HTML page"),
+            };
+        }
+        Error::MalformedResponse {
+            operation: Operation::TokenRequest,
+            url,
+            status,
+            reason: "the answer has no OAuth `error` field".into(),
+            body_excerpt: excerpt(self.body),
+        }
+    }
+}
+
+/// Seconds as a lifetime, if sensible: finite, not negative, at most a week.
+fn lifetime(seconds: f64) -> Option<Duration> {
+    (seconds.is_finite() && seconds >= 0.0 && seconds <= MAX_LIFETIME.as_secs_f64())
+        .then(|| Duration::from_secs_f64(seconds))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn answer(status: u16, content_type: &str, body: &str) -> Result<TokenGrant, Error> {
+        let url = Url::parse("https://auth.up42.com/realms/public/protocol/openid-connect/token").unwrap();
+        TokenAnswer {
+            status: StatusCode::from_u16(status).unwrap(),
+            content_type,
+            body: body.as_bytes(),
+        }
+        .into_grant(
+            &url,
+            "up42-api",
+            Grant::Password {
+                username: "me@example.com",
+            },
+        )
+    }
+
+    #[test]
+    fn reads_a_keycloak_success() {
+        let grant = answer(
+            200,
+            "application/json",
+            r#"{"access_token":"eyJa","expires_in":300,"refresh_expires_in":1800,"refresh_token":"eyJr",
+               "token_type":"Bearer","not-before-policy":0,"session_state":"3bf0","scope":"USER","new":1}"#,
+        )
+        .unwrap();
+        assert_eq!(grant.expires_in(), Duration::from_secs(300));
+        assert_eq!(grant.refresh_token().unwrap().secret(), "eyJr");
+        assert_eq!(grant.refresh.as_ref().unwrap().1, Some(Duration::from_secs(1800)));
+    }
+
+    #[test]
+    fn optional_fields_may_be_missing() {
+        let grant = answer(
+            200,
+            "application/json",
+            r#"{"access_token":"a","expires_in":60,"token_type":"bearer"}"#,
+        )
+        .unwrap();
+        assert!(grant.refresh_token().is_none());
+        let grant = answer(
+            200,
+            "",
+            r#"{"access_token":"a","expires_in":60,"refresh_token":"r","refresh_expires_in":0}"#,
+        )
+        .unwrap();
+        assert_eq!(grant.refresh.as_ref().unwrap().1, None);
+    }
+
+    #[test]
+    fn broken_successes_are_errors_without_the_token() {
+        let cases = [
+            ("<html>hi</html>", "not a JSON token answer"),
+            (
+                r#"{"access_token":"secret-a","expires_in":30"#,
+                "not a JSON token answer",
+            ),
+            (r#"{"expires_in":300}"#, "no `access_token`"),
+            (r#"{"access_token":"secret-a"}"#, "no `expires_in`"),
+            (
+                r#"{"access_token":"secret-a","expires_in":0}"#,
+                "`expires_in` is 0",
+            ),
+            (
+                r#"{"access_token":"secret-a","expires_in":-5}"#,
+                "`expires_in` is -5",
+            ),
+            (
+                r#"{"access_token":"secret-a","expires_in":1e12}"#,
+                "between 1 and one week",
+            ),
+            (
+                r#"{"access_token":"secret-a","expires_in":300,"token_type":"mac"}"#,
+                "`token_type` is `mac`",
+            ),
+        ];
+        for (body, expected) in cases {
+            let err = answer(200, "application/json", body).unwrap_err();
+            let msg = err.to_string();
+            assert!(matches!(err, Error::MalformedResponse { .. }), "{body}: {msg}");
+            assert!(msg.contains(expected), "{body}: {msg}");
+            assert!(!msg.contains("secret-a"), "{body}: {msg}");
+        }
+    }
+
+    #[test]
+    fn keycloak_errors_are_classified() {
+        let e = answer(
+            401,
+            "application/json",
+            r#"{"error":"invalid_grant","error_description":"Invalid user credentials"}"#,
+        );
+        assert!(matches!(e, Err(Error::InvalidCredentials { .. })));
+        let e = answer(
+            400,
+            "application/json",
+            r#"{"error":"invalid_grant","error_description":"Invalid credentials given."}"#,
+        );
+        assert!(matches!(e, Err(Error::InvalidCredentials { .. })));
+        let e = answer(200, "application/json", r#"{"error":"invalid_grant"}"#);
+        assert!(
+            matches!(e, Err(Error::InvalidCredentials { .. })),
+            "an error body with status 200 is still an error"
+        );
+        let e = answer(
+            401,
+            "application/json",
+            r#"{"error":"invalid_client","error_description":"Invalid client or Invalid client credentials"}"#,
+        );
+        assert!(matches!(e, Err(Error::InvalidClient { .. })));
+        let e = answer(
+            400,
+            "application/json",
+            r#"{"error":"unsupported_grant_type","error_description":"Unsupported grant_type"}"#,
+        );
+        assert!(matches!(e, Err(Error::InvalidTokenRequest { .. })));
+        let e = answer(
+            415,
+            "application/json",
+            r#"{"error":"RESTEASY003065: Cannot consume content type"}"#,
+        );
+        assert!(matches!(e, Err(Error::UnsupportedMediaType)));
+        let e = answer(404, "application/json", r#"{"error":"Realm does not exist"}"#);
+        assert!(matches!(e, Err(Error::WrongTokenUrl { .. })));
+        let e = answer(404, "text/html", "<html>Not Found</html>");
+        assert!(matches!(e, Err(Error::WrongTokenUrl { .. })));
+        let e = answer(503, "text/plain", "upstream down");
+        assert!(matches!(e, Err(Error::Server { .. })));
+        assert!(e.unwrap_err().is_retryable());
+    }
+
+    #[test]
+    fn refresh_invalid_grant_means_the_session_is_over() {
+        let url = Url::parse("http://127.0.0.1:1/token").unwrap();
+        let e = TokenAnswer {
+            status: StatusCode::BAD_REQUEST,
+            content_type: "application/json",
+            body: br#"{"error":"invalid_grant","error_description":"Token is not active"}"#,
+        }
+        .into_grant(&url, "up42-api", Grant::Refresh);
+        assert!(matches!(e, Err(Error::RefreshTokenRejected { .. })));
+    }
+}
