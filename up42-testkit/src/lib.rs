@@ -1,1 +1,282 @@
-pub fn placeholder() {}
+//! A local, Keycloak-compatible UP42 sandbox for tests and examples.
+//!
+//! [`Sandbox::start`] binds `127.0.0.1` on a free port and serves, on a task of
+//! the current tokio runtime:
+//!
+//! - the token endpoint at the real realm path
+//!   (`/realms/public/protocol/openid-connect/token`), with Keycloak's answers:
+//!   password and refresh grants, RS256-signed JWTs, and every documented error
+//!   (wrong password, unknown client, missing or unsupported grant, wrong media
+//!   type, unknown realm, expired, revoked or reused refresh tokens);
+//! - bearer-checked API routes with UP42-shaped JSON: `GET /v2/orders/{id}`,
+//!   the paged `GET /v2/orders`, the user info endpoint;
+//! - the public `GET /v2/collections`;
+//! - echo routes, `ANY /echo/...` (bearer-checked) and `ANY /public/echo/...`,
+//!   answering with the method, raw path, raw query, headers and body received.
+//!
+//! Tests read [`Counters`] to assert how many requests were made, and can
+//! revoke tokens or slow the token endpoint down.
+//!
+//! ```
+//! use up42_auth::Authenticated;
+//! use up42_testkit::Sandbox;
+//!
+//! # #[tokio::main(flavor = "current_thread")]
+//! # async fn main() -> Result<(), up42_auth::Error> {
+//! let sandbox = Sandbox::start().await;
+//! let client = sandbox.client()?; // an Up42Client pointed at the sandbox
+//! for _ in 0..100 {
+//!     client.access_token().await?;
+//! }
+//! assert_eq!(sandbox.counters().token_requests, 1);
+//! # Ok(())
+//! # }
+//! ```
+
+#![warn(missing_docs)]
+
+mod api;
+mod jwt;
+mod keycloak;
+mod state;
+
+use std::collections::HashMap;
+use std::fmt;
+use std::net::SocketAddr;
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use axum::Router;
+use axum::routing::{any, get, post};
+use tokio::sync::oneshot;
+
+pub use api::{ORDER_COUNT, WORKSPACE_ID};
+pub use state::Counters;
+use state::{AtomicCounters, Config, Shared, Store};
+
+/// The username of the sandbox's default user.
+pub const USERNAME: &str = "sandbox@up42.example";
+/// The password of the sandbox's default user.
+pub const PASSWORD: &str = "sandbox-password";
+
+/// A running sandbox. Stops when dropped.
+pub struct Sandbox {
+    addr: SocketAddr,
+    shared: Arc<Shared>,
+    shutdown: Option<oneshot::Sender<()>>,
+}
+
+impl Sandbox {
+    /// Starts a sandbox with the default user, 300 s access tokens and 1800 s
+    /// refresh tokens, as UP42 issues them.
+    pub async fn start() -> Sandbox {
+        Sandbox::builder().start().await
+    }
+
+    /// Configures a sandbox.
+    pub fn builder() -> SandboxBuilder {
+        SandboxBuilder::default()
+    }
+
+    /// `http://127.0.0.1:PORT`.
+    pub fn base_url(&self) -> &str {
+        &self.shared.base_url
+    }
+
+    /// The socket address the sandbox listens on.
+    pub fn addr(&self) -> SocketAddr {
+        self.addr
+    }
+
+    /// The token endpoint, at the real realm path.
+    pub fn token_url(&self) -> String {
+        format!(
+            "{}/realms/{}/protocol/openid-connect/token",
+            self.base_url(),
+            keycloak::REALM
+        )
+    }
+
+    /// The API base URL.
+    pub fn api_url(&self) -> String {
+        self.base_url().to_string()
+    }
+
+    /// A builder for an [`up42_auth::Up42Client`] pointed at this sandbox, with
+    /// the default user's credentials: add settings, then `build()`.
+    pub fn client_builder(&self) -> up42_auth::Up42ClientBuilder {
+        up42_auth::Up42Client::builder()
+            .credentials(up42_auth::Credentials::new(USERNAME, PASSWORD))
+            .token_url(&self.token_url())
+            .api_url(&self.api_url())
+    }
+
+    /// An [`up42_auth::Up42Client`] for the default user of this sandbox.
+    pub fn client(&self) -> Result<up42_auth::Up42Client, up42_auth::Error> {
+        self.client_builder().build()
+    }
+
+    /// The request counts so far.
+    pub fn counters(&self) -> Counters {
+        self.shared.counters.snapshot()
+    }
+
+    /// Sets every counter back to zero.
+    pub fn reset_counters(&self) {
+        self.shared.counters.reset();
+    }
+
+    /// The form fields of the last token request, in the order sent.
+    pub fn last_token_form(&self) -> Option<Vec<(String, String)>> {
+        self.shared.store().last_token_form.clone()
+    }
+
+    /// Revokes every access token issued so far: the API answers 401 to them.
+    pub fn revoke_access_tokens(&self) {
+        self.shared.store().access.clear();
+    }
+
+    /// Ends every session: refresh tokens issued so far answer
+    /// `invalid_grant` / `Session not active`.
+    pub fn revoke_refresh_tokens(&self) {
+        let mut store = self.shared.store();
+        let sessions: Vec<String> = store.refresh.values().map(|r| r.session.clone()).collect();
+        store.ended_sessions.extend(sessions);
+    }
+
+    /// Makes the token endpoint wait this long before answering (zero: no delay).
+    pub fn set_token_delay(&self, delay: Duration) {
+        self.shared.store().token_delay = delay;
+    }
+}
+
+impl Drop for Sandbox {
+    fn drop(&mut self) {
+        if let Some(shutdown) = self.shutdown.take() {
+            let _ = shutdown.send(());
+        }
+    }
+}
+
+impl fmt::Debug for Sandbox {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Sandbox")
+            .field("base_url", &self.base_url())
+            .field("counters", &self.counters())
+            .finish_non_exhaustive()
+    }
+}
+
+/// Configures a [`Sandbox`].
+#[must_use]
+pub struct SandboxBuilder {
+    config: Config,
+}
+
+impl Default for SandboxBuilder {
+    fn default() -> Self {
+        SandboxBuilder {
+            config: Config {
+                users: HashMap::from([(USERNAME.to_string(), PASSWORD.to_string())]),
+                client_id: up42_auth::CLIENT_ID.to_string(),
+                access_lifetime: Duration::from_secs(300),
+                refresh_lifetime: Some(Duration::from_secs(1800)),
+                rotate_refresh_tokens: false,
+            },
+        }
+    }
+}
+
+impl fmt::Debug for SandboxBuilder {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let users: Vec<&String> = self.config.users.keys().collect();
+        f.debug_struct("SandboxBuilder")
+            .field("users", &users)
+            .field("access_lifetime", &self.config.access_lifetime)
+            .field("refresh_lifetime", &self.config.refresh_lifetime)
+            .finish_non_exhaustive()
+    }
+}
+
+impl SandboxBuilder {
+    /// Adds a user (the default user stays).
+    pub fn user(mut self, username: &str, password: &str) -> Self {
+        self.config
+            .users
+            .insert(username.to_string(), password.to_string());
+        self
+    }
+
+    /// How long access tokens live (whole seconds, at least 1 s; default 300 s).
+    pub fn access_token_lifetime(mut self, lifetime: Duration) -> Self {
+        self.config.access_lifetime = Duration::from_secs(lifetime.as_secs().max(1));
+        self
+    }
+
+    /// How long refresh tokens live (whole seconds; default 1800 s). `None`
+    /// issues no refresh tokens; zero issues refresh tokens that never expire
+    /// (`refresh_expires_in: 0`, as Keycloak says it).
+    pub fn refresh_token_lifetime(mut self, lifetime: Option<Duration>) -> Self {
+        self.config.refresh_lifetime = lifetime.map(|l| Duration::from_secs(l.as_secs()));
+        self
+    }
+
+    /// Enforce refresh-token rotation: a refresh token already exchanged
+    /// answers `invalid_grant` / `Stale token`.
+    pub fn rotate_refresh_tokens(mut self, rotate: bool) -> Self {
+        self.config.rotate_refresh_tokens = rotate;
+        self
+    }
+
+    /// The OAuth client id the sandbox accepts (default `up42-api`).
+    pub fn client_id(mut self, client_id: &str) -> Self {
+        self.config.client_id = client_id.to_string();
+        self
+    }
+
+    /// Binds `127.0.0.1` on a free port and starts serving on a task of the
+    /// current tokio runtime.
+    ///
+    /// # Panics
+    /// Outside a tokio runtime, or if no loopback port can be bound.
+    pub async fn start(self) -> Sandbox {
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+            .await
+            .expect("the sandbox cannot bind a port on 127.0.0.1");
+        let addr = listener.local_addr().expect("a bound socket has an address");
+        let shared = Arc::new(Shared {
+            config: self.config,
+            base_url: format!("http://{addr}"),
+            store: Mutex::new(Store::default()),
+            counters: AtomicCounters::default(),
+        });
+        let app = Router::new()
+            .route(
+                "/realms/{realm}/protocol/openid-connect/token",
+                post(keycloak::token),
+            )
+            .route(
+                "/realms/{realm}/protocol/openid-connect/userinfo",
+                get(api::userinfo),
+            )
+            .route("/v2/orders", get(api::list_orders))
+            .route("/v2/orders/{order_id}", get(api::get_order))
+            .route("/v2/collections", get(api::collections))
+            .route("/echo/{*rest}", any(api::echo_private))
+            .route("/public/echo/{*rest}", any(api::echo_public))
+            .with_state(Arc::clone(&shared));
+        let (shutdown, stopped) = oneshot::channel::<()>();
+        tokio::spawn(async move {
+            let _ = axum::serve(listener, app)
+                .with_graceful_shutdown(async {
+                    let _ = stopped.await;
+                })
+                .await;
+        });
+        Sandbox {
+            addr,
+            shared,
+            shutdown: Some(shutdown),
+        }
+    }
+}

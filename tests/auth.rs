@@ -1,0 +1,319 @@
+//! Token exchange, caching and renewal of `Up42Client`, against the local sandbox.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use up42_auth::{Authenticated, Credentials, Error, Up42Client};
+use up42_testkit::{PASSWORD, Sandbox, USERNAME};
+
+const HOSTILE_PASSWORD: &str = "pa&ss=word+%# ü/?";
+
+async fn api_status(client: &Up42Client, token: &up42_auth::AccessToken) -> u16 {
+    client
+        .http_client()
+        .get(client.api_url().join("/v2/orders/abc").unwrap())
+        .header("Authorization", token.bearer_header())
+        .send()
+        .await
+        .unwrap()
+        .status()
+        .as_u16()
+}
+
+#[tokio::test]
+async fn password_grant_sends_exactly_the_documented_form() {
+    let sandbox = Sandbox::builder()
+        .user("odd@example.com", HOSTILE_PASSWORD)
+        .start()
+        .await;
+    let client = sandbox
+        .client_builder()
+        .credentials(Credentials::new("odd@example.com", HOSTILE_PASSWORD))
+        .build()
+        .unwrap();
+    client.access_token().await.unwrap();
+    let form = sandbox.last_token_form().unwrap();
+    let expected = [
+        ("grant_type", "password"),
+        ("username", "odd@example.com"),
+        ("password", HOSTILE_PASSWORD),
+        ("client_id", "up42-api"),
+    ];
+    let expected: Vec<(String, String)> = expected
+        .iter()
+        .map(|(k, v)| (k.to_string(), v.to_string()))
+        .collect();
+    assert_eq!(form, expected);
+}
+
+#[tokio::test]
+async fn a_cached_token_serves_a_hundred_calls_with_one_request() {
+    let sandbox = Sandbox::start().await;
+    let client = sandbox.client().unwrap();
+    let first = client.access_token().await.unwrap();
+    for _ in 0..99 {
+        assert!(client.access_token().await.unwrap().same_token(&first));
+    }
+    assert_eq!(sandbox.counters().token_requests, 1);
+    assert_eq!(api_status(&client, &first).await, 200);
+    assert!(first.secret().starts_with("eyJ"), "the sandbox issues JWTs");
+}
+
+#[tokio::test]
+async fn an_expired_token_is_renewed_with_the_refresh_grant() {
+    let sandbox = Sandbox::builder()
+        .access_token_lifetime(Duration::from_secs(1))
+        .start()
+        .await;
+    let client = sandbox.client().unwrap();
+    let first = client.access_token().await.unwrap();
+    tokio::time::sleep(Duration::from_millis(950)).await;
+    let second = client.access_token().await.unwrap();
+    assert!(!second.same_token(&first));
+    let counters = sandbox.counters();
+    assert_eq!((counters.password_grants, counters.refresh_grants), (1, 1));
+    assert_eq!(api_status(&client, &second).await, 200);
+}
+
+#[tokio::test]
+async fn rotated_refresh_tokens_are_always_the_newest() {
+    let sandbox = Sandbox::builder().rotate_refresh_tokens(true).start().await;
+    let client = sandbox.client().unwrap();
+    for _ in 0..3 {
+        let token = client.access_token().await.unwrap();
+        assert!(client.token_rejected(&token));
+    }
+    client.access_token().await.unwrap();
+    let counters = sandbox.counters();
+    // A reused refresh token would have answered `Stale token` and forced a password login.
+    assert_eq!((counters.password_grants, counters.refresh_grants), (1, 3));
+}
+
+#[tokio::test]
+async fn a_revoked_refresh_token_falls_back_to_one_password_login() {
+    let sandbox = Sandbox::start().await;
+    let client = sandbox.client().unwrap();
+    let first = client.access_token().await.unwrap();
+    sandbox.revoke_refresh_tokens();
+    client.token_rejected(&first);
+    let second = client.access_token().await.unwrap();
+    assert!(!second.same_token(&first));
+    let counters = sandbox.counters();
+    assert_eq!((counters.password_grants, counters.refresh_grants), (2, 1));
+}
+
+#[tokio::test]
+async fn without_refresh_tokens_renewal_logs_in_again() {
+    let sandbox = Sandbox::builder().refresh_token_lifetime(None).start().await;
+    let client = sandbox.client().unwrap();
+    let first = client.access_token().await.unwrap();
+    client.token_rejected(&first);
+    client.access_token().await.unwrap();
+    let counters = sandbox.counters();
+    assert_eq!((counters.password_grants, counters.refresh_grants), (2, 0));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_thousand_concurrent_callers_at_expiry_cause_one_token_request() {
+    let sandbox = Sandbox::start().await;
+    let client = sandbox.client().unwrap();
+    let stale = client.access_token().await.unwrap();
+    client.token_rejected(&stale);
+    sandbox.reset_counters();
+    // A slow answer makes sure all callers pile up behind the one renewal.
+    sandbox.set_token_delay(Duration::from_millis(200));
+    let tasks: Vec<_> = (0..1000)
+        .map(|_| {
+            let client = client.clone();
+            tokio::spawn(async move { client.access_token().await })
+        })
+        .collect();
+    let mut tokens = Vec::new();
+    for task in tasks {
+        tokens.push(task.await.unwrap().unwrap());
+    }
+    assert_eq!(sandbox.counters().token_requests, 1);
+    assert!(
+        tokens
+            .iter()
+            .all(|t| t.same_token(&tokens[0]) && !t.same_token(&stale))
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn concurrent_callers_share_one_failed_login() {
+    let sandbox = Sandbox::start().await;
+    sandbox.set_token_delay(Duration::from_millis(200));
+    let client = sandbox
+        .client_builder()
+        .credentials(Credentials::new(USERNAME, "wrong"))
+        .build()
+        .unwrap();
+    let tasks: Vec<_> = (0..200)
+        .map(|_| {
+            let client = client.clone();
+            tokio::spawn(async move { client.access_token().await })
+        })
+        .collect();
+    for task in tasks {
+        let err = task.await.unwrap().unwrap_err();
+        assert!(matches!(err, Error::InvalidCredentials { .. }), "{err}");
+    }
+    assert_eq!(sandbox.counters().token_requests, 1);
+}
+
+#[tokio::test]
+async fn a_reported_401_renews_once_and_never_drops_a_newer_token() {
+    let sandbox = Sandbox::start().await;
+    let client = sandbox.client().unwrap();
+    let first = client.access_token().await.unwrap();
+    sandbox.revoke_access_tokens();
+    assert_eq!(api_status(&client, &first).await, 401);
+
+    assert!(client.token_rejected(&first), "the cached token is dropped");
+    let second = client.access_token().await.unwrap();
+    assert!(
+        !client.token_rejected(&first),
+        "a late report of the old token changes nothing"
+    );
+    assert!(client.access_token().await.unwrap().same_token(&second));
+    assert_eq!(api_status(&client, &second).await, 200);
+
+    let counters = sandbox.counters();
+    assert_eq!(counters.token_requests, 2);
+    assert_eq!(counters.unauthorized, 1);
+}
+
+#[tokio::test]
+async fn a_two_second_token_is_not_renewed_on_every_call() {
+    let sandbox = Sandbox::builder()
+        .access_token_lifetime(Duration::from_secs(2))
+        .start()
+        .await;
+    let client = sandbox.client().unwrap();
+    let started = tokio::time::Instant::now();
+    let mut calls = 0u64;
+    while started.elapsed() < Duration::from_millis(2500) {
+        let token = client.access_token().await.unwrap();
+        assert!(!token.expires_in().is_zero(), "an expired token was handed out");
+        calls += 1;
+        tokio::time::sleep(Duration::from_millis(5)).await;
+    }
+    let counters = sandbox.counters();
+    assert!(calls > 100, "{calls} calls");
+    // One login, then one renewal when 1.6 s (of 2 s) have passed: the second lasts past 2.5 s.
+    assert_eq!(counters.token_requests, 2, "{counters:?} after {calls} calls");
+    assert_eq!(counters.refresh_grants, 1);
+}
+
+#[tokio::test]
+async fn works_as_a_trait_object() {
+    let sandbox = Sandbox::start().await;
+    let client: Arc<dyn Authenticated> = Arc::new(sandbox.client().unwrap());
+    let by_ref: &dyn Authenticated = &client;
+    let token = by_ref.access_token().await.unwrap();
+    assert!(client.access_token().await.unwrap().same_token(&token));
+    assert_eq!(sandbox.counters().token_requests, 1);
+}
+
+#[tokio::test]
+async fn wrong_password_is_a_clear_error_that_is_not_retried() {
+    let sandbox = Sandbox::start().await;
+    let client = sandbox
+        .client_builder()
+        .credentials(Credentials::new(USERNAME, "hunter2"))
+        .build()
+        .unwrap();
+    let err = client.access_token().await.unwrap_err();
+    assert!(matches!(err, Error::InvalidCredentials { .. }), "{err}");
+    assert_eq!(err.status().map(|s| s.as_u16()), Some(401));
+    assert_eq!(err.oauth_error(), Some("invalid_grant"));
+    assert!(!err.is_retryable());
+    let msg = err.to_string();
+    assert!(
+        msg.contains(USERNAME) && msg.contains("Invalid user credentials"),
+        "{msg}"
+    );
+    assert!(
+        !msg.contains("hunter2") && !format!("{err:?}").contains("hunter2"),
+        "{msg}"
+    );
+    assert_eq!(sandbox.counters().token_requests, 1);
+}
+
+#[tokio::test]
+async fn an_unknown_client_id_is_explained() {
+    let sandbox = Sandbox::start().await;
+    let client = sandbox.client_builder().client_id("up42-web").build().unwrap();
+    let err = client.access_token().await.unwrap_err();
+    assert!(matches!(err, Error::InvalidClient { .. }), "{err}");
+    assert!(
+        err.to_string().contains("`up42-web`") && err.to_string().contains("up42-api"),
+        "{err}"
+    );
+}
+
+#[tokio::test]
+async fn a_wrong_token_url_says_where_tokens_come_from() {
+    let sandbox = Sandbox::start().await;
+    let wrong_realm = format!("{}/realms/up42/protocol/openid-connect/token", sandbox.base_url());
+    let api_route = format!("{}/v2/collections", sandbox.base_url());
+    for url in [wrong_realm, api_route] {
+        let client = sandbox.client_builder().token_url(&url).build().unwrap();
+        let err = client.access_token().await.unwrap_err();
+        assert!(matches!(err, Error::WrongTokenUrl { .. }), "{url}: {err}");
+        assert!(err.to_string().contains("use auth.up42.com"), "{err}");
+    }
+}
+
+#[tokio::test]
+async fn an_unreachable_host_is_a_retryable_transport_error() {
+    let port = {
+        let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        listener.local_addr().unwrap().port()
+    };
+    let client = Up42Client::builder()
+        .credentials(Credentials::new(USERNAME, PASSWORD))
+        .token_url(&format!(
+            "http://127.0.0.1:{port}/realms/public/protocol/openid-connect/token"
+        ))
+        .api_url(&format!("http://127.0.0.1:{port}"))
+        .build()
+        .unwrap();
+    let err = client.access_token().await.unwrap_err();
+    assert!(matches!(err, Error::Transport { timeout: false, .. }), "{err}");
+    assert!(err.is_retryable());
+    assert!(err.to_string().contains("token request"), "{err}");
+}
+
+#[tokio::test]
+async fn a_hung_token_server_times_out() {
+    let sandbox = Sandbox::start().await;
+    sandbox.set_token_delay(Duration::from_secs(5));
+    let client = sandbox
+        .client_builder()
+        .token_timeout(Duration::from_millis(200))
+        .build()
+        .unwrap();
+    let err = client.access_token().await.unwrap_err();
+    assert!(err.is_timeout(), "{err}");
+    assert!(
+        err.to_string().contains("token request") && err.to_string().contains("timed out"),
+        "{err}"
+    );
+}
+
+#[tokio::test]
+async fn a_failed_login_does_not_poison_the_client() {
+    let sandbox = Sandbox::start().await;
+    sandbox.set_token_delay(Duration::from_secs(5));
+    let client = sandbox
+        .client_builder()
+        .token_timeout(Duration::from_millis(200))
+        .build()
+        .unwrap();
+    assert!(client.access_token().await.is_err());
+    sandbox.set_token_delay(Duration::ZERO);
+    client.access_token().await.unwrap();
+    assert_eq!(sandbox.counters().token_requests, 2);
+}

@@ -1,0 +1,172 @@
+//! The API routes: a few UP42-shaped `/v2/...` answers, user info, and echo
+//! routes that show tests exactly what arrived.
+
+use std::collections::BTreeMap;
+use std::sync::Arc;
+
+use axum::Json;
+use axum::body::Bytes;
+use axum::extract::{Path, Query, State};
+use axum::http::{HeaderMap, Method, StatusCode, Uri};
+use axum::response::{IntoResponse, Response};
+use serde::Deserialize;
+use serde_json::{Value, json};
+
+use crate::keycloak::bearer_user;
+use crate::state::{Count, Shared};
+
+/// The workspace every sandbox order belongs to.
+pub const WORKSPACE_ID: &str = "5c6a7f9e-0b7d-4c3e-9a8f-1d2e3f4a5b6c";
+/// How many orders the paged `GET /v2/orders` lists in all.
+pub const ORDER_COUNT: u64 = 25;
+
+/// Counts the call and checks the bearer token; `Err` is the 401 to send.
+fn authorize(shared: &Shared, headers: &HeaderMap) -> Result<String, Response> {
+    shared.counters.bump(Count::ApiCall);
+    bearer_user(shared, headers).ok_or_else(|| {
+        shared.counters.bump(Count::Unauthorized);
+        let body = json!({"error": {"code": 401, "message": "Unauthorized: the access token is missing, expired or revoked", "details": null}});
+        (StatusCode::UNAUTHORIZED, Json(body)).into_response()
+    })
+}
+
+/// An order as UP42's v2 API shows it.
+pub(crate) fn order(id: &str) -> Value {
+    json!({
+        "id": id,
+        "workspaceId": WORKSPACE_ID,
+        "accountId": "0f1e2d3c-4b5a-6978-8a9b-0c1d2e3f4a5b",
+        "displayName": format!("Sandbox order {id}"),
+        "status": "FULFILLED",
+        "type": "ARCHIVE",
+        "dataProductId": "47dadb27-9532-4552-93a5-48f70a83eaef",
+        "tags": ["sandbox"],
+        "orderDetails": {"productType": "OPTICAL", "aoi": {"type": "Point", "coordinates": [13.4, 52.5]}},
+        "createdAt": "2026-01-05T10:00:00.000Z",
+        "updatedAt": "2026-01-05T10:05:00.000Z",
+    })
+}
+
+/// `{"content": [...], "totalPages", "totalElements", ...}` for page `page` of `size`.
+fn paged(total: u64, page: u64, size: u64, item: impl Fn(u64) -> Value) -> Value {
+    let size = size.clamp(1, 500);
+    let start = page.saturating_mul(size).min(total);
+    let end = (start + size).min(total);
+    json!({
+        "content": (start..end).map(item).collect::<Vec<_>>(),
+        "totalPages": total.div_ceil(size),
+        "totalElements": total,
+        "size": size,
+        "number": page,
+    })
+}
+
+#[derive(Deserialize)]
+pub(crate) struct PageQuery {
+    page: Option<u64>,
+    size: Option<u64>,
+}
+
+/// `GET /v2/orders/{order_id}`.
+pub(crate) async fn get_order(
+    State(shared): State<Arc<Shared>>,
+    Path(order_id): Path<String>,
+    headers: HeaderMap,
+) -> Response {
+    if let Err(denied) = authorize(&shared, &headers) {
+        return denied;
+    }
+    Json(order(&order_id)).into_response()
+}
+
+/// `GET /v2/orders?page=&size=`: 25 orders in pages.
+pub(crate) async fn list_orders(
+    State(shared): State<Arc<Shared>>,
+    Query(query): Query<PageQuery>,
+    headers: HeaderMap,
+) -> Response {
+    if let Err(denied) = authorize(&shared, &headers) {
+        return denied;
+    }
+    let page = paged(
+        ORDER_COUNT,
+        query.page.unwrap_or(0),
+        query.size.unwrap_or(10),
+        |i| order(&format!("00000000-0000-4000-8000-{i:012}")),
+    );
+    Json(page).into_response()
+}
+
+/// `GET /v2/collections`: public, no token needed.
+pub(crate) async fn collections(
+    State(shared): State<Arc<Shared>>,
+    Query(query): Query<PageQuery>,
+) -> Response {
+    shared.counters.bump(Count::ApiCall);
+    let names = ["phr", "spot", "pneo", "worldview", "sentinel-2"];
+    let page = paged(
+        names.len() as u64,
+        query.page.unwrap_or(0),
+        query.size.unwrap_or(10),
+        |i| {
+            let name = names[i as usize];
+            json!({"name": name, "title": format!("Sandbox {name}"), "type": "ARCHIVE", "restricted": false})
+        },
+    );
+    Json(page).into_response()
+}
+
+/// `GET /realms/public/protocol/openid-connect/userinfo`.
+pub(crate) async fn userinfo(State(shared): State<Arc<Shared>>, headers: HeaderMap) -> Response {
+    match authorize(&shared, &headers) {
+        Ok(user) => {
+            Json(json!({"sub": format!("sandbox-{user}"), "email": user, "preferred_username": user}))
+                .into_response()
+        }
+        Err(denied) => denied,
+    }
+}
+
+/// What an echo route saw.
+fn echo(method: &Method, uri: &Uri, headers: &HeaderMap, body: &Bytes) -> Response {
+    let mut seen: BTreeMap<String, Vec<String>> = BTreeMap::new();
+    for (name, value) in headers {
+        seen.entry(name.as_str().to_string())
+            .or_default()
+            .push(String::from_utf8_lossy(value.as_bytes()).into_owned());
+    }
+    Json(json!({
+        "method": method.as_str(),
+        "path": uri.path(),
+        "query": uri.query(),
+        "headers": seen,
+        "body": String::from_utf8_lossy(body),
+    }))
+    .into_response()
+}
+
+/// `ANY /echo/...`: bearer-checked; answers with the request as JSON.
+pub(crate) async fn echo_private(
+    State(shared): State<Arc<Shared>>,
+    method: Method,
+    uri: Uri,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Response {
+    if let Err(denied) = authorize(&shared, &headers) {
+        return denied;
+    }
+    echo(&method, &uri, &headers, &body)
+}
+
+/// `ANY /public/echo/...`: no token needed; answers with the request as JSON.
+pub(crate) async fn echo_public(
+    State(shared): State<Arc<Shared>>,
+    method: Method,
+    uri: Uri,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Response {
+    shared.counters.bump(Count::ApiCall);
+    echo(&method, &uri, &headers, &body)
+}

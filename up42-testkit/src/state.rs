@@ -1,0 +1,129 @@
+//! What the sandbox remembers: its settings, the tokens it issued, and counters.
+
+use std::collections::{HashMap, HashSet};
+use std::sync::Mutex;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::time::{Duration, Instant};
+
+/// How the sandbox behaves; set with [`SandboxBuilder`](crate::SandboxBuilder).
+#[derive(Debug, Clone)]
+pub(crate) struct Config {
+    pub(crate) users: HashMap<String, String>,
+    pub(crate) client_id: String,
+    pub(crate) access_lifetime: Duration,
+    /// `None`: no refresh tokens are issued.
+    pub(crate) refresh_lifetime: Option<Duration>,
+    /// Reusing a refresh token after it was exchanged answers `Stale token`.
+    pub(crate) rotate_refresh_tokens: bool,
+}
+
+/// Request counts, read with [`Sandbox::counters`](crate::Sandbox::counters).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct Counters {
+    /// Every request to the token endpoint, whatever its outcome.
+    pub token_requests: u64,
+    /// Token requests with `grant_type=password`.
+    pub password_grants: u64,
+    /// Token requests with `grant_type=refresh_token`.
+    pub refresh_grants: u64,
+    /// Every request to an API route (`/v2/...`, `/echo/...`, user info).
+    pub api_calls: u64,
+    /// API requests answered 401 because the bearer token was missing, unknown,
+    /// expired or revoked.
+    pub unauthorized: u64,
+}
+
+#[derive(Default)]
+pub(crate) struct AtomicCounters {
+    token_requests: AtomicU64,
+    password_grants: AtomicU64,
+    refresh_grants: AtomicU64,
+    api_calls: AtomicU64,
+    unauthorized: AtomicU64,
+}
+
+/// Which counter to bump.
+#[derive(Debug, Clone, Copy)]
+pub(crate) enum Count {
+    TokenRequest,
+    PasswordGrant,
+    RefreshGrant,
+    ApiCall,
+    Unauthorized,
+}
+
+impl AtomicCounters {
+    pub(crate) fn bump(&self, count: Count) {
+        let counter = match count {
+            Count::TokenRequest => &self.token_requests,
+            Count::PasswordGrant => &self.password_grants,
+            Count::RefreshGrant => &self.refresh_grants,
+            Count::ApiCall => &self.api_calls,
+            Count::Unauthorized => &self.unauthorized,
+        };
+        counter.fetch_add(1, Ordering::SeqCst);
+    }
+
+    pub(crate) fn snapshot(&self) -> Counters {
+        Counters {
+            token_requests: self.token_requests.load(Ordering::SeqCst),
+            password_grants: self.password_grants.load(Ordering::SeqCst),
+            refresh_grants: self.refresh_grants.load(Ordering::SeqCst),
+            api_calls: self.api_calls.load(Ordering::SeqCst),
+            unauthorized: self.unauthorized.load(Ordering::SeqCst),
+        }
+    }
+
+    pub(crate) fn reset(&self) {
+        for counter in [
+            &self.token_requests,
+            &self.password_grants,
+            &self.refresh_grants,
+            &self.api_calls,
+            &self.unauthorized,
+        ] {
+            counter.store(0, Ordering::SeqCst);
+        }
+    }
+}
+
+pub(crate) struct IssuedAccess {
+    pub(crate) username: String,
+    pub(crate) expires_at: Instant,
+}
+
+pub(crate) struct IssuedRefresh {
+    pub(crate) username: String,
+    pub(crate) session: String,
+    pub(crate) expires_at: Option<Instant>,
+    /// Already exchanged for a newer refresh token.
+    pub(crate) used: bool,
+}
+
+/// Issued tokens and what tests asked the sandbox to remember.
+#[derive(Default)]
+pub(crate) struct Store {
+    pub(crate) access: HashMap<String, IssuedAccess>,
+    pub(crate) refresh: HashMap<String, IssuedRefresh>,
+    pub(crate) ended_sessions: HashSet<String>,
+    pub(crate) last_token_form: Option<Vec<(String, String)>>,
+    pub(crate) token_delay: Duration,
+    pub(crate) serial: u64,
+}
+
+/// Everything the handlers share.
+pub(crate) struct Shared {
+    pub(crate) config: Config,
+    /// `http://127.0.0.1:PORT`, known once bound.
+    pub(crate) base_url: String,
+    pub(crate) store: Mutex<Store>,
+    pub(crate) counters: AtomicCounters,
+}
+
+impl Shared {
+    pub(crate) fn store(&self) -> std::sync::MutexGuard<'_, Store> {
+        // A panicking handler must not wedge the sandbox for every later test.
+        self.store.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
+    }
+}
