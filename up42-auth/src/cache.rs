@@ -170,10 +170,11 @@ impl TokenCache {
             return valid;
         };
         let now = Instant::now();
-        if let Some(cached) = self.current.load_full() {
-            if !cached.token.same_token(&valid) && now < cached.stale_at {
-                return cached.token.clone();
-            }
+        if let Some(cached) = self.current.load_full()
+            && !cached.token.same_token(&valid)
+            && now < cached.stale_at
+        {
+            return cached.token.clone();
         }
         if state.early_not_before.is_some_and(|at| now < at) {
             return valid;
@@ -195,15 +196,15 @@ impl TokenCache {
         seen: u64,
     ) -> Result<AccessToken, Error> {
         let mut state = self.renewal.lock().await;
-        if let Some(cached) = self.current.load_full() {
-            if Instant::now() < cached.stale_at {
-                return Ok(cached.token.clone());
-            }
+        if let Some(cached) = self.current.load_full()
+            && Instant::now() < cached.stale_at
+        {
+            return Ok(cached.token.clone());
         }
-        if self.generation.load(Ordering::Acquire) != seen {
-            if let Some(error) = &state.last_failure {
-                return Err(error.clone());
-            }
+        if self.generation.load(Ordering::Acquire) != seen
+            && let Some(error) = &state.last_failure
+        {
+            return Err(error.clone());
         }
         self.renew_locked(source, &mut state).await
     }

@@ -133,22 +133,9 @@ pub enum Error {
     },
 
     /// The UP42 API answered with a non-success status (after the one resend a
-    /// stale token gets).
-    #[error("the UP42 API answered HTTP {status} to {method} `{url}`{}{}", message_suffix(.message), excerpt_suffix(.body_excerpt))]
-    Api {
-        /// The HTTP method of the call.
-        method: String,
-        /// The URL without its query.
-        url: String,
-        /// HTTP status of the answer.
-        status: StatusCode,
-        /// The error message found in an UP42-shaped error body, if any.
-        message: Option<String>,
-        /// The error code found in an UP42-shaped error body, if any.
-        code: Option<String>,
-        /// The first bytes of the body, lossily decoded.
-        body_excerpt: String,
-    },
+    /// stale token gets). The details are boxed to keep `Error` small.
+    #[error("{0}")]
+    Api(Box<ApiError>),
 
     /// The call did not get an HTTP answer: connection refused, DNS failure,
     /// TLS failure or timeout.
@@ -217,6 +204,25 @@ pub enum Error {
     },
 }
 
+/// A non-success answer of the UP42 API: what [`Error::Api`] holds.
+#[derive(Debug, Clone, thiserror::Error)]
+#[error("the UP42 API answered HTTP {status} to {method} `{url}`{}{}", message_suffix(.message), excerpt_suffix(.body_excerpt))]
+#[non_exhaustive]
+pub struct ApiError {
+    /// The HTTP method of the call.
+    pub method: reqwest::Method,
+    /// The URL without its query.
+    pub url: String,
+    /// HTTP status of the answer.
+    pub status: StatusCode,
+    /// The error message found in an UP42-shaped error body, if any.
+    pub message: Option<String>,
+    /// The error code found in an UP42-shaped error body, if any.
+    pub code: Option<String>,
+    /// The first bytes of the body, lossily decoded.
+    pub body_excerpt: String,
+}
+
 fn excerpt_suffix(excerpt: &str) -> String {
     if excerpt.is_empty() {
         String::new()
@@ -241,8 +247,8 @@ impl Error {
             | Error::InvalidClient { status, .. }
             | Error::InvalidTokenRequest { status, .. }
             | Error::Server { status, .. }
-            | Error::Api { status, .. }
             | Error::MalformedResponse { status, .. } => Some(*status),
+            Error::Api(api) => Some(api.status),
             Error::UnsupportedMediaType => Some(StatusCode::UNSUPPORTED_MEDIA_TYPE),
             _ => None,
         }
@@ -264,7 +270,7 @@ impl Error {
     pub fn is_retryable(&self) -> bool {
         match self {
             Error::Transport { .. } | Error::Server { .. } => true,
-            Error::Api { status, .. } => is_retryable_status(*status),
+            Error::Api(api) => is_retryable_status(api.status),
             _ => false,
         }
     }

@@ -54,7 +54,7 @@ pub use client::{
     Up42Client, Up42ClientBuilder,
 };
 pub use credentials::{Credentials, PASSWORD_ENV, USERNAME_ENV, default_file as default_credentials_file};
-pub use error::{Error, Operation};
+pub use error::{ApiError, Error, Operation};
 pub use token::{AccessToken, RefreshToken, TokenGrant};
 
 /// Re-exported so implementors of [`Authenticated`] need no direct dependency.

@@ -160,13 +160,13 @@ impl TokenAnswer<'_> {
             .access_token
             .filter(|t| !t.is_empty())
             .ok_or_else(|| malformed("it has no `access_token`".into()))?;
-        if let Some(kind) = fields.token_type.as_deref() {
-            if !kind.eq_ignore_ascii_case("bearer") {
-                return Err(malformed(format!(
-                    "`token_type` is `{}`, but only `Bearer` tokens are supported",
-                    excerpt(kind.as_bytes())
-                )));
-            }
+        if let Some(kind) = fields.token_type.as_deref()
+            && !kind.eq_ignore_ascii_case("bearer")
+        {
+            return Err(malformed(format!(
+                "`token_type` is `{}`, but only `Bearer` tokens are supported",
+                excerpt(kind.as_bytes())
+            )));
         }
         let expires_in = fields
             .expires_in

@@ -20,13 +20,23 @@ pub const WORKSPACE_ID: &str = "5c6a7f9e-0b7d-4c3e-9a8f-1d2e3f4a5b6c";
 /// How many orders the paged `GET /v2/orders` lists in all.
 pub const ORDER_COUNT: u64 = 25;
 
-/// Counts the call and checks the bearer token; `Err` is the 401 to send.
-fn authorize(shared: &Shared, headers: &HeaderMap) -> Result<String, Response> {
+/// The 401 answer to a missing, unknown, expired or revoked token.
+pub(crate) struct Unauthorized;
+
+impl IntoResponse for Unauthorized {
+    fn into_response(self) -> Response {
+        let message = "Unauthorized: the access token is missing, expired or revoked";
+        let body = json!({"error": {"code": 401, "message": message, "details": null}});
+        (StatusCode::UNAUTHORIZED, Json(body)).into_response()
+    }
+}
+
+/// Counts the call and checks the bearer token: the user, or the 401 to send.
+fn authorize(shared: &Shared, headers: &HeaderMap) -> Result<String, Unauthorized> {
     shared.counters.bump(Count::ApiCall);
     bearer_user(shared, headers).ok_or_else(|| {
         shared.counters.bump(Count::Unauthorized);
-        let body = json!({"error": {"code": 401, "message": "Unauthorized: the access token is missing, expired or revoked", "details": null}});
-        (StatusCode::UNAUTHORIZED, Json(body)).into_response()
+        Unauthorized
     })
 }
 
@@ -74,7 +84,7 @@ pub(crate) async fn get_order(
     headers: HeaderMap,
 ) -> Response {
     if let Err(denied) = authorize(&shared, &headers) {
-        return denied;
+        return denied.into_response();
     }
     Json(order(&order_id)).into_response()
 }
@@ -86,7 +96,7 @@ pub(crate) async fn list_orders(
     headers: HeaderMap,
 ) -> Response {
     if let Err(denied) = authorize(&shared, &headers) {
-        return denied;
+        return denied.into_response();
     }
     let page = paged(
         ORDER_COUNT,
@@ -123,7 +133,7 @@ pub(crate) async fn userinfo(State(shared): State<Arc<Shared>>, headers: HeaderM
             Json(json!({"sub": format!("sandbox-{user}"), "email": user, "preferred_username": user}))
                 .into_response()
         }
-        Err(denied) => denied,
+        Err(denied) => denied.into_response(),
     }
 }
 
@@ -154,7 +164,7 @@ pub(crate) async fn echo_private(
     body: Bytes,
 ) -> Response {
     if let Err(denied) = authorize(&shared, &headers) {
-        return denied;
+        return denied.into_response();
     }
     echo(&method, &uri, &headers, &body)
 }

@@ -198,23 +198,31 @@ fn issue(shared: &Shared, username: &str, session: &str) -> Response {
             );
         }
     }
-    let mut body = serde_json::Map::new();
-    body.insert("access_token".into(), json!(access_token));
-    body.insert("expires_in".into(), json!(access_secs));
+    // Keycloak's field order; null fields are left out.
+    let mut fields: Vec<(&str, serde_json::Value)> = vec![
+        ("access_token", json!(access_token)),
+        ("expires_in", json!(access_secs)),
+    ];
     if let (Some(token), Some(lifetime)) = (refresh_token, config.refresh_lifetime) {
-        body.insert("refresh_expires_in".into(), json!(lifetime.as_secs()));
-        body.insert("refresh_token".into(), json!(token));
+        fields.push(("refresh_expires_in", json!(lifetime.as_secs())));
+        fields.push(("refresh_token", json!(token)));
     }
-    body.insert("token_type".into(), json!("Bearer"));
-    body.insert("not-before-policy".into(), json!(0));
-    body.insert("session_state".into(), json!(session));
-    body.insert("scope".into(), json!("profile email"));
-    (
-        StatusCode::OK,
-        [(header::CACHE_CONTROL, "no-store")],
-        axum::Json(body),
-    )
-        .into_response()
+    fields.extend([
+        ("token_type", json!("Bearer")),
+        ("not-before-policy", json!(0)),
+        ("session_state", json!(session)),
+        ("scope", json!("profile email")),
+    ]);
+    let body = fields
+        .iter()
+        .map(|(key, value)| format!("{}:{value}", json!(key)))
+        .collect::<Vec<_>>()
+        .join(",");
+    let headers = [
+        (header::CACHE_CONTROL, "no-store"),
+        (header::CONTENT_TYPE, "application/json"),
+    ];
+    (StatusCode::OK, headers, format!("{{{body}}}")).into_response()
 }
 
 /// The user a bearer header belongs to, if it carries a live token.

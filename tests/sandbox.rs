@@ -1,0 +1,272 @@
+//! The sandbox answers every token-endpoint case as Keycloak does
+//! (shared `KEYCLOAK.md`), so that tests against it mean something.
+
+use std::time::Duration;
+
+use serde_json::Value;
+use up42_testkit::{PASSWORD, Sandbox, USERNAME};
+
+struct Answer {
+    status: u16,
+    body: Value,
+}
+
+async fn post_form(url: &str, form: &[(&str, &str)]) -> Answer {
+    let response = reqwest::Client::new().post(url).form(form).send().await.unwrap();
+    let status = response.status().as_u16();
+    Answer {
+        status,
+        body: response.json().await.unwrap(),
+    }
+}
+
+fn error_of(answer: &Answer) -> (u16, &str, &str) {
+    (
+        answer.status,
+        answer.body["error"].as_str().unwrap_or(""),
+        answer.body["error_description"].as_str().unwrap_or(""),
+    )
+}
+
+async fn refresh_token_of(sandbox: &Sandbox) -> String {
+    let answer = post_form(
+        &sandbox.token_url(),
+        &[
+            ("grant_type", "password"),
+            ("username", USERNAME),
+            ("password", PASSWORD),
+            ("client_id", "up42-api"),
+        ],
+    )
+    .await;
+    answer.body["refresh_token"].as_str().unwrap().to_string()
+}
+
+#[tokio::test]
+async fn success_has_keycloak_fields_in_order() {
+    let sandbox = Sandbox::start().await;
+    let response = reqwest::Client::new()
+        .post(sandbox.token_url())
+        .form(&[
+            ("grant_type", "password"),
+            ("username", USERNAME),
+            ("password", PASSWORD),
+            ("client_id", "up42-api"),
+        ])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), 200);
+    assert_eq!(response.headers()["cache-control"], "no-store");
+    let text = response.text().await.unwrap();
+    let keys = [
+        "access_token",
+        "expires_in",
+        "refresh_expires_in",
+        "refresh_token",
+        "token_type",
+        "not-before-policy",
+        "session_state",
+        "scope",
+    ];
+    let positions: Vec<usize> = keys
+        .iter()
+        .map(|k| text.find(&format!("\"{k}\"")).unwrap())
+        .collect();
+    assert!(positions.windows(2).all(|w| w[0] < w[1]), "{text}");
+    let body: Value = serde_json::from_str(&text).unwrap();
+    assert_eq!(body["expires_in"], 300);
+    assert_eq!(body["refresh_expires_in"], 1800);
+    assert_eq!(body["token_type"], "Bearer");
+}
+
+#[tokio::test]
+async fn every_documented_error_case() {
+    let sandbox = Sandbox::builder().rotate_refresh_tokens(true).start().await;
+    let url = sandbox.token_url();
+    type Case<'a> = (&'a str, Vec<(&'a str, &'a str)>, (u16, &'a str, &'a str));
+    let cases: Vec<Case> = vec![
+        (
+            "wrong password",
+            vec![
+                ("grant_type", "password"),
+                ("username", USERNAME),
+                ("password", "x"),
+                ("client_id", "up42-api"),
+            ],
+            (401, "invalid_grant", "Invalid user credentials"),
+        ),
+        (
+            "unknown user",
+            vec![
+                ("grant_type", "password"),
+                ("username", "nobody"),
+                ("password", "x"),
+                ("client_id", "up42-api"),
+            ],
+            (401, "invalid_grant", "Invalid user credentials"),
+        ),
+        (
+            "missing username",
+            vec![
+                ("grant_type", "password"),
+                ("password", "x"),
+                ("client_id", "up42-api"),
+            ],
+            (401, "invalid_request", "Missing parameter: username"),
+        ),
+        (
+            "missing grant_type",
+            vec![
+                ("username", USERNAME),
+                ("password", PASSWORD),
+                ("client_id", "up42-api"),
+            ],
+            (400, "invalid_request", "Missing form parameter: grant_type"),
+        ),
+        (
+            "unsupported grant_type",
+            vec![("grant_type", "client_credentials"), ("client_id", "up42-api")],
+            (400, "unsupported_grant_type", "Unsupported grant_type"),
+        ),
+        (
+            "missing client_id",
+            vec![
+                ("grant_type", "password"),
+                ("username", USERNAME),
+                ("password", PASSWORD),
+            ],
+            (400, "invalid_client", "Missing client_id parameter"),
+        ),
+        (
+            "unknown client",
+            vec![
+                ("grant_type", "password"),
+                ("username", USERNAME),
+                ("password", PASSWORD),
+                ("client_id", "other"),
+            ],
+            (
+                401,
+                "invalid_client",
+                "Invalid client or Invalid client credentials",
+            ),
+        ),
+        (
+            "no refresh token",
+            vec![("grant_type", "refresh_token"), ("client_id", "up42-api")],
+            (400, "invalid_request", "No refresh token"),
+        ),
+        (
+            "garbage refresh token",
+            vec![
+                ("grant_type", "refresh_token"),
+                ("refresh_token", "garbage"),
+                ("client_id", "up42-api"),
+            ],
+            (400, "invalid_grant", "Invalid refresh token"),
+        ),
+    ];
+    for (name, form, expected) in cases {
+        let answer = post_form(&url, &form).await;
+        assert_eq!(error_of(&answer), expected, "{name}");
+    }
+}
+
+#[tokio::test]
+async fn refresh_token_lifecycle_errors() {
+    let sandbox = Sandbox::builder()
+        .rotate_refresh_tokens(true)
+        .refresh_token_lifetime(Some(Duration::from_secs(1)))
+        .start()
+        .await;
+    let url = sandbox.token_url();
+    let refresh = |token: String| {
+        let url = url.clone();
+        async move {
+            let form = [
+                ("grant_type", "refresh_token"),
+                ("refresh_token", &token),
+                ("client_id", "up42-api"),
+            ];
+            post_form(&url, &form).await
+        }
+    };
+
+    let token = refresh_token_of(&sandbox).await;
+    assert_eq!(refresh(token.clone()).await.status, 200);
+    assert_eq!(
+        error_of(&refresh(token).await),
+        (400, "invalid_grant", "Stale token")
+    );
+
+    let token = refresh_token_of(&sandbox).await;
+    sandbox.revoke_refresh_tokens();
+    assert_eq!(
+        error_of(&refresh(token).await),
+        (400, "invalid_grant", "Session not active")
+    );
+
+    let token = refresh_token_of(&sandbox).await;
+    tokio::time::sleep(Duration::from_millis(1100)).await;
+    assert_eq!(
+        error_of(&refresh(token).await),
+        (400, "invalid_grant", "Token is not active")
+    );
+}
+
+#[tokio::test]
+async fn wrong_media_type_and_unknown_realm() {
+    let sandbox = Sandbox::start().await;
+    let json_body = reqwest::Client::new()
+        .post(sandbox.token_url())
+        .json(&serde_json::json!({"grant_type": "password"}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(json_body.status(), 415);
+    let body: Value = json_body.json().await.unwrap();
+    assert!(
+        body["error"]
+            .as_str()
+            .unwrap()
+            .contains("Cannot consume content type")
+    );
+
+    let realm = format!("{}/realms/nope/protocol/openid-connect/token", sandbox.base_url());
+    let answer = post_form(&realm, &[("grant_type", "password")]).await;
+    assert_eq!(
+        (answer.status, answer.body["error"].as_str()),
+        (404, Some("Realm does not exist"))
+    );
+}
+
+#[tokio::test]
+async fn api_routes_check_the_bearer_token_and_count() {
+    let sandbox = Sandbox::start().await;
+    let http = reqwest::Client::new();
+    let order = format!("{}/v2/orders/o-1", sandbox.base_url());
+    assert_eq!(http.get(&order).send().await.unwrap().status(), 401);
+    assert_eq!(
+        http.get(&order)
+            .bearer_auth("eyJ.forged.token")
+            .send()
+            .await
+            .unwrap()
+            .status(),
+        401
+    );
+
+    let collections = format!("{}/v2/collections", sandbox.base_url());
+    let page: Value = http.get(&collections).send().await.unwrap().json().await.unwrap();
+    assert!(
+        page["content"].as_array().unwrap().len() > 1,
+        "public listing needs no token"
+    );
+
+    let counters = sandbox.counters();
+    assert_eq!(
+        (counters.api_calls, counters.unauthorized, counters.token_requests),
+        (3, 2, 0)
+    );
+}
