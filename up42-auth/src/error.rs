@@ -194,11 +194,13 @@ pub enum Error {
     #[error("invalid configuration: {0}")]
     Config(String),
 
-    /// A value given for a `{placeholder}` of an endpoint path cannot be sent.
-    #[error("path parameter `{name}` cannot be used: {reason}")]
-    InvalidPathParameter {
-        /// The placeholder's name.
-        name: &'static str,
+    /// An argument of an endpoint function cannot be sent: a path value that
+    /// is empty, `.` or `..`, a query value that is not a scalar, sequence or
+    /// struct, a header value with line breaks, a body that does not serialize.
+    #[error("argument `{name}` cannot be sent: {reason}")]
+    InvalidArgument {
+        /// The argument (or query key, or header name).
+        name: String,
         /// Why the value is refused.
         reason: String,
     },
