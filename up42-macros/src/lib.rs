@@ -1,6 +1,145 @@
-//! placeholder
+//! The `#[up42_endpoint]` attribute. Use it through `up42_auth::up42_endpoint`.
+//!
+//! The crate follows parse → validate → expand: [`attr`] reads the attribute's
+//! arguments, [`path`] the path template, [`ast`] the signature; [`valid`]
+//! cross-checks them and reports every mistake at once; [`expand`] writes a thin
+//! body that calls the runtime in `up42_auth::__private`.
+
+mod ast;
+mod attr;
+mod ctxt;
+mod expand;
+mod path;
+mod valid;
+
 use proc_macro::TokenStream;
+
+/// Turns a body-less `async fn` signature into a typed UP42 API call.
+///
+/// ```
+/// use serde::Deserialize;
+/// use up42_auth::{up42_endpoint, Authenticated, Error};
+///
+/// #[derive(Debug, Deserialize)]
+/// #[serde(rename_all = "camelCase")]
+/// pub struct Order {
+///     pub id: String,
+///     pub workspace_id: String,
+///     pub status: String,
+/// }
+///
+/// /// Fetches one order.
+/// #[up42_endpoint(GET, "/v2/orders/{order_id}")]
+/// pub async fn get_order(client: &impl Authenticated, order_id: &str) -> Result<Order, Error>;
+/// ```
+///
+/// The generated function does what you would write by hand:
+///
+/// ```
+/// # use serde::Deserialize;
+/// # use up42_auth::{Authenticated, Error};
+/// # #[derive(Deserialize)] pub struct Order {}
+/// pub async fn get_order(client: &impl Authenticated, order_id: &str) -> Result<Order, Error> {
+///     // 1. The URL: the API base URL (its own path kept), the template with
+///     //    `order_id` percent-encoded as exactly one path segment.
+///     let segment = order_id.replace('/', "%2F"); // (the real encoding covers every reserved byte)
+///     let url = format!("{}/v2/orders/{segment}", client.api_url().as_str().trim_end_matches('/'));
+///     // 2. A token from the cache (renewed if needed), sent as a sensitive bearer header.
+///     let token = client.access_token().await?;
+///     let response = client
+///         .http_client()
+///         .get(url)
+///         .header("Authorization", token.bearer_header())
+///         .send()
+///         .await
+///         .expect("the generated code maps this to Error::Transport");
+///     // 3. A 401 is reported with `client.token_rejected(&token)` and the call is
+///     //    sent once more with a fresh token; any other non-2xx becomes `Error::Api`
+///     //    with the status, UP42's error message and a body excerpt.
+///     // 4. The body is decoded as JSON; a mismatch names the JSON path that failed.
+///     Ok(response.json().await.expect("the generated code maps this to Error::MalformedResponse"))
+/// }
+/// ```
+///
+/// # Arguments of the attribute
+///
+/// `#[up42_endpoint(METHOD, "/path/{param}", options...)]`
+///
+/// - `METHOD`: `GET`, `POST`, `PUT`, `PATCH`, `DELETE` or `HEAD`.
+/// - The path: starts with `/`; each `{name}` is filled by the function argument
+///   `name`. No query (`?`) or fragment (`#`): query parameters are arguments.
+/// - `public`: no token is fetched and no `Authorization` header is sent
+///   (`GET /v2/collections`).
+/// - `raw`: return the status-checked `reqwest::Response` unread, for downloads:
+///   `-> Result<up42_auth::reqwest::Response, Error>`.
+///
+/// # The function
+///
+/// - `async fn`, no body, ending in `;`. Doc comments and attributes are kept.
+/// - The first parameter is the client: `&self` (the type implements
+///   `Authenticated`, e.g. through `up42_auth::delegate_authenticated!`) or a
+///   reference to any `Authenticated`: `&impl Authenticated`,
+///   `&dyn Authenticated`, `&T` with `T: Authenticated`, `&Up42Client`.
+/// - Every other argument has one role:
+///
+/// | argument | sent as | hand-written equivalent |
+/// |---|---|---|
+/// | `order_id: &str` (no attribute) | the `{order_id}` path segment, from `Display`, percent-encoded; empty, `.` and `..` refused at run time | `url.push_str(&encode(&order_id.to_string()))` |
+/// | `#[query] page: Option<u32>` | `page=…`, left out when `None` | `if let Some(p) = page { query.push(("page", p)) }` |
+/// | `#[query("workspaceId")] id: &str` | `workspaceId=…` | `query.push(("workspaceId", id))` |
+/// | `#[query] status: &[&str]` | `status=a&status=b` | one pair per item |
+/// | `#[query] filter: &Filter` (a `Serialize` struct) | one pair per field, `None` fields left out | `serde_urlencoded` of the struct |
+/// | `#[header("X-Correlation-Id")] id: &str` | a request header, from `Display` | `.header("X-Correlation-Id", id.to_string())` |
+/// | `#[body] order: &NewOrder` | the JSON body (`Serialize`), with `Content-Type: application/json`; not on `GET`/`HEAD`, at most one | `.json(order)` |
+///
+/// # The return type
+///
+/// `Result<T, E>` where `E: From<up42_auth::Error>`:
+///
+/// - `T: DeserializeOwned`: the JSON body, decoded.
+/// - `()`: the body is ignored (a `204 No Content` is fine).
+/// - `reqwest::Response` with the `raw` option: the response, body unread.
+///
+/// # Compile-time checks
+///
+/// The path and the signature are checked against each other; every mistake is
+/// reported at once, with a message that says the fix:
+///
+/// ```compile_fail
+/// use up42_auth::{up42_endpoint, Authenticated, Error};
+/// // path parameter `{order_id}` has no matching function argument; arguments: `id`
+/// #[up42_endpoint(GET, "/v2/orders/{order_id}")]
+/// async fn get_order(client: &impl Authenticated, id: &str) -> Result<(), Error>;
+/// ```
+///
+/// ```compile_fail
+/// use up42_auth::{up42_endpoint, Authenticated, Error};
+/// // argument `page` is used nowhere: add `{page}` to the path, or mark it `#[query]`, ...
+/// #[up42_endpoint(GET, "/v2/orders")]
+/// async fn list(client: &impl Authenticated, page: u32) -> Result<(), Error>;
+/// ```
+///
+/// ```compile_fail
+/// use up42_auth::{up42_endpoint, Authenticated, Error};
+/// // the path cannot contain `?`: declare query parameters as arguments marked `#[query]`
+/// #[up42_endpoint(GET, "/v2/orders?page=1")]
+/// async fn list(client: &impl Authenticated) -> Result<(), Error>;
+/// ```
+///
+/// ```compile_fail
+/// use up42_auth::{up42_endpoint, Authenticated, Error};
+/// // a GET request has no body
+/// #[up42_endpoint(GET, "/v2/orders")]
+/// async fn list(client: &impl Authenticated, #[body] filter: &str) -> Result<(), Error>;
+/// ```
+///
+/// ```compile_fail
+/// use up42_auth::{up42_endpoint, Authenticated, Error};
+/// // endpoint functions must be `async fn`
+/// #[up42_endpoint(GET, "/v2/orders")]
+/// fn list(client: &impl Authenticated) -> Result<(), Error>;
+/// ```
 #[proc_macro_attribute]
-pub fn up42_endpoint(_args: TokenStream, input: TokenStream) -> TokenStream {
-    input
+pub fn up42_endpoint(args: TokenStream, item: TokenStream) -> TokenStream {
+    expand::expand(args.into(), item.into()).into()
 }

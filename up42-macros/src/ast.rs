@@ -1,0 +1,242 @@
+//! The function the attribute sits on: its signature, the client parameter,
+//! and each other argument with its role. The user's tokens are kept so that
+//! errors can point at them.
+
+use proc_macro2::{Span, TokenStream};
+use syn::parse::{Parse, ParseStream};
+use syn::spanned::Spanned;
+use syn::{Attribute, FnArg, Ident, LitStr, Pat, Receiver, Signature, Token, Type, Visibility};
+
+use crate::ctxt::Ctxt;
+
+/// A body-less (or, by mistake, bodied) function.
+pub(crate) struct EndpointFn {
+    pub(crate) attrs: Vec<Attribute>,
+    pub(crate) vis: Visibility,
+    pub(crate) sig: Signature,
+    /// The tokens of a body, if the user wrote one.
+    pub(crate) body: Option<TokenStream>,
+}
+
+impl Parse for EndpointFn {
+    fn parse(input: ParseStream) -> syn::Result<Self> {
+        let attrs = input.call(Attribute::parse_outer)?;
+        let vis: Visibility = input.parse()?;
+        let sig: Signature = input.parse()?;
+        let body = if input.peek(Token![;]) {
+            input.parse::<Token![;]>()?;
+            None
+        } else {
+            let content;
+            syn::braced!(content in input);
+            Some(content.parse::<TokenStream>()?)
+        };
+        Ok(EndpointFn {
+            attrs,
+            vis,
+            sig,
+            body,
+        })
+    }
+}
+
+/// How the endpoint reaches its client.
+pub(crate) enum Client<'a> {
+    /// `&self`: the type the method is on implements `Authenticated`.
+    SelfRef(&'a Receiver),
+    /// `client: &impl Authenticated` or any other reference.
+    Param { ident: &'a Ident, ty: &'a Type },
+}
+
+/// What an argument is for.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) enum Role {
+    /// No attribute: fills the path placeholder of the same name.
+    Path,
+    /// `#[query]` or `#[query("key")]`.
+    Query { key: String },
+    /// `#[header("Name")]`.
+    Header { name: LitStr },
+    /// `#[body]`.
+    Body,
+}
+
+/// One argument after the client.
+pub(crate) struct Arg<'a> {
+    pub(crate) ident: &'a Ident,
+    pub(crate) ty: &'a Type,
+    pub(crate) role: Role,
+    /// The role attribute, for error spans.
+    pub(crate) role_attr: Option<&'a Attribute>,
+    pub(crate) original: &'a FnArg,
+}
+
+/// The role attributes this macro owns.
+const ROLE_ATTRS: [&str; 3] = ["query", "header", "body"];
+
+/// Whether `attr` is one of ours (stripped from the generated signature).
+pub(crate) fn is_role_attr(attr: &Attribute) -> bool {
+    ROLE_ATTRS.iter().any(|name| attr.path().is_ident(name))
+}
+
+impl EndpointFn {
+    /// The client parameter, if the first parameter can be one.
+    pub(crate) fn client(&self) -> Option<Client<'_>> {
+        match self.sig.inputs.first()? {
+            FnArg::Receiver(receiver) => Some(Client::SelfRef(receiver)),
+            FnArg::Typed(typed) => match (&*typed.pat, &*typed.ty) {
+                (Pat::Ident(pat), ty @ Type::Reference(_)) if !typed.attrs.iter().any(is_role_attr) => {
+                    Some(Client::Param {
+                        ident: &pat.ident,
+                        ty,
+                    })
+                }
+                _ => None,
+            },
+        }
+    }
+
+    /// The arguments after the client (all arguments, if there is no client),
+    /// with their roles. Problems with the attributes are recorded in `cx`.
+    pub(crate) fn args(&self, cx: &mut Ctxt) -> Vec<Arg<'_>> {
+        let skip = usize::from(self.client().is_some());
+        let mut args = Vec::new();
+        for original in self.sig.inputs.iter().skip(skip) {
+            let FnArg::Typed(typed) = original else {
+                cx.error_spanned_by(original, "`self` can only be the first parameter");
+                continue;
+            };
+            let Pat::Ident(pat) = &*typed.pat else {
+                cx.error_spanned_by(
+                    &typed.pat,
+                    "endpoint arguments must be plain names, like `order_id: &str`",
+                );
+                continue;
+            };
+            let mut role = Role::Path;
+            let mut role_attr = None;
+            for attr in typed.attrs.iter().filter(|a| is_role_attr(a)) {
+                let Some(parsed) = parse_role(cx, attr, &pat.ident) else {
+                    continue;
+                };
+                if role_attr.is_some() {
+                    cx.error_spanned_by(
+                        attr,
+                        format!("argument `{}` has more than one role attribute", pat.ident),
+                    );
+                    continue;
+                }
+                role = parsed;
+                role_attr = Some(attr);
+            }
+            args.push(Arg {
+                ident: &pat.ident,
+                ty: &typed.ty,
+                role,
+                role_attr,
+                original,
+            });
+        }
+        args
+    }
+
+    /// The span of the `fn` keyword, for errors about the function as a whole.
+    pub(crate) fn fn_span(&self) -> Span {
+        self.sig.fn_token.span
+    }
+
+    /// The `T` of a `Result<T, E>` return type.
+    pub(crate) fn success_type(&self) -> Option<&Type> {
+        let syn::ReturnType::Type(_, ty) = &self.sig.output else {
+            return None;
+        };
+        let Type::Path(path) = &**ty else {
+            return None;
+        };
+        let last = path.path.segments.last()?;
+        if last.ident != "Result" {
+            return None;
+        }
+        let syn::PathArguments::AngleBracketed(args) = &last.arguments else {
+            return None;
+        };
+        match args.args.first()? {
+            syn::GenericArgument::Type(ty) => Some(ty),
+            _ => None,
+        }
+    }
+}
+
+fn parse_role(cx: &mut Ctxt, attr: &Attribute, ident: &Ident) -> Option<Role> {
+    let path = attr.path();
+    if path.is_ident("body") {
+        if !matches!(attr.meta, syn::Meta::Path(_)) {
+            cx.error_spanned_by(attr, "`#[body]` takes no arguments");
+        }
+        return Some(Role::Body);
+    }
+    let name: Option<LitStr> = match &attr.meta {
+        syn::Meta::Path(_) => None,
+        syn::Meta::List(_) => match attr.parse_args::<LitStr>() {
+            Ok(lit) => Some(lit),
+            Err(_) => {
+                let which = if path.is_ident("query") {
+                    "query key"
+                } else {
+                    "header name"
+                };
+                cx.error_spanned_by(
+                    attr,
+                    format!(
+                        "expected the {which} as a string literal, e.g. `#[{}(\"name\")]`",
+                        path.get_ident()?
+                    ),
+                );
+                return None;
+            }
+        },
+        syn::Meta::NameValue(_) => {
+            cx.error_spanned_by(attr, format!("write `#[{}(\"name\")]`", path.get_ident()?));
+            return None;
+        }
+    };
+    if path.is_ident("query") {
+        let key = name.map(|l| l.value()).unwrap_or_else(|| ident.to_string());
+        if key.is_empty() {
+            cx.error_spanned_by(attr, "the query key cannot be empty");
+        }
+        return Some(Role::Query { key });
+    }
+    match name {
+        Some(name) if is_header_name(&name.value()) => Some(Role::Header { name }),
+        Some(name) => {
+            cx.error_spanned_by(
+                &name,
+                format!(
+                    "`{}` is not a valid HTTP header name (letters, digits and `-`)",
+                    name.value()
+                ),
+            );
+            None
+        }
+        None => {
+            cx.error_spanned_by(
+                attr,
+                "`#[header]` needs the header name, e.g. `#[header(\"X-Correlation-Id\")]`",
+            );
+            None
+        }
+    }
+}
+
+fn is_header_name(name: &str) -> bool {
+    !name.is_empty()
+        && name
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b"!#$%&'*+-.^_`|~".contains(&b))
+}
+
+/// The span of an argument's type, where type errors about it should land.
+pub(crate) fn ty_span(ty: &Type) -> Span {
+    ty.span()
+}

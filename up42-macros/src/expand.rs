@@ -1,0 +1,148 @@
+//! Code generation: a thin body that describes the call and hands it to the
+//! runtime in `up42_auth::__private`.
+
+use proc_macro2::{Span, TokenStream};
+use quote::{format_ident, quote, quote_spanned};
+use syn::Ident;
+use syn::spanned::Spanned;
+
+use crate::ast::{self, Arg, Client, EndpointFn, Role};
+use crate::attr::{self, Args};
+use crate::ctxt::Ctxt;
+use crate::path::{self, Part};
+use crate::valid;
+
+/// The whole macro: parse, validate, expand; on errors, the errors and a
+/// signature with a diverging body, so that one mistake does not cascade.
+pub(crate) fn expand(attr_tokens: TokenStream, item_tokens: TokenStream) -> TokenStream {
+    let item: EndpointFn = match syn::parse2(item_tokens) {
+        Ok(item) => item,
+        Err(error) => {
+            let message = format!(
+                "`#[up42_endpoint]` goes on a body-less `async fn` signature ending in `;` ({error})"
+            );
+            return syn::Error::new(error.span(), message).to_compile_error();
+        }
+    };
+    let mut cx = Ctxt::default();
+    let args = attr::parse(&mut cx, attr_tokens);
+    let parts = args
+        .as_ref()
+        .and_then(|args| match path::parse(&args.path.value()) {
+            Ok(parts) => Some(parts),
+            Err(errors) => {
+                for error in errors {
+                    cx.error_spanned_by(&args.path, error);
+                }
+                None
+            }
+        });
+    let fn_args = item.args(&mut cx);
+    if let (Some(args), Some(parts)) = (&args, &parts) {
+        valid::check(&mut cx, args, parts, &item, &fn_args);
+    }
+    match (cx.check(), args, parts) {
+        (Ok(()), Some(args), Some(parts)) => generate(&args, &parts, &item, &fn_args),
+        (Err(errors), ..) => fallback(&item, errors),
+        // A missing method or path is always reported above; stay total all the same.
+        (Ok(()), ..) => fallback(
+            &item,
+            syn::Error::new(Span::call_site(), "the endpoint method or path is missing"),
+        ),
+    }
+}
+
+/// The signature as the user wrote it, without our role attributes.
+fn clean_signature(item: &EndpointFn) -> TokenStream {
+    let mut sig = item.sig.clone();
+    for input in sig.inputs.iter_mut() {
+        if let syn::FnArg::Typed(typed) = input {
+            typed.attrs.retain(|a| !ast::is_role_attr(a));
+        }
+    }
+    let attrs = &item.attrs;
+    let vis = &item.vis;
+    quote!(#(#attrs)* #vis #sig)
+}
+
+fn fallback(item: &EndpointFn, errors: syn::Error) -> TokenStream {
+    let signature = clean_signature(item);
+    let errors = errors.to_compile_error();
+    quote! {
+        #errors
+        #[allow(unused_variables, clippy::diverging_sub_expression)]
+        #signature {
+            ::core::unimplemented!("this endpoint did not compile")
+        }
+    }
+}
+
+fn generate(args: &Args, parts: &[Part], item: &EndpointFn, fn_args: &[Arg<'_>]) -> TokenStream {
+    let private = quote!(::up42_auth::__private);
+    let request = Ident::new("__up42_request", Span::mixed_site());
+    let response = Ident::new("__up42_response", Span::mixed_site());
+    let endpoint = format_ident!("__UP42_ENDPOINT");
+
+    let method = syn::Ident::new(&args.method, args.method_span);
+    let path_parts = parts.iter().map(|part| match part {
+        Part::Literal(text) => quote!(#private::PathPart::Literal(#text)),
+        Part::Param(name) => quote!(#private::PathPart::Param(#name)),
+    });
+    let public = args.public;
+
+    // Path values in template order, then the other roles in argument order.
+    let mut fill = Vec::new();
+    for name in path::params(parts) {
+        let arg = fn_args
+            .iter()
+            .find(|a| a.ident == name)
+            .expect("validated: every placeholder has an argument");
+        let ident = arg.ident;
+        fill.push(quote_spanned!(ast::ty_span(arg.ty)=> #request.path(#name, &#ident)?;));
+    }
+    for arg in fn_args {
+        let ident = arg.ident;
+        let name = ident.to_string();
+        let span = ast::ty_span(arg.ty);
+        match &arg.role {
+            Role::Path => {}
+            Role::Query { key } => fill.push(quote_spanned!(span=> #request.query(#key, &#ident)?;)),
+            Role::Header { name } => fill.push(quote_spanned!(span=> #request.header(#name, &#ident)?;)),
+            Role::Body => fill.push(quote_spanned!(span=> #request.json_body(#name, &#ident)?;)),
+        }
+    }
+
+    let client = match item.client().expect("validated: the endpoint has a client") {
+        Client::SelfRef(receiver) => {
+            let self_token = &receiver.self_token;
+            quote_spanned!(receiver.span()=> #private::send(#self_token, #request))
+        }
+        Client::Param { ident, ty } => quote_spanned!(ty.span()=> #private::send(#ident, #request)),
+    };
+
+    let success = item
+        .success_type()
+        .expect("validated: the return type is a Result");
+    let decode = if args.raw {
+        quote_spanned!(success.span()=> #response)
+    } else if matches!(success, syn::Type::Tuple(t) if t.elems.is_empty()) {
+        quote!(#private::decode_unit(#response).await?)
+    } else {
+        quote_spanned!(success.span()=> #private::decode_json::<#success>(#response).await?)
+    };
+
+    let signature = clean_signature(item);
+    quote! {
+        #signature {
+            static #endpoint: #private::Endpoint = #private::Endpoint {
+                method: #private::Method::#method,
+                path: &[#(#path_parts),*],
+                public: #public,
+            };
+            let mut #request = #private::Request::new(&#endpoint);
+            #(#fill)*
+            let #response = #client.await?;
+            ::core::result::Result::Ok(#decode)
+        }
+    }
+}

@@ -1,0 +1,137 @@
+//! Cross-checks between the attribute, the path template and the signature.
+//! Every problem is recorded; nothing stops at the first.
+
+use std::collections::BTreeMap;
+
+use crate::ast::{Arg, Client, EndpointFn, Role};
+use crate::attr::Args;
+use crate::ctxt::Ctxt;
+use crate::path::{self, Part};
+
+const CLIENT_HINT: &str = "the first parameter must be the client: `&self`, or a reference to an \
+                           `Authenticated` value such as `client: &impl Authenticated`, \
+                           `client: &dyn Authenticated` or `client: &Up42Client`";
+
+/// Checks everything that can be checked before generating code.
+pub(crate) fn check(cx: &mut Ctxt, args: &Args, parts: &[Part], item: &EndpointFn, fn_args: &[Arg<'_>]) {
+    check_function(cx, item);
+    check_client(cx, parts, item);
+    check_placeholders(cx, args, parts, fn_args);
+    check_roles(cx, args, parts, fn_args);
+}
+
+fn check_function(cx: &mut Ctxt, item: &EndpointFn) {
+    if item.sig.asyncness.is_none() {
+        cx.error_at(item.fn_span(), "endpoint functions must be `async fn`");
+    }
+    if item.body.is_some() {
+        cx.error_at(
+            item.fn_span(),
+            "remove the function body: `#[up42_endpoint]` writes it; end the signature with `;`",
+        );
+    }
+    if item.success_type().is_none() {
+        let message = "endpoint functions return `Result<T, up42_auth::Error>` (or a `Result` whose error \
+                       converts from `up42_auth::Error`)";
+        match &item.sig.output {
+            syn::ReturnType::Default => cx.error_spanned_by(&item.sig, message),
+            syn::ReturnType::Type(_, ty) => cx.error_spanned_by(ty, message),
+        }
+    }
+}
+
+fn check_client(cx: &mut Ctxt, parts: &[Part], item: &EndpointFn) {
+    match item.client() {
+        None => match item.sig.inputs.first() {
+            Some(first) => cx.error_spanned_by(first, CLIENT_HINT),
+            None => cx.error_spanned_by(&item.sig, CLIENT_HINT),
+        },
+        Some(Client::SelfRef(receiver)) => {
+            if receiver.reference.is_none() || receiver.mutability.is_some() || receiver.colon_token.is_some()
+            {
+                cx.error_spanned_by(receiver, "write the receiver as `&self`");
+            }
+        }
+        Some(Client::Param { ident, .. }) => {
+            if path::params(parts).any(|p| ident == p) {
+                cx.error_spanned_by(
+                    ident,
+                    format!(
+                        "`{ident}` fills `{{{ident}}}` in the path, so there is no client; {CLIENT_HINT}"
+                    ),
+                );
+            }
+        }
+    }
+}
+
+/// Every `{name}` binds exactly one argument, and every role-less argument is a placeholder.
+fn check_placeholders(cx: &mut Ctxt, args: &Args, parts: &[Part], fn_args: &[Arg<'_>]) {
+    let names: Vec<String> = fn_args.iter().map(|a| format!("`{}`", a.ident)).collect();
+    let listed = if names.is_empty() {
+        "none".to_string()
+    } else {
+        names.join(", ")
+    };
+    for placeholder in path::params(parts) {
+        match fn_args.iter().find(|a| a.ident == placeholder) {
+            None => cx.error_spanned_by(
+                &args.path,
+                format!("path parameter `{{{placeholder}}}` has no matching function argument; arguments: {listed}"),
+            ),
+            Some(arg) if arg.role != Role::Path => cx.error_spanned_by(
+                arg.role_attr.expect("a role other than Path comes from an attribute"),
+                format!(
+                    "argument `{placeholder}` fills `{{{placeholder}}}` in the path and cannot also have a role \
+                     attribute; remove the attribute or rename the argument"
+                ),
+            ),
+            Some(_) => {}
+        }
+    }
+    for arg in fn_args.iter().filter(|a| a.role == Role::Path) {
+        if !path::params(parts).any(|p| arg.ident == p) {
+            cx.error_spanned_by(
+                arg.original,
+                format!(
+                    "argument `{0}` is used nowhere: add `{{{0}}}` to the path, or mark it `#[query]`, \
+                     `#[header(\"Name\")]` or `#[body]`",
+                    arg.ident
+                ),
+            );
+        }
+    }
+}
+
+fn check_roles(cx: &mut Ctxt, args: &Args, parts: &[Part], fn_args: &[Arg<'_>]) {
+    let bodies: Vec<&Arg<'_>> = fn_args.iter().filter(|a| a.role == Role::Body).collect();
+    if matches!(args.method.as_str(), "GET" | "HEAD") {
+        for body in &bodies {
+            cx.error_spanned_by(
+                body.role_attr.expect("#[body] is an attribute"),
+                format!("a {} request has no body; use `POST`, `PUT` or `PATCH`, or send the value with `#[query]`", args.method),
+            );
+        }
+    } else {
+        for extra in bodies.iter().skip(1) {
+            cx.error_spanned_by(
+                extra.role_attr.expect("#[body] is an attribute"),
+                "only one argument can be the `#[body]`; put the values in one struct",
+            );
+        }
+    }
+    let mut keys: BTreeMap<&str, &Arg<'_>> = BTreeMap::new();
+    let placeholders: Vec<&str> = path::params(parts).collect();
+    for arg in fn_args {
+        let Role::Query { key } = &arg.role else { continue };
+        if placeholders.contains(&arg.ident.to_string().as_str()) {
+            continue; // reported as a placeholder with a role
+        }
+        if let Some(first) = keys.insert(key, arg) {
+            cx.error_spanned_by(
+                arg.role_attr.expect("#[query] is an attribute"),
+                format!("query key `{key}` is already sent by argument `{}`", first.ident),
+            );
+        }
+    }
+}
