@@ -180,3 +180,164 @@ pub(crate) async fn echo_public(
     shared.counters.bump(Count::ApiCall);
     echo(&method, &uri, &headers, &body)
 }
+
+/// `ANY /v2/status/{code}`: bearer-checked; answers `code` with an UP42 error body.
+pub(crate) async fn status(
+    State(shared): State<Arc<Shared>>,
+    Path(code): Path<u16>,
+    headers: HeaderMap,
+) -> Response {
+    if let Err(denied) = authorize(&shared, &headers) {
+        return denied.into_response();
+    }
+    let status = StatusCode::from_u16(code).unwrap_or(StatusCode::BAD_REQUEST);
+    let body = json!({"error": {"code": code, "message": "Sandbox error", "details": format!("answered {code} on request")}});
+    (status, Json(body)).into_response()
+}
+
+/// `POST /v2/orders?workspaceId=`: places the orders of the body.
+pub(crate) async fn place_order(
+    State(shared): State<Arc<Shared>>,
+    Query(query): Query<BTreeMap<String, String>>,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Response {
+    if let Err(denied) = authorize(&shared, &headers) {
+        return denied.into_response();
+    }
+    let Some(workspace) = query.get("workspaceId") else {
+        let body = json!({"status": 400, "title": "Bad Request", "detail": "workspaceId is required"});
+        return (StatusCode::BAD_REQUEST, Json(body)).into_response();
+    };
+    let Ok(order) = serde_json::from_slice::<Value>(&body) else {
+        let body = json!({"errors": [{"index": 0, "message": "Failed", "details": "the body is not JSON"}]});
+        return (StatusCode::UNPROCESSABLE_ENTITY, Json(body)).into_response();
+    };
+    let id = "7e5a0f5c-9a59-4f4b-8d6a-2b1f3c4d5e6f";
+    let mut placed = crate::api::order(id);
+    placed["workspaceId"] = json!(workspace);
+    placed["status"] = json!("CREATED");
+    placed["displayName"] = order["displayName"].clone();
+    Json(json!({"results": [{"index": 0, "id": id, "order": placed}], "errors": []})).into_response()
+}
+
+/// `POST /v2/orders/estimate`.
+pub(crate) async fn estimate(State(shared): State<Arc<Shared>>, headers: HeaderMap) -> Response {
+    if let Err(denied) = authorize(&shared, &headers) {
+        return denied.into_response();
+    }
+    Json(json!({"summary": {"totalCredits": 1250, "totalSize": 24.5, "unit": "SQ_KM"}, "results": [{"index": 0, "credits": 1250}], "errors": []}))
+        .into_response()
+}
+
+/// `POST /v2/orders/{order_id}/cancellation`: 204 No Content.
+pub(crate) async fn cancel_order(State(shared): State<Arc<Shared>>, headers: HeaderMap) -> Response {
+    if let Err(denied) = authorize(&shared, &headers) {
+        return denied.into_response();
+    }
+    StatusCode::NO_CONTENT.into_response()
+}
+
+/// `GET /v2/eulas/{eula_id}`.
+pub(crate) async fn eula(
+    State(shared): State<Arc<Shared>>,
+    Path(eula_id): Path<String>,
+    headers: HeaderMap,
+) -> Response {
+    if let Err(denied) = authorize(&shared, &headers) {
+        return denied.into_response();
+    }
+    Json(json!({"id": eula_id, "title": "Sandbox licence", "content": "Use the sandbox data for testing only.", "isAccepted": true}))
+        .into_response()
+}
+
+/// `GET /v2/assets/stac/collections/{collection_id}`.
+pub(crate) async fn stac_collection(
+    State(shared): State<Arc<Shared>>,
+    Path(collection_id): Path<String>,
+    headers: HeaderMap,
+) -> Response {
+    if let Err(denied) = authorize(&shared, &headers) {
+        return denied.into_response();
+    }
+    Json(json!({
+        "type": "Collection", "stac_version": "1.0.0", "id": collection_id,
+        "title": "Sandbox delivery", "description": "Assets of one sandbox order", "license": "proprietary",
+        "extent": {"spatial": {"bbox": [[13.3, 52.4, 13.5, 52.6]]}, "temporal": {"interval": [["2026-01-05T10:00:00Z", null]]}},
+        "links": [],
+    }))
+    .into_response()
+}
+
+/// `GET /v2/assets/stac/collections/{collection_id}/items/{item_id}`.
+pub(crate) async fn stac_item(
+    State(shared): State<Arc<Shared>>,
+    Path((collection_id, item_id)): Path<(String, String)>,
+    headers: HeaderMap,
+) -> Response {
+    if let Err(denied) = authorize(&shared, &headers) {
+        return denied.into_response();
+    }
+    Json(json!({
+        "type": "Feature", "stac_version": "1.0.0", "id": item_id, "collection": collection_id,
+        "bbox": [13.3, 52.4, 13.5, 52.6],
+        "geometry": {"type": "Point", "coordinates": [13.4, 52.5]},
+        "properties": {"datetime": "2026-01-05T10:00:00Z", "up42-system:asset_id": item_id},
+        "assets": {"data": {"href": format!("/v2/assets/{item_id}"), "type": "image/tiff"}},
+        "links": [],
+    }))
+    .into_response()
+}
+
+/// A processing job as `GET /v2/processing/jobs/{job_id}` shows it.
+fn job(id: &str) -> Value {
+    json!({
+        "id": id, "processId": "detection-ships", "workspaceId": WORKSPACE_ID,
+        "status": "SUCCEEDED", "credits": 40,
+        "created": "2026-01-06T08:00:00Z", "updated": "2026-01-06T08:20:00Z",
+    })
+}
+
+/// `GET /v2/processing/jobs/{job_id}`.
+pub(crate) async fn get_job(
+    State(shared): State<Arc<Shared>>,
+    Path(job_id): Path<String>,
+    headers: HeaderMap,
+) -> Response {
+    if let Err(denied) = authorize(&shared, &headers) {
+        return denied.into_response();
+    }
+    Json(job(&job_id)).into_response()
+}
+
+/// `GET /v2/processing/jobs?page=&size=`: 3 jobs.
+pub(crate) async fn list_jobs(
+    State(shared): State<Arc<Shared>>,
+    Query(query): Query<PageQuery>,
+    headers: HeaderMap,
+) -> Response {
+    if let Err(denied) = authorize(&shared, &headers) {
+        return denied.into_response();
+    }
+    let page = paged(3, query.page.unwrap_or(0), query.size.unwrap_or(10), |i| {
+        job(&format!("10000000-0000-4000-8000-{i:012}"))
+    });
+    Json(page).into_response()
+}
+
+/// `GET /v2/tasking/quotation/{quotation_id}`.
+pub(crate) async fn quotation(
+    State(shared): State<Arc<Shared>>,
+    Path(quotation_id): Path<String>,
+    headers: HeaderMap,
+) -> Response {
+    if let Err(denied) = authorize(&shared, &headers) {
+        return denied.into_response();
+    }
+    Json(json!({
+        "id": quotation_id, "orderId": "00000000-0000-4000-8000-000000000001", "workspaceId": WORKSPACE_ID,
+        "creditsPrice": 9000, "decision": "NOT_DECIDED",
+        "createdAt": "2026-01-07T09:00:00Z", "updatedAt": "2026-01-07T09:00:00Z",
+    }))
+    .into_response()
+}

@@ -8,8 +8,11 @@
 //!   password and refresh grants, RS256-signed JWTs, and every documented error
 //!   (wrong password, unknown client, missing or unsupported grant, wrong media
 //!   type, unknown realm, expired, revoked or reused refresh tokens);
-//! - bearer-checked API routes with UP42-shaped JSON: `GET /v2/orders/{id}`,
-//!   the paged `GET /v2/orders`, the user info endpoint;
+//! - bearer-checked API routes with UP42-shaped JSON: orders (`GET`, the paged
+//!   list, `POST` placement, estimate, cancellation), EULAs, STAC collections and
+//!   items, processing jobs (one, paged list), tasking quotations, the user info
+//!   endpoint, and `ANY /v2/status/{code}`, which answers `code` with an UP42
+//!   error body;
 //! - the public `GET /v2/collections`;
 //! - echo routes, `ANY /echo/...` (bearer-checked) and `ANY /public/echo/...`,
 //!   answering with the method, raw path, raw query, headers and body received.
@@ -259,9 +262,24 @@ impl SandboxBuilder {
                 "/realms/{realm}/protocol/openid-connect/userinfo",
                 get(api::userinfo),
             )
-            .route("/v2/orders", get(api::list_orders))
+            .route("/v2/orders", get(api::list_orders).post(api::place_order))
+            .route("/v2/orders/estimate", post(api::estimate))
             .route("/v2/orders/{order_id}", get(api::get_order))
+            .route("/v2/orders/{order_id}/cancellation", post(api::cancel_order))
             .route("/v2/collections", get(api::collections))
+            .route("/v2/eulas/{eula_id}", get(api::eula))
+            .route(
+                "/v2/assets/stac/collections/{collection_id}",
+                get(api::stac_collection),
+            )
+            .route(
+                "/v2/assets/stac/collections/{collection_id}/items/{item_id}",
+                get(api::stac_item),
+            )
+            .route("/v2/processing/jobs", get(api::list_jobs))
+            .route("/v2/processing/jobs/{job_id}", get(api::get_job))
+            .route("/v2/tasking/quotation/{quotation_id}", get(api::quotation))
+            .route("/v2/status/{code}", any(api::status))
             .route("/echo/{*rest}", any(api::echo_private))
             .route("/public/echo/{*rest}", any(api::echo_public))
             .with_state(Arc::clone(&shared));

@@ -1,0 +1,409 @@
+//! Every form of `#[up42_endpoint]`, run against the sandbox's echo routes,
+//! which show exactly what arrived: method, raw path, query, headers, body.
+
+use std::collections::BTreeMap;
+use std::fmt;
+use std::time::Duration;
+
+use serde::{Deserialize, Serialize};
+use up42_auth::{
+    Authenticated, Error, RefreshToken, TokenCache, TokenGrant, Up42Client, Url, delegate_authenticated,
+    up42_endpoint,
+};
+use up42_testkit::Sandbox;
+
+/// What the echo routes answer.
+#[derive(Debug, Deserialize)]
+struct Echo {
+    method: String,
+    path: String,
+    query: Option<String>,
+    headers: BTreeMap<String, Vec<String>>,
+    body: String,
+}
+
+impl Echo {
+    fn header(&self, name: &str) -> Option<&str> {
+        self.headers.get(name).and_then(|v| v.first()).map(String::as_str)
+    }
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct NewOrder {
+    display_name: String,
+    data_product_id: String,
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct OrderFilter {
+    workspace_id: &'static str,
+    status: Vec<&'static str>,
+    tags: Option<&'static str>,
+}
+
+/// An order id that is only `Display`.
+struct OrderNumber(u64);
+
+impl fmt::Display for OrderNumber {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "order-{}", self.0)
+    }
+}
+
+#[up42_endpoint(GET, "/echo/orders/{order_id}")]
+async fn get_order(client: &impl Authenticated, order_id: &str) -> Result<Echo, Error>;
+
+#[up42_endpoint(POST, "/echo/orders")]
+async fn place_order(
+    client: &Up42Client,
+    #[query("workspaceId")] workspace_id: &str,
+    #[body] order: &NewOrder,
+) -> Result<Echo, Error>;
+
+/// Doc comments stay on the generated function.
+#[up42_endpoint(GET, "/echo/orders")]
+async fn list_orders(
+    client: &dyn Authenticated,
+    #[query] page: Option<u32>,
+    #[query] filter: &OrderFilter,
+    #[header("X-Correlation-Id")] correlation: &str,
+) -> Result<Echo, Error>;
+
+#[up42_endpoint(GET, "/public/echo/collections", public)]
+async fn collections(client: &Up42Client) -> Result<Echo, Error>;
+
+#[up42_endpoint(DELETE, "/echo/orders/{order_id}")]
+async fn delete_order(client: &Up42Client, order_id: OrderNumber) -> Result<(), Error>;
+
+#[up42_endpoint(PUT, "/echo/orders/{order_id}/tags")]
+async fn put_tags(client: &Up42Client, order_id: u64, #[body] tags: &[&str]) -> Result<Echo, Error>;
+
+#[up42_endpoint(PATCH, "/echo/orders/{order_id}")]
+async fn patch_order(
+    client: &Up42Client,
+    order_id: u64,
+    #[body] patch: &serde_json::Value,
+) -> Result<Echo, Error>;
+
+#[up42_endpoint(HEAD, "/echo/orders/{order_id}")]
+async fn head_order(client: &Up42Client, order_id: u64) -> Result<(), Error>;
+
+#[up42_endpoint(GET, "/echo/assets/{asset_id}", raw)]
+async fn download(client: &Up42Client, asset_id: &str) -> Result<up42_auth::reqwest::Response, Error>;
+
+#[up42_endpoint(GET, "/echo/list")]
+async fn repeated(
+    client: &Up42Client,
+    #[query] status: &[&str],
+    #[query("size")] n: usize,
+) -> Result<Echo, Error>;
+
+/// Generic over the client type.
+#[up42_endpoint(GET, "/echo/generic/{id}")]
+async fn generic<A: Authenticated>(client: &A, id: i32) -> Result<Echo, Error>;
+
+/// Argument names that a careless macro would collide with.
+#[up42_endpoint(POST, "/echo/{url}/{request}/{client}")]
+#[allow(clippy::too_many_arguments)]
+async fn hygiene(
+    api: &Up42Client,
+    url: &str,
+    request: &str,
+    client: &str,
+    #[query] response: u32,
+    #[header("X-Token")] token: &str,
+    #[query] __up42_request: u8,
+    #[body] endpoint: &str,
+) -> Result<Echo, Error>;
+
+#[up42_endpoint(GET, "/v2/status/{code}")]
+async fn status(client: &Up42Client, code: u16) -> Result<(), Error>;
+
+#[up42_endpoint(GET, "/v2/orders")]
+async fn paged_orders(client: &Up42Client) -> Result<WrongPage, Error>;
+
+#[derive(Debug, Deserialize)]
+#[allow(dead_code)]
+struct WrongPage {
+    content: Vec<WrongOrder>,
+}
+
+#[derive(Debug, Deserialize)]
+#[allow(dead_code)]
+struct WrongOrder {
+    id: String,
+    status: u32, // the API sends a string
+}
+
+/// A typed client: `Authenticated` by delegation, endpoints as methods.
+struct MyApi {
+    inner: Up42Client,
+}
+
+delegate_authenticated!(MyApi => inner);
+
+impl MyApi {
+    #[up42_endpoint(GET, "/echo/eulas/{eula_id}")]
+    pub async fn eula(&self, eula_id: &str) -> Result<Echo, Error>;
+}
+
+/// An application error that wraps ours.
+#[derive(Debug)]
+enum AppError {
+    Up42(Error),
+}
+
+impl From<Error> for AppError {
+    fn from(error: Error) -> Self {
+        AppError::Up42(error)
+    }
+}
+
+#[up42_endpoint(GET, "/echo/app/{id}")]
+async fn app_call(client: &Up42Client, id: &str) -> Result<Echo, AppError>;
+
+#[tokio::test]
+async fn get_sends_bearer_agent_and_path() {
+    let sandbox = Sandbox::start().await;
+    let client = sandbox.client().unwrap();
+    let echo = get_order(&client, "o-1").await.unwrap();
+    assert_eq!(
+        (echo.method.as_str(), echo.path.as_str(), echo.query.as_deref()),
+        ("GET", "/echo/orders/o-1", None)
+    );
+    let token = client.access_token().await.unwrap();
+    assert_eq!(
+        echo.header("authorization"),
+        Some(format!("Bearer {}", token.secret()).as_str())
+    );
+    assert_eq!(echo.header("user-agent"), Some(up42_auth::USER_AGENT));
+}
+
+#[tokio::test]
+async fn hostile_path_values_stay_one_segment() {
+    let sandbox = Sandbox::start().await;
+    let client = sandbox.client().unwrap();
+    let cases = [
+        ("a/b", "/echo/orders/a%2Fb"),
+        ("../x", "/echo/orders/..%2Fx"),
+        ("?x=1#f", "/echo/orders/%3Fx%3D1%23f"),
+        ("%2F", "/echo/orders/%252F"),
+        ("ü", "/echo/orders/%C3%BC"),
+        ("a b", "/echo/orders/a%20b"),
+    ];
+    for (value, path) in cases {
+        let echo = get_order(&client, value).await.unwrap();
+        assert_eq!(echo.path, path, "{value}");
+        assert_eq!(echo.query, None, "{value}");
+    }
+    for refused in ["", ".", ".."] {
+        let err = get_order(&client, refused).await.unwrap_err();
+        assert!(matches!(err, Error::InvalidArgument { .. }), "{refused:?}: {err}");
+    }
+    assert_eq!(
+        sandbox.counters().api_calls,
+        cases.len() as u64,
+        "refused values send nothing"
+    );
+}
+
+#[tokio::test]
+async fn post_sends_renamed_query_and_json_body() {
+    let sandbox = Sandbox::start().await;
+    let client = sandbox.client().unwrap();
+    let order = NewOrder {
+        display_name: "Berlin & Co".into(),
+        data_product_id: "dp-1".into(),
+    };
+    let echo = place_order(&client, "w 1&2", &order).await.unwrap();
+    assert_eq!(echo.method, "POST");
+    assert_eq!(echo.query.as_deref(), Some("workspaceId=w+1%262"));
+    assert_eq!(echo.header("content-type"), Some("application/json"));
+    assert_eq!(
+        echo.body,
+        r#"{"displayName":"Berlin & Co","dataProductId":"dp-1"}"#
+    );
+}
+
+#[tokio::test]
+async fn query_options_structs_and_headers() {
+    let sandbox = Sandbox::start().await;
+    let client = sandbox.client().unwrap();
+    let filter = OrderFilter {
+        workspace_id: "w1",
+        status: vec!["FULFILLED", "FAILED"],
+        tags: None,
+    };
+    let echo = list_orders(&client, Some(2), &filter, "corr-7").await.unwrap();
+    assert_eq!(
+        echo.query.as_deref(),
+        Some("page=2&workspaceId=w1&status=FULFILLED&status=FAILED")
+    );
+    assert_eq!(echo.header("x-correlation-id"), Some("corr-7"));
+    let echo = list_orders(&client, None, &filter, "corr-8").await.unwrap();
+    assert_eq!(
+        echo.query.as_deref(),
+        Some("workspaceId=w1&status=FULFILLED&status=FAILED")
+    );
+
+    let echo = repeated(&client, &["a", "b"], 50).await.unwrap();
+    assert_eq!(echo.query.as_deref(), Some("status=a&status=b&size=50"));
+}
+
+#[tokio::test]
+async fn public_endpoints_fetch_no_token_and_send_no_header() {
+    let sandbox = Sandbox::start().await;
+    let client = sandbox.client().unwrap();
+    let echo = collections(&client).await.unwrap();
+    assert_eq!(echo.header("authorization"), None);
+    assert_eq!(sandbox.counters().token_requests, 0);
+}
+
+#[tokio::test]
+async fn every_method_and_return_form() {
+    let sandbox = Sandbox::start().await;
+    let client = sandbox.client().unwrap();
+    delete_order(&client, OrderNumber(7)).await.unwrap();
+    head_order(&client, 7).await.unwrap();
+    let echo = put_tags(&client, 7, &["a", "b"]).await.unwrap();
+    assert_eq!(
+        (echo.method.as_str(), echo.body.as_str()),
+        ("PUT", r#"["a","b"]"#)
+    );
+    let echo = patch_order(&client, 7, &serde_json::json!({"displayName": "x"}))
+        .await
+        .unwrap();
+    assert_eq!(echo.method, "PATCH");
+    let response = download(&client, "asset-1").await.unwrap();
+    assert_eq!(response.status(), 200);
+    let echo: Echo = response.json().await.unwrap();
+    assert_eq!(echo.path, "/echo/assets/asset-1");
+    let echo = generic(&client, -3).await.unwrap();
+    assert_eq!(echo.path, "/echo/generic/-3");
+    assert_eq!(sandbox.counters().api_calls, 6);
+    assert_eq!(sandbox.counters().token_requests, 1);
+}
+
+#[tokio::test]
+async fn argument_names_do_not_collide_with_generated_code() {
+    let sandbox = Sandbox::start().await;
+    let client = sandbox.client().unwrap();
+    let echo = hygiene(&client, "u", "r", "c", 5, "t", 9, "body").await.unwrap();
+    assert_eq!(echo.path, "/echo/u/r/c");
+    assert_eq!(echo.query.as_deref(), Some("response=5&__up42_request=9"));
+    assert_eq!(echo.header("x-token"), Some("t"));
+    assert_eq!(echo.body, r#""body""#);
+}
+
+#[tokio::test]
+async fn typed_clients_and_user_error_types() {
+    let sandbox = Sandbox::start().await;
+    let api = MyApi {
+        inner: sandbox.client().unwrap(),
+    };
+    assert_eq!(api.eula("e-1").await.unwrap().path, "/echo/eulas/e-1");
+    let echo = app_call(&api.inner, "x").await.unwrap();
+    assert_eq!(echo.path, "/echo/app/x");
+    let AppError::Up42(err) = app_call(&api.inner, "..").await.unwrap_err();
+    assert!(matches!(err, Error::InvalidArgument { .. }));
+}
+
+#[tokio::test]
+async fn the_api_base_path_is_kept() {
+    let sandbox = Sandbox::start().await;
+    let client = sandbox
+        .client_builder()
+        .api_url(&format!("{}/echo/prefix", sandbox.base_url()))
+        .build()
+        .unwrap();
+    #[up42_endpoint(GET, "/v2/orders/{order_id}")]
+    async fn prefixed(client: &Up42Client, order_id: &str) -> Result<Echo, Error>;
+    assert_eq!(
+        prefixed(&client, "o").await.unwrap().path,
+        "/echo/prefix/v2/orders/o"
+    );
+}
+
+#[tokio::test]
+async fn a_stale_token_gets_one_resend() {
+    let sandbox = Sandbox::start().await;
+    let client = sandbox.client().unwrap();
+    get_order(&client, "warm-up").await.unwrap();
+    sandbox.revoke_access_tokens();
+    sandbox.reset_counters();
+    get_order(&client, "o").await.unwrap();
+    let counters = sandbox.counters();
+    assert_eq!(counters.api_calls, 2, "{counters:?}");
+    assert_eq!(counters.unauthorized, 1);
+    assert_eq!((counters.token_requests, counters.refresh_grants), (1, 1));
+}
+
+/// Hands out tokens the sandbox never issued: every call is a 401.
+struct Forged {
+    api_url: Url,
+    http: up42_auth::reqwest::Client,
+    cache: TokenCache,
+}
+
+#[up42_auth::async_trait]
+impl Authenticated for Forged {
+    fn api_url(&self) -> &Url {
+        &self.api_url
+    }
+    fn http_client(&self) -> &up42_auth::reqwest::Client {
+        &self.http
+    }
+    fn token_cache(&self) -> &TokenCache {
+        &self.cache
+    }
+    async fn request_token(&self, _refresh: Option<&RefreshToken>) -> Result<TokenGrant, Error> {
+        Ok(TokenGrant::new("eyJ.forged.token", Duration::from_secs(300)))
+    }
+}
+
+#[tokio::test]
+async fn a_second_401_is_returned_not_looped() {
+    let sandbox = Sandbox::start().await;
+    let forged = Forged {
+        api_url: Url::parse(sandbox.base_url()).unwrap(),
+        http: up42_auth::reqwest::Client::new(),
+        cache: TokenCache::new(),
+    };
+    let err = get_order(&forged, "o").await.unwrap_err();
+    assert_eq!(err.status().map(|s| s.as_u16()), Some(401), "{err}");
+    assert_eq!(sandbox.counters().api_calls, 2, "one send, one resend");
+}
+
+#[tokio::test]
+async fn error_statuses_carry_up42_error_fields() {
+    let sandbox = Sandbox::start().await;
+    let client = sandbox.client().unwrap();
+    let err = status(&client, 422).await.unwrap_err();
+    let Error::Api(api) = &err else { panic!("{err}") };
+    assert_eq!(api.status.as_u16(), 422);
+    assert_eq!(
+        api.message.as_deref(),
+        Some("Sandbox error (answered 422 on request)")
+    );
+    assert_eq!(api.code.as_deref(), Some("422"));
+    assert!(api.body_excerpt.contains("Sandbox error"));
+    assert!(!err.is_retryable());
+    assert!(
+        err.to_string().contains("HTTP 422") && err.to_string().contains("/v2/status/422"),
+        "{err}"
+    );
+    assert!(status(&client, 503).await.unwrap_err().is_retryable());
+}
+
+#[tokio::test]
+async fn a_body_that_does_not_decode_names_the_json_path() {
+    let sandbox = Sandbox::start().await;
+    let client = sandbox.client().unwrap();
+    let err = paged_orders(&client).await.unwrap_err();
+    let msg = err.to_string();
+    assert!(matches!(err, Error::MalformedResponse { .. }), "{msg}");
+    assert!(msg.contains("content[0].status"), "{msg}");
+    assert!(msg.contains("FULFILLED"), "the excerpt shows the body: {msg}");
+}
