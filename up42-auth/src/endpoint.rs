@@ -299,7 +299,12 @@ pub(crate) fn error_fields(body: &[u8]) -> (Option<String>, Option<String>) {
 }
 
 /// Decodes a JSON answer into `T`; a failure names the JSON path that did not fit.
-pub async fn decode_json<T: DeserializeOwned>(response: reqwest::Response) -> Result<T, Error> {
+/// Generic in the error so that endpoints may return any `E: From<Error>`.
+pub async fn decode_json<T: DeserializeOwned, E: From<Error>>(response: reqwest::Response) -> Result<T, E> {
+    decode_json_inner(response).await.map_err(E::from)
+}
+
+async fn decode_json_inner<T: DeserializeOwned>(response: reqwest::Response) -> Result<T, Error> {
     let status = response.status();
     let url = response.url().clone();
     let body = response
@@ -323,8 +328,8 @@ pub async fn decode_json<T: DeserializeOwned>(response: reqwest::Response) -> Re
     })
 }
 
-/// For `Result<(), Error>` endpoints: the body is ignored.
-pub async fn decode_unit(response: reqwest::Response) -> Result<(), Error> {
+/// For `Result<(), E>` endpoints: the body is ignored.
+pub async fn decode_unit<E: From<Error>>(response: reqwest::Response) -> Result<(), E> {
     drop(response);
     Ok(())
 }

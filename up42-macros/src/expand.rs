@@ -124,11 +124,11 @@ fn generate(args: &Args, parts: &[Part], item: &EndpointFn, fn_args: &[Arg<'_>])
         .success_type()
         .expect("validated: the return type is a Result");
     let decode = if args.raw {
-        quote_spanned!(success.span()=> #response)
+        quote_spanned!(success.span()=> ::core::result::Result::Ok(#response))
     } else if matches!(success, syn::Type::Tuple(t) if t.elems.is_empty()) {
-        quote!(#private::decode_unit(#response).await?)
+        quote!(#private::decode_unit(#response).await)
     } else {
-        quote_spanned!(success.span()=> #private::decode_json::<#success>(#response).await?)
+        quote_spanned!(success.span()=> #private::decode_json::<#success, _>(#response).await)
     };
 
     let signature = clean_signature(item);
@@ -142,7 +142,7 @@ fn generate(args: &Args, parts: &[Part], item: &EndpointFn, fn_args: &[Arg<'_>])
             let mut #request = #private::Request::new(&#endpoint);
             #(#fill)*
             let #response = #client.await?;
-            ::core::result::Result::Ok(#decode)
+            #decode
         }
     }
 }
