@@ -72,6 +72,12 @@ use crate::token::{AccessToken, RefreshToken, TokenGrant};
 /// # Ok(())
 /// # }
 /// ```
+#[diagnostic::on_unimplemented(
+    message = "`{Self}` cannot call the UP42 API: it does not implement `Authenticated`",
+    label = "not an UP42 client",
+    note = "pass an `&Up42Client`, or implement `Authenticated` for your type \
+            (`up42_auth::delegate_authenticated!` delegates to a field)"
+)]
 #[async_trait]
 pub trait Authenticated: Send + Sync {
     /// The API's base URL, e.g. `https://api.up42.com`. Endpoint paths are

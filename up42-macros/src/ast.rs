@@ -59,6 +59,8 @@ pub(crate) enum Role {
     Header { name: LitStr },
     /// `#[body]`.
     Body,
+    /// A role attribute that could not be read (already reported).
+    Invalid,
 }
 
 /// One argument after the client.
@@ -80,15 +82,19 @@ pub(crate) fn is_role_attr(attr: &Attribute) -> bool {
 }
 
 impl EndpointFn {
-    /// The client parameter, if the first parameter can be one.
-    pub(crate) fn client(&self) -> Option<Client<'_>> {
+    /// The client parameter: `&self`, or a first parameter that has no role
+    /// attribute and fills no placeholder of `placeholders`.
+    pub(crate) fn client(&self, placeholders: &[&str]) -> Option<Client<'_>> {
         match self.sig.inputs.first()? {
             FnArg::Receiver(receiver) => Some(Client::SelfRef(receiver)),
-            FnArg::Typed(typed) => match (&*typed.pat, &*typed.ty) {
-                (Pat::Ident(pat), ty @ Type::Reference(_)) if !typed.attrs.iter().any(is_role_attr) => {
+            FnArg::Typed(typed) => match &*typed.pat {
+                Pat::Ident(pat)
+                    if !typed.attrs.iter().any(is_role_attr)
+                        && !placeholders.iter().any(|p| pat.ident == p) =>
+                {
                     Some(Client::Param {
                         ident: &pat.ident,
-                        ty,
+                        ty: &typed.ty,
                     })
                 }
                 _ => None,
@@ -96,12 +102,11 @@ impl EndpointFn {
         }
     }
 
-    /// The arguments after the client (all arguments, if there is no client),
+    /// The arguments after the client (all of them, if there is no client),
     /// with their roles. Problems with the attributes are recorded in `cx`.
-    pub(crate) fn args(&self, cx: &mut Ctxt) -> Vec<Arg<'_>> {
-        let skip = usize::from(self.client().is_some());
+    pub(crate) fn args(&self, cx: &mut Ctxt, has_client: bool) -> Vec<Arg<'_>> {
         let mut args = Vec::new();
-        for original in self.sig.inputs.iter().skip(skip) {
+        for original in self.sig.inputs.iter().skip(usize::from(has_client)) {
             let FnArg::Typed(typed) = original else {
                 cx.error_spanned_by(original, "`self` can only be the first parameter");
                 continue;
@@ -116,9 +121,6 @@ impl EndpointFn {
             let mut role = Role::Path;
             let mut role_attr = None;
             for attr in typed.attrs.iter().filter(|a| is_role_attr(a)) {
-                let Some(parsed) = parse_role(cx, attr, &pat.ident) else {
-                    continue;
-                };
                 if role_attr.is_some() {
                     cx.error_spanned_by(
                         attr,
@@ -126,7 +128,7 @@ impl EndpointFn {
                     );
                     continue;
                 }
-                role = parsed;
+                role = parse_role(cx, attr, &pat.ident).unwrap_or(Role::Invalid);
                 role_attr = Some(attr);
             }
             args.push(Arg {

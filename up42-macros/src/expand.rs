@@ -37,7 +37,11 @@ pub(crate) fn expand(attr_tokens: TokenStream, item_tokens: TokenStream) -> Toke
                 None
             }
         });
-    let fn_args = item.args(&mut cx);
+    let placeholders: Vec<&str> = parts
+        .as_deref()
+        .map(|p| path::params(p).collect())
+        .unwrap_or_default();
+    let fn_args = item.args(&mut cx, item.client(&placeholders).is_some());
     if let (Some(args), Some(parts)) = (&args, &parts) {
         valid::check(&mut cx, args, parts, &item, &fn_args);
     }
@@ -105,19 +109,23 @@ fn generate(args: &Args, parts: &[Part], item: &EndpointFn, fn_args: &[Arg<'_>])
         let name = ident.to_string();
         let span = ast::ty_span(arg.ty);
         match &arg.role {
-            Role::Path => {}
+            Role::Path | Role::Invalid => {}
             Role::Query { key } => fill.push(quote_spanned!(span=> #request.query(#key, &#ident)?;)),
             Role::Header { name } => fill.push(quote_spanned!(span=> #request.header(#name, &#ident)?;)),
             Role::Body => fill.push(quote_spanned!(span=> #request.json_body(#name, &#ident)?;)),
         }
     }
 
-    let client = match item.client().expect("validated: the endpoint has a client") {
+    let placeholders: Vec<&str> = path::params(parts).collect();
+    let client = match item
+        .client(&placeholders)
+        .expect("validated: the endpoint has a client")
+    {
         Client::SelfRef(receiver) => {
             let self_token = &receiver.self_token;
-            quote_spanned!(receiver.span()=> #private::send(#self_token, #request))
+            quote_spanned!(receiver.span()=> #private::send(#self_token, #request).await?)
         }
-        Client::Param { ident, ty } => quote_spanned!(ty.span()=> #private::send(#ident, #request)),
+        Client::Param { ident, ty } => quote_spanned!(ty.span()=> #private::send(#ident, #request).await?),
     };
 
     let success = item
@@ -141,7 +149,7 @@ fn generate(args: &Args, parts: &[Part], item: &EndpointFn, fn_args: &[Arg<'_>])
             };
             let mut #request = #private::Request::new(&#endpoint);
             #(#fill)*
-            let #response = #client.await?;
+            let #response = #client;
             #decode
         }
     }

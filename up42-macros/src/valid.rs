@@ -41,8 +41,19 @@ fn check_function(cx: &mut Ctxt, item: &EndpointFn) {
 }
 
 fn check_client(cx: &mut Ctxt, parts: &[Part], item: &EndpointFn) {
-    match item.client() {
+    let placeholders: Vec<&str> = path::params(parts).collect();
+    match item.client(&placeholders) {
         None => match item.sig.inputs.first() {
+            Some(syn::FnArg::Typed(typed)) => match &*typed.pat {
+                syn::Pat::Ident(pat) if placeholders.iter().any(|p| pat.ident == p) => cx.error_spanned_by(
+                    &pat.ident,
+                    format!(
+                        "`{0}` fills `{{{0}}}` in the path, so there is no client; {CLIENT_HINT}",
+                        pat.ident
+                    ),
+                ),
+                _ => cx.error_spanned_by(typed, CLIENT_HINT),
+            },
             Some(first) => cx.error_spanned_by(first, CLIENT_HINT),
             None => cx.error_spanned_by(&item.sig, CLIENT_HINT),
         },
@@ -52,13 +63,11 @@ fn check_client(cx: &mut Ctxt, parts: &[Part], item: &EndpointFn) {
                 cx.error_spanned_by(receiver, "write the receiver as `&self`");
             }
         }
-        Some(Client::Param { ident, .. }) => {
-            if path::params(parts).any(|p| ident == p) {
+        Some(Client::Param { ident, ty }) => {
+            if !matches!(ty, syn::Type::Reference(_)) {
                 cx.error_spanned_by(
-                    ident,
-                    format!(
-                        "`{ident}` fills `{{{ident}}}` in the path, so there is no client; {CLIENT_HINT}"
-                    ),
+                    ty,
+                    format!("the client is borrowed: put `&` before the type of `{ident}`"),
                 );
             }
         }
@@ -79,7 +88,7 @@ fn check_placeholders(cx: &mut Ctxt, args: &Args, parts: &[Part], fn_args: &[Arg
                 &args.path,
                 format!("path parameter `{{{placeholder}}}` has no matching function argument; arguments: {listed}"),
             ),
-            Some(arg) if arg.role != Role::Path => cx.error_spanned_by(
+            Some(arg) if !matches!(arg.role, Role::Path | Role::Invalid) => cx.error_spanned_by(
                 arg.role_attr.expect("a role other than Path comes from an attribute"),
                 format!(
                     "argument `{placeholder}` fills `{{{placeholder}}}` in the path and cannot also have a role \

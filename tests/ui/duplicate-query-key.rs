@@ -1,0 +1,10 @@
+use up42_auth::{up42_endpoint, Authenticated, Error};
+
+#[up42_endpoint(GET, "/v2/orders")]
+async fn list(
+    client: &impl Authenticated,
+    #[query("workspaceId")] workspace: &str,
+    #[query("workspaceId")] other: &str,
+) -> Result<(), Error>;
+
+fn main() {}

@@ -1,0 +1,10 @@
+use up42_auth::{up42_endpoint, Authenticated, Error};
+
+pub struct Order {
+    pub id: String,
+}
+
+#[up42_endpoint(GET, "/v2/orders/{order_id}")]
+async fn get_order(client: &impl Authenticated, order_id: &str) -> Result<Order, Error>;
+
+fn main() {}
