@@ -1,0 +1,330 @@
+//! Typed UP42 v2 endpoints declared with `#[up42_endpoint]`, and a typed client.
+//!
+//! ```text
+//! cargo run --example orders
+//! ```
+//!
+//! Runs against the local sandbox unless UP42 credentials are found
+//! (`UP42_USERNAME`/`UP42_PASSWORD` or `~/.up42/credentials.json`). Against UP42
+//! it makes read-only calls only, and needs `UP42_WORKSPACE_ID` for the
+//! workspace-scoped ones.
+
+use serde::{Deserialize, Serialize};
+use serde_json::Value;
+use up42_auth::{Authenticated, Credentials, Error, Up42Client, delegate_authenticated, up42_endpoint};
+use up42_testkit::Sandbox;
+
+/// A paged v2 answer.
+#[derive(Debug, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Page<T> {
+    pub content: Vec<T>,
+    pub total_pages: u32,
+    pub total_elements: u64,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Order {
+    pub id: String,
+    pub workspace_id: String,
+    pub display_name: Option<String>,
+    pub status: String,
+    #[serde(rename = "type")]
+    pub kind: String,
+    pub data_product_id: Option<String>,
+    #[serde(default)]
+    pub tags: Vec<String>,
+    pub created_at: String,
+}
+
+#[derive(Debug, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct NewOrder {
+    pub display_name: String,
+    pub data_product_id: String,
+    pub params: Value,
+    pub tags: Vec<String>,
+}
+
+#[derive(Debug, Deserialize)]
+pub struct PlacedOrders {
+    pub results: Vec<PlacedOrder>,
+    pub errors: Vec<Value>,
+}
+
+#[derive(Debug, Deserialize)]
+pub struct PlacedOrder {
+    pub index: u32,
+    pub id: String,
+}
+
+#[derive(Debug, Deserialize)]
+pub struct Estimate {
+    pub summary: EstimateSummary,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct EstimateSummary {
+    pub total_credits: u64,
+    pub total_size: f64,
+    pub unit: String,
+}
+
+#[derive(Debug, Deserialize)]
+pub struct Collection {
+    pub name: String,
+    pub title: String,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Eula {
+    pub id: String,
+    pub title: String,
+    pub is_accepted: bool,
+}
+
+#[derive(Debug, Deserialize)]
+pub struct StacCollection {
+    pub id: String,
+    pub title: Option<String>,
+    pub license: String,
+}
+
+#[derive(Debug, Deserialize)]
+pub struct StacItem {
+    pub id: String,
+    pub collection: String,
+    pub bbox: Vec<f64>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Job {
+    pub id: String,
+    pub process_id: String,
+    pub status: String,
+    pub credits: Option<u64>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Quotation {
+    pub id: String,
+    pub order_id: String,
+    pub credits_price: u64,
+    pub decision: String,
+}
+
+/// One order.
+#[up42_endpoint(GET, "/v2/orders/{order_id}")]
+pub async fn get_order(client: &impl Authenticated, order_id: &str) -> Result<Order, Error>;
+
+/// Places an order in a workspace.
+#[up42_endpoint(POST, "/v2/orders")]
+pub async fn place_order(
+    client: &impl Authenticated,
+    #[query("workspaceId")] workspace_id: &str,
+    #[body] order: &NewOrder,
+) -> Result<PlacedOrders, Error>;
+
+/// What an order would cost.
+#[up42_endpoint(POST, "/v2/orders/estimate")]
+pub async fn estimate_order(client: &impl Authenticated, #[body] order: &NewOrder)
+-> Result<Estimate, Error>;
+
+/// Cancels an order; the API answers 204.
+#[up42_endpoint(POST, "/v2/orders/{order_id}/cancellation")]
+pub async fn cancel_order(client: &impl Authenticated, order_id: &str) -> Result<(), Error>;
+
+/// The public catalogue of collections: no token needed.
+#[up42_endpoint(GET, "/v2/collections", public)]
+pub async fn collections(
+    client: &impl Authenticated,
+    #[query] page: Option<u32>,
+) -> Result<Page<Collection>, Error>;
+
+/// A licence agreement.
+#[up42_endpoint(GET, "/v2/eulas/{eula_id}")]
+pub async fn eula(client: &impl Authenticated, eula_id: &str) -> Result<Eula, Error>;
+
+/// A STAC collection of delivered assets.
+#[up42_endpoint(GET, "/v2/assets/stac/collections/{collection_id}")]
+pub async fn stac_collection(
+    client: &impl Authenticated,
+    collection_id: &str,
+) -> Result<StacCollection, Error>;
+
+/// One STAC item of a collection.
+#[up42_endpoint(GET, "/v2/assets/stac/collections/{collection_id}/items/{item_id}")]
+pub async fn stac_item(
+    client: &impl Authenticated,
+    collection_id: &str,
+    item_id: &str,
+) -> Result<StacItem, Error>;
+
+/// One processing job.
+#[up42_endpoint(GET, "/v2/processing/jobs/{job_id}")]
+pub async fn job(client: &impl Authenticated, job_id: &str) -> Result<Job, Error>;
+
+/// A tasking quotation.
+#[up42_endpoint(GET, "/v2/tasking/quotation/{quotation_id}")]
+pub async fn quotation(client: &impl Authenticated, quotation_id: &str) -> Result<Quotation, Error>;
+
+/// A typed client: an `Up42Client` plus the workspace its calls are about.
+#[derive(Clone)]
+pub struct Workspace {
+    client: Up42Client,
+    id: String,
+}
+
+delegate_authenticated!(Workspace => client);
+
+impl Workspace {
+    /// One page of the workspace's orders.
+    #[up42_endpoint(GET, "/v2/orders")]
+    pub async fn orders_page(
+        &self,
+        #[query("workspaceId")] workspace_id: &str,
+        #[query] page: u32,
+        #[query] size: u32,
+    ) -> Result<Page<Order>, Error>;
+
+    /// One page of the workspace's processing jobs.
+    #[up42_endpoint(GET, "/v2/processing/jobs")]
+    pub async fn jobs_page(
+        &self,
+        #[query("workspaceId")] workspace_id: &str,
+        #[query] page: u32,
+    ) -> Result<Page<Job>, Error>;
+
+    /// Every order of the workspace, page after page.
+    pub async fn all_orders(&self) -> Result<Vec<Order>, Error> {
+        let mut orders = Vec::new();
+        for page in 0.. {
+            let next = self.orders_page(&self.id, page, 10).await?;
+            orders.extend(next.content);
+            if page + 1 >= next.total_pages {
+                break;
+            }
+        }
+        Ok(orders)
+    }
+}
+
+#[tokio::main]
+async fn main() {
+    if let Err(error) = run().await {
+        eprintln!("error: {error}");
+        std::process::exit(1);
+    }
+}
+
+async fn run() -> Result<(), Error> {
+    match Credentials::discover() {
+        Ok(credentials) => against_up42(credentials).await,
+        Err(Error::CredentialsMissing { .. }) => {
+            let sandbox = Sandbox::start().await;
+            println!(
+                "No UP42 credentials found: running against the local sandbox at {}.\n",
+                sandbox.base_url()
+            );
+            against_sandbox(&sandbox).await?;
+            let counters = sandbox.counters();
+            println!(
+                "\n{} API calls, {} token request(s). This ran locally; nothing was sent to UP42.",
+                counters.api_calls, counters.token_requests
+            );
+            Ok(())
+        }
+        Err(other) => Err(other),
+    }
+}
+
+async fn against_sandbox(sandbox: &Sandbox) -> Result<(), Error> {
+    let workspace = Workspace {
+        client: sandbox.client()?,
+        id: up42_testkit::WORKSPACE_ID.to_string(),
+    };
+    let client = &workspace.client;
+
+    let order = get_order(client, "5b3c1d2e-0000-4000-8000-000000000042").await?;
+    println!("order {} is {} ({})", order.id, order.status, order.kind);
+
+    let orders = workspace.all_orders().await?;
+    println!("the workspace has {} orders, read page by page", orders.len());
+
+    let new_order = NewOrder {
+        display_name: "Berlin, March".into(),
+        data_product_id: "47dadb27-9532-4552-93a5-48f70a83eaef".into(),
+        params: serde_json::json!({"aoi": {"type": "Point", "coordinates": [13.4, 52.5]}}),
+        tags: vec!["example".into()],
+    };
+    let estimate = estimate_order(client, &new_order).await?;
+    println!(
+        "estimate: {} credits for {} {}",
+        estimate.summary.total_credits, estimate.summary.total_size, estimate.summary.unit
+    );
+    let placed = place_order(client, &workspace.id, &new_order).await?;
+    println!(
+        "placed order {} ({} errors)",
+        placed.results[0].id,
+        placed.errors.len()
+    );
+    cancel_order(client, &placed.results[0].id).await?;
+    println!("cancelled it");
+
+    let catalogue = collections(client, None).await?;
+    let names: Vec<&str> = catalogue.content.iter().map(|c| c.name.as_str()).collect();
+    println!("public collections: {}", names.join(", "));
+
+    let licence = eula(client, "eula-1").await?;
+    println!(
+        "EULA {}: {} (accepted: {})",
+        licence.id, licence.title, licence.is_accepted
+    );
+    let delivery = stac_collection(client, "delivery-1").await?;
+    println!("STAC collection {} ({})", delivery.id, delivery.license);
+    let item = stac_item(client, "delivery-1", "scene-1").await?;
+    println!(
+        "STAC item {} of {}, bbox {:?}",
+        item.id, item.collection, item.bbox
+    );
+    let jobs = workspace.jobs_page(&workspace.id, 0).await?;
+    let first = job(client, &jobs.content[0].id).await?;
+    println!(
+        "{} jobs; the first ran {} and is {}",
+        jobs.total_elements, first.process_id, first.status
+    );
+    let quote = quotation(client, "quote-1").await?;
+    println!(
+        "quotation {}: {} credits, {}",
+        quote.id, quote.credits_price, quote.decision
+    );
+    Ok(())
+}
+
+async fn against_up42(credentials: Credentials) -> Result<(), Error> {
+    println!(
+        "Using UP42 credentials of {}; read-only calls.\n",
+        credentials.username()
+    );
+    let client = Up42Client::builder().credentials(credentials).build()?;
+    let catalogue = collections(&client, None).await?;
+    println!("{} public collections", catalogue.total_elements);
+    match std::env::var("UP42_WORKSPACE_ID") {
+        Ok(id) => {
+            let workspace = Workspace { client, id };
+            let orders = workspace.all_orders().await?;
+            println!("{} orders in the workspace", orders.len());
+            if let Some(order) = orders.first() {
+                let again = get_order(&workspace, &order.id).await?;
+                println!("order {} is {}", again.id, again.status);
+            }
+        }
+        Err(_) => println!("Set UP42_WORKSPACE_ID to list the workspace's orders."),
+    }
+    Ok(())
+}
