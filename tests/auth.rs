@@ -3,7 +3,7 @@
 use std::sync::Arc;
 use std::time::Duration;
 
-use up42_auth::{Authenticated, Credentials, Error, Up42Client};
+use up42_auth::{Authenticated, Credentials, Error, RetryPolicy, Up42Client};
 use up42_testkit::{PASSWORD, Sandbox, USERNAME};
 
 const HOSTILE_PASSWORD: &str = "pa&ss=word+%# ü/?";
@@ -310,6 +310,7 @@ async fn a_failed_login_does_not_poison_the_client() {
     let client = sandbox
         .client_builder()
         .token_timeout(Duration::from_millis(200))
+        .retry_policy(RetryPolicy::never())
         .build()
         .unwrap();
     assert!(client.access_token().await.is_err());

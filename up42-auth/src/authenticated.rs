@@ -7,6 +7,7 @@ use url::Url;
 
 use crate::cache::TokenCache;
 use crate::error::Error;
+use crate::policy::RequestPolicy;
 use crate::token::{AccessToken, RefreshToken, TokenGrant};
 
 /// Something that can call the UP42 API: it knows the API's base URL, has an
@@ -90,6 +91,12 @@ pub trait Authenticated: Send + Sync {
     /// The cache that holds this source's tokens.
     fn token_cache(&self) -> &TokenCache;
 
+    /// How API calls are retried and rate-limited. The default is
+    /// [`RequestPolicy::DEFAULT`]: 3 attempts with jittered backoff, no rate limit.
+    fn request_policy(&self) -> &RequestPolicy {
+        &RequestPolicy::DEFAULT
+    }
+
     /// Requests a new token from the token server. `refresh` is the current
     /// refresh token while it is still valid; answer
     /// [`Error::RefreshTokenRejected`] when the server refuses it, and the cache
@@ -124,6 +131,9 @@ macro_rules! forward_authenticated {
             }
             fn token_cache(&self) -> &TokenCache {
                 (**self).token_cache()
+            }
+            fn request_policy(&self) -> &RequestPolicy {
+                (**self).request_policy()
             }
             async fn request_token(&self, refresh: Option<&RefreshToken>) -> Result<TokenGrant, Error> {
                 (**self).request_token(refresh).await

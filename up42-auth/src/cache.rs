@@ -16,8 +16,12 @@ use crate::token::{AccessToken, RefreshToken, TokenGrant};
 
 /// The longest safety margin before expiry (the official SDK's 30 s).
 const MAX_MARGIN: Duration = Duration::from_secs(30);
-/// After an early renewal failed, wait this long before trying early again.
+/// After an early renewal failed, wait about this long (jittered ±50 %) before
+/// trying early again.
 const EARLY_RETRY_PAUSE: Duration = Duration::from_millis(500);
+/// How long a renewal that failed for good (wrong password, unknown client)
+/// is answered from memory, so that many callers do not hammer the server.
+const FAILURE_MEMORY: Duration = Duration::from_secs(2);
 
 /// Caches an access token and renews it before it expires.
 ///
@@ -40,6 +44,10 @@ const EARLY_RETRY_PAUSE: Duration = Duration::from_millis(500);
 ///   ([`Error::RefreshTokenRejected`]), one password login.
 /// - **Rejected tokens**: [`invalidate`](Self::invalidate) drops a token the API
 ///   answered 401 to, but only if it is still the cached one.
+/// - **Failures**: a renewal that failed for good (an error that is not
+///   [retryable](Error::is_retryable), such as a wrong password) is answered
+///   from memory for 2 s without a new request; a transient failure is not
+///   remembered, so the next call tries again.
 pub struct TokenCache {
     current: ArcSwapOption<Cached>,
     /// Bumped each time a renewal finishes, successful or not.
@@ -69,6 +77,8 @@ struct RenewalState {
     last_failure: Option<Error>,
     /// No early renewal before this instant (set after an early renewal failed).
     early_not_before: Option<Instant>,
+    /// Until then, renewals answer `last_failure` without a request.
+    failed_until: Option<Instant>,
 }
 
 /// The safety margin for a token granted for `lifetime`.
@@ -183,7 +193,8 @@ impl TokenCache {
             Ok(token) => token,
             Err(error) => {
                 tracing::warn!(%error, "early token renewal failed; the current token stays in use");
-                state.early_not_before = Some(Instant::now() + EARLY_RETRY_PAUSE);
+                state.early_not_before =
+                    Some(Instant::now() + EARLY_RETRY_PAUSE.mul_f64(0.5 + fastrand::f64()));
                 valid
             }
         }
@@ -201,7 +212,8 @@ impl TokenCache {
         {
             return Ok(cached.token.clone());
         }
-        if self.generation.load(Ordering::Acquire) != seen
+        let remembered = state.failed_until.is_some_and(|until| Instant::now() < until);
+        if (remembered || self.generation.load(Ordering::Acquire) != seen)
             && let Some(error) = &state.last_failure
         {
             return Err(error.clone());
@@ -241,9 +253,11 @@ impl TokenCache {
                 self.current.store(Some(Arc::new(cached)));
                 state.last_failure = None;
                 state.early_not_before = None;
+                state.failed_until = None;
                 Ok(token)
             }
             Err(error) => {
+                state.failed_until = (!error.is_retryable()).then(|| Instant::now() + FAILURE_MEMORY);
                 state.last_failure = Some(error.clone());
                 Err(error)
             }

@@ -13,6 +13,7 @@ use crate::cache::TokenCache;
 use crate::credentials::Credentials;
 use crate::error::{Error, display_url};
 use crate::oauth::TokenEndpoint;
+use crate::policy::{RateLimit, RequestPolicy, RetryPolicy};
 use crate::token::{RefreshToken, TokenGrant};
 
 /// The OAuth client id UP42 users log in with.
@@ -85,6 +86,7 @@ struct Inner {
     api_url: Url,
     http: reqwest::Client,
     cache: TokenCache,
+    policy: RequestPolicy,
 }
 
 impl Up42Client {
@@ -118,12 +120,25 @@ impl Authenticated for Up42Client {
         &self.inner.cache
     }
 
+    fn request_policy(&self) -> &RequestPolicy {
+        &self.inner.policy
+    }
+
+    /// The refresh grant or the password grant, retried on transient failures
+    /// by the client's [`RetryPolicy`]; wrong credentials are never retried.
     async fn request_token(&self, refresh: Option<&RefreshToken>) -> Result<TokenGrant, Error> {
         let endpoint = &self.inner.token_endpoint;
-        match refresh {
-            Some(refresh) => endpoint.refresh_grant(refresh).await,
-            None => endpoint.password_grant(&self.inner.credentials).await,
-        }
+        let attempt = || async move {
+            match refresh {
+                Some(refresh) => endpoint.refresh_grant(refresh).await,
+                None => endpoint.password_grant(&self.inner.credentials).await,
+            }
+        };
+        self.inner
+            .policy
+            .retry
+            .run("token request", Error::is_retryable, attempt)
+            .await
     }
 }
 
@@ -153,6 +168,8 @@ pub struct Up42ClientBuilder {
     connect_timeout: Option<Duration>,
     token_timeout: Option<Duration>,
     request_timeout: Option<Duration>,
+    retry: Option<RetryPolicy>,
+    rate_limit: Option<(u32, u32)>,
 }
 
 impl Up42ClientBuilder {
@@ -208,6 +225,21 @@ impl Up42ClientBuilder {
         self
     }
 
+    /// How token requests and API calls are retried (default: [`RetryPolicy::DEFAULT`];
+    /// [`RetryPolicy::never`] turns retries off).
+    pub fn retry_policy(mut self, policy: RetryPolicy) -> Self {
+        self.retry = Some(policy);
+        self
+    }
+
+    /// Keeps this client's API calls under `per_second` requests a second on
+    /// average and `burst` at once (off by default). UP42 allows 100 a second
+    /// sustained and bursts of 500 per client IP.
+    pub fn rate_limit(mut self, per_second: u32, burst: u32) -> Self {
+        self.rate_limit = Some((per_second, burst));
+        self
+    }
+
     /// Checks the configuration and builds the client. Makes no network call.
     ///
     /// Fails with [`Error::Config`] for an unparsable or insecure URL, with
@@ -254,6 +286,12 @@ impl Up42ClientBuilder {
                 api_url,
                 http,
                 cache: TokenCache::new(),
+                policy: RequestPolicy {
+                    retry: self.retry.unwrap_or_default(),
+                    rate_limit: self
+                        .rate_limit
+                        .map(|(per_second, burst)| RateLimit::new(per_second, burst)),
+                },
             }),
         })
     }
@@ -267,6 +305,8 @@ impl fmt::Debug for Up42ClientBuilder {
             .field("token_url", &self.token_url)
             .field("api_url", &self.api_url)
             .field("client_id", &self.client_id)
+            .field("retry", &self.retry)
+            .field("rate_limit", &self.rate_limit)
             .finish_non_exhaustive()
     }
 }

@@ -19,6 +19,7 @@ use url::Url;
 use crate::authenticated::Authenticated;
 use crate::body::{SMALL_BODY_LIMIT, excerpt, read_limited};
 use crate::error::{ApiError, Error, Operation, display_url};
+use crate::policy::RetryPolicy;
 
 /// What a path segment value keeps unencoded: RFC 3986 unreserved characters.
 const SEGMENT: &AsciiSet = &NON_ALPHANUMERIC
@@ -36,6 +37,17 @@ pub enum PathPart {
     Param(&'static str),
 }
 
+/// Whether an endpoint's calls are retried after transient failures.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Retry {
+    /// Retried if the method is idempotent: `GET`, `HEAD`, `PUT`, `DELETE`.
+    IfIdempotent,
+    /// `retry = true`: always retried.
+    Always,
+    /// `retry = false`: never retried.
+    Never,
+}
+
 /// The static description of an endpoint, emitted by the macro.
 #[derive(Debug)]
 pub struct Endpoint {
@@ -45,6 +57,20 @@ pub struct Endpoint {
     pub path: &'static [PathPart],
     /// Sent without a token.
     pub public: bool,
+    /// Whether transient failures are retried.
+    pub retry: Retry,
+}
+
+impl Endpoint {
+    fn retries(&self) -> bool {
+        match self.retry {
+            Retry::Always => true,
+            Retry::Never => false,
+            Retry::IfIdempotent => {
+                [Method::GET, Method::HEAD, Method::PUT, Method::DELETE].contains(&self.method)
+            }
+        }
+    }
 }
 
 /// One call being put together.
@@ -199,15 +225,38 @@ impl Request {
 }
 
 /// Sends `request` through `client`: token, bearer header, one resend after a
-/// 401 on a token, status check. Returns the successful response, body unread.
+/// 401 on a token, status check, and retries of transient failures by the
+/// client's [`RequestPolicy`](crate::RequestPolicy). Returns the successful
+/// response, body unread.
 pub async fn send<A: Authenticated + ?Sized>(
     client: &A,
     request: Request,
 ) -> Result<reqwest::Response, Error> {
     let url = request.url(client.api_url())?;
+    let never = RetryPolicy::never();
+    let retry = match request.endpoint.retries() {
+        true => &client.request_policy().retry,
+        false => &never,
+    };
+    // A failed token request was already retried by the token source.
+    let retryable = |e: &Error| e.is_retryable() && e.operation() == Some(Operation::ApiRequest);
+    retry
+        .run("API request", retryable, || send_once(client, &request, &url))
+        .await
+}
+
+/// One attempt: rate limit, token, send, and the one resend after a 401.
+async fn send_once<A: Authenticated + ?Sized>(
+    client: &A,
+    request: &Request,
+    url: &Url,
+) -> Result<reqwest::Response, Error> {
     let method = &request.endpoint.method;
     let mut resent = false;
     loop {
+        if let Some(limit) = &client.request_policy().rate_limit {
+            limit.acquire().await;
+        }
         let token = match request.endpoint.public {
             true => None,
             false => Some(client.access_token().await?),
@@ -225,24 +274,25 @@ pub async fn send<A: Authenticated + ?Sized>(
         let response = call
             .send()
             .await
-            .map_err(|e| Error::transport(Operation::ApiRequest, &url, e))?;
+            .map_err(|e| Error::transport(Operation::ApiRequest, url, e))?;
         let status = response.status();
         if status.is_success() {
             return Ok(response);
         }
         if let (StatusCode::UNAUTHORIZED, Some(token), false) = (status, &token, resent) {
             client.token_rejected(token);
-            tracing::debug!(%method, url = %display_url(&url), "the API rejected the token; resending once with a new one");
+            tracing::info!(%method, url = %display_url(url), "the API rejected the token; resending once with a new one");
             resent = true;
             continue;
         }
-        return Err(api_error(method, &url, response).await);
+        return Err(api_error(method, url, response).await);
     }
 }
 
 /// The error for a non-success answer, with the UP42 error fields if the body has them.
 async fn api_error(method: &Method, url: &Url, response: reqwest::Response) -> Error {
     let status = response.status();
+    let retry_after = crate::policy::retry_after(response.headers());
     // An unreadable or oversized error body still leaves the status to report.
     let body = read_limited(response, SMALL_BODY_LIMIT, Operation::ApiRequest, url)
         .await
@@ -255,6 +305,7 @@ async fn api_error(method: &Method, url: &Url, response: reqwest::Response) -> E
         message,
         code,
         body_excerpt: excerpt(&body),
+        retry_after,
     }))
 }
 
@@ -346,6 +397,7 @@ mod tests {
             PathPart::Literal("/items"),
         ],
         public: false,
+        retry: Retry::IfIdempotent,
     };
 
     fn url_for(base: &str, value: &str) -> Result<String, Error> {

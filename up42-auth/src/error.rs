@@ -3,6 +3,7 @@
 use std::fmt;
 use std::path::PathBuf;
 use std::sync::Arc;
+use std::time::Duration;
 
 use reqwest::StatusCode;
 
@@ -130,6 +131,8 @@ pub enum Error {
         status: StatusCode,
         /// The first bytes of the body, lossily decoded.
         body_excerpt: String,
+        /// How long the server asked to wait (`Retry-After`), if it said.
+        retry_after: Option<Duration>,
     },
 
     /// The UP42 API answered with a non-success status (after the one resend a
@@ -223,6 +226,8 @@ pub struct ApiError {
     pub code: Option<String>,
     /// The first bytes of the body, lossily decoded.
     pub body_excerpt: String,
+    /// How long the server asked to wait (`Retry-After`), if it said.
+    pub retry_after: Option<Duration>,
 }
 
 fn excerpt_suffix(excerpt: &str) -> String {
@@ -274,6 +279,32 @@ impl Error {
             Error::Transport { .. } | Error::Server { .. } => true,
             Error::Api(api) => is_retryable_status(api.status),
             _ => false,
+        }
+    }
+
+    /// How long the server asked to wait before the next try (`Retry-After`).
+    pub fn retry_after(&self) -> Option<Duration> {
+        match self {
+            Error::Server { retry_after, .. } => *retry_after,
+            Error::Api(api) => api.retry_after,
+            _ => None,
+        }
+    }
+
+    /// Which call failed, for errors that come from an HTTP call.
+    pub fn operation(&self) -> Option<Operation> {
+        match self {
+            Error::Transport { operation, .. }
+            | Error::Server { operation, .. }
+            | Error::MalformedResponse { operation, .. } => Some(*operation),
+            Error::Api(_) => Some(Operation::ApiRequest),
+            Error::InvalidCredentials { .. }
+            | Error::RefreshTokenRejected { .. }
+            | Error::InvalidClient { .. }
+            | Error::InvalidTokenRequest { .. }
+            | Error::UnsupportedMediaType
+            | Error::WrongTokenUrl { .. } => Some(Operation::TokenRequest),
+            _ => None,
         }
     }
 

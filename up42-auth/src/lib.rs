@@ -45,6 +45,7 @@ mod client;
 mod credentials;
 mod error;
 mod oauth;
+mod policy;
 mod token;
 
 pub use authenticated::Authenticated;
@@ -55,6 +56,7 @@ pub use client::{
 };
 pub use credentials::{Credentials, PASSWORD_ENV, USERNAME_ENV, default_file as default_credentials_file};
 pub use error::{ApiError, Error, Operation};
+pub use policy::{RateLimit, RequestPolicy, RetryPolicy};
 pub use token::{AccessToken, RefreshToken, TokenGrant};
 
 /// Re-exported so implementors of [`Authenticated`] need no direct dependency.
@@ -64,8 +66,7 @@ pub use reqwest;
 /// Re-exported: [`Authenticated::api_url`] returns a [`Url`].
 pub use url::{self, Url};
 
-/// Declares typed functions for UP42 endpoints. See the [`up42_macros`] crate
-/// documentation for every option, with the equivalent hand-written code.
+#[doc(inline)]
 pub use up42_macros::up42_endpoint;
 
 mod endpoint;
@@ -74,7 +75,7 @@ mod endpoint;
 /// change in any release.
 #[doc(hidden)]
 pub mod __private {
-    pub use crate::endpoint::{Endpoint, PathPart, Request, decode_json, decode_unit, send};
+    pub use crate::endpoint::{Endpoint, PathPart, Request, Retry, decode_json, decode_unit, send};
     pub use reqwest::{Method, Response};
 }
 
@@ -105,6 +106,9 @@ macro_rules! delegate_authenticated {
             }
             fn token_cache(&self) -> &$crate::TokenCache {
                 $crate::Authenticated::token_cache(&self.$($field).+)
+            }
+            fn request_policy(&self) -> &$crate::RequestPolicy {
+                $crate::Authenticated::request_policy(&self.$($field).+)
             }
             async fn request_token(
                 &self,

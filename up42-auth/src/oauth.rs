@@ -75,11 +75,13 @@ impl TokenEndpoint {
             .and_then(|v| v.to_str().ok())
             .unwrap_or("")
             .to_ascii_lowercase();
+        let retry_after = crate::policy::retry_after(response.headers());
         let body = read_limited(response, SMALL_BODY_LIMIT, Operation::TokenRequest, &self.url).await?;
         let answer = TokenAnswer {
             status,
             content_type: &content_type,
             body: &body,
+            retry_after,
         };
         answer.into_grant(&self.url, &self.client_id, grant)
     }
@@ -99,6 +101,8 @@ pub(crate) struct TokenAnswer<'a> {
     /// Lowercase `Content-Type`, empty if absent.
     pub(crate) content_type: &'a str,
     pub(crate) body: &'a [u8],
+    /// The `Retry-After` of the answer, if any.
+    pub(crate) retry_after: Option<Duration>,
 }
 
 /// The success fields of a token answer. Unknown fields are ignored.
@@ -229,6 +233,7 @@ impl TokenAnswer<'_> {
                 url,
                 status,
                 body_excerpt: excerpt(self.body),
+                retry_after: self.retry_after,
             },
             _ => Error::MalformedResponse {
                 operation: Operation::TokenRequest,
@@ -261,6 +266,7 @@ impl TokenAnswer<'_> {
                 url,
                 status,
                 body_excerpt: excerpt(self.body),
+                retry_after: self.retry_after,
             };
         }
         if self.content_type.starts_with("text/html") {
@@ -295,6 +301,7 @@ mod tests {
             status: StatusCode::from_u16(status).unwrap(),
             content_type,
             body: body.as_bytes(),
+            retry_after: None,
         }
         .into_grant(
             &url,
@@ -426,6 +433,7 @@ mod tests {
             status: StatusCode::BAD_REQUEST,
             content_type: "application/json",
             body: br#"{"error":"invalid_grant","error_description":"Token is not active"}"#,
+            retry_after: None,
         }
         .into_grant(&url, "up42-api", Grant::Refresh);
         assert!(matches!(e, Err(Error::RefreshTokenRejected { .. })));

@@ -10,7 +10,7 @@ use crate::ctxt::Ctxt;
 /// The HTTP methods an endpoint can use.
 pub(crate) const METHODS: [&str; 6] = ["GET", "POST", "PUT", "PATCH", "DELETE", "HEAD"];
 /// The options that may follow the path.
-const OPTIONS: [&str; 2] = ["public", "raw"];
+const OPTIONS: [&str; 4] = ["public", "raw", "retry = true", "retry = false"];
 
 /// What the attribute says.
 pub(crate) struct Args {
@@ -22,6 +22,8 @@ pub(crate) struct Args {
     pub(crate) public: bool,
     /// The function returns the status-checked `reqwest::Response`.
     pub(crate) raw: bool,
+    /// `retry = true` or `retry = false`; `None`: retried if idempotent.
+    pub(crate) retry: Option<bool>,
 }
 
 fn usage() -> &'static str {
@@ -69,7 +71,23 @@ pub(crate) fn parse(cx: &mut Ctxt, tokens: TokenStream) -> Option<Args> {
         }
     };
     let (mut public, mut raw) = (false, false);
+    let mut retry = None;
     for option in items {
+        if let Expr::Assign(assign) = &option
+            && matches!(&*assign.left, Expr::Path(p) if p.path.is_ident("retry"))
+        {
+            match &*assign.right {
+                Expr::Lit(ExprLit {
+                    lit: Lit::Bool(value),
+                    ..
+                }) if retry.is_none() => retry = Some(value.value),
+                Expr::Lit(ExprLit {
+                    lit: Lit::Bool(_), ..
+                }) => cx.error_spanned_by(&option, "this option is given twice"),
+                other => cx.error_spanned_by(other, "write `retry = true` or `retry = false`"),
+            }
+            continue;
+        }
         let name = match &option {
             Expr::Path(p) if p.attrs.is_empty() && p.qself.is_none() => {
                 p.path.get_ident().map(|i| i.to_string())
@@ -103,6 +121,7 @@ pub(crate) fn parse(cx: &mut Ctxt, tokens: TokenStream) -> Option<Args> {
         path: path?,
         public,
         raw,
+        retry,
     })
 }
 

@@ -93,6 +93,11 @@ fn generate(args: &Args, parts: &[Part], item: &EndpointFn, fn_args: &[Arg<'_>])
         Part::Param(name) => quote!(#private::PathPart::Param(#name)),
     });
     let public = args.public;
+    let retry = match args.retry {
+        None => quote!(#private::Retry::IfIdempotent),
+        Some(true) => quote!(#private::Retry::Always),
+        Some(false) => quote!(#private::Retry::Never),
+    };
 
     // Path values in template order, then the other roles in argument order.
     let mut fill = Vec::new();
@@ -146,6 +151,7 @@ fn generate(args: &Args, parts: &[Part], item: &EndpointFn, fn_args: &[Arg<'_>])
                 method: #private::Method::#method,
                 path: &[#(#path_parts),*],
                 public: #public,
+                retry: #retry,
             };
             let mut #request = #private::Request::new(&#endpoint);
             #(#fill)*

@@ -72,6 +72,10 @@ use proc_macro::TokenStream;
 ///   (`GET /v2/collections`).
 /// - `raw`: return the status-checked `reqwest::Response` unread, for downloads:
 ///   `-> Result<up42_auth::reqwest::Response, Error>`.
+/// - `retry = true` / `retry = false`: whether transient failures (connection
+///   errors, timeouts, 408, 429, 5xx) are retried by the client's
+///   `RetryPolicy`. Without the option, `GET`, `HEAD`, `PUT` and `DELETE` are
+///   retried and `POST` and `PATCH` are not, since they may not be safe to repeat.
 ///
 /// # The function
 ///

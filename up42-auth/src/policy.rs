@@ -1,0 +1,278 @@
+//! How calls cope with a flaky network and a busy server: retries with
+//! backoff, `Retry-After`, and an optional client-side rate limit.
+
+use std::future::Future;
+use std::sync::Mutex;
+use std::time::{Duration, SystemTime};
+
+use reqwest::header::{HeaderMap, RETRY_AFTER};
+use tokio::time::Instant;
+
+use crate::error::Error;
+
+/// Retries of token requests and API calls: exponential backoff with full
+/// jitter, bounded in attempts and in total time.
+///
+/// What is retried: connection failures, timeouts, and the statuses 408, 429,
+/// 500, 502, 503 and 504 ([`Error::is_retryable`]). Never a rejected password
+/// or client, never another 4xx. API calls are retried only when that is safe:
+/// `GET`, `HEAD`, `PUT` and `DELETE`, or endpoints declared with `retry = true`.
+///
+/// ```
+/// use std::time::Duration;
+/// use up42_auth::RetryPolicy;
+///
+/// let patient = RetryPolicy::default()
+///     .max_attempts(5)
+///     .backoff(Duration::from_millis(100), Duration::from_secs(5))
+///     .max_elapsed(Duration::from_secs(60));
+/// assert_eq!(patient.attempts(), 5);
+/// assert_eq!(RetryPolicy::never().attempts(), 1);
+/// ```
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RetryPolicy {
+    max_attempts: u32,
+    initial_backoff: Duration,
+    max_backoff: Duration,
+    max_elapsed: Duration,
+    max_retry_after: Duration,
+}
+
+impl Default for RetryPolicy {
+    fn default() -> Self {
+        Self::DEFAULT
+    }
+}
+
+impl RetryPolicy {
+    /// 3 attempts, backoff from 200 ms up to 2 s, 30 s in all, `Retry-After`
+    /// honoured up to 10 s.
+    pub const DEFAULT: RetryPolicy = RetryPolicy {
+        max_attempts: 3,
+        initial_backoff: Duration::from_millis(200),
+        max_backoff: Duration::from_secs(2),
+        max_elapsed: Duration::from_secs(30),
+        max_retry_after: Duration::from_secs(10),
+    };
+
+    /// One attempt, no retry.
+    pub fn never() -> Self {
+        RetryPolicy {
+            max_attempts: 1,
+            ..Self::DEFAULT
+        }
+    }
+
+    /// How many attempts in all (at least 1).
+    #[must_use]
+    pub fn max_attempts(mut self, attempts: u32) -> Self {
+        self.max_attempts = attempts.max(1);
+        self
+    }
+
+    /// The backoff before the first retry, doubling up to `max`. Each wait is
+    /// drawn uniformly from zero to that bound (full jitter).
+    #[must_use]
+    pub fn backoff(mut self, initial: Duration, max: Duration) -> Self {
+        self.initial_backoff = initial;
+        self.max_backoff = max.max(initial);
+        self
+    }
+
+    /// No retry starts once this much time has passed since the first attempt.
+    #[must_use]
+    pub fn max_elapsed(mut self, total: Duration) -> Self {
+        self.max_elapsed = total;
+        self
+    }
+
+    /// The longest `Retry-After` honoured; a longer one is cut to this.
+    #[must_use]
+    pub fn max_retry_after(mut self, cap: Duration) -> Self {
+        self.max_retry_after = cap;
+        self
+    }
+
+    /// How many attempts in all.
+    pub fn attempts(&self) -> u32 {
+        self.max_attempts
+    }
+
+    /// The wait before retry number `retry` (1 for the first retry).
+    fn delay(&self, retry: u32, retry_after: Option<Duration>) -> Duration {
+        let bound = self
+            .initial_backoff
+            .saturating_mul(1 << retry.saturating_sub(1).min(20))
+            .min(self.max_backoff);
+        let jittered = bound.mul_f64(fastrand::f64());
+        match retry_after {
+            Some(asked) => jittered.max(asked.min(self.max_retry_after)),
+            None => jittered,
+        }
+    }
+
+    /// Runs `attempt` until it succeeds, fails for good, or the policy is spent.
+    /// `retryable` decides which errors are worth another try.
+    pub(crate) async fn run<T, F, Fut>(
+        &self,
+        what: &'static str,
+        retryable: impl Fn(&Error) -> bool,
+        mut attempt: F,
+    ) -> Result<T, Error>
+    where
+        F: FnMut() -> Fut,
+        Fut: Future<Output = Result<T, Error>>,
+    {
+        let started = Instant::now();
+        let mut tries = 1;
+        loop {
+            let error = match attempt().await {
+                Ok(value) => return Ok(value),
+                Err(error) => error,
+            };
+            if tries >= self.max_attempts || !retryable(&error) {
+                return Err(error);
+            }
+            let delay = self.delay(tries, error.retry_after());
+            if started.elapsed() + delay > self.max_elapsed {
+                return Err(error);
+            }
+            tracing::warn!(%error, attempt = tries, ?delay, "{what} failed; retrying");
+            tokio::time::sleep(delay).await;
+            tries += 1;
+        }
+    }
+}
+
+/// The `Retry-After` of an answer: seconds, or an HTTP date.
+pub(crate) fn retry_after(headers: &HeaderMap) -> Option<Duration> {
+    let value = headers.get(RETRY_AFTER)?.to_str().ok()?.trim();
+    if let Ok(seconds) = value.parse::<u64>() {
+        return Some(Duration::from_secs(seconds));
+    }
+    let at = httpdate::parse_http_date(value).ok()?;
+    Some(at.duration_since(SystemTime::now()).unwrap_or(Duration::ZERO))
+}
+
+/// A client-side rate limit: a token bucket of `burst` requests refilled at
+/// `per_second`. Callers over the limit wait their turn, first come first served.
+#[derive(Debug)]
+pub struct RateLimit {
+    per_second: f64,
+    burst: f64,
+    bucket: Mutex<Option<Bucket>>,
+}
+
+#[derive(Debug)]
+struct Bucket {
+    /// May go below zero: reservations of callers already waiting.
+    tokens: f64,
+    refilled_at: Instant,
+}
+
+impl RateLimit {
+    /// At most `per_second` requests a second on average, `burst` at once.
+    /// UP42 allows 100 a second sustained and bursts of 500 per client IP.
+    pub fn new(per_second: u32, burst: u32) -> Self {
+        RateLimit {
+            per_second: f64::from(per_second.max(1)),
+            burst: f64::from(burst.max(1)),
+            bucket: Mutex::new(None),
+        }
+    }
+
+    /// Waits until a request may be sent.
+    pub async fn acquire(&self) {
+        let wait = {
+            let mut guard = self.bucket.lock().unwrap_or_else(|p| p.into_inner());
+            let now = Instant::now();
+            let bucket = guard.get_or_insert(Bucket {
+                tokens: self.burst,
+                refilled_at: now,
+            });
+            let earned = now.duration_since(bucket.refilled_at).as_secs_f64() * self.per_second;
+            bucket.tokens = (bucket.tokens + earned).min(self.burst);
+            bucket.refilled_at = now;
+            bucket.tokens -= 1.0;
+            if bucket.tokens >= 0.0 {
+                return;
+            }
+            Duration::from_secs_f64(-bucket.tokens / self.per_second)
+        };
+        tokio::time::sleep(wait).await;
+    }
+}
+
+/// How one client sends API calls: its retry policy and optional rate limit.
+#[derive(Debug)]
+pub struct RequestPolicy {
+    /// Retries of API calls (and, for [`Up42Client`](crate::Up42Client), token requests).
+    pub retry: RetryPolicy,
+    /// An optional client-side rate limit on API calls.
+    pub rate_limit: Option<RateLimit>,
+}
+
+impl RequestPolicy {
+    /// [`RetryPolicy::DEFAULT`] and no rate limit.
+    pub const DEFAULT: RequestPolicy = RequestPolicy {
+        retry: RetryPolicy::DEFAULT,
+        rate_limit: None,
+    };
+}
+
+impl Default for RequestPolicy {
+    fn default() -> Self {
+        Self::DEFAULT
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use reqwest::header::HeaderValue;
+
+    #[test]
+    fn backoff_is_bounded_and_jittered() {
+        let policy = RetryPolicy::default();
+        for retry in 1..10 {
+            let bound = Duration::from_millis(200 * (1 << (retry - 1))).min(Duration::from_secs(2));
+            let delays: Vec<Duration> = (0..200).map(|_| policy.delay(retry, None)).collect();
+            assert!(delays.iter().all(|d| *d <= bound), "retry {retry}");
+            assert!(
+                delays.iter().any(|d| *d < bound / 2),
+                "jitter spreads retry {retry}"
+            );
+        }
+        assert_eq!(policy.delay(1, Some(Duration::from_secs(4))).as_secs(), 4);
+        assert_eq!(
+            policy.delay(1, Some(Duration::from_secs(3600))),
+            Duration::from_secs(10),
+            "capped"
+        );
+    }
+
+    #[test]
+    fn retry_after_in_seconds_or_as_a_date() {
+        let mut headers = HeaderMap::new();
+        headers.insert(RETRY_AFTER, HeaderValue::from_static("7"));
+        assert_eq!(retry_after(&headers), Some(Duration::from_secs(7)));
+        let later = httpdate::fmt_http_date(SystemTime::now() + Duration::from_secs(120));
+        headers.insert(RETRY_AFTER, HeaderValue::from_str(&later).unwrap());
+        let parsed = retry_after(&headers).unwrap();
+        assert!(
+            parsed > Duration::from_secs(100) && parsed <= Duration::from_secs(120),
+            "{parsed:?}"
+        );
+        headers.insert(
+            RETRY_AFTER,
+            HeaderValue::from_static("Wed, 21 Oct 2015 07:28:00 GMT"),
+        );
+        assert_eq!(
+            retry_after(&headers),
+            Some(Duration::ZERO),
+            "a date in the past means now"
+        );
+        headers.insert(RETRY_AFTER, HeaderValue::from_static("soon"));
+        assert_eq!(retry_after(&headers), None);
+    }
+}
