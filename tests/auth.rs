@@ -4,7 +4,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use up42_auth::{Authenticated, Credentials, Error, RetryPolicy, Up42Client};
-use up42_testkit::{PASSWORD, Sandbox, USERNAME};
+use up42_testkit::{PASSWORD, Route, Sandbox, USERNAME};
 
 const HOSTILE_PASSWORD: &str = "pa&ss=word+%# ü/?";
 
@@ -121,7 +121,7 @@ async fn a_thousand_concurrent_callers_at_expiry_cause_one_token_request() {
     client.token_rejected(&stale);
     sandbox.reset_counters();
     // A slow answer makes sure all callers pile up behind the one renewal.
-    sandbox.set_token_delay(Duration::from_millis(200));
+    sandbox.set_delay(Route::Token, Duration::from_millis(200));
     let tasks: Vec<_> = (0..1000)
         .map(|_| {
             let client = client.clone();
@@ -143,7 +143,7 @@ async fn a_thousand_concurrent_callers_at_expiry_cause_one_token_request() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn concurrent_callers_share_one_failed_login() {
     let sandbox = Sandbox::start().await;
-    sandbox.set_token_delay(Duration::from_millis(200));
+    sandbox.set_delay(Route::Token, Duration::from_millis(200));
     let client = sandbox
         .client_builder()
         .credentials(Credentials::new(USERNAME, "wrong"))
@@ -289,7 +289,7 @@ async fn an_unreachable_host_is_a_retryable_transport_error() {
 #[tokio::test]
 async fn a_hung_token_server_times_out() {
     let sandbox = Sandbox::start().await;
-    sandbox.set_token_delay(Duration::from_secs(5));
+    sandbox.set_delay(Route::Token, Duration::from_secs(5));
     let client = sandbox
         .client_builder()
         .token_timeout(Duration::from_millis(200))
@@ -306,7 +306,7 @@ async fn a_hung_token_server_times_out() {
 #[tokio::test]
 async fn a_failed_login_does_not_poison_the_client() {
     let sandbox = Sandbox::start().await;
-    sandbox.set_token_delay(Duration::from_secs(5));
+    sandbox.set_delay(Route::Token, Duration::from_secs(5));
     let client = sandbox
         .client_builder()
         .token_timeout(Duration::from_millis(200))
@@ -314,7 +314,7 @@ async fn a_failed_login_does_not_poison_the_client() {
         .build()
         .unwrap();
     assert!(client.access_token().await.is_err());
-    sandbox.set_token_delay(Duration::ZERO);
+    sandbox.set_delay(Route::Token, Duration::ZERO);
     client.access_token().await.unwrap();
     assert_eq!(sandbox.counters().token_requests, 2);
 }

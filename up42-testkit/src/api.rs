@@ -31,9 +31,8 @@ impl IntoResponse for Unauthorized {
     }
 }
 
-/// Counts the call and checks the bearer token: the user, or the 401 to send.
+/// Checks the bearer token: the user, or the 401 to send (counted).
 fn authorize(shared: &Shared, headers: &HeaderMap) -> Result<String, Unauthorized> {
-    shared.counters.bump(Count::ApiCall);
     bearer_user(shared, headers).ok_or_else(|| {
         shared.counters.bump(Count::Unauthorized);
         Unauthorized
@@ -108,11 +107,7 @@ pub(crate) async fn list_orders(
 }
 
 /// `GET /v2/collections`: public, no token needed.
-pub(crate) async fn collections(
-    State(shared): State<Arc<Shared>>,
-    Query(query): Query<PageQuery>,
-) -> Response {
-    shared.counters.bump(Count::ApiCall);
+pub(crate) async fn collections(Query(query): Query<PageQuery>) -> Response {
     let names = ["phr", "spot", "pneo", "worldview", "sentinel-2"];
     let page = paged(
         names.len() as u64,
@@ -170,14 +165,7 @@ pub(crate) async fn echo_private(
 }
 
 /// `ANY /public/echo/...`: no token needed; answers with the request as JSON.
-pub(crate) async fn echo_public(
-    State(shared): State<Arc<Shared>>,
-    method: Method,
-    uri: Uri,
-    headers: HeaderMap,
-    body: Bytes,
-) -> Response {
-    shared.counters.bump(Count::ApiCall);
+pub(crate) async fn echo_public(method: Method, uri: Uri, headers: HeaderMap, body: Bytes) -> Response {
     echo(&method, &uri, &headers, &body)
 }
 

@@ -33,11 +33,6 @@ pub(crate) async fn token(
     headers: HeaderMap,
     body: Bytes,
 ) -> Response {
-    shared.counters.bump(Count::TokenRequest);
-    let delay = shared.store().token_delay;
-    if !delay.is_zero() {
-        tokio::time::sleep(delay).await;
-    }
     if realm != REALM {
         return bare_error(StatusCode::NOT_FOUND, "Realm does not exist");
     }

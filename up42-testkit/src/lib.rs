@@ -39,6 +39,7 @@
 #![warn(missing_docs)]
 
 mod api;
+mod faults;
 mod jwt;
 mod keycloak;
 mod state;
@@ -54,6 +55,7 @@ use axum::routing::{any, get, post};
 use tokio::sync::oneshot;
 
 pub use api::{ORDER_COUNT, WORKSPACE_ID};
+pub use faults::{Fault, Route};
 pub use state::Counters;
 use state::{AtomicCounters, Config, Shared, Store};
 
@@ -147,9 +149,43 @@ impl Sandbox {
         store.ended_sessions.extend(sessions);
     }
 
-    /// Makes the token endpoint wait this long before answering (zero: no delay).
-    pub fn set_token_delay(&self, delay: Duration) {
-        self.shared.store().token_delay = delay;
+    /// Makes every request to `route` wait this long before it is answered
+    /// (zero: no delay).
+    pub fn set_delay(&self, route: Route, delay: Duration) {
+        self.shared.store().faults.entry(route).or_default().delay = delay;
+    }
+
+    /// Injects `fault` into the next `times` requests to `route`, after any
+    /// faults already queued.
+    ///
+    /// ```
+    /// use up42_testkit::{Fault, Route, Sandbox};
+    ///
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() {
+    /// let sandbox = Sandbox::start().await;
+    /// sandbox.inject(Route::Token, Fault::retry_after(503, "1"), 2);
+    /// sandbox.inject(Route::Api, Fault::DropConnection, 1);
+    /// # }
+    /// ```
+    pub fn inject(&self, route: Route, fault: Fault, times: usize) {
+        let mut store = self.shared.store();
+        let queue = &mut store.faults.entry(route).or_default().queue;
+        queue.extend(std::iter::repeat_n(fault, times));
+    }
+
+    /// Makes every `n`-th request to `route` answer `status` (`n = 0` stops it).
+    /// Deterministic, unlike a random rate: `n = 20` fails exactly 5 %.
+    pub fn fail_every(&self, route: Route, n: u64, status: u16) {
+        let mut store = self.shared.store();
+        let faults = store.faults.entry(route).or_default();
+        faults.every = (n > 0).then_some((n, status));
+        faults.seen = 0;
+    }
+
+    /// Drops every queued fault and delay.
+    pub fn clear_faults(&self) {
+        self.shared.store().faults.clear();
     }
 }
 
@@ -282,19 +318,47 @@ impl SandboxBuilder {
             .route("/v2/status/{code}", any(api::status))
             .route("/echo/{*rest}", any(api::echo_private))
             .route("/public/echo/{*rest}", any(api::echo_public))
+            .layer(axum::middleware::from_fn_with_state(
+                Arc::clone(&shared),
+                faults::inject,
+            ))
             .with_state(Arc::clone(&shared));
         let (shutdown, stopped) = oneshot::channel::<()>();
-        tokio::spawn(async move {
-            let _ = axum::serve(listener, app)
-                .with_graceful_shutdown(async {
-                    let _ = stopped.await;
-                })
-                .await;
-        });
+        tokio::spawn(serve(listener, app, stopped));
         Sandbox {
             addr,
             shared,
             shutdown: Some(shutdown),
         }
+    }
+}
+
+/// Accepts connections until `stopped`; each connection can be closed from a
+/// handler (through [`faults::ConnectionKill`]) to simulate a dropped connection.
+async fn serve(listener: tokio::net::TcpListener, app: Router, mut stopped: oneshot::Receiver<()>) {
+    loop {
+        let stream = tokio::select! {
+            accepted = listener.accept() => match accepted {
+                Ok((stream, _)) => stream,
+                Err(_) => continue,
+            },
+            _ = &mut stopped => return,
+        };
+        let kill = Arc::new(tokio::sync::Notify::new());
+        let connection_kill = faults::ConnectionKill(Arc::clone(&kill));
+        let app = app.clone();
+        let service =
+            hyper::service::service_fn(move |mut request: axum::http::Request<hyper::body::Incoming>| {
+                request.extensions_mut().insert(connection_kill.clone());
+                tower::ServiceExt::oneshot(app.clone(), request)
+            });
+        tokio::spawn(async move {
+            let io = hyper_util::rt::TokioIo::new(stream);
+            let connection = hyper::server::conn::http1::Builder::new().serve_connection(io, service);
+            tokio::select! {
+                _ = connection => {}
+                _ = kill.notified() => {} // dropping the connection closes the socket unanswered
+            }
+        });
     }
 }

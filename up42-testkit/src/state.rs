@@ -5,6 +5,8 @@ use std::sync::Mutex;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::{Duration, Instant};
 
+use crate::faults::{Route, RouteFaults};
+
 /// How the sandbox behaves; set with [`SandboxBuilder`](crate::SandboxBuilder).
 #[derive(Debug, Clone)]
 pub(crate) struct Config {
@@ -108,7 +110,7 @@ pub(crate) struct Store {
     pub(crate) refresh: HashMap<String, IssuedRefresh>,
     pub(crate) ended_sessions: HashSet<String>,
     pub(crate) last_token_form: Option<Vec<(String, String)>>,
-    pub(crate) token_delay: Duration,
+    pub(crate) faults: HashMap<Route, RouteFaults>,
     pub(crate) serial: u64,
 }
 

@@ -1,6 +1,0 @@
-use up42_auth::{up42_endpoint, Error};
-
-#[up42_endpoint(GET, "/v2/orders")]
-async fn list(client: &String) -> Result<(), Error>;
-
-fn main() {}

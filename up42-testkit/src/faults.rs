@@ -1,0 +1,165 @@
+//! Fault injection: failing statuses, delays, dropped connections and broken
+//! bodies, for the token endpoint and the API routes alike. Also where every
+//! request is counted.
+
+use std::collections::VecDeque;
+use std::sync::Arc;
+use std::time::Duration;
+
+use axum::body::Body;
+use axum::extract::{Request, State};
+use axum::http::{StatusCode, header};
+use axum::middleware::Next;
+use axum::response::{IntoResponse, Response};
+use serde_json::json;
+use tokio::sync::Notify;
+
+use crate::state::{Count, Shared};
+
+/// Which side of the sandbox a fault or delay applies to.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Route {
+    /// The token endpoint.
+    Token,
+    /// Every other route: `/v2/...`, user info, echo routes.
+    Api,
+}
+
+/// Something that goes wrong with one request.
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum Fault {
+    /// Answer `status` with an error body in the route's style, and a
+    /// `Retry-After` header if given (seconds or an HTTP date).
+    Status {
+        /// The HTTP status.
+        status: u16,
+        /// The `Retry-After` header value.
+        retry_after: Option<String>,
+    },
+    /// Wait, then answer normally.
+    Delay(Duration),
+    /// Close the connection without answering.
+    DropConnection,
+    /// Answer with exactly this status, content type and body.
+    Body {
+        /// The HTTP status.
+        status: u16,
+        /// The `Content-Type` header.
+        content_type: String,
+        /// The body bytes.
+        body: Vec<u8>,
+    },
+}
+
+impl Fault {
+    /// `status` with an error body and no `Retry-After`.
+    pub fn status(status: u16) -> Fault {
+        Fault::Status {
+            status,
+            retry_after: None,
+        }
+    }
+
+    /// `status` with `Retry-After: retry_after`.
+    pub fn retry_after(status: u16, retry_after: &str) -> Fault {
+        Fault::Status {
+            status,
+            retry_after: Some(retry_after.to_string()),
+        }
+    }
+
+    /// Exactly this answer.
+    pub fn body(status: u16, content_type: &str, body: impl Into<Vec<u8>>) -> Fault {
+        Fault::Body {
+            status,
+            content_type: content_type.to_string(),
+            body: body.into(),
+        }
+    }
+}
+
+/// What fault injection remembers for one route.
+#[derive(Debug, Default)]
+pub(crate) struct RouteFaults {
+    /// Faults for the next requests, one each.
+    pub(crate) queue: VecDeque<Fault>,
+    /// `(n, status)`: every n-th request answers `status`.
+    pub(crate) every: Option<(u64, u16)>,
+    pub(crate) seen: u64,
+    /// Added to every request.
+    pub(crate) delay: Duration,
+}
+
+/// Closes the connection a request came on; put into each request's extensions.
+#[derive(Clone)]
+pub(crate) struct ConnectionKill(pub(crate) Arc<Notify>);
+
+fn route_of(path: &str) -> Route {
+    if path.starts_with("/realms/") && path.ends_with("/token") {
+        Route::Token
+    } else {
+        Route::Api
+    }
+}
+
+/// The middleware in front of every route: counts the request, then applies
+/// the delay and the next fault of its route, if any.
+pub(crate) async fn inject(State(shared): State<Arc<Shared>>, request: Request, next: Next) -> Response {
+    let route = route_of(request.uri().path());
+    shared.counters.bump(match route {
+        Route::Token => Count::TokenRequest,
+        Route::Api => Count::ApiCall,
+    });
+    let (delay, fault) = {
+        let mut store = shared.store();
+        let faults = store.faults.entry(route).or_default();
+        faults.seen += 1;
+        let fault = faults.queue.pop_front().or_else(|| match faults.every {
+            Some((n, status)) if faults.seen % n == 0 => Some(Fault::status(status)),
+            _ => None,
+        });
+        (faults.delay, fault)
+    };
+    if !delay.is_zero() {
+        tokio::time::sleep(delay).await;
+    }
+    match fault {
+        None => next.run(request).await,
+        Some(Fault::Delay(extra)) => {
+            tokio::time::sleep(extra).await;
+            next.run(request).await
+        }
+        Some(Fault::DropConnection) => {
+            if let Some(kill) = request.extensions().get::<ConnectionKill>() {
+                kill.0.notify_one();
+            }
+            // The connection is dropped with this future; nothing is answered.
+            std::future::pending().await
+        }
+        Some(Fault::Status { status, retry_after }) => {
+            let code = StatusCode::from_u16(status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
+            let body = match route {
+                Route::Token => {
+                    json!({"error": "temporarily_unavailable", "error_description": "Injected fault"})
+                }
+                Route::Api => {
+                    json!({"error": {"code": status, "message": "Injected fault", "details": null}})
+                }
+            };
+            let mut response = (code, axum::Json(body)).into_response();
+            if let Some(value) = retry_after.and_then(|v| header::HeaderValue::from_str(&v).ok()) {
+                response.headers_mut().insert(header::RETRY_AFTER, value);
+            }
+            response
+        }
+        Some(Fault::Body {
+            status,
+            content_type,
+            body,
+        }) => {
+            let code = StatusCode::from_u16(status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
+            (code, [(header::CONTENT_TYPE, content_type)], Body::from(body)).into_response()
+        }
+    }
+}
