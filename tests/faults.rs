@@ -1,0 +1,460 @@
+//! Fault injection: every fault against the token call, an API `GET` and an API
+//! `POST`, with the outcome and the exact number of requests the sandbox saw.
+//! Then a soak, a revocation storm, and hostile inputs.
+
+use std::time::Duration;
+
+use serde::Deserialize;
+use up42_auth::{Authenticated, Error, RetryPolicy, Up42Client, up42_endpoint};
+use up42_testkit::{Fault, Route, Sandbox};
+
+#[derive(Debug, Deserialize)]
+#[allow(dead_code)]
+struct Order {
+    id: String,
+    status: String,
+}
+
+#[up42_endpoint(GET, "/v2/orders/{order_id}")]
+async fn get_order(client: &Up42Client, order_id: &str) -> Result<Order, Error>;
+
+#[up42_endpoint(POST, "/v2/orders/estimate")]
+async fn estimate(client: &Up42Client, #[body] order: &serde_json::Value)
+-> Result<serde_json::Value, Error>;
+
+#[up42_endpoint(POST, "/v2/orders/estimate", retry = true)]
+async fn estimate_retried(
+    client: &Up42Client,
+    #[body] order: &serde_json::Value,
+) -> Result<serde_json::Value, Error>;
+
+#[up42_endpoint(GET, "/v2/orders/{order_id}", retry = false)]
+async fn get_order_once(client: &Up42Client, order_id: &str) -> Result<Order, Error>;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Call {
+    Token,
+    ApiGet,
+    ApiPost,
+}
+
+/// What a case expects.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Outcome {
+    Ok,
+    Server,
+    Api(u16),
+    Transport,
+    Timeout,
+    InvalidCredentials,
+    Malformed,
+    WrongTokenUrl,
+}
+
+fn outcome(result: &Result<(), Error>) -> Outcome {
+    match result {
+        Ok(()) => Outcome::Ok,
+        Err(Error::Server { .. }) => Outcome::Server,
+        Err(Error::Api(api)) => Outcome::Api(api.status.as_u16()),
+        Err(e @ Error::Transport { .. }) if e.is_timeout() => Outcome::Timeout,
+        Err(Error::Transport { .. }) => Outcome::Transport,
+        Err(Error::InvalidCredentials { .. }) => Outcome::InvalidCredentials,
+        Err(Error::MalformedResponse { .. }) => Outcome::Malformed,
+        Err(Error::WrongTokenUrl { .. }) => Outcome::WrongTokenUrl,
+        Err(other) => panic!("unexpected error: {other}"),
+    }
+}
+
+/// A client with quick backoff and short timeouts, so the matrix runs fast.
+fn quick_client(sandbox: &Sandbox) -> Up42Client {
+    sandbox
+        .client_builder()
+        .retry_policy(RetryPolicy::default().backoff(Duration::from_millis(5), Duration::from_millis(20)))
+        .token_timeout(Duration::from_millis(500))
+        .request_timeout(Duration::from_millis(500))
+        .build()
+        .unwrap()
+}
+
+/// Runs `call` with `fault` injected `times`; returns the outcome and the
+/// number of requests that reached the faulted route.
+async fn run(call: Call, fault: &Fault, times: usize) -> (Outcome, u64) {
+    let sandbox = Sandbox::start().await;
+    let client = quick_client(&sandbox);
+    let route = match call {
+        Call::Token => Route::Token,
+        Call::ApiGet | Call::ApiPost => {
+            client.access_token().await.unwrap(); // the token is not part of the case
+            Route::Api
+        }
+    };
+    sandbox.reset_counters();
+    sandbox.inject(route, fault.clone(), times);
+    let result = match call {
+        Call::Token => client.access_token().await.map(drop),
+        Call::ApiGet => get_order(&client, "o-1").await.map(drop),
+        Call::ApiPost => estimate(&client, &serde_json::json!({"dataProductId": "d"}))
+            .await
+            .map(drop),
+    };
+    let counters = sandbox.counters();
+    let requests = match route {
+        Route::Token => counters.token_requests,
+        Route::Api => counters.api_calls,
+    };
+    (outcome(&result), requests)
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn fault_matrix() {
+    use Call::*;
+    use Outcome::*;
+    let delay = Fault::Delay(Duration::from_secs(2));
+    let cases: Vec<(&str, Fault, usize, [(Call, Outcome, u64); 3])> = vec![
+        (
+            "408 once",
+            Fault::status(408),
+            1,
+            [(Token, Ok, 2), (ApiGet, Ok, 2), (ApiPost, Api(408), 1)],
+        ),
+        (
+            "429 once",
+            Fault::retry_after(429, "0"),
+            1,
+            [(Token, Ok, 2), (ApiGet, Ok, 2), (ApiPost, Api(429), 1)],
+        ),
+        (
+            "500 once",
+            Fault::status(500),
+            1,
+            [(Token, Ok, 2), (ApiGet, Ok, 2), (ApiPost, Api(500), 1)],
+        ),
+        (
+            "502 once",
+            Fault::status(502),
+            1,
+            [(Token, Ok, 2), (ApiGet, Ok, 2), (ApiPost, Api(502), 1)],
+        ),
+        (
+            "503 once",
+            Fault::status(503),
+            1,
+            [(Token, Ok, 2), (ApiGet, Ok, 2), (ApiPost, Api(503), 1)],
+        ),
+        (
+            "504 once",
+            Fault::status(504),
+            1,
+            [(Token, Ok, 2), (ApiGet, Ok, 2), (ApiPost, Api(504), 1)],
+        ),
+        (
+            "503 twice",
+            Fault::status(503),
+            2,
+            [(Token, Ok, 3), (ApiGet, Ok, 3), (ApiPost, Api(503), 1)],
+        ),
+        (
+            "503 three times",
+            Fault::status(503),
+            3,
+            [(Token, Server, 3), (ApiGet, Api(503), 3), (ApiPost, Api(503), 1)],
+        ),
+        (
+            "dropped connection",
+            Fault::DropConnection,
+            1,
+            [(Token, Ok, 2), (ApiGet, Ok, 2), (ApiPost, Transport, 1)],
+        ),
+        (
+            "hung server",
+            delay,
+            1,
+            [(Token, Ok, 2), (ApiGet, Ok, 2), (ApiPost, Timeout, 1)],
+        ),
+        (
+            "400",
+            Fault::status(400),
+            1,
+            [
+                (Token, Malformed, 1),
+                (ApiGet, Api(400), 1),
+                (ApiPost, Api(400), 1),
+            ],
+        ),
+        (
+            "404 html",
+            Fault::body(404, "text/html", "<html>Not Found</html>"),
+            1,
+            [
+                (Token, WrongTokenUrl, 1),
+                (ApiGet, Api(404), 1),
+                (ApiPost, Api(404), 1),
+            ],
+        ),
+    ];
+    let mut table = Vec::new();
+    for (name, fault, times, expectations) in &cases {
+        for (call, expected, expected_requests) in expectations {
+            let (got, requests) = run(*call, fault, *times).await;
+            table.push(format!(
+                "{name:<20} {call:?}: {got:?} after {requests} request(s)"
+            ));
+            assert_eq!(
+                (got, requests),
+                (*expected, *expected_requests),
+                "{name} on {call:?}"
+            );
+        }
+    }
+    println!("{}", table.join("\n"));
+}
+
+#[tokio::test]
+async fn broken_token_answers_are_clear_errors_and_not_retried() {
+    let huge = format!(
+        "{{\"access_token\":\"{}\",\"expires_in\":300}}",
+        "a".repeat(10 << 20)
+    );
+    let cases: Vec<(&str, Fault, &str)> = vec![
+        (
+            "html",
+            Fault::body(200, "text/html", "<html>login</html>"),
+            "not a JSON token answer",
+        ),
+        (
+            "truncated",
+            Fault::body(200, "application/json", r#"{"access_token":"ab"#),
+            "not a JSON token answer",
+        ),
+        (
+            "no token",
+            Fault::body(200, "application/json", r#"{"expires_in":300}"#),
+            "no `access_token`",
+        ),
+        (
+            "zero life",
+            Fault::body(200, "application/json", r#"{"access_token":"a","expires_in":0}"#),
+            "`expires_in` is 0",
+        ),
+        (
+            "mac",
+            Fault::body(
+                200,
+                "application/json",
+                r#"{"access_token":"a","expires_in":9,"token_type":"mac"}"#,
+            ),
+            "`token_type` is `mac`",
+        ),
+        (
+            "10 MiB",
+            Fault::body(200, "application/json", huge),
+            "larger than the 64 KiB",
+        ),
+        (
+            "not UTF-8",
+            Fault::body(200, "application/json", vec![b'{', 0xff, 0xfe, b'}']),
+            "not a JSON token answer",
+        ),
+        (
+            "error in a 200",
+            Fault::body(200, "application/json", r#"{"error":"invalid_grant"}"#),
+            "rejected the username or password",
+        ),
+    ];
+    for (name, fault, expected) in cases {
+        let sandbox = Sandbox::start().await;
+        let client = quick_client(&sandbox);
+        sandbox.inject(Route::Token, fault, 1);
+        let err = client.access_token().await.unwrap_err();
+        assert!(err.to_string().contains(expected), "{name}: {err}");
+        assert_eq!(sandbox.counters().token_requests, 1, "{name}: not retried");
+    }
+}
+
+#[tokio::test]
+async fn posts_are_retried_only_when_declared_and_gets_can_opt_out() {
+    let sandbox = Sandbox::start().await;
+    let client = quick_client(&sandbox);
+    client.access_token().await.unwrap();
+    sandbox.inject(Route::Api, Fault::status(503), 1);
+    estimate_retried(&client, &serde_json::json!({})).await.unwrap();
+    assert_eq!(sandbox.counters().api_calls, 2);
+
+    sandbox.reset_counters();
+    sandbox.inject(Route::Api, Fault::status(503), 1);
+    let err = get_order_once(&client, "o").await.unwrap_err();
+    assert_eq!(err.status().map(|s| s.as_u16()), Some(503));
+    assert_eq!(sandbox.counters().api_calls, 1);
+}
+
+#[tokio::test]
+async fn retry_after_is_honoured_and_capped() {
+    let sandbox = Sandbox::start().await;
+    let client = sandbox
+        .client_builder()
+        .retry_policy(RetryPolicy::default().backoff(Duration::ZERO, Duration::ZERO))
+        .build()
+        .unwrap();
+    client.access_token().await.unwrap();
+    sandbox.inject(Route::Api, Fault::retry_after(429, "1"), 1);
+    let started = tokio::time::Instant::now();
+    get_order(&client, "o").await.unwrap();
+    assert!(
+        started.elapsed() >= Duration::from_millis(950),
+        "waited {:?}",
+        started.elapsed()
+    );
+
+    let capped = sandbox
+        .client_builder()
+        .retry_policy(RetryPolicy::default().max_retry_after(Duration::from_millis(50)))
+        .build()
+        .unwrap();
+    sandbox.inject(Route::Api, Fault::retry_after(503, "3600"), 1);
+    get_order(&capped, "o").await.unwrap();
+}
+
+#[tokio::test]
+async fn a_wrong_password_is_remembered_briefly_not_retried() {
+    let sandbox = Sandbox::start().await;
+    let client = sandbox
+        .client_builder()
+        .credentials(up42_auth::Credentials::new(up42_testkit::USERNAME, "wrong"))
+        .build()
+        .unwrap();
+    for _ in 0..50 {
+        assert!(matches!(
+            client.access_token().await,
+            Err(Error::InvalidCredentials { .. })
+        ));
+    }
+    assert_eq!(
+        sandbox.counters().token_requests,
+        1,
+        "50 calls within 2 s: one request"
+    );
+}
+
+#[tokio::test]
+async fn a_transient_token_failure_never_poisons_the_client() {
+    let sandbox = Sandbox::start().await;
+    let client = sandbox
+        .client_builder()
+        .retry_policy(RetryPolicy::never())
+        .build()
+        .unwrap();
+    sandbox.inject(Route::Token, Fault::status(503), 1);
+    assert!(client.access_token().await.unwrap_err().is_retryable());
+    client.access_token().await.unwrap();
+    assert_eq!(sandbox.counters().token_requests, 2);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn soak_two_hundred_tasks_with_short_tokens_and_five_percent_503s() {
+    let sandbox = Sandbox::builder()
+        .access_token_lifetime(Duration::from_secs(2))
+        .start()
+        .await;
+    let client = sandbox
+        .client_builder()
+        .retry_policy(
+            RetryPolicy::default()
+                .max_attempts(5)
+                .backoff(Duration::from_millis(10), Duration::from_millis(100)),
+        )
+        .build()
+        .unwrap();
+    sandbox.fail_every(Route::Api, 20, 503);
+    let started = tokio::time::Instant::now();
+    let tasks: Vec<_> = (0..200)
+        .map(|task| {
+            let client = client.clone();
+            tokio::spawn(async move {
+                for call in 0..50 {
+                    get_order(&client, &format!("o-{task}-{call}")).await?;
+                }
+                Ok::<(), Error>(())
+            })
+        })
+        .collect();
+    for task in tasks {
+        task.await.unwrap().unwrap();
+    }
+    let elapsed = started.elapsed();
+    let counters = sandbox.counters();
+    // Renewal starts 1.6 s into each 2 s token: at most one login plus one
+    // renewal per 1.6 s of run time (and one for rounding).
+    let bound = 2 + (elapsed.as_secs_f64() / 1.6).ceil() as u64;
+    println!("soak: 10000 calls in {elapsed:?}, {counters:?}, token bound {bound}");
+    assert!(
+        counters.token_requests <= bound,
+        "{} token requests in {elapsed:?}",
+        counters.token_requests
+    );
+    assert!(counters.api_calls >= 10_000 + 10_000 / 20, "{counters:?}");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn revocation_storm_costs_one_renewal() {
+    let sandbox = Sandbox::start().await;
+    let client = sandbox.client().unwrap();
+    client.access_token().await.unwrap();
+    sandbox.reset_counters();
+    sandbox.set_delay(Route::Api, Duration::from_millis(300));
+    let tasks: Vec<_> = (0..500)
+        .map(|i| {
+            let client = client.clone();
+            tokio::spawn(async move { get_order(&client, &format!("o-{i}")).await })
+        })
+        .collect();
+    tokio::time::sleep(Duration::from_millis(100)).await;
+    sandbox.revoke_access_tokens(); // all 500 are in flight, waiting in the sandbox
+    for task in tasks {
+        task.await.unwrap().unwrap();
+    }
+    let counters = sandbox.counters();
+    println!("revocation storm: {counters:?}");
+    assert!(counters.token_requests <= 2, "{counters:?}");
+    assert!(
+        counters.api_calls <= 1000,
+        "at most one resend each: {counters:?}"
+    );
+    assert_eq!(counters.api_calls, 500 + counters.unauthorized);
+}
+
+#[tokio::test]
+async fn hostile_api_answers_are_clear_errors() {
+    let sandbox = Sandbox::start().await;
+    let client = sandbox
+        .client_builder()
+        .retry_policy(RetryPolicy::never())
+        .build()
+        .unwrap();
+    client.access_token().await.unwrap();
+
+    let huge_error = vec![b'x'; 10 << 20];
+    sandbox.inject(Route::Api, Fault::body(500, "text/plain", huge_error), 1);
+    let err = get_order(&client, "o").await.unwrap_err();
+    let Error::Api(api) = &err else { panic!("{err}") };
+    assert_eq!(
+        (api.status.as_u16(), api.body_excerpt.as_str()),
+        (500, ""),
+        "an oversized error body is not quoted"
+    );
+
+    sandbox.inject(
+        Route::Api,
+        Fault::body(200, "application/json", vec![b'{', 0xff, b'}']),
+        1,
+    );
+    let err = get_order(&client, "o").await.unwrap_err();
+    assert!(matches!(err, Error::MalformedResponse { .. }), "{err}");
+
+    let big_order = format!(r#"{{"id":"o","status":"{}"}}"#, "S".repeat(10 << 20));
+    sandbox.inject(Route::Api, Fault::body(200, "application/json", big_order), 1);
+    assert_eq!(
+        get_order(&client, "o").await.unwrap().status.len(),
+        10 << 20,
+        "large results decode"
+    );
+}
