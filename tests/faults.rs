@@ -110,7 +110,9 @@ async fn fault_matrix() {
     use Call::*;
     use Outcome::*;
     let delay = Fault::Delay(Duration::from_secs(2));
-    let cases: Vec<(&str, Fault, usize, [(Call, Outcome, u64); 3])> = vec![
+    /// A fault, how many times it strikes, and per call the outcome and request count.
+    type Case = (&'static str, Fault, usize, [(Call, Outcome, u64); 3]);
+    let cases: Vec<Case> = vec![
         (
             "408 once",
             Fault::status(408),
