@@ -318,3 +318,21 @@ async fn a_failed_login_does_not_poison_the_client() {
     client.access_token().await.unwrap();
     assert_eq!(sandbox.counters().token_requests, 2);
 }
+
+#[tokio::test]
+async fn the_token_client_follows_no_redirect() {
+    let sandbox = Sandbox::start().await;
+    let redirecting = format!(
+        "{}/redirect/realms/public/protocol/openid-connect/token",
+        sandbox.base_url()
+    );
+    let client = sandbox.client_builder().token_url(&redirecting).build().unwrap();
+    let err = client.access_token().await.unwrap_err();
+    assert!(matches!(err, Error::WrongTokenUrl { .. }), "{err}");
+    assert!(err.to_string().contains("redirect"), "{err}");
+    assert_eq!(
+        sandbox.counters().token_requests,
+        0,
+        "the credentials never reached the redirect target"
+    );
+}

@@ -77,6 +77,29 @@ mod endpoint;
 pub mod __private {
     pub use crate::endpoint::{Endpoint, PathPart, Request, Retry, decode_json, decode_unit, send};
     pub use reqwest::{Method, Response};
+
+    /// Reads a token endpoint's answer as the client does (for fuzzing).
+    pub fn parse_token_answer(
+        status: u16,
+        content_type: &str,
+        body: &[u8],
+    ) -> Result<crate::TokenGrant, crate::Error> {
+        let status =
+            reqwest::StatusCode::from_u16(status).unwrap_or(reqwest::StatusCode::INTERNAL_SERVER_ERROR);
+        let url = url::Url::parse("https://auth.up42.com/realms/public/protocol/openid-connect/token")
+            .expect("a valid constant URL");
+        let answer = crate::oauth::TokenAnswer {
+            status,
+            content_type,
+            body,
+            retry_after: None,
+        };
+        answer.into_grant(
+            &url,
+            crate::CLIENT_ID,
+            crate::oauth::Grant::Password { username: "fuzz" },
+        )
+    }
 }
 
 /// Implements [`Authenticated`] for a typed client struct by delegating to one

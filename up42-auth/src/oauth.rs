@@ -260,6 +260,15 @@ impl TokenAnswer<'_> {
         if status == StatusCode::UNSUPPORTED_MEDIA_TYPE {
             return Error::UnsupportedMediaType;
         }
+        if status.is_redirection() {
+            return Error::WrongTokenUrl {
+                url,
+                reason: format!(
+                    "it answered with a redirect (HTTP {status}), which is not followed: credentials go to \
+                     the configured URL only"
+                ),
+            };
+        }
         if status.is_server_error() || crate::error::is_retryable_status(status) {
             return Error::Server {
                 operation: Operation::TokenRequest,

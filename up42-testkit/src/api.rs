@@ -169,6 +169,15 @@ pub(crate) async fn echo_public(method: Method, uri: Uri, headers: HeaderMap, bo
     echo(&method, &uri, &headers, &body)
 }
 
+/// `ANY /redirect/{*to}`: a 307 to `/{to}`, for tests that must not follow it.
+pub(crate) async fn redirect(Path(to): Path<String>) -> Response {
+    (
+        StatusCode::TEMPORARY_REDIRECT,
+        [(axum::http::header::LOCATION, format!("/{to}"))],
+    )
+        .into_response()
+}
+
 /// `ANY /v2/status/{code}`: bearer-checked; answers `code` with an UP42 error body.
 pub(crate) async fn status(
     State(shared): State<Arc<Shared>>,

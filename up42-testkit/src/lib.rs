@@ -15,7 +15,8 @@
 //!   error body;
 //! - the public `GET /v2/collections`;
 //! - echo routes, `ANY /echo/...` (bearer-checked) and `ANY /public/echo/...`,
-//!   answering with the method, raw path, raw query, headers and body received.
+//!   answering with the method, raw path, raw query, headers and body received;
+//! - `ANY /redirect/{*to}`, a `307` to `/{to}`.
 //!
 //! Tests read [`Counters`] to assert how many requests were made, and can
 //! revoke tokens or slow the token endpoint down.
@@ -316,6 +317,7 @@ impl SandboxBuilder {
             .route("/v2/processing/jobs/{job_id}", get(api::get_job))
             .route("/v2/tasking/quotation/{quotation_id}", get(api::quotation))
             .route("/v2/status/{code}", any(api::status))
+            .route("/redirect/{*to}", any(api::redirect))
             .route("/echo/{*rest}", any(api::echo_private))
             .route("/public/echo/{*rest}", any(api::echo_public))
             .layer(axum::middleware::from_fn_with_state(
