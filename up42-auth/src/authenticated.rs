@@ -105,8 +105,10 @@ pub trait Authenticated: Send + Sync {
     /// Called by the [`TokenCache`] only, never concurrently for one cache.
     async fn request_token(&self, refresh: Option<&RefreshToken>) -> Result<TokenGrant, Error>;
 
-    /// A valid access token: cached while fresh, renewed when needed. This is
-    /// what endpoint functions call before every request.
+    /// A valid access token: cached while fresh, renewed when needed. Endpoint
+    /// functions read a fresh token straight from [`token_cache`](Self::token_cache)
+    /// (no boxed future on that path) and call this when the cache has work to
+    /// do, so an override must keep the cache as the source of truth.
     async fn access_token(&self) -> Result<AccessToken, Error> {
         self.token_cache().get(self).await
     }

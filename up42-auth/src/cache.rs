@@ -147,6 +147,17 @@ impl TokenCache {
         }
     }
 
+    /// The cached token if it is fresh (not yet due for renewal): one atomic
+    /// load, one clock read, one `Arc` clone; no lock, no await, no allocation.
+    /// `None` means [`get`](Self::get) has work to do.
+    pub fn fresh(&self) -> Option<AccessToken> {
+        let now = Instant::now();
+        match &*self.current.load() {
+            Some(cached) if now < cached.renew_from => Some(cached.token.clone()),
+            _ => None,
+        }
+    }
+
     /// Drops `token` if it is still the cached one, so that the next
     /// [`get`](Self::get) renews. A newer token is never thrown away. Returns
     /// whether `token` was dropped.

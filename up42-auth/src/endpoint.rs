@@ -259,7 +259,11 @@ async fn send_once<A: Authenticated + ?Sized>(
         }
         let token = match request.endpoint.public {
             true => None,
-            false => Some(client.access_token().await?),
+            // The fresh-token path is static: no boxed future, no allocation.
+            false => match client.token_cache().fresh() {
+                Some(token) => Some(token),
+                None => Some(client.access_token().await?),
+            },
         };
         let mut call = client
             .http_client()

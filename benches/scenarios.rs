@@ -1,0 +1,148 @@
+//! Whole scenarios against the sandbox, printed as Markdown tables:
+//!
+//! 1. Stampede: N concurrent callers when the token has just gone stale. How
+//!    many token requests (must be 1) and how long the callers waited.
+//! 2. The documented pattern (log in before every call) against the cached
+//!    client, for 1,000 sequential calls.
+//!
+//! `cargo bench --bench scenarios`
+
+use std::time::{Duration, Instant};
+
+use serde::Deserialize;
+use up42_auth::{Authenticated, Error, Up42Client, up42_endpoint};
+use up42_testkit::{PASSWORD, Sandbox, USERNAME};
+
+#[derive(Debug, Deserialize)]
+#[allow(dead_code)]
+struct Order {
+    id: String,
+}
+
+#[up42_endpoint(GET, "/v2/orders/{order_id}")]
+async fn get_order(client: &Up42Client, order_id: &str) -> Result<Order, Error>;
+
+fn percentile(sorted: &[Duration], p: f64) -> Duration {
+    let index = ((sorted.len() as f64 - 1.0) * p).round() as usize;
+    sorted[index]
+}
+
+async fn stampede(callers: usize) -> (u64, Duration, Duration, Duration) {
+    let sandbox = Sandbox::start().await;
+    let client = sandbox.client().expect("client");
+    let stale = client.access_token().await.expect("token");
+    client.token_rejected(&stale);
+    sandbox.reset_counters();
+    let tasks: Vec<_> = (0..callers)
+        .map(|_| {
+            let client = client.clone();
+            tokio::spawn(async move {
+                let started = Instant::now();
+                client.access_token().await.expect("renewed token");
+                started.elapsed()
+            })
+        })
+        .collect();
+    let mut waits = Vec::with_capacity(callers);
+    for task in tasks {
+        waits.push(task.await.expect("task"));
+    }
+    waits.sort();
+    let requests = sandbox.counters().token_requests;
+    (
+        requests,
+        percentile(&waits, 0.5),
+        percentile(&waits, 0.99),
+        *waits.last().expect("callers"),
+    )
+}
+
+/// UP42's documented pattern: a password login before every API call.
+async fn login_then_call(http: &reqwest::Client, sandbox: &Sandbox) {
+    let form = [
+        ("username", USERNAME),
+        ("password", PASSWORD),
+        ("grant_type", "password"),
+        ("client_id", "up42-api"),
+    ];
+    let answer: serde_json::Value = http
+        .post(sandbox.token_url())
+        .form(&form)
+        .send()
+        .await
+        .expect("login")
+        .json()
+        .await
+        .expect("json");
+    let token = answer["access_token"].as_str().expect("access_token");
+    let order: Order = http
+        .get(format!("{}/v2/orders/o-1", sandbox.api_url()))
+        .bearer_auth(token)
+        .send()
+        .await
+        .expect("call")
+        .json()
+        .await
+        .expect("json");
+    std::hint::black_box(order);
+}
+
+async fn versus_documented_pattern(calls: usize) {
+    let sandbox = Sandbox::start().await;
+    let http = reqwest::Client::new();
+    login_then_call(&http, &sandbox).await; // warm the connection and the signing key
+    sandbox.reset_counters();
+    let started = Instant::now();
+    for _ in 0..calls {
+        login_then_call(&http, &sandbox).await;
+    }
+    let pattern_time = started.elapsed();
+    let pattern_auth = sandbox.counters().token_requests;
+
+    let client = sandbox.client().expect("client");
+    sandbox.reset_counters();
+    let started = Instant::now();
+    for _ in 0..calls {
+        get_order(&client, "o-1").await.expect("call");
+    }
+    let cached_time = started.elapsed();
+    let cached_auth = sandbox.counters().token_requests;
+
+    println!("\n### Versus the documented pattern ({calls} sequential calls)\n");
+    println!("| client | auth requests | total time | per call |");
+    println!("|---|---|---|---|");
+    println!(
+        "| log in before every call | {pattern_auth} | {pattern_time:.2?} | {:.2?} |",
+        pattern_time / calls as u32
+    );
+    println!(
+        "| `Up42Client` + `#[up42_endpoint]` | {cached_auth} | {cached_time:.2?} | {:.2?} |",
+        cached_time / calls as u32
+    );
+    println!(
+        "\nRatios (pattern / cached): auth requests {:.0}x, total time {:.2}x",
+        pattern_auth as f64 / cached_auth.max(1) as f64,
+        pattern_time.as_secs_f64() / cached_time.as_secs_f64()
+    );
+}
+
+fn main() {
+    // `cargo test --benches` runs bench targets with `--bench` absent: skip the work there.
+    if !std::env::args().any(|a| a == "--bench") {
+        return;
+    }
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .expect("runtime");
+    runtime.block_on(async {
+        println!("### Stampede: callers arriving when the token has just gone stale\n");
+        println!("| callers | token requests | p50 wait | p99 wait | max wait |");
+        println!("|---|---|---|---|---|");
+        for callers in [1, 100, 1_000, 10_000] {
+            let (requests, p50, p99, max) = stampede(callers).await;
+            println!("| {callers} | {requests} | {p50:.2?} | {p99:.2?} | {max:.2?} |");
+        }
+        versus_documented_pattern(1_000).await;
+    });
+}
