@@ -54,7 +54,9 @@ fn call_overhead(c: &mut Criterion) {
         let base = sandbox.api_url();
         (sandbox, client, token.bearer_header().clone(), base)
     });
-    let http = reqwest::Client::new();
+    // The same HTTP client (and so the same timeouts and pool) for both calls:
+    // the difference is what the macro and the runtime add.
+    let http = client.http_client().clone();
 
     let mut group = c.benchmark_group("call_overhead");
     group.bench_function("generated #[up42_endpoint] GET", |b| {

@@ -4,6 +4,9 @@
 //!    many token requests (must be 1) and how long the callers waited.
 //! 2. The documented pattern (log in before every call) against the cached
 //!    client, for 1,000 sequential calls.
+//! 3. Call overhead, interleaved: a generated endpoint call and the same call
+//!    written by hand alternate on one connection pool, so drift and order
+//!    effects hit both alike; medians and their ratio.
 //!
 //! `cargo bench --bench scenarios`
 
@@ -126,6 +129,70 @@ async fn versus_documented_pattern(calls: usize) {
     );
 }
 
+/// The hand-written equivalent of `get_order`: a pre-fetched bearer header,
+/// no renewal, no retry, the same HTTP client.
+async fn get_order_by_hand(
+    http: &reqwest::Client,
+    url: &str,
+    bearer: &reqwest::header::HeaderValue,
+) -> Order {
+    http.get(url)
+        .header(reqwest::header::AUTHORIZATION, bearer.clone())
+        .send()
+        .await
+        .expect("sent")
+        .error_for_status()
+        .expect("2xx")
+        .json()
+        .await
+        .expect("json")
+}
+
+async fn interleaved_call_overhead(rounds: usize) {
+    let sandbox = Sandbox::start().await;
+    let client = sandbox.client().expect("client");
+    let bearer = client
+        .access_token()
+        .await
+        .expect("token")
+        .bearer_header()
+        .clone();
+    let http = client.http_client().clone();
+    let url = format!("{}/v2/orders/o-1", sandbox.api_url());
+    let (mut generated, mut by_hand) = (Vec::with_capacity(rounds), Vec::with_capacity(rounds));
+    for round in 0..rounds + 200 {
+        let started = Instant::now();
+        std::hint::black_box(get_order(&client, "o-1").await.expect("call"));
+        let generated_time = started.elapsed();
+        let started = Instant::now();
+        std::hint::black_box(get_order_by_hand(&http, &url, &bearer).await);
+        let by_hand_time = started.elapsed();
+        if round >= 200 {
+            // The first 200 rounds warm up.
+            generated.push(generated_time);
+            by_hand.push(by_hand_time);
+        }
+    }
+    generated.sort();
+    by_hand.sort();
+    let (g, h) = (percentile(&generated, 0.5), percentile(&by_hand, 0.5));
+    println!("\n### Call overhead, interleaved ({rounds} calls each, loopback)\n");
+    println!("| call | p50 | p90 |");
+    println!("|---|---|---|");
+    println!(
+        "| `#[up42_endpoint]` GET | {g:.2?} | {:.2?} |",
+        percentile(&generated, 0.9)
+    );
+    println!(
+        "| hand-written reqwest GET, static bearer | {h:.2?} | {:.2?} |",
+        percentile(&by_hand, 0.9)
+    );
+    println!(
+        "\nRatio generated / hand-written (p50): {:.3}",
+        g.as_secs_f64() / h.as_secs_f64()
+    );
+}
+
 fn main() {
     // `cargo test --benches` runs bench targets with `--bench` absent: skip the work there.
     if !std::env::args().any(|a| a == "--bench") {
@@ -144,5 +211,6 @@ fn main() {
             println!("| {callers} | {requests} | {p50:.2?} | {p99:.2?} | {max:.2?} |");
         }
         versus_documented_pattern(1_000).await;
+        interleaved_call_overhead(3_000).await;
     });
 }

@@ -366,6 +366,10 @@ async fn decode_json_inner<T: DeserializeOwned>(response: reqwest::Response) -> 
         .bytes()
         .await
         .map_err(|e| Error::transport(Operation::ApiRequest, &url, e))?;
+    // The plain decoder on the way in; only a failure pays for path tracking.
+    if let Ok(value) = serde_json::from_slice(&body) {
+        return Ok(value);
+    }
     let mut deserializer = serde_json::Deserializer::from_slice(&body);
     serde_path_to_error::deserialize(&mut deserializer).map_err(|e| {
         let path = e.path().to_string();
