@@ -12,18 +12,11 @@
 
 use std::time::{Duration, Instant};
 
-use serde::Deserialize;
-use up42_auth::{Authenticated, Error, Up42Client, up42_endpoint};
+use up42_auth::Authenticated;
 use up42_testkit::{PASSWORD, Sandbox, USERNAME};
 
-#[derive(Debug, Deserialize)]
-#[allow(dead_code)]
-struct Order {
-    id: String,
-}
-
-#[up42_endpoint(GET, "/v2/orders/{order_id}")]
-async fn get_order(client: &Up42Client, order_id: &str) -> Result<Order, Error>;
+mod common;
+use common::{Order, get_order, get_order_by_hand};
 
 fn percentile(sorted: &[Duration], p: f64) -> Duration {
     let index = ((sorted.len() as f64 - 1.0) * p).round() as usize;
@@ -127,25 +120,6 @@ async fn versus_documented_pattern(calls: usize) {
         pattern_auth as f64 / cached_auth.max(1) as f64,
         pattern_time.as_secs_f64() / cached_time.as_secs_f64()
     );
-}
-
-/// The hand-written equivalent of `get_order`: a pre-fetched bearer header,
-/// no renewal, no retry, the same HTTP client.
-async fn get_order_by_hand(
-    http: &reqwest::Client,
-    url: &str,
-    bearer: &reqwest::header::HeaderValue,
-) -> Order {
-    http.get(url)
-        .header(reqwest::header::AUTHORIZATION, bearer.clone())
-        .send()
-        .await
-        .expect("sent")
-        .error_for_status()
-        .expect("2xx")
-        .json()
-        .await
-        .expect("json")
 }
 
 async fn interleaved_call_overhead(rounds: usize) {

@@ -120,6 +120,18 @@ fn is_path_char(c: char) -> bool {
     c.is_ascii_alphanumeric() || "-._~!$&'()*+,;=:@/%".contains(c)
 }
 
+/// The template the parts came from: what `parse` accepts, `render` gives back.
+#[cfg_attr(not(test), allow(dead_code))] // used by the fuzz targets
+pub(crate) fn render(parts: &[Part]) -> String {
+    parts
+        .iter()
+        .map(|part| match part {
+            Part::Literal(text) => text.clone(),
+            Part::Param(name) => format!("{{{name}}}"),
+        })
+        .collect()
+}
+
 /// The placeholder names, in order.
 pub(crate) fn params(parts: &[Part]) -> impl Iterator<Item = &str> {
     parts.iter().filter_map(|p| match p {
@@ -158,6 +170,12 @@ mod tests {
             parse("/f/{name}.json").unwrap(),
             vec![lit("/f/"), param("name"), lit(".json")]
         );
+    }
+
+    #[test]
+    fn render_gives_the_template_back() {
+        let template = "/v2/assets/stac/collections/{collection_id}/items/{item_id}.json";
+        assert_eq!(render(&parse(template).unwrap()), template);
     }
 
     #[test]

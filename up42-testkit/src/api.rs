@@ -6,8 +6,9 @@ use std::sync::Arc;
 
 use axum::Json;
 use axum::body::Bytes;
-use axum::extract::{Path, Query, State};
+use axum::extract::{Extension, Path, Query, Request, State};
 use axum::http::{HeaderMap, Method, StatusCode, Uri};
+use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 use serde::Deserialize;
 use serde_json::{Value, json};
@@ -31,12 +32,27 @@ impl IntoResponse for Unauthorized {
     }
 }
 
-/// Checks the bearer token: the user, or the 401 to send (counted).
-fn authorize(shared: &Shared, headers: &HeaderMap) -> Result<String, Unauthorized> {
-    bearer_user(shared, headers).ok_or_else(|| {
-        shared.counters.bump(Count::Unauthorized);
-        Unauthorized
-    })
+/// The user a valid bearer token belongs to, for handlers that need it.
+#[derive(Debug, Clone)]
+pub(crate) struct User(pub(crate) String);
+
+/// The middleware in front of every bearer-checked route: a live token
+/// passes (its user put into the request), anything else is a counted 401.
+pub(crate) async fn require_bearer(
+    State(shared): State<Arc<Shared>>,
+    mut request: Request,
+    next: Next,
+) -> Response {
+    match bearer_user(&shared, request.headers()) {
+        Some(user) => {
+            request.extensions_mut().insert(User(user));
+            next.run(request).await
+        }
+        None => {
+            shared.counters.bump(Count::Unauthorized);
+            Unauthorized.into_response()
+        }
+    }
 }
 
 /// An order as UP42's v2 API shows it.
@@ -77,26 +93,12 @@ pub(crate) struct PageQuery {
 }
 
 /// `GET /v2/orders/{order_id}`.
-pub(crate) async fn get_order(
-    State(shared): State<Arc<Shared>>,
-    Path(order_id): Path<String>,
-    headers: HeaderMap,
-) -> Response {
-    if let Err(denied) = authorize(&shared, &headers) {
-        return denied.into_response();
-    }
+pub(crate) async fn get_order(Path(order_id): Path<String>) -> Response {
     Json(order(&order_id)).into_response()
 }
 
 /// `GET /v2/orders?page=&size=`: 25 orders in pages.
-pub(crate) async fn list_orders(
-    State(shared): State<Arc<Shared>>,
-    Query(query): Query<PageQuery>,
-    headers: HeaderMap,
-) -> Response {
-    if let Err(denied) = authorize(&shared, &headers) {
-        return denied.into_response();
-    }
+pub(crate) async fn list_orders(Query(query): Query<PageQuery>) -> Response {
     let page = paged(
         ORDER_COUNT,
         query.page.unwrap_or(0),
@@ -122,14 +124,8 @@ pub(crate) async fn collections(Query(query): Query<PageQuery>) -> Response {
 }
 
 /// `GET /realms/public/protocol/openid-connect/userinfo`.
-pub(crate) async fn userinfo(State(shared): State<Arc<Shared>>, headers: HeaderMap) -> Response {
-    match authorize(&shared, &headers) {
-        Ok(user) => {
-            Json(json!({"sub": format!("sandbox-{user}"), "email": user, "preferred_username": user}))
-                .into_response()
-        }
-        Err(denied) => denied.into_response(),
-    }
+pub(crate) async fn userinfo(Extension(User(user)): Extension<User>) -> Response {
+    Json(json!({"sub": format!("sandbox-{user}"), "email": user, "preferred_username": user})).into_response()
 }
 
 /// What an echo route saw.
@@ -151,16 +147,7 @@ fn echo(method: &Method, uri: &Uri, headers: &HeaderMap, body: &Bytes) -> Respon
 }
 
 /// `ANY /echo/...`: bearer-checked; answers with the request as JSON.
-pub(crate) async fn echo_private(
-    State(shared): State<Arc<Shared>>,
-    method: Method,
-    uri: Uri,
-    headers: HeaderMap,
-    body: Bytes,
-) -> Response {
-    if let Err(denied) = authorize(&shared, &headers) {
-        return denied.into_response();
-    }
+pub(crate) async fn echo_private(method: Method, uri: Uri, headers: HeaderMap, body: Bytes) -> Response {
     echo(&method, &uri, &headers, &body)
 }
 
@@ -179,29 +166,14 @@ pub(crate) async fn redirect(Path(to): Path<String>) -> Response {
 }
 
 /// `ANY /v2/status/{code}`: bearer-checked; answers `code` with an UP42 error body.
-pub(crate) async fn status(
-    State(shared): State<Arc<Shared>>,
-    Path(code): Path<u16>,
-    headers: HeaderMap,
-) -> Response {
-    if let Err(denied) = authorize(&shared, &headers) {
-        return denied.into_response();
-    }
+pub(crate) async fn status(Path(code): Path<u16>) -> Response {
     let status = StatusCode::from_u16(code).unwrap_or(StatusCode::BAD_REQUEST);
     let body = json!({"error": {"code": code, "message": "Sandbox error", "details": format!("answered {code} on request")}});
     (status, Json(body)).into_response()
 }
 
 /// `POST /v2/orders?workspaceId=`: places the orders of the body.
-pub(crate) async fn place_order(
-    State(shared): State<Arc<Shared>>,
-    Query(query): Query<BTreeMap<String, String>>,
-    headers: HeaderMap,
-    body: Bytes,
-) -> Response {
-    if let Err(denied) = authorize(&shared, &headers) {
-        return denied.into_response();
-    }
+pub(crate) async fn place_order(Query(query): Query<BTreeMap<String, String>>, body: Bytes) -> Response {
     let Some(workspace) = query.get("workspaceId") else {
         let body = json!({"status": 400, "title": "Bad Request", "detail": "workspaceId is required"});
         return (StatusCode::BAD_REQUEST, Json(body)).into_response();
@@ -219,44 +191,24 @@ pub(crate) async fn place_order(
 }
 
 /// `POST /v2/orders/estimate`.
-pub(crate) async fn estimate(State(shared): State<Arc<Shared>>, headers: HeaderMap) -> Response {
-    if let Err(denied) = authorize(&shared, &headers) {
-        return denied.into_response();
-    }
+pub(crate) async fn estimate() -> Response {
     Json(json!({"summary": {"totalCredits": 1250, "totalSize": 24.5, "unit": "SQ_KM"}, "results": [{"index": 0, "credits": 1250}], "errors": []}))
         .into_response()
 }
 
 /// `POST /v2/orders/{order_id}/cancellation`: 204 No Content.
-pub(crate) async fn cancel_order(State(shared): State<Arc<Shared>>, headers: HeaderMap) -> Response {
-    if let Err(denied) = authorize(&shared, &headers) {
-        return denied.into_response();
-    }
+pub(crate) async fn cancel_order() -> Response {
     StatusCode::NO_CONTENT.into_response()
 }
 
 /// `GET /v2/eulas/{eula_id}`.
-pub(crate) async fn eula(
-    State(shared): State<Arc<Shared>>,
-    Path(eula_id): Path<String>,
-    headers: HeaderMap,
-) -> Response {
-    if let Err(denied) = authorize(&shared, &headers) {
-        return denied.into_response();
-    }
+pub(crate) async fn eula(Path(eula_id): Path<String>) -> Response {
     Json(json!({"id": eula_id, "title": "Sandbox licence", "content": "Use the sandbox data for testing only.", "isAccepted": true}))
         .into_response()
 }
 
 /// `GET /v2/assets/stac/collections/{collection_id}`.
-pub(crate) async fn stac_collection(
-    State(shared): State<Arc<Shared>>,
-    Path(collection_id): Path<String>,
-    headers: HeaderMap,
-) -> Response {
-    if let Err(denied) = authorize(&shared, &headers) {
-        return denied.into_response();
-    }
+pub(crate) async fn stac_collection(Path(collection_id): Path<String>) -> Response {
     Json(json!({
         "type": "Collection", "stac_version": "1.0.0", "id": collection_id,
         "title": "Sandbox delivery", "description": "Assets of one sandbox order", "license": "proprietary",
@@ -267,14 +219,7 @@ pub(crate) async fn stac_collection(
 }
 
 /// `GET /v2/assets/stac/collections/{collection_id}/items/{item_id}`.
-pub(crate) async fn stac_item(
-    State(shared): State<Arc<Shared>>,
-    Path((collection_id, item_id)): Path<(String, String)>,
-    headers: HeaderMap,
-) -> Response {
-    if let Err(denied) = authorize(&shared, &headers) {
-        return denied.into_response();
-    }
+pub(crate) async fn stac_item(Path((collection_id, item_id)): Path<(String, String)>) -> Response {
     Json(json!({
         "type": "Feature", "stac_version": "1.0.0", "id": item_id, "collection": collection_id,
         "bbox": [13.3, 52.4, 13.5, 52.6],
@@ -296,26 +241,12 @@ fn job(id: &str) -> Value {
 }
 
 /// `GET /v2/processing/jobs/{job_id}`.
-pub(crate) async fn get_job(
-    State(shared): State<Arc<Shared>>,
-    Path(job_id): Path<String>,
-    headers: HeaderMap,
-) -> Response {
-    if let Err(denied) = authorize(&shared, &headers) {
-        return denied.into_response();
-    }
+pub(crate) async fn get_job(Path(job_id): Path<String>) -> Response {
     Json(job(&job_id)).into_response()
 }
 
 /// `GET /v2/processing/jobs?page=&size=`: 3 jobs.
-pub(crate) async fn list_jobs(
-    State(shared): State<Arc<Shared>>,
-    Query(query): Query<PageQuery>,
-    headers: HeaderMap,
-) -> Response {
-    if let Err(denied) = authorize(&shared, &headers) {
-        return denied.into_response();
-    }
+pub(crate) async fn list_jobs(Query(query): Query<PageQuery>) -> Response {
     let page = paged(3, query.page.unwrap_or(0), query.size.unwrap_or(10), |i| {
         job(&format!("10000000-0000-4000-8000-{i:012}"))
     });
@@ -323,14 +254,7 @@ pub(crate) async fn list_jobs(
 }
 
 /// `GET /v2/tasking/quotation/{quotation_id}`.
-pub(crate) async fn quotation(
-    State(shared): State<Arc<Shared>>,
-    Path(quotation_id): Path<String>,
-    headers: HeaderMap,
-) -> Response {
-    if let Err(denied) = authorize(&shared, &headers) {
-        return denied.into_response();
-    }
+pub(crate) async fn quotation(Path(quotation_id): Path<String>) -> Response {
     Json(json!({
         "id": quotation_id, "orderId": "00000000-0000-4000-8000-000000000001", "workspaceId": WORKSPACE_ID,
         "creditsPrice": 9000, "decision": "NOT_DECIDED",

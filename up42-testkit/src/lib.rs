@@ -290,11 +290,8 @@ impl SandboxBuilder {
             store: Mutex::new(Store::default()),
             counters: AtomicCounters::default(),
         });
-        let app = Router::new()
-            .route(
-                "/realms/{realm}/protocol/openid-connect/token",
-                post(keycloak::token),
-            )
+        // Routes that need a live bearer token.
+        let private = Router::new()
             .route(
                 "/realms/{realm}/protocol/openid-connect/userinfo",
                 get(api::userinfo),
@@ -303,7 +300,6 @@ impl SandboxBuilder {
             .route("/v2/orders/estimate", post(api::estimate))
             .route("/v2/orders/{order_id}", get(api::get_order))
             .route("/v2/orders/{order_id}/cancellation", post(api::cancel_order))
-            .route("/v2/collections", get(api::collections))
             .route("/v2/eulas/{eula_id}", get(api::eula))
             .route(
                 "/v2/assets/stac/collections/{collection_id}",
@@ -317,9 +313,20 @@ impl SandboxBuilder {
             .route("/v2/processing/jobs/{job_id}", get(api::get_job))
             .route("/v2/tasking/quotation/{quotation_id}", get(api::quotation))
             .route("/v2/status/{code}", any(api::status))
-            .route("/redirect/{*to}", any(api::redirect))
             .route("/echo/{*rest}", any(api::echo_private))
+            .route_layer(axum::middleware::from_fn_with_state(
+                Arc::clone(&shared),
+                api::require_bearer,
+            ));
+        let app = Router::new()
+            .route(
+                "/realms/{realm}/protocol/openid-connect/token",
+                post(keycloak::token),
+            )
+            .route("/v2/collections", get(api::collections))
             .route("/public/echo/{*rest}", any(api::echo_public))
+            .route("/redirect/{*to}", any(api::redirect))
+            .merge(private)
             .layer(axum::middleware::from_fn_with_state(
                 Arc::clone(&shared),
                 faults::inject,

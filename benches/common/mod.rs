@@ -1,0 +1,38 @@
+//! What the call benchmarks share: the order type, the generated endpoint, and
+//! its hand-written equivalent.
+
+use serde::Deserialize;
+use up42_auth::{Error, Up42Client, up42_endpoint};
+
+/// The fields of an order the calls decode.
+#[derive(Debug, Deserialize)]
+#[serde(rename_all = "camelCase")]
+#[allow(dead_code)]
+pub struct Order {
+    pub id: String,
+    pub workspace_id: String,
+    pub status: String,
+}
+
+/// The generated call.
+#[up42_endpoint(GET, "/v2/orders/{order_id}")]
+pub async fn get_order(client: &Up42Client, order_id: &str) -> Result<Order, Error>;
+
+/// What users write by hand: a pre-fetched bearer header, no renewal, no
+/// retry, no 401 handling.
+pub async fn get_order_by_hand(
+    http: &reqwest::Client,
+    url: &str,
+    bearer: &reqwest::header::HeaderValue,
+) -> Order {
+    http.get(url)
+        .header(reqwest::header::AUTHORIZATION, bearer.clone())
+        .send()
+        .await
+        .expect("sent")
+        .error_for_status()
+        .expect("2xx")
+        .json()
+        .await
+        .expect("json")
+}
