@@ -410,6 +410,20 @@ mod tests {
     }
 
     #[test]
+    fn retry_and_rate_limit_reach_the_request_policy() {
+        let client = builder()
+            .retry_policy(RetryPolicy::never())
+            .rate_limit(100, 500)
+            .build()
+            .unwrap();
+        assert_eq!(client.request_policy().retry.attempts(), 1);
+        assert!(client.request_policy().rate_limit.is_some());
+        let default = builder().build().unwrap();
+        assert_eq!(default.request_policy().retry, RetryPolicy::DEFAULT);
+        assert!(default.request_policy().rate_limit.is_none());
+    }
+
+    #[test]
     fn debug_shows_no_secret() {
         let client = builder().build().unwrap();
         let shown = format!("{client:?} {:?}", builder());

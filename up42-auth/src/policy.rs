@@ -251,6 +251,41 @@ mod tests {
         );
     }
 
+    #[tokio::test(start_paused = true)]
+    async fn the_rate_limit_spaces_requests_after_the_burst() {
+        let limit = RateLimit::new(10, 2);
+        let started = Instant::now();
+        for _ in 0..12 {
+            limit.acquire().await;
+        }
+        // 2 at once, then 10 more at 100 ms each, on the paused clock.
+        let elapsed = started.elapsed();
+        assert!(
+            elapsed >= Duration::from_millis(999) && elapsed <= Duration::from_millis(1001),
+            "{elapsed:?}"
+        );
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn concurrent_callers_queue_first_come_first_served() {
+        let limit = std::sync::Arc::new(RateLimit::new(100, 1));
+        let started = Instant::now();
+        let tasks: Vec<_> = (0..50)
+            .map(|_| {
+                let limit = std::sync::Arc::clone(&limit);
+                tokio::spawn(async move { limit.acquire().await })
+            })
+            .collect();
+        for task in tasks {
+            task.await.unwrap();
+        }
+        assert_eq!(
+            started.elapsed(),
+            Duration::from_millis(490),
+            "49 waits of 10 ms after the first"
+        );
+    }
+
     #[test]
     fn retry_after_in_seconds_or_as_a_date() {
         let mut headers = HeaderMap::new();
