@@ -142,6 +142,15 @@ impl EndpointFn {
         args
     }
 
+    /// Whether an argument is a pattern rather than a plain name (already
+    /// reported), so that its name cannot be matched against placeholders.
+    pub(crate) fn has_pattern_args(&self) -> bool {
+        self.sig.inputs.iter().any(|input| match input {
+            FnArg::Typed(typed) => !matches!(&*typed.pat, Pat::Ident(_)),
+            FnArg::Receiver(_) => false,
+        })
+    }
+
     /// The span of the `fn` keyword, for errors about the function as a whole.
     pub(crate) fn fn_span(&self) -> Span {
         self.sig.fn_token.span

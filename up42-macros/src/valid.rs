@@ -16,7 +16,7 @@ const CLIENT_HINT: &str = "the first parameter must be the client: `&self`, or a
 pub(crate) fn check(cx: &mut Ctxt, args: &Args, parts: &[Part], item: &EndpointFn, fn_args: &[Arg<'_>]) {
     check_function(cx, item);
     check_client(cx, parts, item);
-    check_placeholders(cx, args, parts, fn_args);
+    check_placeholders(cx, args, parts, item, fn_args);
     check_roles(cx, args, parts, fn_args);
 }
 
@@ -55,6 +55,8 @@ fn check_client(cx: &mut Ctxt, parts: &[Part], item: &EndpointFn) {
                 _ => cx.error_spanned_by(typed, CLIENT_HINT),
             },
             Some(first) => cx.error_spanned_by(first, CLIENT_HINT),
+            // An argument written as a pattern was reported already; its name is unknown.
+            None if item.has_pattern_args() => {}
             None => cx.error_spanned_by(&item.sig, CLIENT_HINT),
         },
         Some(Client::SelfRef(receiver)) => {
@@ -75,7 +77,7 @@ fn check_client(cx: &mut Ctxt, parts: &[Part], item: &EndpointFn) {
 }
 
 /// Every `{name}` binds exactly one argument, and every role-less argument is a placeholder.
-fn check_placeholders(cx: &mut Ctxt, args: &Args, parts: &[Part], fn_args: &[Arg<'_>]) {
+fn check_placeholders(cx: &mut Ctxt, args: &Args, parts: &[Part], item: &EndpointFn, fn_args: &[Arg<'_>]) {
     let names: Vec<String> = fn_args.iter().map(|a| format!("`{}`", a.ident)).collect();
     let listed = if names.is_empty() {
         "none".to_string()
@@ -84,6 +86,8 @@ fn check_placeholders(cx: &mut Ctxt, args: &Args, parts: &[Part], fn_args: &[Arg
     };
     for placeholder in path::params(parts) {
         match fn_args.iter().find(|a| a.ident == placeholder) {
+            // An argument written as a pattern was reported already; its name is unknown.
+            None if item.has_pattern_args() => {}
             None => cx.error_spanned_by(
                 &args.path,
                 format!("path parameter `{{{placeholder}}}` has no matching function argument; arguments: {listed}"),
