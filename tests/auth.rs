@@ -336,3 +336,11 @@ async fn the_token_client_follows_no_redirect() {
         "the credentials never reached the redirect target"
     );
 }
+
+#[test]
+fn the_client_is_cheap_to_share_across_tasks() {
+    fn assert_shareable<T: Clone + Send + Sync + 'static>() {}
+    assert_shareable::<Up42Client>();
+    assert_shareable::<up42_auth::AccessToken>();
+    assert_shareable::<Error>();
+}

@@ -1,8 +1,8 @@
 //! The `#[up42_endpoint]` attribute. Use it through `up42_auth::up42_endpoint`.
 //!
-//! The crate follows parse → validate → expand: [`attr`] reads the attribute's
-//! arguments, [`path`] the path template, [`ast`] the signature; [`valid`]
-//! cross-checks them and reports every mistake at once; [`expand`] writes a thin
+//! The crate follows parse → validate → expand: `attr` reads the attribute's
+//! arguments, `path` the path template, `ast` the signature; `valid`
+//! cross-checks them and reports every mistake at once; `expand` writes a thin
 //! body that calls the runtime in `up42_auth::__private`.
 
 mod ast;
