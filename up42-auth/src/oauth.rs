@@ -221,76 +221,76 @@ impl TokenAnswer<'_> {
                     description,
                 }
             }
-            _ if status == StatusCode::NOT_FOUND || code.contains("Realm does not exist") => {
-                Error::WrongTokenUrl {
+            _ if code.contains("Realm does not exist") => Error::WrongTokenUrl {
+                url,
+                reason: format!("it answered HTTP {status}: {}", excerpt(code.as_bytes())),
+            },
+            _ => self
+                .by_status(&url, Some(&code))
+                .unwrap_or_else(|| Error::MalformedResponse {
+                    operation: Operation::TokenRequest,
                     url,
-                    reason: format!("it answered HTTP {status}: {}", excerpt(code.as_bytes())),
-                }
-            }
-            _ if status == StatusCode::UNSUPPORTED_MEDIA_TYPE => Error::UnsupportedMediaType,
-            _ if status.is_server_error() || crate::error::is_retryable_status(status) => Error::Server {
-                operation: Operation::TokenRequest,
-                url,
-                status,
-                body_excerpt: excerpt(self.body),
-                retry_after: self.retry_after,
-            },
-            _ => Error::MalformedResponse {
-                operation: Operation::TokenRequest,
-                url,
-                status,
-                reason: format!(
-                    "unknown OAuth error `{}`: {description}",
-                    excerpt(code.as_bytes())
-                ),
-                body_excerpt: String::new(),
-            },
+                    status,
+                    reason: format!(
+                        "unknown OAuth error `{}`: {description}",
+                        excerpt(code.as_bytes())
+                    ),
+                    body_excerpt: String::new(),
+                }),
         }
     }
 
     /// A failure status without an OAuth error code.
     fn unexplained(&self, url: String) -> Error {
-        let status = self.status;
-        if status == StatusCode::NOT_FOUND || status == StatusCode::METHOD_NOT_ALLOWED {
-            return Error::WrongTokenUrl {
-                url,
-                reason: format!("it answered HTTP {status}"),
-            };
-        }
-        if status == StatusCode::UNSUPPORTED_MEDIA_TYPE {
-            return Error::UnsupportedMediaType;
-        }
-        if status.is_redirection() {
-            return Error::WrongTokenUrl {
-                url,
-                reason: format!(
-                    "it answered with a redirect (HTTP {status}), which is not followed: credentials go to \
-                     the configured URL only"
-                ),
-            };
-        }
-        if status.is_server_error() || crate::error::is_retryable_status(status) {
-            return Error::Server {
+        self.by_status(&url, None)
+            .unwrap_or_else(|| Error::MalformedResponse {
                 operation: Operation::TokenRequest,
                 url,
+                status: self.status,
+                reason: "the answer has no OAuth `error` field".into(),
+                body_excerpt: excerpt(self.body),
+            })
+    }
+
+    /// What the status (or an HTML page) alone says, whatever the OAuth code:
+    /// a wrong URL, a wrong media type, a server-side fault. `detail` is the
+    /// OAuth `error` if there was one.
+    fn by_status(&self, url: &str, detail: Option<&str>) -> Option<Error> {
+        let status = self.status;
+        let wrong_url = |reason: String| {
+            Some(Error::WrongTokenUrl {
+                url: url.to_string(),
+                reason,
+            })
+        };
+        if status == StatusCode::NOT_FOUND || status == StatusCode::METHOD_NOT_ALLOWED {
+            let detail = detail
+                .map(|d| format!(": {}", excerpt(d.as_bytes())))
+                .unwrap_or_default();
+            return wrong_url(format!("it answered HTTP {status}{detail}"));
+        }
+        if status == StatusCode::UNSUPPORTED_MEDIA_TYPE {
+            return Some(Error::UnsupportedMediaType);
+        }
+        if status.is_redirection() {
+            return wrong_url(format!(
+                "it answered with a redirect (HTTP {status}), which is not followed: credentials go to \
+                 the configured URL only"
+            ));
+        }
+        if status.is_server_error() || crate::error::is_retryable_status(status) {
+            return Some(Error::Server {
+                operation: Operation::TokenRequest,
+                url: url.to_string(),
                 status,
                 body_excerpt: excerpt(self.body),
                 retry_after: self.retry_after,
-            };
+            });
         }
         if self.content_type.starts_with("text/html") {
-            return Error::WrongTokenUrl {
-                url,
-                reason: format!("it answered HTTP {status} with an HTML page"),
-            };
+            return wrong_url(format!("it answered HTTP {status} with an HTML page"));
         }
-        Error::MalformedResponse {
-            operation: Operation::TokenRequest,
-            url,
-            status,
-            reason: "the answer has no OAuth `error` field".into(),
-            body_excerpt: excerpt(self.body),
-        }
+        None
     }
 }
 
