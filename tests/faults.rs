@@ -76,6 +76,15 @@ fn quick_client(sandbox: &Sandbox) -> Up42Client {
         .unwrap()
 }
 
+/// A client that makes every call once, so each fault shows as it is.
+fn without_retries(sandbox: &Sandbox) -> Up42Client {
+    sandbox
+        .client_builder()
+        .retry_policy(RetryPolicy::never())
+        .build()
+        .unwrap()
+}
+
 /// Runs `call` with `fault` injected `times`; returns the outcome and the
 /// number of requests that reached the faulted route.
 async fn run(call: Call, fault: &Fault, times: usize) -> (Outcome, u64) {
@@ -317,11 +326,7 @@ async fn a_wrong_password_is_remembered_briefly_not_retried() {
 #[tokio::test]
 async fn a_transient_token_failure_never_poisons_the_client() {
     let sandbox = Sandbox::start().await;
-    let client = sandbox
-        .client_builder()
-        .retry_policy(RetryPolicy::never())
-        .build()
-        .unwrap();
+    let client = without_retries(&sandbox);
     sandbox.inject(Route::Token, Fault::status(503), 1);
     assert!(client.access_token().await.unwrap_err().is_retryable());
     client.access_token().await.unwrap();
@@ -359,11 +364,7 @@ async fn revocation_storm_costs_one_renewal() {
 #[tokio::test]
 async fn hostile_api_answers_are_clear_errors() {
     let sandbox = Sandbox::start().await;
-    let client = sandbox
-        .client_builder()
-        .retry_policy(RetryPolicy::never())
-        .build()
-        .unwrap();
+    let client = without_retries(&sandbox);
     client.access_token().await.unwrap();
 
     let huge_error = vec![b'x'; 10 << 20];
