@@ -479,6 +479,20 @@ mod tests {
     }
 
     #[test]
+    fn unsendable_headers_and_bodies_are_typed_errors() {
+        let mut request = Request::new(&TEMPLATE);
+        let err = request.header("X-Note", &"two\nlines").unwrap_err();
+        assert!(
+            err.to_string().contains("argument `X-Note` cannot be sent"),
+            "{err}"
+        );
+        let tuple_keys = std::collections::BTreeMap::from([((1, 2), "x")]);
+        let err = request.json_body("order", &tuple_keys).unwrap_err();
+        assert!(matches!(err, Error::InvalidArgument { .. }), "{err}");
+        assert!(request.body.is_none(), "nothing half-built is kept");
+    }
+
+    #[test]
     fn error_bodies_of_every_shape() {
         let cases: [(&str, Option<&str>, Option<&str>); 6] = [
             (
