@@ -251,6 +251,53 @@ mod tests {
         );
     }
 
+    fn unavailable() -> Error {
+        Error::Server {
+            operation: crate::Operation::ApiRequest,
+            url: "https://api.up42.com/v2/orders".into(),
+            status: reqwest::StatusCode::SERVICE_UNAVAILABLE,
+            body_excerpt: String::new(),
+            retry_after: Some(Duration::from_secs(1)),
+        }
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn retries_stop_at_the_attempt_and_time_bounds() {
+        let attempts = std::cell::Cell::new(0);
+        let policy = RetryPolicy::default()
+            .max_attempts(100)
+            .max_elapsed(Duration::from_millis(3500));
+        let started = Instant::now();
+        let result: Result<(), Error> = policy
+            .run("test call", Error::is_retryable, || async {
+                attempts.set(attempts.get() + 1);
+                Err(unavailable())
+            })
+            .await;
+        assert!(result.is_err());
+        // `Retry-After: 1` on every answer: tries at 0, 1, 2 and 3 s; a fifth would pass 3.5 s.
+        assert_eq!(attempts.get(), 4);
+        assert!(started.elapsed() <= Duration::from_millis(3500));
+
+        attempts.set(0);
+        let result: Result<(), Error> = RetryPolicy::default()
+            .run(
+                "test call",
+                |_| false,
+                || async {
+                    attempts.set(attempts.get() + 1);
+                    Err(unavailable())
+                },
+            )
+            .await;
+        assert!(result.is_err());
+        assert_eq!(
+            attempts.get(),
+            1,
+            "an error that is not retryable is returned at once"
+        );
+    }
+
     #[tokio::test(start_paused = true)]
     async fn the_rate_limit_spaces_requests_after_the_burst() {
         let limit = RateLimit::new(10, 2);
