@@ -4,7 +4,6 @@
 
 use proc_macro2::{Span, TokenStream};
 use syn::parse::{Parse, ParseStream};
-use syn::spanned::Spanned;
 use syn::{Attribute, FnArg, Ident, LitStr, Pat, Receiver, Signature, Token, Type, Visibility};
 
 use crate::ctxt::Ctxt;
@@ -245,9 +244,4 @@ fn is_header_name(name: &str) -> bool {
         && name
             .bytes()
             .all(|b| b.is_ascii_alphanumeric() || b"!#$%&'*+-.^_`|~".contains(&b))
-}
-
-/// The span of an argument's type, where type errors about it should land.
-pub(crate) fn ty_span(ty: &Type) -> Span {
-    ty.span()
 }

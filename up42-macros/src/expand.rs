@@ -107,12 +107,12 @@ fn generate(args: &Args, parts: &[Part], item: &EndpointFn, fn_args: &[Arg<'_>])
             .find(|a| a.ident == name)
             .expect("validated: every placeholder has an argument");
         let ident = arg.ident;
-        fill.push(quote_spanned!(ast::ty_span(arg.ty)=> #request.path(#name, &#ident)?;));
+        fill.push(quote_spanned!(arg.ty.span()=> #request.path(#name, &#ident)?;));
     }
     for arg in fn_args {
         let ident = arg.ident;
         let name = ident.to_string();
-        let span = ast::ty_span(arg.ty);
+        let span = arg.ty.span();
         match &arg.role {
             Role::Path | Role::Invalid => {}
             Role::Query { key } => fill.push(quote_spanned!(span=> #request.query(#key, &#ident)?;)),
