@@ -36,11 +36,18 @@ pub(crate) async fn read_limited(
 }
 
 fn too_large(operation: Operation, url: &Url, status: reqwest::StatusCode, limit: usize) -> Error {
+    let raise = match (operation, status.is_success()) {
+        (Operation::ApiRequest, true) => "; `Up42ClientBuilder::max_response_size` raises the limit",
+        _ => "",
+    };
     Error::MalformedResponse {
         operation,
         url: crate::error::display_url(url),
         status,
-        reason: format!("the body is larger than the {} KiB accepted here", limit / 1024),
+        reason: format!(
+            "the body is larger than the {} KiB accepted here{raise}",
+            limit / 1024
+        ),
         body_excerpt: String::new(),
     }
 }
@@ -52,12 +59,37 @@ pub(crate) fn excerpt(body: &[u8]) -> String {
     let mut out: String = text
         .chars()
         .take(EXCERPT_CHARS)
-        .map(|c| if c.is_control() { ' ' } else { c })
+        .map(|c| if c.is_control() || is_format(c) { ' ' } else { c })
         .collect();
     if text.chars().nth(EXCERPT_CHARS).is_some() {
         out.push('…');
     }
     out.trim().to_string()
+}
+
+/// Invisible Unicode format characters (category Cf) that can disguise text
+/// in a terminal or a log: bidirectional overrides and isolates (U+202E and
+/// friends), zero-width characters, the byte-order mark, tag characters.
+fn is_format(c: char) -> bool {
+    matches!(
+        c,
+        '\u{00AD}'
+            | '\u{0600}'..='\u{0605}'
+            | '\u{061C}'
+            | '\u{06DD}'
+            | '\u{070F}'
+            | '\u{180E}'
+            | '\u{200B}'..='\u{200F}'
+            | '\u{202A}'..='\u{202E}'
+            | '\u{2060}'..='\u{2064}'
+            | '\u{2066}'..='\u{206F}'
+            | '\u{FEFF}'
+            | '\u{FFF9}'..='\u{FFFB}'
+            | '\u{110BD}'
+            | '\u{1D173}'..='\u{1D17A}'
+            | '\u{E0001}'
+            | '\u{E0020}'..='\u{E007F}'
+    )
 }
 
 #[cfg(test)]
@@ -72,5 +104,11 @@ mod tests {
         let cut = excerpt(long.as_bytes());
         assert_eq!(cut.chars().count(), EXCERPT_CHARS + 1);
         assert!(cut.ends_with('…'));
+    }
+
+    #[test]
+    fn excerpt_strips_invisible_format_characters() {
+        let spoof = "invoice\u{202E}fdp.exe\u{200B}\u{2066}x\u{FEFF}";
+        assert_eq!(excerpt(spoof.as_bytes()), "invoice fdp.exe  x");
     }
 }

@@ -1,9 +1,9 @@
 //! The token cache: lock-free reads, renewal before expiry, one renewal shared
-//! by all concurrent callers.
+//! by all concurrent callers, and a memory of failures that protects the account.
 
 use std::fmt;
-use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, Mutex as SyncMutex};
 use std::time::Duration;
 
 use arc_swap::ArcSwapOption;
@@ -16,12 +16,21 @@ use crate::token::{AccessToken, RefreshToken, TokenGrant};
 
 /// The longest safety margin before expiry (the official SDK's 30 s).
 const MAX_MARGIN: Duration = Duration::from_secs(30);
-/// After an early renewal failed, wait about this long (jittered ±50 %) before
-/// trying early again.
+/// After an early renewal failed for a transient reason, wait about this long
+/// (jittered ±50 %) before trying early again.
 const EARLY_RETRY_PAUSE: Duration = Duration::from_millis(500);
-/// How long a renewal that failed for good (wrong password, unknown client)
-/// is answered from memory, so that many callers do not hammer the server.
-const FAILURE_MEMORY: Duration = Duration::from_secs(2);
+/// How long the first renewal that failed for good (wrong password, unknown
+/// client) is answered from memory; each further failure in a row doubles it.
+pub(crate) const FAILURE_BACKOFF_START: Duration = Duration::from_secs(2);
+/// The longest a failure is answered from memory before the next try.
+pub(crate) const FAILURE_BACKOFF_MAX: Duration = Duration::from_secs(15 * 60);
+/// After the API's 401 led to a renewal, the next 401 on a fresh token leads
+/// to another renewal only this much later: an API that rejects every token
+/// must not cost a login per call.
+pub(crate) const REJECTION_SPACING: Duration = Duration::from_secs(10);
+/// Lifetimes are cut to this before instants are computed from them, so that
+/// no grant (`Duration::MAX` included) can overflow the clock.
+const LONGEST_LIFETIME: Duration = Duration::from_secs(365 * 24 * 3600);
 
 /// Caches an access token and renews it before it expires.
 ///
@@ -41,44 +50,55 @@ const FAILURE_MEMORY: Duration = Duration::from_secs(2);
 ///   token request; all of them get its result, success or error.
 /// - **Renewal order**: the refresh grant while the refresh token lives, the
 ///   newest refresh token always kept; if the server no longer accepts it
-///   ([`Error::RefreshTokenRejected`]), one password login.
+///   ([`Error::RefreshTokenRejected`]), it is dropped for good and one password
+///   login follows.
 /// - **Rejected tokens**: [`invalidate`](Self::invalidate) drops a token the API
 ///   answered 401 to, but only if it is still the cached one.
 /// - **Failures**: a renewal that failed for good (an error that is not
-///   [retryable](Error::is_retryable), such as a wrong password) is answered
-///   from memory for 2 s without a new request; a transient failure is not
-///   remembered, so the next call tries again.
+///   [retryable](Error::is_retryable), such as a changed password) is answered
+///   from memory, without a request, for 2 s; each further failure in a row
+///   doubles that, up to 15 minutes (plus up to 25 % jitter). The early renewal
+///   honours it too. A success, or [`reset`](Self::reset) (new credentials),
+///   forgets it. A polling worker whose password was changed thus sends 5
+///   failed logins in the first minute, 9 in ten minutes, then 4 an hour:
+///   far below the lockout thresholds of Keycloak's brute-force detection.
+///   A transient failure is not remembered: the next call tries again.
 pub struct TokenCache {
     current: ArcSwapOption<Cached>,
     /// Bumped each time a renewal finishes, successful or not.
     generation: AtomicU64,
     renewal: Mutex<RenewalState>,
+    /// When the API's 401 last led to a renewal.
+    last_rejection: SyncMutex<Option<Instant>>,
 }
 
 struct Cached {
     token: AccessToken,
-    refresh: Option<Refresh>,
     /// From here on, one caller renews early.
     renew_from: Instant,
     /// From here on, the token is not handed out any more.
     stale_at: Instant,
 }
 
-#[derive(Clone)]
 struct Refresh {
     token: RefreshToken,
     /// `None`: the server gave no expiry.
     stale_at: Option<Instant>,
 }
 
+/// What only the renewing caller touches, under the renewal lock.
 #[derive(Default)]
 struct RenewalState {
+    /// The newest refresh token; dropped as soon as the server refuses it.
+    refresh: Option<Refresh>,
     /// The outcome of the last renewal if it failed: handed to the callers that waited for it.
     last_failure: Option<Error>,
-    /// No early renewal before this instant (set after an early renewal failed).
-    early_not_before: Option<Instant>,
+    /// How many renewals in a row failed for good.
+    hard_failures: u32,
     /// Until then, renewals answer `last_failure` without a request.
     failed_until: Option<Instant>,
+    /// No early renewal before this instant (set after an early renewal failed).
+    early_not_before: Option<Instant>,
 }
 
 /// The safety margin for a token granted for `lifetime`.
@@ -86,31 +106,39 @@ fn margin(lifetime: Duration) -> Duration {
     (lifetime / 10).min(MAX_MARGIN)
 }
 
+/// How long the `failures`-th failure in a row is remembered, before jitter:
+/// 2 s, 4 s, 8 s, ... up to 15 minutes.
+fn failure_backoff(failures: u32) -> Duration {
+    FAILURE_BACKOFF_START
+        .saturating_mul(1 << failures.saturating_sub(1).min(20))
+        .min(FAILURE_BACKOFF_MAX)
+}
+
 impl Cached {
-    fn new(grant: TokenGrant, sent_at: Instant, previous: Option<Refresh>) -> Result<Self, Error> {
-        let lifetime = grant.expires_in;
+    /// The cache entry for `grant`, and its refresh token if it brought one.
+    fn new(grant: TokenGrant, sent_at: Instant) -> Result<(Self, Option<Refresh>), Error> {
+        let lifetime = grant.expires_in.min(LONGEST_LIFETIME);
         let token_margin = margin(lifetime);
         let token = AccessToken::new(grant.access_token, sent_at + lifetime)?;
-        let refresh = match grant.refresh {
-            Some((token, lifetime)) => Some(Refresh {
-                token,
-                stale_at: lifetime.map(|l| sent_at + l - margin(l)),
-            }),
-            None => previous,
-        };
-        Ok(Cached {
+        let refresh = grant.refresh.map(|(token, lifetime)| Refresh {
             token,
-            refresh,
+            stale_at: lifetime.map(|l| {
+                let l = l.min(LONGEST_LIFETIME);
+                sent_at + l - margin(l)
+            }),
+        });
+        let cached = Cached {
+            token,
             renew_from: sent_at + lifetime - token_margin * 2,
             stale_at: sent_at + lifetime - token_margin,
-        })
+        };
+        Ok((cached, refresh))
     }
+}
 
-    fn usable_refresh(&self, now: Instant) -> Option<&RefreshToken> {
-        self.refresh
-            .as_ref()
-            .filter(|r| r.stale_at.is_none_or(|at| now < at))
-            .map(|r| &r.token)
+impl Refresh {
+    fn usable(&self, now: Instant) -> Option<&RefreshToken> {
+        self.stale_at.is_none_or(|at| now < at).then_some(&self.token)
     }
 }
 
@@ -127,6 +155,7 @@ impl TokenCache {
             current: ArcSwapOption::empty(),
             generation: AtomicU64::new(0),
             renewal: Mutex::new(RenewalState::default()),
+            last_rejection: SyncMutex::new(None),
         }
     }
 
@@ -169,7 +198,6 @@ impl TokenCache {
         let now = Instant::now();
         let dropped = Arc::new(Cached {
             token: cached.token.clone(),
-            refresh: cached.refresh.clone(),
             renew_from: now,
             stale_at: now,
         });
@@ -182,6 +210,42 @@ impl TokenCache {
             tracing::debug!("access token rejected by the API; the next call renews it");
         }
         swapped
+    }
+
+    /// The API answered 401 to `token`: returns whether sending again can get
+    /// another answer. It can when a newer token is cached, when `token` was
+    /// already dropped (the renewal is shared), or when `token` is dropped now;
+    /// that last happens at most once every [`REJECTION_SPACING`], so an API
+    /// that rejects every token does not cost a login per call.
+    pub(crate) fn rejected_by_api(&self, token: &AccessToken) -> bool {
+        let now = Instant::now();
+        match &*self.current.load() {
+            Some(cached) if cached.token.same_token(token) && now < cached.stale_at => {}
+            _ => return true,
+        }
+        {
+            let mut last = self.last_rejection.lock().unwrap_or_else(|p| p.into_inner());
+            if last.is_some_and(|at| now < at + REJECTION_SPACING) {
+                tracing::warn!(
+                    "the API rejected a token renewed after the last rejection; not renewing again for {REJECTION_SPACING:?}"
+                );
+                return false;
+            }
+            *last = Some(now);
+        }
+        self.invalidate(token);
+        true
+    }
+
+    /// Forgets everything: the cached token, the refresh token and any
+    /// remembered failure. For new credentials: the next [`get`](Self::get)
+    /// logs in with them at once.
+    pub async fn reset(&self) {
+        let mut state = self.renewal.lock().await;
+        *state = RenewalState::default();
+        self.current.store(None);
+        *self.last_rejection.lock().unwrap_or_else(|p| p.into_inner()) = None;
+        self.generation.fetch_add(1, Ordering::AcqRel);
     }
 
     /// One caller renews ahead of time; everyone else, and that caller if the
@@ -197,7 +261,11 @@ impl TokenCache {
         {
             return cached.token.clone();
         }
-        if state.early_not_before.is_some_and(|at| now < at) {
+        let paused = [state.early_not_before, state.failed_until]
+            .into_iter()
+            .flatten()
+            .any(|at| now < at);
+        if paused {
             return valid;
         }
         match self.renew_locked(source, &mut state).await {
@@ -238,14 +306,15 @@ impl TokenCache {
         source: &A,
         state: &mut RenewalState,
     ) -> Result<AccessToken, Error> {
-        let previous = self.current.load_full();
-        let refresh = previous.as_ref().and_then(|c| c.usable_refresh(Instant::now()));
-        let outcome = match refresh {
+        let now = Instant::now();
+        let outcome = match state.refresh.as_ref().and_then(|r| r.usable(now)) {
             Some(refresh_token) => {
                 let sent_at = Instant::now();
                 match source.request_token(Some(refresh_token)).await {
                     Err(Error::RefreshTokenRejected { description, .. }) => {
                         tracing::debug!(%description, "refresh token rejected; logging in again");
+                        // Never sent again, whatever the login's outcome.
+                        state.refresh = None;
                         self.login(source).await
                     }
                     other => other.map(|grant| (grant, sent_at)),
@@ -253,22 +322,34 @@ impl TokenCache {
             }
             None => self.login(source).await,
         };
-        let outcome = outcome.and_then(|(grant, sent_at)| {
-            let keep = previous.as_ref().and_then(|c| c.refresh.clone());
-            Cached::new(grant, sent_at, keep)
-        });
+        let outcome = outcome.and_then(|(grant, sent_at)| Cached::new(grant, sent_at));
         let result = match outcome {
-            Ok(cached) => {
+            Ok((cached, refresh)) => {
                 tracing::debug!(expires_in = ?cached.token.expires_in(), "access token renewed");
                 let token = cached.token.clone();
                 self.current.store(Some(Arc::new(cached)));
-                state.last_failure = None;
-                state.early_not_before = None;
-                state.failed_until = None;
+                // A grant without a refresh token keeps the one we have.
+                let refresh = refresh.or(state.refresh.take());
+                *state = RenewalState {
+                    refresh,
+                    ..RenewalState::default()
+                };
                 Ok(token)
             }
             Err(error) => {
-                state.failed_until = (!error.is_retryable()).then(|| Instant::now() + FAILURE_MEMORY);
+                if error.is_retryable() {
+                    state.failed_until = None;
+                } else {
+                    state.hard_failures = state.hard_failures.saturating_add(1);
+                    let memory = failure_backoff(state.hard_failures).mul_f64(1.0 + fastrand::f64() / 4.0);
+                    tracing::warn!(
+                        %error,
+                        failures_in_a_row = state.hard_failures,
+                        next_try_in = ?memory,
+                        "token renewal failed for good; answering from memory until the next try"
+                    );
+                    state.failed_until = Some(Instant::now() + memory);
+                }
                 state.last_failure = Some(error.clone());
                 Err(error)
             }
@@ -288,12 +369,14 @@ impl fmt::Debug for TokenCache {
         let current = self.current.load();
         let mut debug = f.debug_struct("TokenCache");
         match current.as_ref() {
-            Some(cached) => debug
-                .field("token", &cached.token)
-                .field("has_refresh_token", &cached.refresh.is_some()),
+            Some(cached) => debug.field("token", &cached.token),
             None => debug.field("token", &None::<AccessToken>),
         };
-        debug.finish()
+        // Busy during a renewal; the flag is left out then rather than waited for.
+        if let Ok(state) = self.renewal.try_lock() {
+            debug.field("has_refresh_token", &state.refresh.is_some());
+        }
+        debug.finish_non_exhaustive()
     }
 }
 

@@ -5,15 +5,16 @@ use std::net::IpAddr;
 use std::sync::Arc;
 use std::time::Duration;
 
+use arc_swap::ArcSwap;
 use async_trait::async_trait;
 use url::{Host, Url};
 
 use crate::authenticated::Authenticated;
 use crate::cache::TokenCache;
 use crate::credentials::Credentials;
-use crate::error::{Error, display_url};
+use crate::error::{Error, display_url, display_url_text};
 use crate::oauth::TokenEndpoint;
-use crate::policy::{RateLimit, RequestPolicy, RetryPolicy};
+use crate::policy::{DEFAULT_MAX_RESPONSE_SIZE, RateLimit, RequestPolicy, RetryPolicy};
 use crate::token::{RefreshToken, TokenGrant};
 
 /// The OAuth client id UP42 users log in with.
@@ -81,7 +82,7 @@ pub struct Up42Client {
 }
 
 struct Inner {
-    credentials: Credentials,
+    credentials: ArcSwap<Credentials>,
     token_endpoint: TokenEndpoint,
     api_url: Url,
     http: reqwest::Client,
@@ -101,8 +102,17 @@ impl Up42Client {
     }
 
     /// The username the client logs in with.
-    pub fn username(&self) -> &str {
-        self.inner.credentials.username()
+    pub fn username(&self) -> String {
+        self.inner.credentials.load().username().to_string()
+    }
+
+    /// Replaces the credentials, for example after the account's password was
+    /// changed: drops the cached tokens and any remembered login failure, so
+    /// that the next call logs in with the new credentials at once. All clones
+    /// of this client see the change.
+    pub async fn set_credentials(&self, credentials: Credentials) {
+        self.inner.credentials.store(Arc::new(credentials));
+        self.inner.cache.reset().await;
     }
 }
 
@@ -131,7 +141,7 @@ impl Authenticated for Up42Client {
         let attempt = || async move {
             match refresh {
                 Some(refresh) => endpoint.refresh_grant(refresh).await,
-                None => endpoint.password_grant(&self.inner.credentials).await,
+                None => endpoint.password_grant(&self.inner.credentials.load()).await,
             }
         };
         self.inner
@@ -145,7 +155,7 @@ impl Authenticated for Up42Client {
 impl fmt::Debug for Up42Client {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("Up42Client")
-            .field("username", &self.inner.credentials.username())
+            .field("username", &self.inner.credentials.load().username())
             .field("token_url", &display_url(&self.inner.token_endpoint.url))
             .field("api_url", &display_url(&self.inner.api_url))
             .field("cache", &self.inner.cache)
@@ -156,7 +166,8 @@ impl fmt::Debug for Up42Client {
 /// Configures an [`Up42Client`].
 ///
 /// Every setting has a default: the [`Region::Eu`] URLs, credentials from
-/// [`Credentials::discover`], client id `up42-api`, and the `DEFAULT_*` timeouts.
+/// [`Credentials::discover`] (for UP42's own token URLs only), client id
+/// `up42-api`, and the `DEFAULT_*` timeouts.
 #[derive(Default)]
 #[must_use]
 pub struct Up42ClientBuilder {
@@ -170,11 +181,14 @@ pub struct Up42ClientBuilder {
     request_timeout: Option<Duration>,
     retry: Option<RetryPolicy>,
     rate_limit: Option<(u32, u32)>,
+    max_response_size: Option<usize>,
 }
 
 impl Up42ClientBuilder {
     /// The username and password to log in with. Without it, [`build`](Self::build)
-    /// calls [`Credentials::discover`].
+    /// calls [`Credentials::discover`], but only when the token URL is one of
+    /// UP42's own: discovered credentials are never sent to another host (a
+    /// sandbox, a mistyped domain) unless passed here explicitly.
     pub fn credentials(mut self, credentials: Credentials) -> Self {
         self.credentials = Some(credentials);
         self
@@ -240,10 +254,19 @@ impl Up42ClientBuilder {
         self
     }
 
+    /// The most bytes of a successful answer that an endpoint decodes as JSON
+    /// (default [`DEFAULT_MAX_RESPONSE_SIZE`], 32 MiB); a larger answer is an
+    /// [`Error::MalformedResponse`]. `raw` endpoints (downloads) are not limited.
+    pub fn max_response_size(mut self, bytes: usize) -> Self {
+        self.max_response_size = Some(bytes);
+        self
+    }
+
     /// Checks the configuration and builds the client. Makes no network call.
     ///
-    /// Fails with [`Error::Config`] for an unparsable or insecure URL, with
-    /// [`Error::WrongTokenUrl`] when the token URL points at the API host, and
+    /// Fails with [`Error::Config`] for an unparsable or insecure URL, or when
+    /// credentials would be discovered for a token URL that is not UP42's; with
+    /// [`Error::WrongTokenUrl`] when the token URL points at the API host; and
     /// with the errors of [`Credentials::discover`] when no credentials were given.
     pub fn build(self) -> Result<Up42Client, Error> {
         let token_url = parse_url(
@@ -257,27 +280,35 @@ impl Up42ClientBuilder {
         )?;
         let credentials = match self.credentials {
             Some(credentials) => credentials,
-            None => Credentials::discover()?,
+            None if is_up42_token_url(&token_url) => Credentials::discover()?,
+            None => {
+                return Err(Error::Config(format!(
+                    "no credentials were given for the token URL `{}`, which is not UP42's; \
+                     credentials are only discovered for UP42's own token URLs: pass them with \
+                     `.credentials(..)` to send them there",
+                    display_url(&token_url)
+                )));
+            }
         };
         let connect_timeout = self.connect_timeout.unwrap_or(DEFAULT_CONNECT_TIMEOUT);
         let client_error =
             |e: reqwest::Error| Error::Config(format!("the HTTP client cannot be set up: {e}"));
-        let token_http = reqwest::Client::builder()
-            .user_agent(USER_AGENT)
+        // The password goes to the token URL only: no redirect is followed.
+        let token_http = http_client_builder(&token_url, connect_timeout)
             .redirect(reqwest::redirect::Policy::none())
-            .connect_timeout(connect_timeout)
             .timeout(self.token_timeout.unwrap_or(DEFAULT_TOKEN_TIMEOUT))
             .build()
             .map_err(client_error)?;
-        let http = reqwest::Client::builder()
-            .user_agent(USER_AGENT)
-            .connect_timeout(connect_timeout)
+        // The bearer token stays on the API's origin: see `redirect` for why
+        // reqwest's default policy is not enough.
+        let http = http_client_builder(&api_url, connect_timeout)
+            .redirect(crate::redirect::same_origin_policy())
             .timeout(self.request_timeout.unwrap_or(DEFAULT_REQUEST_TIMEOUT))
             .build()
             .map_err(client_error)?;
         Ok(Up42Client {
             inner: Arc::new(Inner {
-                credentials,
+                credentials: ArcSwap::from_pointee(credentials),
                 token_endpoint: TokenEndpoint {
                     url: token_url,
                     client_id: self.client_id.unwrap_or_else(|| CLIENT_ID.to_string()),
@@ -291,6 +322,7 @@ impl Up42ClientBuilder {
                     rate_limit: self
                         .rate_limit
                         .map(|(per_second, burst)| RateLimit::new(per_second, burst)),
+                    max_response_size: self.max_response_size.unwrap_or(DEFAULT_MAX_RESPONSE_SIZE),
                 },
             }),
         })
@@ -302,19 +334,46 @@ impl fmt::Debug for Up42ClientBuilder {
         f.debug_struct("Up42ClientBuilder")
             .field("credentials", &self.credentials)
             .field("region", &self.region)
-            .field("token_url", &self.token_url)
-            .field("api_url", &self.api_url)
+            .field("token_url", &self.token_url.as_deref().map(display_url_text))
+            .field("api_url", &self.api_url.as_deref().map(display_url_text))
             .field("client_id", &self.client_id)
             .field("retry", &self.retry)
             .field("rate_limit", &self.rate_limit)
+            .field("max_response_size", &self.max_response_size)
             .finish_non_exhaustive()
     }
 }
 
+/// What the token client and the API client share: the user agent, no
+/// `Referer` ever, the connect timeout, and no proxy for a loopback URL (a
+/// proxy from `HTTP_PROXY`/`ALL_PROXY` would otherwise receive the password
+/// or the token of a plain-http sandbox in clear text).
+fn http_client_builder(url: &Url, connect_timeout: Duration) -> reqwest::ClientBuilder {
+    let builder = reqwest::Client::builder()
+        .user_agent(USER_AGENT)
+        .referer(false)
+        .connect_timeout(connect_timeout);
+    match is_loopback(url) {
+        true => builder.no_proxy(),
+        false => builder,
+    }
+}
+
+/// Whether `url` is one of the regions' token URLs.
+fn is_up42_token_url(url: &Url) -> bool {
+    [Region::Eu, Region::Sa]
+        .iter()
+        .any(|region| url.as_str() == region.token_url())
+}
+
 /// Parses a configured URL: `https`, or `http` on a loopback host only.
 fn parse_url(what: &str, text: &str) -> Result<Url, Error> {
-    let url = Url::parse(text)
-        .map_err(|e| Error::Config(format!("the {what} `{text}` is not a valid URL: {e}")))?;
+    let url = Url::parse(text).map_err(|e| {
+        Error::Config(format!(
+            "the {what} `{}` is not a valid URL: {e}",
+            display_url_text(text)
+        ))
+    })?;
     match url.scheme() {
         "https" => {}
         "http" if is_loopback(&url) => {}
@@ -327,7 +386,8 @@ fn parse_url(what: &str, text: &str) -> Result<Url, Error> {
         }
         other => {
             return Err(Error::Config(format!(
-                "the {what} `{text}` has scheme `{other}`; use https"
+                "the {what} `{}` has scheme `{other}`; use https",
+                display_url(&url)
             )));
         }
     }

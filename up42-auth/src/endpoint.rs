@@ -19,7 +19,8 @@ use url::Url;
 use crate::authenticated::Authenticated;
 use crate::body::{SMALL_BODY_LIMIT, excerpt, read_limited};
 use crate::error::{ApiError, Error, Operation, display_url};
-use crate::policy::RetryPolicy;
+use crate::policy::{DEFAULT_MAX_RESPONSE_SIZE, RetryPolicy};
+use crate::redirect::{MAX_REDIRECTS, origin, same_origin};
 
 /// What a path segment value keeps unencoded: RFC 3986 unreserved characters.
 const SEGMENT: &AsciiSet = &NON_ALPHANUMERIC
@@ -59,6 +60,9 @@ pub struct Endpoint {
     pub public: bool,
     /// Whether transient failures are retried.
     pub retry: Retry,
+    /// The caller gets the response itself (a download): a `GET` redirected
+    /// to another origin is followed with a fresh request without the token.
+    pub raw: bool,
 }
 
 impl Endpoint {
@@ -224,6 +228,11 @@ impl Request {
     }
 }
 
+/// The most bytes [`decode_json`] reads of a response, as set by the client's
+/// [`RequestPolicy`](crate::RequestPolicy); carried in the response's extensions.
+#[derive(Debug, Clone, Copy)]
+struct BodyLimit(usize);
+
 /// Sends `request` through `client`: token, bearer header, one resend after a
 /// 401 on a token, status check, and retries of transient failures by the
 /// client's [`RequestPolicy`](crate::RequestPolicy). Returns the successful
@@ -233,16 +242,21 @@ pub async fn send<A: Authenticated + ?Sized>(
     request: Request,
 ) -> Result<reqwest::Response, Error> {
     let url = request.url(client.api_url())?;
+    let policy = client.request_policy();
     let never = RetryPolicy::never();
     let retry = match request.endpoint.retries() {
-        true => &client.request_policy().retry,
+        true => &policy.retry,
         false => &never,
     };
     // A failed token request was already retried by the token source.
     let retryable = |e: &Error| e.is_retryable() && e.operation() == Some(Operation::ApiRequest);
-    retry
+    let mut response = retry
         .run("API request", retryable, || send_once(client, &request, &url))
-        .await
+        .await?;
+    response
+        .extensions_mut()
+        .insert(BodyLimit(policy.max_response_size));
+    Ok(response)
 }
 
 /// One attempt: rate limit, token, send, and the one resend after a 401.
@@ -283,14 +297,78 @@ async fn send_once<A: Authenticated + ?Sized>(
         if status.is_success() {
             return Ok(response);
         }
-        if let (StatusCode::UNAUTHORIZED, Some(token), false) = (status, &token, resent) {
-            client.token_rejected(token);
+        if let (StatusCode::UNAUTHORIZED, Some(token), false) = (status, &token, resent)
+            && client.token_cache().rejected_by_api(token)
+        {
             tracing::info!(%method, url = %display_url(url), "the API rejected the token; resending once with a new one");
             resent = true;
             continue;
         }
+        // Redirects that reach this point left the request's origin (see `redirect`).
+        if status.is_redirection()
+            && let Some(target) = location(&response)
+        {
+            if request.endpoint.raw && *method == Method::GET {
+                return follow_without_token(client, target).await;
+            }
+            return Err(Error::Redirected {
+                method: method.clone(),
+                url: display_url(url),
+                status,
+                target: origin(&target),
+            });
+        }
         return Err(api_error(method, url, response).await);
     }
+}
+
+/// Where a redirect points, resolved against the URL that answered it.
+fn location(response: &reqwest::Response) -> Option<Url> {
+    let value = response.headers().get(reqwest::header::LOCATION)?.to_str().ok()?;
+    response.url().join(value).ok()
+}
+
+/// A download redirected to another origin (a storage host): fresh `GET`s
+/// that carry neither the token nor the call's headers, hop by hop, never
+/// from `https` down to `http`.
+async fn follow_without_token<A: Authenticated + ?Sized>(
+    client: &A,
+    mut target: Url,
+) -> Result<reqwest::Response, Error> {
+    let mut from = client.api_url().clone();
+    for _ in 0..MAX_REDIRECTS {
+        if from.scheme() == "https" && target.scheme() != "https" {
+            return Err(Error::Redirected {
+                method: Method::GET,
+                url: display_url(&from),
+                status: StatusCode::FOUND,
+                target: origin(&target),
+            });
+        }
+        tracing::debug!(to = %origin(&target), "download redirected to another origin; following without the token");
+        let response = client
+            .http_client()
+            .get(target.clone())
+            .send()
+            .await
+            .map_err(|e| Error::transport(Operation::ApiRequest, &target, e))?;
+        let status = response.status();
+        if status.is_success() {
+            return Ok(response);
+        }
+        match location(&response).filter(|_| status.is_redirection()) {
+            Some(next) if !same_origin(&next, &target) => {
+                from = std::mem::replace(&mut target, next);
+            }
+            _ => return Err(api_error(&Method::GET, &target, response).await),
+        }
+    }
+    Err(Error::Redirected {
+        method: Method::GET,
+        url: display_url(&from),
+        status: StatusCode::FOUND,
+        target: origin(&target),
+    })
 }
 
 /// The error for a non-success answer, with the UP42 error fields if the body has them.
@@ -362,10 +440,11 @@ pub async fn decode_json<T: DeserializeOwned, E: From<Error>>(response: reqwest:
 async fn decode_json_inner<T: DeserializeOwned>(response: reqwest::Response) -> Result<T, Error> {
     let status = response.status();
     let url = response.url().clone();
-    let body = response
-        .bytes()
-        .await
-        .map_err(|e| Error::transport(Operation::ApiRequest, &url, e))?;
+    let limit = response
+        .extensions()
+        .get::<BodyLimit>()
+        .map_or(DEFAULT_MAX_RESPONSE_SIZE, |l| l.0);
+    let body = read_limited(response, limit, Operation::ApiRequest, &url).await?;
     // The plain decoder on the way in; only a failure pays for path tracking.
     if let Ok(value) = serde_json::from_slice(&body) {
         return Ok(value);
@@ -406,6 +485,7 @@ mod tests {
         ],
         public: false,
         retry: Retry::IfIdempotent,
+        raw: false,
     };
 
     fn url_for(base: &str, value: &str) -> Result<String, Error> {

@@ -140,6 +140,25 @@ pub enum Error {
     #[error("{0}")]
     Api(Box<ApiError>),
 
+    /// The API answered with a redirect to another origin (scheme, host or
+    /// port), which is not followed: the bearer token only goes to the origin
+    /// the call was sent to. Downloads (`raw` `GET` endpoints) follow such a
+    /// redirect with a fresh request that carries no token instead.
+    #[error(
+        "the API redirected {method} `{url}` to another origin, `{target}` (HTTP {status}); \
+         not followed, since the token only goes to the API's own origin"
+    )]
+    Redirected {
+        /// The HTTP method of the call.
+        method: reqwest::Method,
+        /// The URL without its query.
+        url: String,
+        /// The redirect's status (301, 302, 303, 307 or 308).
+        status: StatusCode,
+        /// The origin (`scheme://host:port`) the redirect pointed to.
+        target: String,
+    },
+
     /// The call did not get an HTTP answer: connection refused, DNS failure,
     /// TLS failure or timeout.
     #[error("the {operation} to `{url}` {}: {source}", if *.timeout { "timed out" } else { "could not be sent" })]
@@ -254,7 +273,8 @@ impl Error {
             | Error::InvalidClient { status, .. }
             | Error::InvalidTokenRequest { status, .. }
             | Error::Server { status, .. }
-            | Error::MalformedResponse { status, .. } => Some(*status),
+            | Error::MalformedResponse { status, .. }
+            | Error::Redirected { status, .. } => Some(*status),
             Error::Api(api) => Some(api.status),
             Error::UnsupportedMediaType => Some(StatusCode::UNSUPPORTED_MEDIA_TYPE),
             _ => None,
@@ -297,7 +317,7 @@ impl Error {
             Error::Transport { operation, .. }
             | Error::Server { operation, .. }
             | Error::MalformedResponse { operation, .. } => Some(*operation),
-            Error::Api(_) => Some(Operation::ApiRequest),
+            Error::Api(_) | Error::Redirected { .. } => Some(Operation::ApiRequest),
             Error::InvalidCredentials { .. }
             | Error::RefreshTokenRejected { .. }
             | Error::InvalidClient { .. }
@@ -335,5 +355,24 @@ pub(crate) fn display_url(url: &url::Url) -> String {
     shown.set_query(None);
     shown.set_fragment(None);
     let _ = shown.set_password(None);
+    let _ = shown.set_username("");
     shown.to_string()
+}
+
+/// A configured URL as shown in errors and `Debug`, parsable or not: without
+/// user info, query or fragment, which may carry secrets.
+pub(crate) fn display_url_text(text: &str) -> String {
+    if let Ok(url) = url::Url::parse(text) {
+        return display_url(&url);
+    }
+    let cut = text.find(['?', '#']).map_or(text, |at| &text[..at]);
+    let (scheme, rest) = match cut.find("://") {
+        Some(at) => cut.split_at(at + 3),
+        None => ("", cut),
+    };
+    let authority_end = rest.find('/').unwrap_or(rest.len());
+    match rest[..authority_end].rfind('@') {
+        Some(at) => format!("{scheme}{}", &rest[at + 1..]),
+        None => cut.to_string(),
+    }
 }

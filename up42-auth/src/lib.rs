@@ -46,6 +46,7 @@ mod credentials;
 mod error;
 mod oauth;
 mod policy;
+mod redirect;
 mod token;
 
 pub use authenticated::Authenticated;
@@ -56,7 +57,7 @@ pub use client::{
 };
 pub use credentials::{Credentials, PASSWORD_ENV, USERNAME_ENV, default_file as default_credentials_file};
 pub use error::{ApiError, Error, Operation};
-pub use policy::{RateLimit, RequestPolicy, RetryPolicy};
+pub use policy::{DEFAULT_MAX_RESPONSE_SIZE, RateLimit, RequestPolicy, RetryPolicy};
 pub use token::{AccessToken, RefreshToken, TokenGrant};
 
 /// Re-exported so implementors of [`Authenticated`] need no direct dependency.

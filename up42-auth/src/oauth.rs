@@ -15,6 +15,9 @@ use crate::token::{RefreshToken, TokenGrant};
 
 /// The longest access-token lifetime believed; longer ones signal a broken answer.
 const MAX_LIFETIME: Duration = Duration::from_secs(7 * 24 * 3600);
+/// The shortest access-token lifetime accepted (1 s): a shorter one would make
+/// every call log in again, so it is refused as a malformed answer.
+pub(crate) const MIN_LIFETIME: Duration = Duration::from_secs(1);
 
 /// Which grant a token request used: decides what `invalid_grant` means.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -175,7 +178,7 @@ impl TokenAnswer<'_> {
         let expires_in = fields
             .expires_in
             .ok_or_else(|| malformed("it has no `expires_in`".into()))?;
-        let expires_in = lifetime(expires_in).filter(|l| !l.is_zero()).ok_or_else(|| {
+        let expires_in = lifetime(expires_in).filter(|l| *l >= MIN_LIFETIME).ok_or_else(|| {
             malformed(format!(
                 "`expires_in` is {expires_in}, not a number of seconds between 1 and one week"
             ))
@@ -366,6 +369,14 @@ mod tests {
             (
                 r#"{"access_token":"secret-a","expires_in":0}"#,
                 "`expires_in` is 0",
+            ),
+            (
+                r#"{"access_token":"secret-a","expires_in":1e-9}"#,
+                "`expires_in` is 0.000000001",
+            ),
+            (
+                r#"{"access_token":"secret-a","expires_in":0.5}"#,
+                "between 1 and one week",
             ),
             (
                 r#"{"access_token":"secret-a","expires_in":-5}"#,

@@ -134,7 +134,7 @@ impl RetryPolicy {
                 return Err(error);
             }
             let delay = self.delay(tries, error.retry_after());
-            if started.elapsed() + delay > self.max_elapsed {
+            if started.elapsed().saturating_add(delay) > self.max_elapsed {
                 return Err(error);
             }
             tracing::warn!(%error, attempt = tries, ?delay, "{what} failed; retrying");
@@ -203,20 +203,42 @@ impl RateLimit {
     }
 }
 
-/// How one client sends API calls: its retry policy and optional rate limit.
+/// The most bytes of a successful answer that an endpoint decodes as JSON
+/// (32 MiB); larger answers are an error. `raw` endpoints (downloads) are not
+/// limited: their body is the caller's to read.
+pub const DEFAULT_MAX_RESPONSE_SIZE: usize = 32 * 1024 * 1024;
+
+/// How one client sends API calls: its retry policy, optional rate limit and
+/// the size limit of decoded answers.
+///
+/// Fields may be added in later releases; start from [`RequestPolicy::default`]
+/// and set the ones you need:
+///
+/// ```
+/// use up42_auth::{RequestPolicy, RetryPolicy};
+///
+/// let mut policy = RequestPolicy::default();
+/// policy.retry = RetryPolicy::never();
+/// policy.max_response_size = 1024 * 1024;
+/// ```
 #[derive(Debug)]
+#[non_exhaustive]
 pub struct RequestPolicy {
     /// Retries of API calls (and, for [`Up42Client`](crate::Up42Client), token requests).
     pub retry: RetryPolicy,
     /// An optional client-side rate limit on API calls.
     pub rate_limit: Option<RateLimit>,
+    /// The most bytes of a successful answer decoded as JSON (default
+    /// [`DEFAULT_MAX_RESPONSE_SIZE`]).
+    pub max_response_size: usize,
 }
 
 impl RequestPolicy {
-    /// [`RetryPolicy::DEFAULT`] and no rate limit.
+    /// [`RetryPolicy::DEFAULT`], no rate limit, [`DEFAULT_MAX_RESPONSE_SIZE`].
     pub const DEFAULT: RequestPolicy = RequestPolicy {
         retry: RetryPolicy::DEFAULT,
         rate_limit: None,
+        max_response_size: DEFAULT_MAX_RESPONSE_SIZE,
     };
 }
 
@@ -296,6 +318,30 @@ mod tests {
             1,
             "an error that is not retryable is returned at once"
         );
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn huge_retry_after_values_saturate_instead_of_panicking() {
+        let mut headers = HeaderMap::new();
+        headers.insert(RETRY_AFTER, HeaderValue::from_static("18446744073709551615"));
+        let asked = retry_after(&headers).unwrap();
+        let policy = RetryPolicy::default().max_retry_after(Duration::MAX);
+        assert_eq!(policy.delay(1, Some(asked)), asked);
+        let attempts = std::cell::Cell::new(0);
+        let result: Result<(), Error> = policy
+            .run("test call", Error::is_retryable, || async {
+                attempts.set(attempts.get() + 1);
+                Err(Error::Server {
+                    operation: crate::Operation::ApiRequest,
+                    url: "https://api.up42.com/v2/orders".into(),
+                    status: reqwest::StatusCode::TOO_MANY_REQUESTS,
+                    body_excerpt: String::new(),
+                    retry_after: Some(asked),
+                })
+            })
+            .await;
+        assert!(result.is_err());
+        assert_eq!(attempts.get(), 1, "a wait past the total bound ends the call at once");
     }
 
     #[tokio::test(start_paused = true)]

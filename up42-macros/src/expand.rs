@@ -93,6 +93,7 @@ fn generate(args: &Args, parts: &[Part], item: &EndpointFn, fn_args: &[Arg<'_>])
         Part::Param(name) => quote!(#private::PathPart::Param(#name)),
     });
     let public = args.public;
+    let raw = args.raw;
     let retry = match args.retry {
         None => quote!(#private::Retry::IfIdempotent),
         Some(true) => quote!(#private::Retry::Always),
@@ -152,6 +153,7 @@ fn generate(args: &Args, parts: &[Part], item: &EndpointFn, fn_args: &[Arg<'_>])
                 path: &[#(#path_parts),*],
                 public: #public,
                 retry: #retry,
+                raw: #raw,
             };
             let mut #request = #private::Request::new(&#endpoint);
             #(#fill)*

@@ -41,6 +41,14 @@ pub enum Fault {
     Delay(Duration),
     /// Close the connection without answering.
     DropConnection,
+    /// Answer with a redirect: `status` (301, 302, 303, 307, 308) and
+    /// `Location: location`.
+    Redirect {
+        /// The HTTP status.
+        status: u16,
+        /// The `Location` header, absolute or relative.
+        location: String,
+    },
     /// Answer with exactly this status, content type and body.
     Body {
         /// The HTTP status.
@@ -66,6 +74,14 @@ impl Fault {
         Fault::Status {
             status,
             retry_after: Some(retry_after.to_string()),
+        }
+    }
+
+    /// A redirect to `location` with `status`.
+    pub fn redirect(status: u16, location: &str) -> Fault {
+        Fault::Redirect {
+            status,
+            location: location.to_string(),
         }
     }
 
@@ -111,6 +127,9 @@ pub(crate) async fn inject(State(shared): State<Arc<Shared>>, request: Request, 
         Route::Token => Count::TokenRequest,
         Route::Api => Count::ApiCall,
     });
+    if request.headers().contains_key(header::AUTHORIZATION) {
+        shared.counters.bump(Count::WithAuthorization);
+    }
     let (delay, fault) = {
         let mut store = shared.store();
         let faults = store.faults.entry(route).or_default();
@@ -152,6 +171,10 @@ pub(crate) async fn inject(State(shared): State<Arc<Shared>>, request: Request, 
                 response.headers_mut().insert(header::RETRY_AFTER, value);
             }
             response
+        }
+        Some(Fault::Redirect { status, location }) => {
+            let code = StatusCode::from_u16(status).unwrap_or(StatusCode::TEMPORARY_REDIRECT);
+            (code, [(header::LOCATION, location)]).into_response()
         }
         Some(Fault::Body {
             status,

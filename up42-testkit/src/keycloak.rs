@@ -102,7 +102,8 @@ fn password_grant(shared: &Shared, username: Option<&str>, password: Option<&str
             "Missing parameter: username",
         );
     };
-    match shared.config.users.get(username) {
+    let known = shared.store().users.get(username).cloned();
+    match known {
         Some(expected) if Some(expected.as_str()) == password => {
             let session = {
                 let mut store = shared.store();

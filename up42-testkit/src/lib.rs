@@ -16,7 +16,8 @@
 //! - the public `GET /v2/collections`;
 //! - echo routes, `ANY /echo/...` (bearer-checked) and `ANY /public/echo/...`,
 //!   answering with the method, raw path, raw query, headers and body received;
-//! - `ANY /redirect/{*to}`, a `307` to `/{to}`.
+//! - `ANY /redirect/{*to}`, a `307` to `/{to}`, and [`Fault::redirect`] for a
+//!   redirect anywhere (another sandbox playing a foreign host, say).
 //!
 //! Tests read [`Counters`] to assert how many requests were made, and can
 //! revoke tokens or slow the token endpoint down.
@@ -148,6 +149,17 @@ impl Sandbox {
         let mut store = self.shared.store();
         let sessions: Vec<String> = store.refresh.values().map(|r| r.session.clone()).collect();
         store.ended_sessions.extend(sessions);
+    }
+
+    /// Changes a user's password (or adds the user), as an account owner would
+    /// on UP42: password logins with the old one fail from now on with
+    /// `invalid_grant`. Sessions go on; end them with
+    /// [`revoke_refresh_tokens`](Self::revoke_refresh_tokens).
+    pub fn set_password(&self, username: &str, password: &str) {
+        self.shared
+            .store()
+            .users
+            .insert(username.to_string(), password.to_string());
     }
 
     /// Makes every request to `route` wait this long before it is answered
@@ -284,10 +296,14 @@ impl SandboxBuilder {
             .await
             .expect("the sandbox cannot bind a port on 127.0.0.1");
         let addr = listener.local_addr().expect("a bound socket has an address");
+        let users = self.config.users.clone();
         let shared = Arc::new(Shared {
             config: self.config,
             base_url: format!("http://{addr}"),
-            store: Mutex::new(Store::default()),
+            store: Mutex::new(Store {
+                users,
+                ..Store::default()
+            }),
             counters: AtomicCounters::default(),
         });
         // Routes that need a live bearer token.

@@ -10,6 +10,7 @@ use crate::faults::{Route, RouteFaults};
 /// How the sandbox behaves; set with [`SandboxBuilder`](crate::SandboxBuilder).
 #[derive(Debug, Clone)]
 pub(crate) struct Config {
+    /// The users at start; [`Store::users`] holds them while the sandbox runs.
     pub(crate) users: HashMap<String, String>,
     pub(crate) client_id: String,
     pub(crate) access_lifetime: Duration,
@@ -34,6 +35,9 @@ pub struct Counters {
     /// API requests answered 401 because the bearer token was missing, unknown,
     /// expired or revoked.
     pub unauthorized: u64,
+    /// Requests to any route that carried an `Authorization` header, valid or
+    /// not: a sandbox playing a foreign host must see none.
+    pub with_authorization: u64,
 }
 
 #[derive(Default)]
@@ -43,6 +47,7 @@ pub(crate) struct AtomicCounters {
     refresh_grants: AtomicU64,
     api_calls: AtomicU64,
     unauthorized: AtomicU64,
+    with_authorization: AtomicU64,
 }
 
 /// Which counter to bump.
@@ -53,6 +58,7 @@ pub(crate) enum Count {
     RefreshGrant,
     ApiCall,
     Unauthorized,
+    WithAuthorization,
 }
 
 impl AtomicCounters {
@@ -63,6 +69,7 @@ impl AtomicCounters {
             Count::RefreshGrant => &self.refresh_grants,
             Count::ApiCall => &self.api_calls,
             Count::Unauthorized => &self.unauthorized,
+            Count::WithAuthorization => &self.with_authorization,
         };
         counter.fetch_add(1, Ordering::SeqCst);
     }
@@ -74,6 +81,7 @@ impl AtomicCounters {
             refresh_grants: self.refresh_grants.load(Ordering::SeqCst),
             api_calls: self.api_calls.load(Ordering::SeqCst),
             unauthorized: self.unauthorized.load(Ordering::SeqCst),
+            with_authorization: self.with_authorization.load(Ordering::SeqCst),
         }
     }
 
@@ -84,6 +92,7 @@ impl AtomicCounters {
             &self.refresh_grants,
             &self.api_calls,
             &self.unauthorized,
+            &self.with_authorization,
         ] {
             counter.store(0, Ordering::SeqCst);
         }
@@ -106,6 +115,8 @@ pub(crate) struct IssuedRefresh {
 /// Issued tokens and what tests asked the sandbox to remember.
 #[derive(Default)]
 pub(crate) struct Store {
+    /// Username to password.
+    pub(crate) users: HashMap<String, String>,
     pub(crate) access: HashMap<String, IssuedAccess>,
     pub(crate) refresh: HashMap<String, IssuedRefresh>,
     pub(crate) ended_sessions: HashSet<String>,
