@@ -383,6 +383,12 @@ impl fmt::Debug for TokenCache {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use std::sync::Mutex as StdMutex;
+    use std::sync::atomic::AtomicBool;
+
+    use async_trait::async_trait;
+    use reqwest::StatusCode;
+    use url::Url;
 
     #[test]
     fn margin_scales_with_lifetime() {
@@ -390,5 +396,246 @@ mod tests {
         assert_eq!(margin(Duration::from_secs(3600)), Duration::from_secs(30));
         assert_eq!(margin(Duration::from_secs(3)), Duration::from_millis(300));
         assert_eq!(margin(Duration::from_secs(1)), Duration::from_millis(100));
+    }
+
+    #[test]
+    fn failure_backoff_doubles_up_to_fifteen_minutes() {
+        let secs: Vec<u64> = (1..=11).map(|n| failure_backoff(n).as_secs()).collect();
+        assert_eq!(secs, [2, 4, 8, 16, 32, 64, 128, 256, 512, 900, 900]);
+        assert_eq!(failure_backoff(u32::MAX), FAILURE_BACKOFF_MAX);
+    }
+
+    /// A token source whose answers the test scripts, recording what it was sent.
+    struct Scripted {
+        api_url: Url,
+        http: reqwest::Client,
+        cache: TokenCache,
+        lifetime: Duration,
+        password_ok: AtomicBool,
+        refresh_ok: AtomicBool,
+        /// When each password login was tried.
+        logins: StdMutex<Vec<Instant>>,
+        /// Each refresh token sent, in order.
+        refreshes: StdMutex<Vec<String>>,
+        issued: AtomicU64,
+    }
+
+    impl Scripted {
+        fn new(lifetime: Duration) -> Self {
+            Scripted {
+                api_url: Url::parse("https://api.up42.com").unwrap(),
+                http: reqwest::Client::new(),
+                cache: TokenCache::new(),
+                lifetime,
+                password_ok: AtomicBool::new(true),
+                refresh_ok: AtomicBool::new(true),
+                logins: StdMutex::default(),
+                refreshes: StdMutex::default(),
+                issued: AtomicU64::new(0),
+            }
+        }
+
+        fn grant(&self) -> TokenGrant {
+            let n = self.issued.fetch_add(1, Ordering::SeqCst);
+            TokenGrant::new(format!("access-{n}"), self.lifetime)
+                .with_refresh_token(format!("refresh-{n}"), Some(Duration::from_secs(1800)))
+        }
+
+        fn logins(&self) -> Vec<Instant> {
+            self.logins.lock().unwrap().clone()
+        }
+
+        fn refreshes(&self) -> Vec<String> {
+            self.refreshes.lock().unwrap().clone()
+        }
+    }
+
+    #[async_trait]
+    impl Authenticated for Scripted {
+        fn api_url(&self) -> &Url {
+            &self.api_url
+        }
+        fn http_client(&self) -> &reqwest::Client {
+            &self.http
+        }
+        fn token_cache(&self) -> &TokenCache {
+            &self.cache
+        }
+        async fn request_token(&self, refresh: Option<&RefreshToken>) -> Result<TokenGrant, Error> {
+            match refresh {
+                Some(refresh) => {
+                    self.refreshes.lock().unwrap().push(refresh.secret().to_string());
+                    match self.refresh_ok.load(Ordering::SeqCst) {
+                        true => Ok(self.grant()),
+                        false => Err(Error::RefreshTokenRejected {
+                            status: StatusCode::BAD_REQUEST,
+                            description: "Session not active".into(),
+                        }),
+                    }
+                }
+                None => {
+                    self.logins.lock().unwrap().push(Instant::now());
+                    match self.password_ok.load(Ordering::SeqCst) {
+                        true => Ok(self.grant()),
+                        false => Err(Error::InvalidCredentials {
+                            username: "me@example.com".into(),
+                            status: StatusCode::UNAUTHORIZED,
+                            description: "Invalid user credentials".into(),
+                        }),
+                    }
+                }
+            }
+        }
+    }
+
+    /// Calls `get` every `every` until `until`; counts the calls that failed.
+    async fn poll(source: &Scripted, every: Duration, until: Instant) -> usize {
+        let mut failed = 0;
+        while Instant::now() < until {
+            if source.access_token().await.is_err() {
+                failed += 1;
+            }
+            tokio::time::sleep(every).await;
+        }
+        failed
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn a_changed_password_costs_a_handful_of_logins_a_minute() {
+        let source = Scripted::new(Duration::from_secs(300));
+        source.access_token().await.unwrap();
+        let start = Instant::now();
+        // The password changes and the sessions end: refresh and password both fail.
+        source.password_ok.store(false, Ordering::SeqCst);
+        source.refresh_ok.store(false, Ordering::SeqCst);
+        // A worker polling every 100 ms through the early window, expiry and
+        // an hour beyond.
+        let failed_calls = poll(
+            &source,
+            Duration::from_millis(100),
+            start + Duration::from_secs(240 + 3600),
+        )
+        .await;
+
+        let failures: Vec<Duration> = source.logins()[1..]
+            .iter()
+            .map(|at| at.duration_since(start))
+            .collect();
+        // The early window opens at 240 s (300 s - 2 × 30 s); its first renewal is the first failure.
+        let first = failures[0];
+        assert!(
+            first >= Duration::from_secs(240) && first < Duration::from_millis(240_200),
+            "{first:?}"
+        );
+        let within = |window: u64| {
+            failures
+                .iter()
+                .filter(|at| **at < first + Duration::from_secs(window))
+                .count()
+        };
+        assert_eq!(within(60), 5, "failed logins in the first minute: {failures:?}");
+        assert!(
+            (8..=9).contains(&within(600)),
+            "failed logins in ten minutes: {failures:?}"
+        );
+        assert!(within(3600) <= 13, "failed logins in an hour: {failures:?}");
+        // The refresh token the server refused is never sent again.
+        assert_eq!(source.refreshes(), ["refresh-0"]);
+        // Callers get the valid token until it is stale, then the remembered error, at once.
+        assert!(failed_calls > 30_000, "{failed_calls}");
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn success_and_reset_forget_the_failure() {
+        let source = Scripted::new(Duration::from_secs(60));
+        source.password_ok.store(false, Ordering::SeqCst);
+        let tried = |after: Duration, logins: usize| {
+            let source = &source;
+            async move {
+                tokio::time::sleep(after).await;
+                assert!(matches!(
+                    source.access_token().await,
+                    Err(Error::InvalidCredentials { .. })
+                ));
+                assert_eq!(source.logins().len(), logins, "after {after:?}");
+            }
+        };
+        tried(Duration::ZERO, 1).await; // remembered for 2–2.5 s
+        tried(Duration::from_secs(1), 1).await;
+        tried(Duration::from_secs(2), 2).await; // at 3 s: remembered for 4–5 s
+        tried(Duration::from_secs(3), 2).await;
+
+        // New credentials: tried at once, whatever was remembered.
+        source.password_ok.store(true, Ordering::SeqCst);
+        source.cache.reset().await;
+        assert_eq!(source.access_token().await.unwrap().secret(), "access-0");
+        assert_eq!(source.logins().len(), 3);
+
+        // After a success, a new failure is remembered for 2–2.5 s only.
+        source.password_ok.store(false, Ordering::SeqCst);
+        source.refresh_ok.store(false, Ordering::SeqCst);
+        source.cache.reset().await;
+        tried(Duration::ZERO, 4).await;
+        tried(Duration::from_millis(1900), 4).await; // a fresh start: 2–2.5 s
+        tried(Duration::from_millis(700), 5).await;
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn a_rejected_refresh_token_is_dropped_and_the_login_keeps_going() {
+        let source = Scripted::new(Duration::from_secs(60));
+        let first = source.access_token().await.unwrap();
+        source.refresh_ok.store(false, Ordering::SeqCst);
+        source.cache.invalidate(&first);
+        // refresh-0 is refused; the login that follows brings refresh-1.
+        assert_eq!(source.access_token().await.unwrap().secret(), "access-1");
+        source.refresh_ok.store(true, Ordering::SeqCst);
+        let second = source.access_token().await.unwrap();
+        source.cache.invalidate(&second);
+        assert_eq!(source.access_token().await.unwrap().secret(), "access-2");
+        assert_eq!(source.refreshes(), ["refresh-0", "refresh-1"]);
+        assert_eq!(source.logins().len(), 2);
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn an_api_that_rejects_every_token_costs_one_login_per_spacing() {
+        let source = Scripted::new(Duration::from_secs(300));
+        source.refresh_ok.store(false, Ordering::SeqCst);
+        let mut renewals_allowed = 0;
+        // Every call's token is answered 401, one call every 100 ms for a minute.
+        let until = Instant::now() + Duration::from_secs(60);
+        while Instant::now() < until {
+            let token = source.access_token().await.unwrap();
+            if source.cache.rejected_by_api(&token) {
+                renewals_allowed += 1;
+            }
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+        assert_eq!(renewals_allowed, 6, "one per 10 s");
+        assert_eq!(source.logins().len(), 7, "the first login and one per renewal");
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn callers_waiting_on_a_dropped_token_still_resend() {
+        let source = Scripted::new(Duration::from_secs(300));
+        let token = source.access_token().await.unwrap();
+        assert!(source.cache.rejected_by_api(&token), "the first 401 drops it");
+        assert!(
+            source.cache.rejected_by_api(&token),
+            "already dropped: a renewal is due"
+        );
+        let newer = source.access_token().await.unwrap();
+        assert!(source.cache.rejected_by_api(&token), "a newer token is cached");
+        assert!(
+            !source.cache.rejected_by_api(&newer),
+            "the newer one is rejected too soon"
+        );
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn endless_lifetimes_do_not_overflow_the_clock() {
+        let source = Scripted::new(Duration::MAX);
+        let token = source.access_token().await.unwrap();
+        assert!(source.cache.fresh().is_some_and(|t| t.same_token(&token)));
+        assert!(token.expires_in() > Duration::from_secs(300 * 24 * 3600));
     }
 }

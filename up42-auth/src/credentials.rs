@@ -2,6 +2,7 @@
 //! `~/.up42/credentials.json` file.
 
 use std::fmt;
+use std::io::Read;
 use std::path::{Path, PathBuf};
 
 use secrecy::{ExposeSecret, SecretString};
@@ -13,6 +14,8 @@ use crate::error::Error;
 pub const USERNAME_ENV: &str = "UP42_USERNAME";
 /// Environment variable holding the password.
 pub const PASSWORD_ENV: &str = "UP42_PASSWORD";
+/// The largest credentials file read (64 KiB); a real one is under 200 bytes.
+const MAX_FILE_SIZE: u64 = 64 * 1024;
 
 /// An UP42 username and password.
 ///
@@ -59,16 +62,20 @@ impl Credentials {
     /// Reads a JSON file of the form `{"username": "...", "password": "..."}`,
     /// the format of `~/.up42/credentials.json`.
     ///
-    /// Every way the file can be unusable (missing, empty, not JSON, a key
-    /// missing or empty) is an [`Error::CredentialsFile`] naming the path and
-    /// the problem; the file's content never appears in the error.
+    /// Only a regular file of at most 64 KiB is read: a symbolic link, a FIFO,
+    /// a device or a directory is refused before it is opened (so nothing can
+    /// block or redirect the read). Every way the file can be unusable
+    /// (missing, not a regular file, too large, empty, not JSON, a key missing
+    /// or empty) is an [`Error::CredentialsFile`] naming the path and the
+    /// problem; the file's content never appears in the error. On Unix, a file
+    /// other users can read, or a directory they can write to, is warned about.
     pub fn from_file(path: impl AsRef<Path>) -> Result<Self, Error> {
         let path = path.as_ref();
         let problem = |problem: String| Error::CredentialsFile {
             path: path.to_path_buf(),
             problem,
         };
-        let text = std::fs::read_to_string(path).map_err(|e| problem(format!("it cannot be read ({e})")))?;
+        let text = read_small_regular_file(path).map_err(problem)?;
         if text.trim().is_empty() {
             return Err(problem("the file is empty".into()));
         }
@@ -155,14 +162,53 @@ pub(crate) fn discover_with(
     }
     let mut searched = vec![env_place()];
     match file {
-        Some(path) if path.exists() => return Credentials::from_file(path),
+        // `symlink_metadata`: a link (even a dangling one) is found, and refused, by `from_file`.
+        Some(path) if path.symlink_metadata().is_ok() => return Credentials::from_file(path),
         Some(path) => searched.push(format!("file {}", path.display())),
         None => searched.push("~/.up42/credentials.json (no home directory is known)".into()),
     }
     Err(Error::CredentialsMissing { searched })
 }
 
-/// Warns when the credentials file can be read by other users.
+/// The text of `path` if it is a regular file of at most [`MAX_FILE_SIZE`];
+/// otherwise what is wrong, without the content.
+fn read_small_regular_file(path: &Path) -> Result<String, String> {
+    let unreadable = |e: std::io::Error| format!("it cannot be read ({e})");
+    // Checked before opening: opening a FIFO would block, a link could point anywhere.
+    let meta = path.symlink_metadata().map_err(unreadable)?;
+    if meta.file_type().is_symlink() {
+        return Err("it is a symbolic link; credentials are read from a regular file only".into());
+    }
+    let not_regular = || "it is not a regular file (a directory, FIFO or device)".to_string();
+    if !meta.is_file() {
+        return Err(not_regular());
+    }
+    let file = std::fs::File::open(path).map_err(unreadable)?;
+    // Checked again on the open file, in case the path was swapped in between.
+    let meta = file.metadata().map_err(unreadable)?;
+    if !meta.is_file() {
+        return Err(not_regular());
+    }
+    if meta.len() > MAX_FILE_SIZE {
+        return Err(format!(
+            "it is {} bytes long, more than the {MAX_FILE_SIZE} bytes a credentials file can be",
+            meta.len()
+        ));
+    }
+    let mut bytes = Vec::new();
+    file.take(MAX_FILE_SIZE + 1)
+        .read_to_end(&mut bytes)
+        .map_err(unreadable)?;
+    if bytes.len() as u64 > MAX_FILE_SIZE {
+        return Err(format!(
+            "it is more than the {MAX_FILE_SIZE} bytes a credentials file can be"
+        ));
+    }
+    String::from_utf8(bytes).map_err(|_| "it is not UTF-8 text".to_string())
+}
+
+/// Warns when the credentials file can be read by other users, or its
+/// directory written by them (they could replace the file).
 #[cfg(unix)]
 fn warn_if_shared(path: &Path) {
     use std::os::unix::fs::PermissionsExt;
@@ -173,6 +219,18 @@ fn warn_if_shared(path: &Path) {
                 path = %path.display(),
                 mode = format_args!("{:o}", mode & 0o777),
                 "the credentials file is readable by other users; run `chmod 600` on it"
+            );
+        }
+    }
+    let dir = path.parent().filter(|d| !d.as_os_str().is_empty());
+    if let Some(meta) = dir.and_then(|d| std::fs::metadata(d).ok()) {
+        let mode = meta.permissions().mode();
+        if mode & 0o022 != 0 {
+            tracing::warn!(
+                dir = %dir.unwrap_or(path).display(),
+                mode = format_args!("{:o}", mode & 0o777),
+                "the credentials file's directory is writable by other users, who could replace the file; \
+                 run `chmod 700` on it"
             );
         }
     }
@@ -275,6 +333,39 @@ mod tests {
             assert!(msg.contains(&path.display().to_string()), "{name}: {msg}");
             assert!(!msg.contains("hunter2"), "{name} leaks the password: {msg}");
         }
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn only_small_regular_files_are_read() {
+        let real = temp_file(
+            "link-target",
+            r#"{"username": "me@example.com", "password": "hunter2"}"#,
+        );
+        let dir = real.parent().unwrap().to_path_buf();
+        let link = dir.join("link.json");
+        let _ = std::fs::remove_file(&link);
+        std::os::unix::fs::symlink(&real, &link).unwrap();
+        let huge = dir.join("huge.json");
+        std::fs::write(&huge, vec![b' '; 70 * 1024]).unwrap();
+        let fifo = dir.join("fifo.json");
+        let _ = std::fs::remove_file(&fifo);
+        let made = std::process::Command::new("mkfifo").arg(&fifo).status();
+        let mut cases = vec![
+            (link.clone(), "symbolic link"),
+            (huge, "more than the 65536 bytes"),
+            (dir.clone(), "not a regular file"),
+        ];
+        if made.is_ok_and(|s| s.success()) {
+            // Would block forever if it were opened.
+            cases.push((fifo, "not a regular file"));
+        }
+        for (path, expected) in cases {
+            let err = Credentials::from_file(&path).unwrap_err();
+            assert!(err.to_string().contains(expected), "{}: {err}", path.display());
+        }
+        let found = discover_with(env(&[]), Some(&link)).unwrap_err();
+        assert!(found.to_string().contains("symbolic link"), "{found}");
     }
 
     #[test]

@@ -178,11 +178,13 @@ impl TokenAnswer<'_> {
         let expires_in = fields
             .expires_in
             .ok_or_else(|| malformed("it has no `expires_in`".into()))?;
-        let expires_in = lifetime(expires_in).filter(|l| *l >= MIN_LIFETIME).ok_or_else(|| {
-            malformed(format!(
-                "`expires_in` is {expires_in}, not a number of seconds between 1 and one week"
-            ))
-        })?;
+        let expires_in = lifetime(expires_in)
+            .filter(|l| *l >= MIN_LIFETIME)
+            .ok_or_else(|| {
+                malformed(format!(
+                    "`expires_in` is {expires_in}, not a number of seconds between 1 and one week"
+                ))
+            })?;
         let mut grant = TokenGrant::new(access_token, expires_in);
         if let Some(refresh) = fields.refresh_token.filter(|t| !t.is_empty()) {
             // Keycloak: `refresh_expires_in: 0` means the refresh token has no expiry.

@@ -341,7 +341,11 @@ mod tests {
             })
             .await;
         assert!(result.is_err());
-        assert_eq!(attempts.get(), 1, "a wait past the total bound ends the call at once");
+        assert_eq!(
+            attempts.get(),
+            1,
+            "a wait past the total bound ends the call at once"
+        );
     }
 
     #[tokio::test(start_paused = true)]

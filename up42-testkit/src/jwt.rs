@@ -17,6 +17,12 @@ fn key() -> &'static RsaKeyPair {
     })
 }
 
+/// Generates the key now, so that no token request pays for it (up to a
+/// second in a debug build) and trips a short client timeout.
+pub(crate) fn warm_up() {
+    key();
+}
+
 /// What goes into a token.
 pub(crate) struct Claims<'a> {
     pub(crate) issuer: &'a str,

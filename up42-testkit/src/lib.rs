@@ -292,6 +292,9 @@ impl SandboxBuilder {
     /// # Panics
     /// Outside a tokio runtime, or if no loopback port can be bound.
     pub async fn start(self) -> Sandbox {
+        tokio::task::spawn_blocking(jwt::warm_up)
+            .await
+            .expect("the sandbox's signing key can be generated");
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
             .await
             .expect("the sandbox cannot bind a port on 127.0.0.1");
