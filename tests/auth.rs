@@ -337,6 +337,33 @@ async fn the_token_client_follows_no_redirect() {
     );
 }
 
+#[tokio::test]
+async fn a_changed_password_is_not_hammered_and_new_credentials_work_at_once() {
+    let sandbox = Sandbox::start().await;
+    let client = sandbox.client().unwrap();
+    let token = client.access_token().await.unwrap();
+    // The owner changes the password; the sessions end with it.
+    sandbox.set_password(USERNAME, "changed-password");
+    sandbox.revoke_refresh_tokens();
+    client.token_rejected(&token);
+    sandbox.reset_counters();
+    // A worker polling every 50 ms for 1.5 s: one refresh grant, one failed
+    // login, then the remembered error (for at least 2 s) with no request.
+    for _ in 0..30 {
+        let err = client.access_token().await.unwrap_err();
+        assert!(matches!(err, Error::InvalidCredentials { .. }), "{err}");
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    let counters = sandbox.counters();
+    assert_eq!((counters.refresh_grants, counters.password_grants), (1, 1));
+
+    client
+        .set_credentials(Credentials::new(USERNAME, "changed-password"))
+        .await;
+    client.access_token().await.unwrap();
+    assert_eq!(sandbox.counters().password_grants, 2, "logged in at once");
+}
+
 #[test]
 fn the_client_is_cheap_to_share_across_tasks() {
     fn assert_shareable<T: Clone + Send + Sync + 'static>() {}

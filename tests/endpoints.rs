@@ -345,6 +345,18 @@ struct Forged {
     api_url: Url,
     http: up42_auth::reqwest::Client,
     cache: TokenCache,
+    issued: std::sync::atomic::AtomicUsize,
+}
+
+impl Forged {
+    fn new(sandbox: &Sandbox) -> Self {
+        Forged {
+            api_url: Url::parse(sandbox.base_url()).unwrap(),
+            http: up42_auth::reqwest::Client::new(),
+            cache: TokenCache::new(),
+            issued: Default::default(),
+        }
+    }
 }
 
 #[up42_auth::async_trait]
@@ -359,21 +371,59 @@ impl Authenticated for Forged {
         &self.cache
     }
     async fn request_token(&self, _refresh: Option<&RefreshToken>) -> Result<TokenGrant, Error> {
-        Ok(TokenGrant::new("eyJ.forged.token", Duration::from_secs(300)))
+        let n = self.issued.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+        Ok(TokenGrant::new(
+            format!("eyJ.forged.{n}"),
+            Duration::from_secs(300),
+        ))
     }
 }
 
 #[tokio::test]
 async fn a_second_401_is_returned_not_looped() {
     let sandbox = Sandbox::start().await;
-    let forged = Forged {
-        api_url: Url::parse(sandbox.base_url()).unwrap(),
-        http: up42_auth::reqwest::Client::new(),
-        cache: TokenCache::new(),
-    };
+    let forged = Forged::new(&sandbox);
     let err = get_order(&forged, "o").await.unwrap_err();
     assert_eq!(err.status().map(|s| s.as_u16()), Some(401), "{err}");
     assert_eq!(sandbox.counters().api_calls, 2, "one send, one resend");
+}
+
+#[tokio::test]
+async fn an_api_that_rejects_every_token_does_not_cost_a_login_per_call() {
+    let sandbox = Sandbox::start().await;
+    let forged = Forged::new(&sandbox);
+    for _ in 0..20 {
+        let err = get_order(&forged, "o").await.unwrap_err();
+        assert_eq!(err.status().map(|s| s.as_u16()), Some(401), "{err}");
+    }
+    // The first call renews once and resends; the next 19, within 10 s of that
+    // renewal, are answered with the 401 at once.
+    assert_eq!(forged.issued.load(std::sync::atomic::Ordering::SeqCst), 2);
+    assert_eq!(sandbox.counters().api_calls, 21);
+}
+
+#[up42_endpoint(GET, "/v2/orders")]
+async fn orders_json(client: &Up42Client) -> Result<serde_json::Value, Error>;
+
+#[tokio::test]
+async fn answers_over_the_size_limit_are_refused() {
+    let sandbox = Sandbox::start().await;
+    let small = sandbox.client_builder().max_response_size(1024).build().unwrap();
+    let err = orders_json(&small).await.unwrap_err();
+    let msg = err.to_string();
+    assert!(matches!(err, Error::MalformedResponse { .. }), "{msg}");
+    assert!(msg.contains("larger than the 1 KiB"), "{msg}");
+    assert!(
+        msg.contains("max_response_size"),
+        "the message says how to raise it: {msg}"
+    );
+    let default = sandbox.client().unwrap();
+    assert_eq!(
+        orders_json(&default).await.unwrap()["content"]
+            .as_array()
+            .map(Vec::len),
+        Some(10)
+    );
 }
 
 #[tokio::test]

@@ -116,6 +116,10 @@ pub trait Authenticated: Send + Sync {
     /// Reports that the API rejected `token` (HTTP 401). The cache drops it if
     /// it is still the current one, so the next [`access_token`](Self::access_token)
     /// renews; returns whether it was dropped. A newer token is never thrown away.
+    ///
+    /// Endpoint functions report their 401s to the cache themselves, and renew
+    /// for them at most once every 10 s, so that an API that rejects every
+    /// token does not cost a login per call; this method drops unconditionally.
     fn token_rejected(&self, token: &AccessToken) -> bool {
         self.token_cache().invalidate(token)
     }

@@ -490,4 +490,42 @@ mod tests {
         assert!(shown.contains("me@example.com"));
         assert!(!shown.contains("hunter2"), "{shown}");
     }
+
+    #[test]
+    fn secrets_in_configured_urls_are_redacted() {
+        let secret_urls = [
+            "https://user:s3cret@auth.example.com/token?key=s3cret",
+            "http://tok3n@auth.example.com/t#s3cret",
+            "https://user:s3cret@bad host/?key=s3cret",
+        ];
+        for url in secret_urls {
+            let configured = builder().token_url(url).api_url(url);
+            let shown = format!("{configured:?}");
+            assert!(!shown.contains("s3cret") && !shown.contains("tok3n"), "{shown}");
+            let err = configured.build().unwrap_err();
+            assert!(
+                !err.to_string().contains("s3cret") && !err.to_string().contains("tok3n"),
+                "{err}"
+            );
+        }
+        let err = builder()
+            .api_url("ftp://user:s3cret@api.example.com/?k=s3cret")
+            .build()
+            .unwrap_err();
+        assert!(
+            err.to_string().contains("scheme `ftp`") && !err.to_string().contains("s3cret"),
+            "{err}"
+        );
+    }
+
+    #[test]
+    fn discovered_credentials_go_to_up42_only() {
+        let err = Up42Client::builder()
+            .token_url("https://auth.up42.example.com/realms/public/protocol/openid-connect/token")
+            .build()
+            .unwrap_err();
+        assert!(matches!(err, Error::Config(_)), "{err}");
+        assert!(err.to_string().contains("not UP42's"), "{err}");
+        assert!(is_up42_token_url(&Url::parse(Region::Sa.token_url()).unwrap()));
+    }
 }

@@ -14,9 +14,12 @@
 //!     .build()?;
 //!
 //! let token = client.access_token().await?; // one login, then cached
+//! // One encoded segment per value: no input can move the token to another host.
+//! let mut url = client.api_url().clone();
+//! url.path_segments_mut().unwrap().pop_if_empty().extend(["v2", "orders", "some-id"]);
 //! let response = client
 //!     .http_client()
-//!     .get(client.api_url().join("/v2/orders/some-id").unwrap())
+//!     .get(url)
 //!     .header("Authorization", token.bearer_header())
 //!     .send()
 //!     .await;
