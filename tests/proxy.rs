@@ -4,11 +4,12 @@
 //! A test binary of its own: it sets `HTTP_PROXY`/`HTTPS_PROXY`/`ALL_PROXY`
 //! for the whole process before anything else runs.
 
+mod common;
+
 use std::net::TcpListener;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
 
-use up42_auth::Authenticated;
 use up42_testkit::Sandbox;
 
 /// A "proxy" that counts the connections it gets and answers none of them.
@@ -60,19 +61,7 @@ fn loopback_token_and_api_urls_bypass_the_environment_proxy() {
         assert!(through_proxy >= 1, "reqwest honours the proxy variables");
 
         let client = sandbox.client().unwrap();
-        let token = client.access_token().await.unwrap();
-        let mut url = client.api_url().clone();
-        url.path_segments_mut()
-            .unwrap()
-            .pop_if_empty()
-            .extend(["echo", "x"]);
-        let response = client
-            .http_client()
-            .get(url)
-            .header("Authorization", token.bearer_header())
-            .send()
-            .await
-            .unwrap();
+        let response = common::get_by_hand(&client, &["echo", "x"]).await;
         assert_eq!(response.status(), 200);
         assert_eq!(
             connections.load(Ordering::SeqCst),

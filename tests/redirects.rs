@@ -3,6 +3,8 @@
 //! foreign host reached as `localhost` on another port, which counts every
 //! request that carried an `Authorization` header.
 
+mod common;
+
 use serde::Deserialize;
 use up42_auth::reqwest::{Response, StatusCode};
 use up42_auth::{Authenticated, Error, Up42Client, up42_endpoint};
@@ -88,19 +90,7 @@ async fn the_hand_written_pattern_gets_the_redirect_unfollowed() {
         Fault::redirect(307, &format!("{foreign_url}/redirect/public/echo/stolen")),
         1,
     );
-    let token = client.access_token().await.unwrap();
-    let mut url = client.api_url().clone();
-    url.path_segments_mut()
-        .unwrap()
-        .pop_if_empty()
-        .extend(["echo", "orders"]);
-    let response = client
-        .http_client()
-        .get(url)
-        .header("Authorization", token.bearer_header())
-        .send()
-        .await
-        .unwrap();
+    let response = common::get_by_hand(&client, &["echo", "orders"]).await;
     assert_eq!(response.status(), StatusCode::TEMPORARY_REDIRECT);
     assert_eq!(foreign.counters().api_calls, 0);
 }
