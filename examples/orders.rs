@@ -11,7 +11,9 @@
 
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
-use up42_auth::{Authenticated, Credentials, Error, Up42Client, delegate_authenticated, up42_endpoint};
+use up42_auth::{
+    Authenticated, Credentials, Error, ErrorKind, Up42Client, delegate_authenticated, up42_endpoint,
+};
 use up42_testkit::Sandbox;
 
 /// A paged v2 answer.
@@ -225,7 +227,7 @@ async fn main() {
 async fn run() -> Result<(), Error> {
     match Credentials::discover() {
         Ok(credentials) => against_up42(credentials).await,
-        Err(Error::CredentialsMissing { .. }) => {
+        Err(error) if error.kind() == ErrorKind::CredentialsMissing => {
             let sandbox = Sandbox::start().await;
             println!(
                 "No UP42 credentials found: running against the local sandbox at {}.\n",

@@ -10,7 +10,7 @@
 
 use std::time::Instant;
 
-use up42_auth::{Authenticated, Credentials, Error, Up42Client};
+use up42_auth::{Authenticated, Credentials, Error, ErrorKind, Up42Client};
 use up42_testkit::Sandbox;
 
 #[tokio::main]
@@ -28,7 +28,7 @@ async fn run() -> Result<(), Error> {
             println!("Using UP42 credentials of {}.", credentials.username());
             (Up42Client::builder().credentials(credentials).build()?, None)
         }
-        Err(Error::CredentialsMissing { .. }) => {
+        Err(error) if error.kind() == ErrorKind::CredentialsMissing => {
             let sandbox = Sandbox::start().await;
             println!(
                 "No UP42 credentials found: running against the local sandbox at {}.",

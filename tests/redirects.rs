@@ -7,7 +7,7 @@ mod common;
 
 use serde::Deserialize;
 use up42_auth::reqwest::{Response, StatusCode};
-use up42_auth::{Authenticated, Error, Up42Client, up42_endpoint};
+use up42_auth::{Error, ErrorKind, Up42Client, up42_endpoint};
 use up42_testkit::{Fault, Route, Sandbox};
 
 #[derive(Debug, Deserialize)]
@@ -35,13 +35,9 @@ async fn two_hosts() -> (Sandbox, Up42Client, Sandbox, String) {
 }
 
 fn assert_redirect_refused(err: &Error, foreign_url: &str) {
-    match err {
-        Error::Redirected { target, status, .. } => {
-            assert_eq!(target, foreign_url);
-            assert_eq!(*status, StatusCode::TEMPORARY_REDIRECT);
-        }
-        other => panic!("expected Error::Redirected, got {other:?}"),
-    }
+    assert_eq!(err.kind(), ErrorKind::Redirected, "{err:?}");
+    assert_eq!(err.redirect_target(), Some(foreign_url));
+    assert_eq!(err.status(), Some(StatusCode::TEMPORARY_REDIRECT));
     let shown = err.to_string();
     assert!(
         shown.contains(foreign_url),
@@ -103,10 +99,7 @@ async fn a_port_change_on_the_same_host_is_another_origin() {
     let other = other_port.base_url().to_string(); // 127.0.0.1, another port
     api.inject(Route::Api, Fault::redirect(308, &format!("{other}/echo/x")), 1);
     let err = list_orders(&client).await.unwrap_err();
-    assert!(
-        matches!(&err, Error::Redirected { target, .. } if *target == other),
-        "{err:?}"
-    );
+    assert_eq!(err.redirect_target(), Some(other.as_str()), "{err:?}");
     assert_eq!(other_port.counters().api_calls, 0);
 }
 

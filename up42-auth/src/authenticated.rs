@@ -1,85 +1,31 @@
-//! The `Authenticated` trait: the seam between token sources and API calls.
+//! The `Authenticated` trait: what an endpoint call needs from its client.
 
 use std::sync::Arc;
 
-use async_trait::async_trait;
 use url::Url;
 
-use crate::cache::TokenCache;
-use crate::error::Error;
+use crate::cache::{TokenCache, TokenFuture};
 use crate::policy::RequestPolicy;
-use crate::token::{AccessToken, RefreshToken, TokenGrant};
+use crate::token::AccessToken;
 
 /// Something that can call the UP42 API: it knows the API's base URL, has an
-/// HTTP client, and can get access tokens.
+/// HTTP client, and a [`TokenCache`] of access tokens.
 ///
-/// [`Up42Client`](crate::Up42Client) is the ready implementation. Implement it
-/// yourself for another token source (a test double, another grant, a token
-/// vault): write [`request_token`](Self::request_token) and hand out a
-/// [`TokenCache`]; caching, renewal before expiry and single-flight renewal come
-/// from the provided [`access_token`](Self::access_token).
+/// [`Up42Client`](crate::Up42Client) is the ready implementation. For another
+/// source of tokens (a vault, a test double), implement
+/// [`TokenSource`](crate::TokenSource) and return a [`TokenCache`] of it from
+/// [`token_cache`](Self::token_cache): its documentation has a complete
+/// example. `delegate_authenticated!` implements this trait for a typed client
+/// struct by delegating to a field.
 ///
 /// The trait is object-safe: `Arc<dyn Authenticated>` and `&dyn Authenticated`
 /// work, and it is implemented for `&T`, `Arc<T>` and `Box<T>`.
-///
-/// # Example: a token source of your own
-///
-/// ```
-/// use std::time::Duration;
-/// use async_trait::async_trait;
-/// use up42_auth::{Authenticated, Error, RefreshToken, TokenCache, TokenGrant};
-/// use url::Url;
-///
-/// /// Hands out tokens from a vault; here, a counter.
-/// struct VaultTokens {
-///     api_url: Url,
-///     http: reqwest::Client,
-///     cache: TokenCache,
-///     issued: std::sync::atomic::AtomicUsize,
-/// }
-///
-/// #[async_trait]
-/// impl Authenticated for VaultTokens {
-///     fn api_url(&self) -> &Url {
-///         &self.api_url
-///     }
-///     fn http_client(&self) -> &reqwest::Client {
-///         &self.http
-///     }
-///     fn token_cache(&self) -> &TokenCache {
-///         &self.cache
-///     }
-///     async fn request_token(&self, _refresh: Option<&RefreshToken>) -> Result<TokenGrant, Error> {
-///         let n = self.issued.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
-///         Ok(TokenGrant::new(format!("vault-token-{n}"), Duration::from_secs(300)))
-///     }
-/// }
-///
-/// # #[tokio::main(flavor = "current_thread")]
-/// # async fn main() -> Result<(), Error> {
-/// let vault = VaultTokens {
-///     api_url: Url::parse("https://api.up42.com").unwrap(),
-///     http: reqwest::Client::new(),
-///     cache: TokenCache::new(),
-///     issued: Default::default(),
-/// };
-/// let first = vault.access_token().await?;
-/// let second = vault.access_token().await?;
-/// assert_eq!(first.secret(), "vault-token-0");
-/// assert!(first.same_token(&second)); // cached: one request for both calls
-///
-/// vault.token_rejected(&second); // the API answered 401
-/// assert_eq!(vault.access_token().await?.secret(), "vault-token-1");
-/// # Ok(())
-/// # }
-/// ```
 #[diagnostic::on_unimplemented(
     message = "`{Self}` cannot call the UP42 API: it does not implement `Authenticated`",
     label = "not an UP42 client",
     note = "pass an `&Up42Client`, or implement `Authenticated` for your type \
             (`up42_auth::delegate_authenticated!` delegates to a field)"
 )]
-#[async_trait]
 pub trait Authenticated: Send + Sync {
     /// The API's base URL, e.g. `https://api.up42.com`. Endpoint paths are
     /// appended to it, keeping its own path.
@@ -88,7 +34,8 @@ pub trait Authenticated: Send + Sync {
     /// The HTTP client API calls are sent with.
     fn http_client(&self) -> &reqwest::Client;
 
-    /// The cache that holds this source's tokens.
+    /// The cache that holds this client's tokens: the one source of truth for
+    /// every token an endpoint call sends.
     fn token_cache(&self) -> &TokenCache;
 
     /// How API calls are retried and rate-limited. The default is
@@ -97,20 +44,12 @@ pub trait Authenticated: Send + Sync {
         &RequestPolicy::DEFAULT
     }
 
-    /// Requests a new token from the token server. `refresh` is the current
-    /// refresh token while it is still valid; answer
-    /// [`Error::RefreshTokenRejected`] when the server refuses it, and the cache
-    /// calls again with `None` for a full login.
-    ///
-    /// Called by the [`TokenCache`] only, never concurrently for one cache.
-    async fn request_token(&self, refresh: Option<&RefreshToken>) -> Result<TokenGrant, Error>;
-
-    /// A valid access token: cached while fresh, renewed when needed. Endpoint
-    /// functions read a fresh token straight from [`token_cache`](Self::token_cache)
-    /// (no boxed future on that path) and call this when the cache has work to
-    /// do, so an override must keep the cache as the source of truth.
-    async fn access_token(&self) -> Result<AccessToken, Error> {
-        self.token_cache().get(self).await
+    /// A valid access token: cached while fresh, renewed when needed (see
+    /// [`TokenCache`]). Ready at once, without an allocation, while the token
+    /// is fresh. Only a [`TokenCache`] makes a [`TokenFuture`], so an override
+    /// cannot bypass the cache.
+    fn access_token(&self) -> TokenFuture<'_> {
+        self.token_cache().get()
     }
 
     /// Reports that the API rejected `token` (HTTP 401). The cache drops it if
@@ -127,7 +66,6 @@ pub trait Authenticated: Send + Sync {
 
 macro_rules! forward_authenticated {
     ($($pointer:ty),*) => {$(
-        #[async_trait]
         impl<T: Authenticated + ?Sized> Authenticated for $pointer {
             fn api_url(&self) -> &Url {
                 (**self).api_url()
@@ -140,15 +78,6 @@ macro_rules! forward_authenticated {
             }
             fn request_policy(&self) -> &RequestPolicy {
                 (**self).request_policy()
-            }
-            async fn request_token(&self, refresh: Option<&RefreshToken>) -> Result<TokenGrant, Error> {
-                (**self).request_token(refresh).await
-            }
-            async fn access_token(&self) -> Result<AccessToken, Error> {
-                (**self).access_token().await
-            }
-            fn token_rejected(&self, token: &AccessToken) -> bool {
-                (**self).token_rejected(token)
             }
         }
     )*};

@@ -2,7 +2,7 @@
 
 use url::Url;
 
-use crate::error::{Error, Operation};
+use crate::error::{Error, Operation, Repr};
 
 /// The most bytes read from a token answer or an error body.
 pub(crate) const SMALL_BODY_LIMIT: usize = 64 * 1024;
@@ -40,7 +40,7 @@ fn too_large(operation: Operation, url: &Url, status: reqwest::StatusCode, limit
         (Operation::ApiRequest, true) => "; `Up42ClientBuilder::max_response_size` raises the limit",
         _ => "",
     };
-    Error::MalformedResponse {
+    Error::from(Repr::MalformedResponse {
         operation,
         url: crate::error::display_url(url),
         status,
@@ -49,7 +49,7 @@ fn too_large(operation: Operation, url: &Url, status: reqwest::StatusCode, limit
             limit / 1024
         ),
         body_excerpt: String::new(),
-    }
+    })
 }
 
 /// The start of `body` as printable text: lossily decoded, control characters

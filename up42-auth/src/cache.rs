@@ -1,17 +1,21 @@
-//! The token cache: lock-free reads, renewal before expiry, one renewal shared
-//! by all concurrent callers, and a memory of failures that protects the account.
+//! The token cache: lock-free reads, renewal before expiry on a task of its
+//! own, one renewal shared by all concurrent callers, and a memory of failures
+//! that protects the account.
 
 use std::fmt;
+use std::future::Future;
+use std::pin::Pin;
 use std::sync::atomic::{AtomicU64, Ordering};
-use std::sync::{Arc, Mutex as SyncMutex};
+use std::sync::{Arc, Mutex, MutexGuard};
+use std::task::{Context, Poll};
 use std::time::Duration;
 
 use arc_swap::ArcSwapOption;
-use tokio::sync::Mutex;
+use tokio::sync::watch;
 use tokio::time::Instant;
 
-use crate::Authenticated;
-use crate::error::Error;
+use crate::error::{Error, ErrorKind};
+use crate::source::TokenSource;
 use crate::token::{AccessToken, RefreshToken, TokenGrant};
 
 /// The longest safety margin before expiry (the official SDK's 30 s).
@@ -32,26 +36,29 @@ pub(crate) const REJECTION_SPACING: Duration = Duration::from_secs(10);
 /// no grant (`Duration::MAX` included) can overflow the clock.
 const LONGEST_LIFETIME: Duration = Duration::from_secs(365 * 24 * 3600);
 
-/// Caches an access token and renews it before it expires.
+/// Caches the access token of a [`TokenSource`] and renews it before it expires.
 ///
-/// Every [`Authenticated`] implementor owns one and returns it from
-/// [`Authenticated::token_cache`]; the provided [`Authenticated::access_token`]
-/// does the rest. How it behaves:
+/// Every [`Authenticated`](crate::Authenticated) implementor owns one and
+/// returns it from [`Authenticated::token_cache`](crate::Authenticated::token_cache).
+/// How it behaves:
 ///
 /// - **Hot path**: while the token is fresh, [`get`](Self::get) is one atomic
-///   load, one clock read and one `Arc` clone. No lock, no I/O.
+///   load, one clock read and one `Arc` clone. No lock, no I/O, no allocation.
 /// - **Margins**: a token granted for `L` counts as stale at `L - m`, where
 ///   `m = min(L / 10, 30 s)`, measured on the monotonic clock from when its
 ///   request was sent: 30 s for UP42's 300 s tokens, 0.3 s for a 3 s token.
-/// - **Early renewal**: during the window `[L - 2m, L - m)` one caller renews
-///   while all others keep getting the still-valid token; if that renewal fails,
-///   the valid token keeps being served.
-/// - **Single flight**: once stale, any number of concurrent callers cause one
-///   token request; all of them get its result, success or error.
+/// - **Renewals run on a task of their own** (spawned on the current tokio
+///   runtime), never in a caller: during the early window `[L - 2m, L - m)`
+///   the first caller starts one and every caller keeps getting the
+///   still-valid token at once; once stale, callers wait for the renewal's
+///   outcome. A caller that is cancelled (a timeout, a dropped task) does not
+///   cancel the renewal: its token, and a rotated refresh token, are kept.
+/// - **Single flight**: any number of concurrent callers cause one token
+///   request; all of them get its result, success or error.
 /// - **Renewal order**: the refresh grant while the refresh token lives, the
 ///   newest refresh token always kept; if the server no longer accepts it
-///   ([`Error::RefreshTokenRejected`]), it is dropped for good and one password
-///   login follows.
+///   ([`ErrorKind::RefreshTokenRejected`]), it is dropped for good and one
+///   password login follows.
 /// - **Rejected tokens**: [`invalidate`](Self::invalidate) drops a token the API
 ///   answered 401 to, but only if it is still the cached one.
 /// - **Failures**: a renewal that failed for good (an error that is not
@@ -60,16 +67,44 @@ const LONGEST_LIFETIME: Duration = Duration::from_secs(365 * 24 * 3600);
 ///   doubles that, up to 15 minutes (plus up to 25 % jitter). The early renewal
 ///   honours it too. A success, or [`reset`](Self::reset) (new credentials),
 ///   forgets it. A polling worker whose password was changed thus sends 5
-///   failed logins in the first minute, 9 in ten minutes, then 4 an hour:
-///   far below the lockout thresholds of Keycloak's brute-force detection.
-///   A transient failure is not remembered: the next call tries again.
+///   failed logins in the first minute, 8 or 9 in ten minutes, then at most 4
+///   an hour: far below the lockout thresholds of Keycloak's brute-force
+///   detection. A transient failure is not remembered: the next call tries again.
+///
+/// ```
+/// use std::time::Duration;
+/// use up42_auth::{Error, RefreshToken, TokenCache, TokenGrant, TokenSource, async_trait};
+///
+/// struct Fixed;
+///
+/// #[async_trait]
+/// impl TokenSource for Fixed {
+///     async fn request_token(&self, _refresh: Option<&RefreshToken>) -> Result<TokenGrant, Error> {
+///         Ok(TokenGrant::new("a-token", Duration::from_secs(300)))
+///     }
+/// }
+///
+/// # #[tokio::main(flavor = "current_thread")]
+/// # async fn main() -> Result<(), Error> {
+/// let cache = TokenCache::new(Fixed);
+/// let token = cache.get().await?; // asks the source
+/// assert!(cache.get().await?.same_token(&token)); // cached
+/// # Ok(())
+/// # }
+/// ```
 pub struct TokenCache {
+    shared: Arc<Shared>,
+}
+
+struct Shared {
+    source: Box<dyn TokenSource>,
     current: ArcSwapOption<Cached>,
     /// Bumped each time a renewal finishes, successful or not.
     generation: AtomicU64,
-    renewal: Mutex<RenewalState>,
+    /// Held for short, synchronous moments only; never across an await.
+    state: Mutex<RenewalState>,
     /// When the API's 401 last led to a renewal.
-    last_rejection: SyncMutex<Option<Instant>>,
+    last_rejection: Mutex<Option<Instant>>,
 }
 
 struct Cached {
@@ -86,12 +121,18 @@ struct Refresh {
     stale_at: Option<Instant>,
 }
 
-/// What only the renewing caller touches, under the renewal lock.
+/// The outcome of a renewal, as its waiters see it: `None` while it runs.
+type Outcome = Option<Result<AccessToken, Error>>;
+
+/// What renewals share, under [`Shared::state`].
 #[derive(Default)]
 struct RenewalState {
     /// The newest refresh token; dropped as soon as the server refuses it.
     refresh: Option<Refresh>,
-    /// The outcome of the last renewal if it failed: handed to the callers that waited for it.
+    /// The renewal under way, if any: its waiters subscribe here.
+    in_flight: Option<watch::Receiver<Outcome>>,
+    /// The outcome of the last renewal if it failed: handed to the callers
+    /// that were waiting when it finished.
     last_failure: Option<Error>,
     /// How many renewals in a row failed for good.
     hard_failures: u32,
@@ -99,6 +140,8 @@ struct RenewalState {
     failed_until: Option<Instant>,
     /// No early renewal before this instant (set after an early renewal failed).
     early_not_before: Option<Instant>,
+    /// Bumped by [`TokenCache::reset`]: a renewal started before it is discarded.
+    epoch: u64,
 }
 
 /// The safety margin for a token granted for `lifetime`.
@@ -137,43 +180,85 @@ impl Cached {
 }
 
 impl Refresh {
-    fn usable(&self, now: Instant) -> Option<&RefreshToken> {
-        self.stale_at.is_none_or(|at| now < at).then_some(&self.token)
+    fn usable(&self, now: Instant) -> Option<RefreshToken> {
+        self.stale_at
+            .is_none_or(|at| now < at)
+            .then(|| self.token.clone())
     }
 }
 
-impl Default for TokenCache {
-    fn default() -> Self {
-        Self::new()
+/// A valid access token, on its way: what [`TokenCache::get`] and
+/// [`Authenticated::access_token`](crate::Authenticated::access_token) return.
+///
+/// Ready at once, with no allocation, while the cached token is fresh or in
+/// its early-renewal window; otherwise it waits for the renewal's outcome.
+/// Only a [`TokenCache`] makes one, so the cache stays the source of truth.
+#[must_use = "a token future does nothing until awaited"]
+pub struct TokenFuture<'a> {
+    state: TokenFutureState<'a>,
+}
+
+enum TokenFutureState<'a> {
+    Ready(Option<Result<AccessToken, Error>>),
+    Waiting(Pin<Box<dyn Future<Output = Result<AccessToken, Error>> + Send + 'a>>),
+}
+
+impl Future for TokenFuture<'_> {
+    type Output = Result<AccessToken, Error>;
+
+    fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
+        match &mut self.state {
+            TokenFutureState::Ready(outcome) => Poll::Ready(
+                outcome
+                    .take()
+                    .expect("a TokenFuture is not polled after it completed"),
+            ),
+            TokenFutureState::Waiting(future) => future.as_mut().poll(cx),
+        }
+    }
+}
+
+impl fmt::Debug for TokenFuture<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let ready = matches!(self.state, TokenFutureState::Ready(_));
+        f.debug_struct("TokenFuture").field("ready", &ready).finish()
     }
 }
 
 impl TokenCache {
-    /// An empty cache: the first [`get`](Self::get) fetches a token.
-    pub fn new() -> Self {
+    /// An empty cache of `source`'s tokens: the first [`get`](Self::get) asks
+    /// the source.
+    pub fn new(source: impl TokenSource) -> Self {
         TokenCache {
-            current: ArcSwapOption::empty(),
-            generation: AtomicU64::new(0),
-            renewal: Mutex::new(RenewalState::default()),
-            last_rejection: SyncMutex::new(None),
+            shared: Arc::new(Shared {
+                source: Box::new(source),
+                current: ArcSwapOption::empty(),
+                generation: AtomicU64::new(0),
+                state: Mutex::new(RenewalState::default()),
+                last_rejection: Mutex::new(None),
+            }),
         }
     }
 
-    /// A valid access token: the cached one while it is fresh, otherwise a
-    /// renewed one obtained through `source`'s [`Authenticated::request_token`].
-    pub async fn get<A: Authenticated + ?Sized>(&self, source: &A) -> Result<AccessToken, Error> {
+    /// A valid access token: the cached one while it is fresh, otherwise the
+    /// outcome of a renewal (started on a task of its own if none is under way).
+    ///
+    /// Must be awaited inside a tokio runtime when a renewal is due.
+    pub fn get(&self) -> TokenFuture<'_> {
+        let shared = &self.shared;
         // Read before the token: a renewal that finishes after this point is seen below.
-        let seen = self.generation.load(Ordering::Acquire);
+        let seen = shared.generation.load(Ordering::Acquire);
         let now = Instant::now();
-        let early = match &*self.current.load() {
-            Some(cached) if now < cached.renew_from => return Ok(cached.token.clone()),
+        let early = match &*shared.current.load() {
+            Some(cached) if now < cached.renew_from => return ready(Ok(cached.token.clone())),
             Some(cached) if now < cached.stale_at => Some(cached.token.clone()),
             _ => None,
         };
-        match early {
-            Some(valid) => Ok(self.renew_early(source, valid).await),
-            None => self.renew_now(source, seen).await,
-        }
+        let state = match early {
+            Some(valid) => TokenFutureState::Ready(Some(Ok(shared.renew_early(valid)))),
+            None => TokenFutureState::Waiting(Box::pin(Arc::clone(shared).renew_now(seen))),
+        };
+        TokenFuture { state }
     }
 
     /// The cached token if it is fresh (not yet due for renewal): one atomic
@@ -181,7 +266,7 @@ impl TokenCache {
     /// `None` means [`get`](Self::get) has work to do.
     pub fn fresh(&self) -> Option<AccessToken> {
         let now = Instant::now();
-        match &*self.current.load() {
+        match &*self.shared.current.load() {
             Some(cached) if now < cached.renew_from => Some(cached.token.clone()),
             _ => None,
         }
@@ -191,7 +276,7 @@ impl TokenCache {
     /// [`get`](Self::get) renews. A newer token is never thrown away. Returns
     /// whether `token` was dropped.
     pub fn invalidate(&self, token: &AccessToken) -> bool {
-        let current = self.current.load();
+        let current = self.shared.current.load();
         let Some(cached) = current.as_ref().filter(|c| c.token.same_token(token)) else {
             return false;
         };
@@ -201,7 +286,7 @@ impl TokenCache {
             renew_from: now,
             stale_at: now,
         });
-        let previous = self.current.compare_and_swap(&*current, Some(dropped));
+        let previous = self.shared.current.compare_and_swap(&*current, Some(dropped));
         let swapped = match (&*previous, &*current) {
             (Some(a), Some(b)) => Arc::ptr_eq(a, b),
             _ => false,
@@ -219,12 +304,12 @@ impl TokenCache {
     /// that rejects every token does not cost a login per call.
     pub(crate) fn rejected_by_api(&self, token: &AccessToken) -> bool {
         let now = Instant::now();
-        match &*self.current.load() {
+        match &*self.shared.current.load() {
             Some(cached) if cached.token.same_token(token) && now < cached.stale_at => {}
             _ => return true,
         }
         {
-            let mut last = self.last_rejection.lock().unwrap_or_else(|p| p.into_inner());
+            let mut last = lock(&self.shared.last_rejection);
             if last.is_some_and(|at| now < at + REJECTION_SPACING) {
                 tracing::warn!(
                     "the API rejected a token renewed after the last rejection; not renewing again for {REJECTION_SPACING:?}"
@@ -238,23 +323,39 @@ impl TokenCache {
     }
 
     /// Forgets everything: the cached token, the refresh token and any
-    /// remembered failure. For new credentials: the next [`get`](Self::get)
-    /// logs in with them at once.
-    pub async fn reset(&self) {
-        let mut state = self.renewal.lock().await;
-        *state = RenewalState::default();
-        self.current.store(None);
-        *self.last_rejection.lock().unwrap_or_else(|p| p.into_inner()) = None;
-        self.generation.fetch_add(1, Ordering::AcqRel);
-    }
-
-    /// One caller renews ahead of time; everyone else, and that caller if the
-    /// renewal fails, keeps the still-valid token.
-    async fn renew_early<A: Authenticated + ?Sized>(&self, source: &A, valid: AccessToken) -> AccessToken {
-        let Ok(mut state) = self.renewal.try_lock() else {
-            return valid;
+    /// remembered failure; a renewal under way is discarded when it ends. For
+    /// new credentials: the next [`get`](Self::get) logs in with them at once.
+    pub fn reset(&self) {
+        let shared = &self.shared;
+        let mut state = lock(&shared.state);
+        *state = RenewalState {
+            epoch: state.epoch + 1,
+            ..RenewalState::default()
         };
+        shared.current.store(None);
+        *lock(&shared.last_rejection) = None;
+        shared.generation.fetch_add(1, Ordering::AcqRel);
+    }
+}
+
+fn ready(outcome: Result<AccessToken, Error>) -> TokenFuture<'static> {
+    TokenFuture {
+        state: TokenFutureState::Ready(Some(outcome)),
+    }
+}
+
+/// Locks a mutex that is never held across an await or a panic-prone call;
+/// a poisoned one is still consistent.
+fn lock<T>(mutex: &Mutex<T>) -> MutexGuard<'_, T> {
+    mutex.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
+}
+
+impl Shared {
+    /// In the early window: starts a renewal unless one runs, one failed a
+    /// moment ago, or a newer token is already there; never waits.
+    fn renew_early(self: &Arc<Self>, valid: AccessToken) -> AccessToken {
         let now = Instant::now();
+        let mut state = lock(&self.state);
         if let Some(cached) = self.current.load_full()
             && !cached.token.same_token(&valid)
             && now < cached.stale_at
@@ -265,64 +366,91 @@ impl TokenCache {
             .into_iter()
             .flatten()
             .any(|at| now < at);
-        if paused {
-            return valid;
+        if state.in_flight.is_none() && !paused {
+            self.start_renewal(&mut state, true);
         }
-        match self.renew_locked(source, &mut state).await {
-            Ok(token) => token,
-            Err(error) => {
-                tracing::warn!(%error, "early token renewal failed; the current token stays in use");
-                state.early_not_before =
-                    Some(Instant::now() + EARLY_RETRY_PAUSE.mul_f64(0.5 + fastrand::f64()));
-                valid
+        valid
+    }
+
+    /// The token is stale or missing: joins the renewal under way, or starts one.
+    async fn renew_now(self: Arc<Self>, seen: u64) -> Result<AccessToken, Error> {
+        let mut outcome = {
+            let mut state = lock(&self.state);
+            if let Some(cached) = self.current.load_full()
+                && Instant::now() < cached.stale_at
+            {
+                return Ok(cached.token.clone());
             }
+            match &state.in_flight {
+                Some(in_flight) => in_flight.clone(),
+                None => {
+                    let remembered = state.failed_until.is_some_and(|until| Instant::now() < until);
+                    if (remembered || self.generation.load(Ordering::Acquire) != seen)
+                        && let Some(error) = &state.last_failure
+                    {
+                        return Err(error.clone());
+                    }
+                    self.start_renewal(&mut state, false)
+                }
+            }
+        };
+        match outcome.wait_for(Option::is_some).await {
+            Ok(done) => done.clone().expect("waited for an outcome"),
+            Err(_) => Err(Error::token_source(
+                true,
+                "the token renewal ended without an outcome (its runtime shut down)",
+            )),
         }
     }
 
-    /// The token is stale or missing: renew, or wait for the renewal under way.
-    async fn renew_now<A: Authenticated + ?Sized>(
-        &self,
-        source: &A,
-        seen: u64,
-    ) -> Result<AccessToken, Error> {
-        let mut state = self.renewal.lock().await;
-        if let Some(cached) = self.current.load_full()
-            && Instant::now() < cached.stale_at
-        {
-            return Ok(cached.token.clone());
-        }
-        let remembered = state.failed_until.is_some_and(|until| Instant::now() < until);
-        if (remembered || self.generation.load(Ordering::Acquire) != seen)
-            && let Some(error) = &state.last_failure
-        {
-            return Err(error.clone());
-        }
-        self.renew_locked(source, &mut state).await
+    /// Spawns the renewal task; the caller holds the state lock.
+    fn start_renewal(self: &Arc<Self>, state: &mut RenewalState, early: bool) -> watch::Receiver<Outcome> {
+        let (done, outcome) = watch::channel(None);
+        state.in_flight = Some(outcome.clone());
+        let refresh = state.refresh.as_ref().and_then(|r| r.usable(Instant::now()));
+        let epoch = state.epoch;
+        let shared = Arc::clone(self);
+        tokio::spawn(async move {
+            let result = shared.renew(refresh, epoch, early).await;
+            // Nobody may be waiting any more: the outcome is kept all the same.
+            let _ = done.send(Some(result));
+        });
+        outcome
     }
 
-    /// Fetches a new token; the caller holds the renewal lock.
-    async fn renew_locked<A: Authenticated + ?Sized>(
+    /// One renewal: the refresh grant first if there is a refresh token, a
+    /// login if there is none or it was refused; then the outcome is recorded.
+    async fn renew(
         &self,
-        source: &A,
-        state: &mut RenewalState,
+        refresh: Option<RefreshToken>,
+        epoch: u64,
+        early: bool,
     ) -> Result<AccessToken, Error> {
-        let now = Instant::now();
-        let outcome = match state.refresh.as_ref().and_then(|r| r.usable(now)) {
+        let mut refused_refresh = false;
+        let outcome = match &refresh {
             Some(refresh_token) => {
                 let sent_at = Instant::now();
-                match source.request_token(Some(refresh_token)).await {
-                    Err(Error::RefreshTokenRejected { description, .. }) => {
-                        tracing::debug!(%description, "refresh token rejected; logging in again");
-                        // Never sent again, whatever the login's outcome.
-                        state.refresh = None;
-                        self.login(source).await
+                match self.source.request_token(Some(refresh_token)).await {
+                    Err(error) if error.kind() == ErrorKind::RefreshTokenRejected => {
+                        tracing::debug!(%error, "refresh token rejected; logging in again");
+                        refused_refresh = true;
+                        self.login().await
                     }
                     other => other.map(|grant| (grant, sent_at)),
                 }
             }
-            None => self.login(source).await,
+            None => self.login().await,
         };
         let outcome = outcome.and_then(|(grant, sent_at)| Cached::new(grant, sent_at));
+        let mut state = lock(&self.state);
+        if state.epoch != epoch {
+            // `reset` ran meanwhile: this outcome belongs to the old credentials.
+            return outcome.map(|(cached, _)| cached.token);
+        }
+        if refused_refresh {
+            // Never sent again, whatever the login's outcome.
+            state.refresh = None;
+        }
         let result = match outcome {
             Ok((cached, refresh)) => {
                 tracing::debug!(expires_in = ?cached.token.expires_in(), "access token renewed");
@@ -332,6 +460,7 @@ impl TokenCache {
                 let refresh = refresh.or(state.refresh.take());
                 *state = RenewalState {
                     refresh,
+                    epoch,
                     ..RenewalState::default()
                 };
                 Ok(token)
@@ -350,33 +479,42 @@ impl TokenCache {
                     );
                     state.failed_until = Some(Instant::now() + memory);
                 }
+                if early {
+                    tracing::warn!(%error, "early token renewal failed; the current token stays in use");
+                    state.early_not_before =
+                        Some(Instant::now() + EARLY_RETRY_PAUSE.mul_f64(0.5 + fastrand::f64()));
+                }
                 state.last_failure = Some(error.clone());
                 Err(error)
             }
         };
+        state.in_flight = None;
         self.generation.fetch_add(1, Ordering::AcqRel);
         result
     }
 
-    async fn login<A: Authenticated + ?Sized>(&self, source: &A) -> Result<(TokenGrant, Instant), Error> {
+    async fn login(&self) -> Result<(TokenGrant, Instant), Error> {
         let sent_at = Instant::now();
-        source.request_token(None).await.map(|grant| (grant, sent_at))
+        self.source
+            .request_token(None)
+            .await
+            .map(|grant| (grant, sent_at))
     }
 }
 
 impl fmt::Debug for TokenCache {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let current = self.current.load();
+        let current = self.shared.current.load();
         let mut debug = f.debug_struct("TokenCache");
         match current.as_ref() {
             Some(cached) => debug.field("token", &cached.token),
             None => debug.field("token", &None::<AccessToken>),
         };
-        // Busy during a renewal; the flag is left out then rather than waited for.
-        if let Ok(state) = self.renewal.try_lock() {
-            debug.field("has_refresh_token", &state.refresh.is_some());
-        }
-        debug.finish_non_exhaustive()
+        let state = lock(&self.shared.state);
+        debug
+            .field("has_refresh_token", &state.refresh.is_some())
+            .field("renewing", &state.in_flight.is_some())
+            .finish_non_exhaustive()
     }
 }
 
@@ -387,8 +525,6 @@ mod tests {
     use std::sync::atomic::AtomicBool;
 
     use async_trait::async_trait;
-    use reqwest::StatusCode;
-    use url::Url;
 
     #[test]
     fn margin_scales_with_lifetime() {
@@ -407,9 +543,6 @@ mod tests {
 
     /// A token source whose answers the test scripts, recording what it was sent.
     struct Scripted {
-        api_url: Url,
-        http: reqwest::Client,
-        cache: TokenCache,
         lifetime: Duration,
         password_ok: AtomicBool,
         refresh_ok: AtomicBool,
@@ -421,18 +554,18 @@ mod tests {
     }
 
     impl Scripted {
-        fn new(lifetime: Duration) -> Self {
-            Scripted {
-                api_url: Url::parse("https://api.up42.com").unwrap(),
-                http: reqwest::Client::new(),
-                cache: TokenCache::new(),
+        /// The source, and a cache of it.
+        fn new(lifetime: Duration) -> (Arc<Self>, TokenCache) {
+            let source = Arc::new(Scripted {
                 lifetime,
                 password_ok: AtomicBool::new(true),
                 refresh_ok: AtomicBool::new(true),
                 logins: StdMutex::default(),
                 refreshes: StdMutex::default(),
                 issued: AtomicU64::new(0),
-            }
+            });
+            let cache = TokenCache::new(Arc::clone(&source));
+            (source, cache)
         }
 
         fn grant(&self) -> TokenGrant {
@@ -451,37 +584,24 @@ mod tests {
     }
 
     #[async_trait]
-    impl Authenticated for Scripted {
-        fn api_url(&self) -> &Url {
-            &self.api_url
-        }
-        fn http_client(&self) -> &reqwest::Client {
-            &self.http
-        }
-        fn token_cache(&self) -> &TokenCache {
-            &self.cache
-        }
+    impl TokenSource for Scripted {
         async fn request_token(&self, refresh: Option<&RefreshToken>) -> Result<TokenGrant, Error> {
             match refresh {
                 Some(refresh) => {
                     self.refreshes.lock().unwrap().push(refresh.secret().to_string());
                     match self.refresh_ok.load(Ordering::SeqCst) {
                         true => Ok(self.grant()),
-                        false => Err(Error::RefreshTokenRejected {
-                            status: StatusCode::BAD_REQUEST,
-                            description: "Session not active".into(),
-                        }),
+                        false => Err(Error::refresh_token_rejected("Session not active")),
                     }
                 }
                 None => {
                     self.logins.lock().unwrap().push(Instant::now());
                     match self.password_ok.load(Ordering::SeqCst) {
                         true => Ok(self.grant()),
-                        false => Err(Error::InvalidCredentials {
-                            username: "me@example.com".into(),
-                            status: StatusCode::UNAUTHORIZED,
-                            description: "Invalid user credentials".into(),
-                        }),
+                        false => Err(Error::invalid_credentials(
+                            "me@example.com",
+                            "Invalid user credentials",
+                        )),
                     }
                 }
             }
@@ -489,10 +609,10 @@ mod tests {
     }
 
     /// Calls `get` every `every` until `until`; counts the calls that failed.
-    async fn poll(source: &Scripted, every: Duration, until: Instant) -> usize {
+    async fn poll(cache: &TokenCache, every: Duration, until: Instant) -> usize {
         let mut failed = 0;
         while Instant::now() < until {
-            if source.access_token().await.is_err() {
+            if cache.get().await.is_err() {
                 failed += 1;
             }
             tokio::time::sleep(every).await;
@@ -502,8 +622,8 @@ mod tests {
 
     #[tokio::test(start_paused = true)]
     async fn a_changed_password_costs_a_handful_of_logins_a_minute() {
-        let source = Scripted::new(Duration::from_secs(300));
-        source.access_token().await.unwrap();
+        let (source, cache) = Scripted::new(Duration::from_secs(300));
+        cache.get().await.unwrap();
         let start = Instant::now();
         // The password changes and the sessions end: refresh and password both fail.
         source.password_ok.store(false, Ordering::SeqCst);
@@ -511,7 +631,7 @@ mod tests {
         // A worker polling every 100 ms through the early window, expiry and
         // an hour beyond.
         let failed_calls = poll(
-            &source,
+            &cache,
             Duration::from_millis(100),
             start + Duration::from_secs(240 + 3600),
         )
@@ -547,16 +667,14 @@ mod tests {
 
     #[tokio::test(start_paused = true)]
     async fn success_and_reset_forget_the_failure() {
-        let source = Scripted::new(Duration::from_secs(60));
+        let (source, cache) = Scripted::new(Duration::from_secs(60));
         source.password_ok.store(false, Ordering::SeqCst);
         let tried = |after: Duration, logins: usize| {
-            let source = &source;
+            let (source, cache) = (&source, &cache);
             async move {
                 tokio::time::sleep(after).await;
-                assert!(matches!(
-                    source.access_token().await,
-                    Err(Error::InvalidCredentials { .. })
-                ));
+                let outcome = cache.get().await.map(|_| ());
+                assert_eq!(outcome.unwrap_err().kind(), ErrorKind::InvalidCredentials);
                 assert_eq!(source.logins().len(), logins, "after {after:?}");
             }
         };
@@ -567,14 +685,14 @@ mod tests {
 
         // New credentials: tried at once, whatever was remembered.
         source.password_ok.store(true, Ordering::SeqCst);
-        source.cache.reset().await;
-        assert_eq!(source.access_token().await.unwrap().secret(), "access-0");
+        cache.reset();
+        assert_eq!(cache.get().await.unwrap().secret(), "access-0");
         assert_eq!(source.logins().len(), 3);
 
         // After a success, a new failure is remembered for 2–2.5 s only.
         source.password_ok.store(false, Ordering::SeqCst);
         source.refresh_ok.store(false, Ordering::SeqCst);
-        source.cache.reset().await;
+        cache.reset();
         tried(Duration::ZERO, 4).await;
         tried(Duration::from_millis(1900), 4).await; // a fresh start: 2–2.5 s
         tried(Duration::from_millis(700), 5).await;
@@ -582,30 +700,30 @@ mod tests {
 
     #[tokio::test(start_paused = true)]
     async fn a_rejected_refresh_token_is_dropped_and_the_login_keeps_going() {
-        let source = Scripted::new(Duration::from_secs(60));
-        let first = source.access_token().await.unwrap();
+        let (source, cache) = Scripted::new(Duration::from_secs(60));
+        let first = cache.get().await.unwrap();
         source.refresh_ok.store(false, Ordering::SeqCst);
-        source.cache.invalidate(&first);
+        cache.invalidate(&first);
         // refresh-0 is refused; the login that follows brings refresh-1.
-        assert_eq!(source.access_token().await.unwrap().secret(), "access-1");
+        assert_eq!(cache.get().await.unwrap().secret(), "access-1");
         source.refresh_ok.store(true, Ordering::SeqCst);
-        let second = source.access_token().await.unwrap();
-        source.cache.invalidate(&second);
-        assert_eq!(source.access_token().await.unwrap().secret(), "access-2");
+        let second = cache.get().await.unwrap();
+        cache.invalidate(&second);
+        assert_eq!(cache.get().await.unwrap().secret(), "access-2");
         assert_eq!(source.refreshes(), ["refresh-0", "refresh-1"]);
         assert_eq!(source.logins().len(), 2);
     }
 
     #[tokio::test(start_paused = true)]
     async fn an_api_that_rejects_every_token_costs_one_login_per_spacing() {
-        let source = Scripted::new(Duration::from_secs(300));
+        let (source, cache) = Scripted::new(Duration::from_secs(300));
         source.refresh_ok.store(false, Ordering::SeqCst);
         let mut renewals_allowed = 0;
         // Every call's token is answered 401, one call every 100 ms for a minute.
         let until = Instant::now() + Duration::from_secs(60);
         while Instant::now() < until {
-            let token = source.access_token().await.unwrap();
-            if source.cache.rejected_by_api(&token) {
+            let token = cache.get().await.unwrap();
+            if cache.rejected_by_api(&token) {
                 renewals_allowed += 1;
             }
             tokio::time::sleep(Duration::from_millis(100)).await;
@@ -616,26 +734,23 @@ mod tests {
 
     #[tokio::test(start_paused = true)]
     async fn callers_waiting_on_a_dropped_token_still_resend() {
-        let source = Scripted::new(Duration::from_secs(300));
-        let token = source.access_token().await.unwrap();
-        assert!(source.cache.rejected_by_api(&token), "the first 401 drops it");
+        let (_source, cache) = Scripted::new(Duration::from_secs(300));
+        let token = cache.get().await.unwrap();
+        assert!(cache.rejected_by_api(&token), "the first 401 drops it");
+        assert!(cache.rejected_by_api(&token), "already dropped: a renewal is due");
+        let newer = cache.get().await.unwrap();
+        assert!(cache.rejected_by_api(&token), "a newer token is cached");
         assert!(
-            source.cache.rejected_by_api(&token),
-            "already dropped: a renewal is due"
-        );
-        let newer = source.access_token().await.unwrap();
-        assert!(source.cache.rejected_by_api(&token), "a newer token is cached");
-        assert!(
-            !source.cache.rejected_by_api(&newer),
+            !cache.rejected_by_api(&newer),
             "the newer one is rejected too soon"
         );
     }
 
     #[tokio::test(start_paused = true)]
     async fn endless_lifetimes_do_not_overflow_the_clock() {
-        let source = Scripted::new(Duration::MAX);
-        let token = source.access_token().await.unwrap();
-        assert!(source.cache.fresh().is_some_and(|t| t.same_token(&token)));
+        let (_source, cache) = Scripted::new(Duration::MAX);
+        let token = cache.get().await.unwrap();
+        assert!(cache.fresh().is_some_and(|t| t.same_token(&token)));
         assert!(token.expires_in() > Duration::from_secs(300 * 24 * 3600));
     }
 }

@@ -6,16 +6,14 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use arc_swap::ArcSwap;
-use async_trait::async_trait;
 use url::{Host, Url};
 
 use crate::authenticated::Authenticated;
 use crate::cache::TokenCache;
 use crate::credentials::Credentials;
-use crate::error::{Error, display_url, display_url_text};
-use crate::oauth::TokenEndpoint;
+use crate::error::{Error, Repr, display_url, display_url_text};
+use crate::oauth::{PasswordSource, TokenEndpoint};
 use crate::policy::{DEFAULT_MAX_RESPONSE_SIZE, RateLimit, RequestPolicy, RetryPolicy};
-use crate::token::{RefreshToken, TokenGrant};
 
 /// The OAuth client id UP42 users log in with.
 pub const CLIENT_ID: &str = "up42-api";
@@ -82,8 +80,8 @@ pub struct Up42Client {
 }
 
 struct Inner {
-    credentials: ArcSwap<Credentials>,
-    token_endpoint: TokenEndpoint,
+    /// Shared with the cache, which asks it for tokens.
+    source: Arc<PasswordSource>,
     api_url: Url,
     http: reqwest::Client,
     cache: TokenCache,
@@ -98,25 +96,24 @@ impl Up42Client {
 
     /// The token endpoint in use.
     pub fn token_url(&self) -> &Url {
-        &self.inner.token_endpoint.url
+        &self.inner.source.endpoint.url
     }
 
     /// The username the client logs in with.
     pub fn username(&self) -> String {
-        self.inner.credentials.load().username().to_string()
+        self.inner.source.credentials.load().username().to_string()
     }
 
     /// Replaces the credentials, for example after the account's password was
     /// changed: drops the cached tokens and any remembered login failure, so
     /// that the next call logs in with the new credentials at once. All clones
     /// of this client see the change.
-    pub async fn set_credentials(&self, credentials: Credentials) {
-        self.inner.credentials.store(Arc::new(credentials));
-        self.inner.cache.reset().await;
+    pub fn set_credentials(&self, credentials: Credentials) {
+        self.inner.source.credentials.store(Arc::new(credentials));
+        self.inner.cache.reset();
     }
 }
 
-#[async_trait]
 impl Authenticated for Up42Client {
     fn api_url(&self) -> &Url {
         &self.inner.api_url
@@ -133,30 +130,13 @@ impl Authenticated for Up42Client {
     fn request_policy(&self) -> &RequestPolicy {
         &self.inner.policy
     }
-
-    /// The refresh grant or the password grant, retried on transient failures
-    /// by the client's [`RetryPolicy`]; wrong credentials are never retried.
-    async fn request_token(&self, refresh: Option<&RefreshToken>) -> Result<TokenGrant, Error> {
-        let endpoint = &self.inner.token_endpoint;
-        let attempt = || async move {
-            match refresh {
-                Some(refresh) => endpoint.refresh_grant(refresh).await,
-                None => endpoint.password_grant(&self.inner.credentials.load()).await,
-            }
-        };
-        self.inner
-            .policy
-            .retry
-            .run("token request", Error::is_retryable, attempt)
-            .await
-    }
 }
 
 impl fmt::Debug for Up42Client {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("Up42Client")
-            .field("username", &self.inner.credentials.load().username())
-            .field("token_url", &display_url(&self.inner.token_endpoint.url))
+            .field("username", &self.inner.source.credentials.load().username())
+            .field("token_url", &display_url(&self.inner.source.endpoint.url))
             .field("api_url", &display_url(&self.inner.api_url))
             .field("cache", &self.inner.cache)
             .finish_non_exhaustive()
@@ -282,17 +262,17 @@ impl Up42ClientBuilder {
             Some(credentials) => credentials,
             None if is_up42_token_url(&token_url) => Credentials::discover()?,
             None => {
-                return Err(Error::Config(format!(
+                return Err(Error::from(Repr::Config(format!(
                     "no credentials were given for the token URL `{}`, which is not UP42's; \
                      credentials are only discovered for UP42's own token URLs: pass them with \
                      `.credentials(..)` to send them there",
                     display_url(&token_url)
-                )));
+                ))));
             }
         };
         let connect_timeout = self.connect_timeout.unwrap_or(DEFAULT_CONNECT_TIMEOUT);
         let client_error =
-            |e: reqwest::Error| Error::Config(format!("the HTTP client cannot be set up: {e}"));
+            |e: reqwest::Error| Error::from(Repr::Config(format!("the HTTP client cannot be set up: {e}")));
         // The password goes to the token URL only: no redirect is followed.
         let token_http = http_client_builder(&token_url, connect_timeout)
             .redirect(reqwest::redirect::Policy::none())
@@ -306,24 +286,30 @@ impl Up42ClientBuilder {
             .timeout(self.request_timeout.unwrap_or(DEFAULT_REQUEST_TIMEOUT))
             .build()
             .map_err(client_error)?;
+        let retry = self.retry.unwrap_or_default();
+        let source = Arc::new(PasswordSource {
+            endpoint: TokenEndpoint {
+                url: token_url,
+                client_id: self.client_id.unwrap_or_else(|| CLIENT_ID.to_string()),
+                http: token_http,
+            },
+            credentials: ArcSwap::from_pointee(credentials),
+            retry: retry.clone(),
+        });
+        let policy = RequestPolicy {
+            retry,
+            rate_limit: self
+                .rate_limit
+                .map(|(per_second, burst)| RateLimit::new(per_second, burst)),
+            max_response_size: self.max_response_size.unwrap_or(DEFAULT_MAX_RESPONSE_SIZE),
+        };
         Ok(Up42Client {
             inner: Arc::new(Inner {
-                credentials: ArcSwap::from_pointee(credentials),
-                token_endpoint: TokenEndpoint {
-                    url: token_url,
-                    client_id: self.client_id.unwrap_or_else(|| CLIENT_ID.to_string()),
-                    http: token_http,
-                },
+                cache: TokenCache::new(Arc::clone(&source)),
+                source,
                 api_url,
                 http,
-                cache: TokenCache::new(),
-                policy: RequestPolicy {
-                    retry: self.retry.unwrap_or_default(),
-                    rate_limit: self
-                        .rate_limit
-                        .map(|(per_second, burst)| RateLimit::new(per_second, burst)),
-                    max_response_size: self.max_response_size.unwrap_or(DEFAULT_MAX_RESPONSE_SIZE),
-                },
+                policy,
             }),
         })
     }
@@ -369,33 +355,33 @@ fn is_up42_token_url(url: &Url) -> bool {
 /// Parses a configured URL: `https`, or `http` on a loopback host only.
 fn parse_url(what: &str, text: &str) -> Result<Url, Error> {
     let url = Url::parse(text).map_err(|e| {
-        Error::Config(format!(
+        Error::from(Repr::Config(format!(
             "the {what} `{}` is not a valid URL: {e}",
             display_url_text(text)
-        ))
+        )))
     })?;
     match url.scheme() {
         "https" => {}
         "http" if is_loopback(&url) => {}
         "http" => {
-            return Err(Error::Config(format!(
+            return Err(Error::from(Repr::Config(format!(
                 "the {what} `{}` uses plain http, which would send secrets unencrypted; \
                  use https (plain http is allowed on loopback hosts only)",
                 display_url(&url)
-            )));
+            ))));
         }
         other => {
-            return Err(Error::Config(format!(
+            return Err(Error::from(Repr::Config(format!(
                 "the {what} `{}` has scheme `{other}`; use https",
                 display_url(&url)
-            )));
+            ))));
         }
     }
     if url.query().is_some() || url.fragment().is_some() {
-        return Err(Error::Config(format!(
+        return Err(Error::from(Repr::Config(format!(
             "the {what} `{}` must not have a query or fragment",
             display_url(&url)
-        )));
+        ))));
     }
     Ok(url)
 }
@@ -413,10 +399,10 @@ fn is_loopback(url: &Url) -> bool {
 fn check_token_host(url: &Url) -> Result<(), Error> {
     let host = url.host_str().unwrap_or_default().to_ascii_lowercase();
     if host.starts_with("api.") && host.ends_with("up42.com") {
-        return Err(Error::WrongTokenUrl {
+        return Err(Error::from(Repr::WrongTokenUrl {
             url: display_url(url),
             reason: format!("`{host}` is the API host; tokens come from the auth host"),
-        });
+        }));
     }
     Ok(())
 }
@@ -424,6 +410,7 @@ fn check_token_host(url: &Url) -> Result<(), Error> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::error::ErrorKind;
 
     fn builder() -> Up42ClientBuilder {
         Up42Client::builder().credentials(Credentials::new("me@example.com", "hunter2"))
@@ -445,10 +432,23 @@ mod tests {
             .token_url("https://api.up42.com/realms/public/protocol/openid-connect/token")
             .build()
             .unwrap_err();
-        assert!(matches!(err, Error::WrongTokenUrl { .. }));
+        assert_eq!(err.kind(), ErrorKind::WrongTokenUrl);
         assert!(
-            err.to_string().contains("use auth.up42.com, not api.up42.com"),
+            err.to_string().contains("`api.up42.com` is the API host"),
             "{err}"
+        );
+        assert_eq!(
+            err.hint().unwrap(),
+            format!("the token URL is {}", Region::Eu.token_url())
+        );
+        let sa = builder()
+            .token_url("https://api.sa.up42.com/realms/public/protocol/openid-connect/token")
+            .build()
+            .unwrap_err();
+        assert_eq!(
+            sa.hint().unwrap(),
+            format!("the token URL is {}", Region::Sa.token_url()),
+            "the advice fits the region"
         );
     }
 
@@ -466,7 +466,7 @@ mod tests {
         let err = builder().api_url("ftp://api.up42.com").build().unwrap_err();
         assert!(err.to_string().contains("scheme `ftp`"), "{err}");
         let err = builder().api_url("not a url").build().unwrap_err();
-        assert!(matches!(err, Error::Config(_)), "{err}");
+        assert!(err.kind() == ErrorKind::Config, "{err}");
     }
 
     #[test]
@@ -524,7 +524,7 @@ mod tests {
             .token_url("https://auth.up42.example.com/realms/public/protocol/openid-connect/token")
             .build()
             .unwrap_err();
-        assert!(matches!(err, Error::Config(_)), "{err}");
+        assert!(err.kind() == ErrorKind::Config, "{err}");
         assert!(err.to_string().contains("not UP42's"), "{err}");
         assert!(is_up42_token_url(&Url::parse(Region::Sa.token_url()).unwrap()));
     }

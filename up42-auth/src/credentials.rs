@@ -8,7 +8,7 @@ use std::path::{Path, PathBuf};
 use secrecy::{ExposeSecret, SecretString};
 use serde::Deserialize;
 
-use crate::error::Error;
+use crate::error::{Error, Repr};
 
 /// Environment variable holding the username (the account's e-mail address).
 pub const USERNAME_ENV: &str = "UP42_USERNAME";
@@ -54,8 +54,10 @@ impl Credentials {
     ///
     /// Fails with [`Error::CredentialsMissing`] when either is unset or empty.
     pub fn from_env() -> Result<Self, Error> {
-        from_lookup(|name| std::env::var(name).ok())?.ok_or_else(|| Error::CredentialsMissing {
-            searched: vec![env_place()],
+        from_lookup(|name| std::env::var(name).ok())?.ok_or_else(|| {
+            Error::from(Repr::CredentialsMissing {
+                searched: vec![env_place()],
+            })
         })
     }
 
@@ -71,11 +73,8 @@ impl Credentials {
     /// other users can read, or a directory they can write to, is warned about.
     pub fn from_file(path: impl AsRef<Path>) -> Result<Self, Error> {
         let path = path.as_ref();
-        let problem = |problem: String| Error::CredentialsFile {
-            path: path.to_path_buf(),
-            problem,
-        };
-        let text = read_small_regular_file(path).map_err(problem)?;
+        let problem = |problem: String| file_error(path, problem, None);
+        let text = read_small_regular_file(path)?;
         if text.trim().is_empty() {
             return Err(problem("the file is empty".into()));
         }
@@ -143,12 +142,12 @@ fn from_lookup(lookup: impl Fn(&str) -> Option<String>) -> Result<Option<Credent
     match (username, password) {
         (Some(username), Some(password)) => Ok(Some(Credentials::new(username, password))),
         (None, None) => Ok(None),
-        (Some(_), None) => Err(Error::Config(format!(
+        (Some(_), None) => Err(Error::from(Repr::Config(format!(
             "{USERNAME_ENV} is set but {PASSWORD_ENV} is not; set both or neither"
-        ))),
-        (None, Some(_)) => Err(Error::Config(format!(
+        )))),
+        (None, Some(_)) => Err(Error::from(Repr::Config(format!(
             "{PASSWORD_ENV} is set but {USERNAME_ENV} is not; set both or neither"
-        ))),
+        )))),
     }
 }
 
@@ -167,19 +166,32 @@ pub(crate) fn discover_with(
         Some(path) => searched.push(format!("file {}", path.display())),
         None => searched.push("~/.up42/credentials.json (no home directory is known)".into()),
     }
-    Err(Error::CredentialsMissing { searched })
+    Err(Error::from(Repr::CredentialsMissing { searched }))
 }
 
-/// The text of `path` if it is a regular file of at most [`MAX_FILE_SIZE`];
-/// otherwise what is wrong, without the content.
-fn read_small_regular_file(path: &Path) -> Result<String, String> {
-    let unreadable = |e: std::io::Error| format!("it cannot be read ({e})");
+/// An unusable credentials file: what is wrong (never its content), and the
+/// I/O error behind it if there was one.
+fn file_error(path: &Path, problem: String, source: Option<std::io::Error>) -> Error {
+    Error::from(Repr::CredentialsFile {
+        path: path.to_path_buf(),
+        problem,
+        source,
+    })
+}
+
+/// The text of `path` if it is a regular file of at most [`MAX_FILE_SIZE`].
+fn read_small_regular_file(path: &Path) -> Result<String, Error> {
+    let unreadable =
+        |e: std::io::Error| file_error(path, format!("it cannot be read ({})", e.kind()), Some(e));
+    let problem = |text: String| file_error(path, text, None);
     // Checked before opening: opening a FIFO would block, a link could point anywhere.
     let meta = path.symlink_metadata().map_err(unreadable)?;
     if meta.file_type().is_symlink() {
-        return Err("it is a symbolic link; credentials are read from a regular file only".into());
+        return Err(problem(
+            "it is a symbolic link; credentials are read from a regular file only".into(),
+        ));
     }
-    let not_regular = || "it is not a regular file (a directory, FIFO or device)".to_string();
+    let not_regular = || problem("it is not a regular file (a directory, FIFO or device)".into());
     if !meta.is_file() {
         return Err(not_regular());
     }
@@ -190,21 +202,21 @@ fn read_small_regular_file(path: &Path) -> Result<String, String> {
         return Err(not_regular());
     }
     if meta.len() > MAX_FILE_SIZE {
-        return Err(format!(
+        return Err(problem(format!(
             "it is {} bytes long, more than the {MAX_FILE_SIZE} bytes a credentials file can be",
             meta.len()
-        ));
+        )));
     }
     let mut bytes = Vec::new();
     file.take(MAX_FILE_SIZE + 1)
         .read_to_end(&mut bytes)
         .map_err(unreadable)?;
     if bytes.len() as u64 > MAX_FILE_SIZE {
-        return Err(format!(
+        return Err(problem(format!(
             "it is more than the {MAX_FILE_SIZE} bytes a credentials file can be"
-        ));
+        )));
     }
-    String::from_utf8(bytes).map_err(|_| "it is not UTF-8 text".to_string())
+    String::from_utf8(bytes).map_err(|_| problem("it is not UTF-8 text".into()))
 }
 
 /// Warns when the credentials file can be read by other users, or its
@@ -242,6 +254,7 @@ fn warn_if_shared(_path: &Path) {}
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::error::ErrorKind;
     use std::collections::HashMap;
 
     fn env(pairs: &[(&str, &str)]) -> impl Fn(&str) -> Option<String> {
@@ -291,7 +304,7 @@ mod tests {
         let missing = std::env::temp_dir().join("up42-auth-test-nowhere/credentials.json");
         let err = discover_with(env(&[]), Some(&missing)).unwrap_err();
         let msg = err.to_string();
-        assert!(matches!(err, Error::CredentialsMissing { .. }));
+        assert!(err.kind() == ErrorKind::CredentialsMissing);
         assert!(msg.contains("UP42_USERNAME/UP42_PASSWORD"), "{msg}");
         assert!(msg.contains(&missing.display().to_string()), "{msg}");
     }
@@ -328,7 +341,7 @@ mod tests {
             let path = temp_file(name, content);
             let err = Credentials::from_file(&path).unwrap_err();
             let msg = err.to_string();
-            assert!(matches!(err, Error::CredentialsFile { .. }), "{name}: {msg}");
+            assert!(err.kind() == ErrorKind::CredentialsFile, "{name}: {msg}");
             assert!(msg.contains(expected), "{name}: {msg}");
             assert!(msg.contains(&path.display().to_string()), "{name}: {msg}");
             assert!(!msg.contains("hunter2"), "{name} leaks the password: {msg}");

@@ -18,7 +18,7 @@ use url::Url;
 
 use crate::authenticated::Authenticated;
 use crate::body::{SMALL_BODY_LIMIT, excerpt, read_limited};
-use crate::error::{ApiError, Error, Operation, display_url};
+use crate::error::{ApiError, Error, Operation, Repr, display_url};
 use crate::policy::{DEFAULT_MAX_RESPONSE_SIZE, RetryPolicy};
 use crate::redirect::{MAX_REDIRECTS, origin, same_origin};
 
@@ -102,10 +102,10 @@ impl fmt::Debug for Request {
 }
 
 fn invalid(name: &str, reason: impl Into<String>) -> Error {
-    Error::InvalidArgument {
+    Error::from(Repr::InvalidArgument {
         name: name.to_string(),
         reason: reason.into(),
-    }
+    })
 }
 
 impl Request {
@@ -311,12 +311,12 @@ async fn send_once<A: Authenticated + ?Sized>(
             if request.endpoint.raw && *method == Method::GET {
                 return follow_without_token(client, target).await;
             }
-            return Err(Error::Redirected {
+            return Err(Error::from(Repr::Redirected {
                 method: method.clone(),
                 url: display_url(url),
                 status,
                 target: origin(&target),
-            });
+            }));
         }
         return Err(api_error(method, url, response).await);
     }
@@ -338,12 +338,12 @@ async fn follow_without_token<A: Authenticated + ?Sized>(
     let mut from = client.api_url().clone();
     for _ in 0..MAX_REDIRECTS {
         if from.scheme() == "https" && target.scheme() != "https" {
-            return Err(Error::Redirected {
+            return Err(Error::from(Repr::Redirected {
                 method: Method::GET,
                 url: display_url(&from),
                 status: StatusCode::FOUND,
                 target: origin(&target),
-            });
+            }));
         }
         tracing::debug!(to = %origin(&target), "download redirected to another origin; following without the token");
         let response = client
@@ -363,12 +363,12 @@ async fn follow_without_token<A: Authenticated + ?Sized>(
             _ => return Err(api_error(&Method::GET, &target, response).await),
         }
     }
-    Err(Error::Redirected {
+    Err(Error::from(Repr::Redirected {
         method: Method::GET,
         url: display_url(&from),
         status: StatusCode::FOUND,
         target: origin(&target),
-    })
+    }))
 }
 
 /// The error for a non-success answer, with the UP42 error fields if the body has them.
@@ -380,7 +380,7 @@ async fn api_error(method: &Method, url: &Url, response: reqwest::Response) -> E
         .await
         .unwrap_or_default();
     let (message, code) = error_fields(&body);
-    Error::Api(Box::new(ApiError {
+    Error::from(Repr::Api(ApiError {
         method: method.clone(),
         url: display_url(url),
         status,
@@ -452,7 +452,7 @@ async fn decode_json_inner<T: DeserializeOwned>(response: reqwest::Response) -> 
     let mut deserializer = serde_json::Deserializer::from_slice(&body);
     serde_path_to_error::deserialize(&mut deserializer).map_err(|e| {
         let path = e.path().to_string();
-        Error::MalformedResponse {
+        Error::from(Repr::MalformedResponse {
             operation: Operation::ApiRequest,
             url: display_url(&url),
             status,
@@ -462,7 +462,7 @@ async fn decode_json_inner<T: DeserializeOwned>(response: reqwest::Response) -> 
                 e.inner()
             ),
             body_excerpt: excerpt(&body),
-        }
+        })
     })
 }
 
@@ -475,6 +475,7 @@ pub async fn decode_unit<E: From<Error>>(response: reqwest::Response) -> Result<
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::error::ErrorKind;
 
     static TEMPLATE: Endpoint = Endpoint {
         method: Method::GET,
@@ -511,7 +512,9 @@ mod tests {
         }
         for bad in ["", ".", ".."] {
             assert!(
-                matches!(url_for(base, bad), Err(Error::InvalidArgument { .. })),
+                url_for(base, bad)
+                    .as_ref()
+                    .is_err_and(|e| e.kind() == ErrorKind::InvalidArgument),
                 "{bad:?}"
             );
         }
@@ -555,7 +558,11 @@ mod tests {
             Some("page=2&sort=a&sort=b+c&workspaceId=w%261&status=FULFILLED")
         );
         let nested = Request::new(&TEMPLATE).query("x", &[[1, 2]]);
-        assert!(matches!(nested, Err(Error::InvalidArgument { .. })));
+        assert!(
+            nested
+                .as_ref()
+                .is_err_and(|e| e.kind() == ErrorKind::InvalidArgument)
+        );
     }
 
     #[test]
@@ -568,7 +575,7 @@ mod tests {
         );
         let tuple_keys = std::collections::BTreeMap::from([((1, 2), "x")]);
         let err = request.json_body("order", &tuple_keys).unwrap_err();
-        assert!(matches!(err, Error::InvalidArgument { .. }), "{err}");
+        assert!(err.kind() == ErrorKind::InvalidArgument, "{err}");
         assert!(request.body.is_none(), "nothing half-built is kept");
     }
 

@@ -1,7 +1,9 @@
-//! The one error type of the toolkit.
+//! The one error type of the toolkit: a pointer-sized handle on what went
+//! wrong, with accessors for the facts and a [`kind`](Error::kind) to match on.
 
+use std::error::Error as StdError;
 use std::fmt;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -26,211 +28,159 @@ impl fmt::Display for Operation {
     }
 }
 
+/// What went wrong, grouped by what the user has to do about it. Match on it
+/// with [`Error::kind`]; new kinds may be added in later releases.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum ErrorKind {
+    /// The token server rejected the username or password (`invalid_grant` on
+    /// a password grant). Remembered with a growing backoff, never retried in a
+    /// loop: repeated failures can lock the account.
+    InvalidCredentials,
+    /// The refresh token is no longer accepted (`invalid_grant` on a refresh
+    /// grant: expired, revoked, session ended). The cache logs in again.
+    RefreshTokenRejected,
+    /// The token server does not know or does not allow the OAuth client id.
+    InvalidClient,
+    /// The token request was malformed (`invalid_request`, `unsupported_grant_type`).
+    InvalidTokenRequest,
+    /// The token server answered 415: the body was not form-encoded.
+    UnsupportedMediaType,
+    /// The token URL is not a token endpoint: a 404, an HTML page, an unknown
+    /// realm, a redirect, or the API host where the auth host belongs.
+    WrongTokenUrl,
+    /// A token request failed on the server side or was rate-limited (5xx,
+    /// 408, 429). Worth retrying later.
+    Server,
+    /// The UP42 API answered with a non-success status; [`Error::api`] has
+    /// the details.
+    Api,
+    /// The API redirected to another origin (scheme, host or port), which is
+    /// not followed: the bearer token only goes to the origin it was sent to.
+    Redirected,
+    /// The call got no HTTP answer: connection refused, DNS or TLS failure.
+    Transport,
+    /// A connect or request timeout expired.
+    Timeout,
+    /// An answer arrived but could not be used: not the expected JSON, too
+    /// large, a token answer without a token.
+    MalformedResponse,
+    /// No credentials were given and none were found.
+    CredentialsMissing,
+    /// A credentials file exists but cannot be used.
+    CredentialsFile,
+    /// The client was configured with something it cannot work with.
+    Config,
+    /// An argument of an endpoint function cannot be sent.
+    InvalidArgument,
+    /// A token source or token store of the user's failed (a vault, Redis, a
+    /// file); [`Error::is_retryable`] says whether it was transient.
+    TokenSource,
+}
+
 /// Everything that can go wrong while authenticating or calling the UP42 API.
 ///
-/// Variants are grouped by what the user has to do about them. No variant ever
-/// holds a password or a token: messages are safe to log. [`Error::status`],
-/// [`Error::oauth_error`] and [`Error::is_retryable`] answer the usual questions
-/// without matching on variants.
+/// One pointer in size and cheap to clone (one failed renewal is handed to
+/// every caller that waited for it). Its [`kind`](Self::kind) says what
+/// happened; [`status`](Self::status), [`oauth_error`](Self::oauth_error),
+/// [`is_retryable`](Self::is_retryable), [`api`](Self::api) and friends give
+/// the facts without a `match`. `Display` is one short line with the key facts
+/// (status, URL, OAuth code); [`hint`](Self::hint) says what to do;
+/// [`source`](StdError::source) keeps the underlying error. No error ever holds
+/// a password or a token.
 ///
-/// `Error` is `Clone` so that one failed renewal can be handed to every caller
-/// that waited for it.
-#[derive(Debug, Clone, thiserror::Error)]
-#[non_exhaustive]
-pub enum Error {
-    /// The token server rejected the username or password (`invalid_grant` on a
-    /// password grant). Never retried: repeated failures can lock the account.
-    #[error(
-        "the UP42 token server rejected the username or password for `{username}` \
-         (HTTP {status}, `invalid_grant`: {description}); check UP42_USERNAME/UP42_PASSWORD \
-         or ~/.up42/credentials.json. Not retried, since repeated failures can lock the account"
-    )]
+/// ```
+/// use up42_auth::{Error, ErrorKind};
+///
+/// fn explain(error: &Error) -> String {
+///     match error.kind() {
+///         ErrorKind::InvalidCredentials => "check your password".into(),
+///         _ if error.is_retryable() => "try again later".into(),
+///         _ => error.hint().unwrap_or_default().into(),
+///     }
+/// }
+/// # let _ = explain;
+/// ```
+#[derive(Clone)]
+pub struct Error {
+    repr: Arc<Repr>,
+}
+
+/// The facts of each kind. Private, so that it can grow.
+#[derive(Debug)]
+pub(crate) enum Repr {
     InvalidCredentials {
-        /// The username that was sent (never the password).
         username: String,
-        /// HTTP status of the answer (401, or 400 on some servers).
         status: StatusCode,
-        /// The server's `error_description`.
         description: String,
     },
-
-    /// The refresh token is no longer accepted (`invalid_grant` on a refresh grant:
-    /// expired, revoked, session ended). The client falls back to a password login.
-    #[error(
-        "the UP42 token server no longer accepts the refresh token (HTTP {status}: {description}); \
-         log in again with the password"
-    )]
     RefreshTokenRejected {
-        /// HTTP status of the answer (usually 400).
-        status: StatusCode,
-        /// The server's `error_description`, e.g. `Token is not active`.
+        status: Option<StatusCode>,
         description: String,
     },
-
-    /// The token server does not know or does not allow the OAuth client id.
-    #[error(
-        "the token server rejected the client id `{client_id}` (HTTP {status}, `{error}`: {description}); \
-         UP42 expects `up42-api`: check the client id set on the builder"
-    )]
     InvalidClient {
-        /// The client id that was sent.
         client_id: String,
-        /// HTTP status of the answer.
         status: StatusCode,
-        /// OAuth error code (`invalid_client`, `unauthorized_client`).
         error: String,
-        /// The server's `error_description`.
         description: String,
     },
-
-    /// The token request itself was malformed: a missing parameter or an
-    /// unsupported `grant_type` (`invalid_request`, `unsupported_grant_type`).
-    #[error(
-        "the token server refused the request as malformed (HTTP {status}, `{error}`: {description}); \
-         a token request needs `grant_type`, `client_id` and the grant's own fields"
-    )]
     InvalidTokenRequest {
-        /// HTTP status of the answer.
         status: StatusCode,
-        /// OAuth error code.
         error: String,
-        /// The server's `error_description`.
         description: String,
     },
-
-    /// The token server answered 415: the request body was not form-encoded.
-    #[error(
-        "the token server cannot read the request body (HTTP 415 Unsupported Media Type); \
-         token requests must be sent as `application/x-www-form-urlencoded`"
-    )]
     UnsupportedMediaType,
-
-    /// The URL used as token endpoint is not one: a 404, an HTML page, an
-    /// unknown realm, or the API host where the auth host belongs.
-    #[error(
-        "`{url}` is not an UP42 token endpoint ({reason}); the token URL is \
-         https://auth.up42.com/realms/public/protocol/openid-connect/token \
-         (use auth.up42.com, not api.up42.com)"
-    )]
     WrongTokenUrl {
-        /// The URL that was configured or called.
         url: String,
-        /// What gave it away.
         reason: String,
     },
-
-    /// The server answered with a status that signals a fault on its side or a
-    /// rate limit (5xx, 408, 429). Worth retrying later.
-    #[error("the {operation} to `{url}` failed with HTTP {status} on the server side; try again later{}", excerpt_suffix(.body_excerpt))]
     Server {
-        /// Which call failed.
         operation: Operation,
-        /// The URL without its query.
         url: String,
-        /// HTTP status of the answer.
         status: StatusCode,
-        /// The first bytes of the body, lossily decoded.
         body_excerpt: String,
-        /// How long the server asked to wait (`Retry-After`), if it said.
         retry_after: Option<Duration>,
     },
-
-    /// The UP42 API answered with a non-success status (after the one resend a
-    /// stale token gets). The details are boxed to keep `Error` small.
-    #[error("{0}")]
-    Api(Box<ApiError>),
-
-    /// The API answered with a redirect to another origin (scheme, host or
-    /// port), which is not followed: the bearer token only goes to the origin
-    /// the call was sent to. Downloads (`raw` `GET` endpoints) follow such a
-    /// redirect with a fresh request that carries no token instead.
-    #[error(
-        "the API redirected {method} `{url}` to another origin, `{target}` (HTTP {status}); \
-         not followed, since the token only goes to the API's own origin"
-    )]
+    Api(ApiError),
     Redirected {
-        /// The HTTP method of the call.
         method: reqwest::Method,
-        /// The URL without its query.
         url: String,
-        /// The redirect's status (301, 302, 303, 307 or 308).
         status: StatusCode,
-        /// The origin (`scheme://host:port`) the redirect pointed to.
         target: String,
     },
-
-    /// The call did not get an HTTP answer: connection refused, DNS failure,
-    /// TLS failure or timeout.
-    #[error("the {operation} to `{url}` {}: {source}", if *.timeout { "timed out" } else { "could not be sent" })]
     Transport {
-        /// Which call failed.
         operation: Operation,
-        /// The URL without its query.
         url: String,
-        /// Whether a connect or request timeout expired.
-        timeout: bool,
-        /// The underlying client error (its URL removed).
-        #[source]
-        source: Arc<reqwest::Error>,
+        source: reqwest::Error,
     },
-
-    /// An answer arrived but could not be understood.
-    #[error("the {operation} to `{url}` got an answer that cannot be used (HTTP {status}): {reason}{}", excerpt_suffix(.body_excerpt))]
     MalformedResponse {
-        /// Which call failed.
         operation: Operation,
-        /// The URL without its query.
         url: String,
-        /// HTTP status of the answer.
         status: StatusCode,
-        /// What is wrong with it (for JSON, the path of the field that failed).
         reason: String,
-        /// The first bytes of the body; empty for token answers, which may hold secrets.
         body_excerpt: String,
     },
-
-    /// No credentials were given and none were found.
-    #[error(
-        "no UP42 credentials found; looked in: {}. Set UP42_USERNAME and UP42_PASSWORD, \
-         write {{\"username\": \"...\", \"password\": \"...\"}} to ~/.up42/credentials.json, \
-         or pass `Credentials::new(..)` to the builder", .searched.join(", ")
-    )]
     CredentialsMissing {
-        /// Every place that was looked at, in order.
         searched: Vec<String>,
     },
-
-    /// A credentials file exists but cannot be used.
-    #[error(
-        "the credentials file `{}` cannot be used: {problem}; it must hold \
-         {{\"username\": \"you@example.com\", \"password\": \"...\"}}", .path.display()
-    )]
     CredentialsFile {
-        /// The file.
         path: PathBuf,
-        /// What is wrong with it (never its content).
         problem: String,
+        source: Option<std::io::Error>,
     },
-
-    /// The client was configured with something it cannot work with.
-    #[error("invalid configuration: {0}")]
     Config(String),
-
-    /// An argument of an endpoint function cannot be sent: a path value that
-    /// is empty, `.` or `..`, a query value that is not a scalar, sequence or
-    /// struct, a header value with line breaks, a body that does not serialize.
-    #[error("argument `{name}` cannot be sent: {reason}")]
     InvalidArgument {
-        /// The argument (or query key, or header name).
         name: String,
-        /// Why the value is refused.
         reason: String,
+    },
+    TokenSource {
+        transient: bool,
+        source: Box<dyn StdError + Send + Sync>,
     },
 }
 
-/// A non-success answer of the UP42 API: what [`Error::Api`] holds.
-#[derive(Debug, Clone, thiserror::Error)]
-#[error("the UP42 API answered HTTP {status} to {method} `{url}`{}{}", message_suffix(.message), excerpt_suffix(.body_excerpt))]
+/// A non-success answer of the UP42 API: what [`Error::api`] returns.
+#[derive(Debug, Clone)]
 #[non_exhaustive]
 pub struct ApiError {
     /// The HTTP method of the call.
@@ -249,34 +199,99 @@ pub struct ApiError {
     pub retry_after: Option<Duration>,
 }
 
-fn excerpt_suffix(excerpt: &str) -> String {
-    if excerpt.is_empty() {
-        String::new()
-    } else {
-        format!("; body: {excerpt}")
-    }
-}
-
-fn message_suffix(message: &Option<String>) -> String {
-    match message {
-        Some(m) => format!(": {m}"),
-        None => String::new(),
+impl From<Repr> for Error {
+    fn from(repr: Repr) -> Self {
+        Error { repr: Arc::new(repr) }
     }
 }
 
 impl Error {
+    /// A failure of a token source or token store of your own (a vault, a
+    /// cache service): `transient` says whether trying again later may
+    /// succeed, which decides whether it is retried and remembered.
+    ///
+    /// ```
+    /// use up42_auth::{Error, ErrorKind};
+    ///
+    /// let io = std::io::Error::new(std::io::ErrorKind::TimedOut, "vault did not answer");
+    /// let error = Error::token_source(true, io);
+    /// assert_eq!(error.kind(), ErrorKind::TokenSource);
+    /// assert!(error.is_retryable());
+    /// assert!(std::error::Error::source(&error).is_some());
+    /// ```
+    pub fn token_source(transient: bool, source: impl Into<Box<dyn StdError + Send + Sync>>) -> Self {
+        Repr::TokenSource {
+            transient,
+            source: source.into(),
+        }
+        .into()
+    }
+
+    /// The answer of a token source whose refresh token is no longer accepted:
+    /// the cache drops it and asks for a login (`refresh: None`) instead.
+    pub fn refresh_token_rejected(description: impl Into<String>) -> Self {
+        Repr::RefreshTokenRejected {
+            status: None,
+            description: description.into(),
+        }
+        .into()
+    }
+
+    /// The answer of a token source whose credentials were refused: remembered
+    /// with a growing backoff, so that they are not sent again in a loop.
+    pub fn invalid_credentials(username: impl Into<String>, description: impl Into<String>) -> Self {
+        Repr::InvalidCredentials {
+            username: username.into(),
+            status: StatusCode::UNAUTHORIZED,
+            description: description.into(),
+        }
+        .into()
+    }
+
+    /// An invalid configuration; `message` says what is wrong.
+    pub fn config(message: impl Into<String>) -> Self {
+        Repr::Config(message.into()).into()
+    }
+
+    pub(crate) fn repr(&self) -> &Repr {
+        &self.repr
+    }
+
+    /// What went wrong.
+    pub fn kind(&self) -> ErrorKind {
+        match self.repr() {
+            Repr::InvalidCredentials { .. } => ErrorKind::InvalidCredentials,
+            Repr::RefreshTokenRejected { .. } => ErrorKind::RefreshTokenRejected,
+            Repr::InvalidClient { .. } => ErrorKind::InvalidClient,
+            Repr::InvalidTokenRequest { .. } => ErrorKind::InvalidTokenRequest,
+            Repr::UnsupportedMediaType => ErrorKind::UnsupportedMediaType,
+            Repr::WrongTokenUrl { .. } => ErrorKind::WrongTokenUrl,
+            Repr::Server { .. } => ErrorKind::Server,
+            Repr::Api(_) => ErrorKind::Api,
+            Repr::Redirected { .. } => ErrorKind::Redirected,
+            Repr::Transport { source, .. } if source.is_timeout() => ErrorKind::Timeout,
+            Repr::Transport { .. } => ErrorKind::Transport,
+            Repr::MalformedResponse { .. } => ErrorKind::MalformedResponse,
+            Repr::CredentialsMissing { .. } => ErrorKind::CredentialsMissing,
+            Repr::CredentialsFile { .. } => ErrorKind::CredentialsFile,
+            Repr::Config(_) => ErrorKind::Config,
+            Repr::InvalidArgument { .. } => ErrorKind::InvalidArgument,
+            Repr::TokenSource { .. } => ErrorKind::TokenSource,
+        }
+    }
+
     /// The HTTP status of the answer that caused this error, if there was one.
     pub fn status(&self) -> Option<StatusCode> {
-        match self {
-            Error::InvalidCredentials { status, .. }
-            | Error::RefreshTokenRejected { status, .. }
-            | Error::InvalidClient { status, .. }
-            | Error::InvalidTokenRequest { status, .. }
-            | Error::Server { status, .. }
-            | Error::MalformedResponse { status, .. }
-            | Error::Redirected { status, .. } => Some(*status),
-            Error::Api(api) => Some(api.status),
-            Error::UnsupportedMediaType => Some(StatusCode::UNSUPPORTED_MEDIA_TYPE),
+        match self.repr() {
+            Repr::InvalidCredentials { status, .. }
+            | Repr::InvalidClient { status, .. }
+            | Repr::InvalidTokenRequest { status, .. }
+            | Repr::Server { status, .. }
+            | Repr::MalformedResponse { status, .. }
+            | Repr::Redirected { status, .. } => Some(*status),
+            Repr::RefreshTokenRejected { status, .. } => *status,
+            Repr::Api(api) => Some(api.status),
+            Repr::UnsupportedMediaType => Some(StatusCode::UNSUPPORTED_MEDIA_TYPE),
             _ => None,
         }
     }
@@ -284,61 +299,362 @@ impl Error {
     /// The OAuth2 `error` code of a token server answer (`invalid_grant`,
     /// `invalid_client`, ...), if this error came from one.
     pub fn oauth_error(&self) -> Option<&str> {
-        match self {
-            Error::InvalidCredentials { .. } | Error::RefreshTokenRejected { .. } => Some("invalid_grant"),
-            Error::InvalidClient { error, .. } | Error::InvalidTokenRequest { error, .. } => Some(error),
+        match self.repr() {
+            Repr::InvalidCredentials { .. } | Repr::RefreshTokenRejected { .. } => Some("invalid_grant"),
+            Repr::InvalidClient { error, .. } | Repr::InvalidTokenRequest { error, .. } => Some(error),
             _ => None,
         }
     }
 
     /// Whether the same call may succeed if tried again later: transport
-    /// failures, timeouts, 408, 429 and 5xx. Credential and request errors are
-    /// never retryable.
+    /// failures, timeouts, 408, 429 and 5xx from either server, and transient
+    /// failures of a token source. Credential and request errors never are.
     pub fn is_retryable(&self) -> bool {
-        match self {
-            Error::Transport { .. } | Error::Server { .. } => true,
-            Error::Api(api) => is_retryable_status(api.status),
+        match self.repr() {
+            Repr::Transport { .. } | Repr::Server { .. } => true,
+            Repr::Api(api) => is_retryable_status(api.status),
+            Repr::TokenSource { transient, .. } => *transient,
             _ => false,
         }
     }
 
+    /// Whether a connect or request timeout expired.
+    pub fn is_timeout(&self) -> bool {
+        self.kind() == ErrorKind::Timeout
+    }
+
     /// How long the server asked to wait before the next try (`Retry-After`).
     pub fn retry_after(&self) -> Option<Duration> {
-        match self {
-            Error::Server { retry_after, .. } => *retry_after,
-            Error::Api(api) => api.retry_after,
+        match self.repr() {
+            Repr::Server { retry_after, .. } => *retry_after,
+            Repr::Api(api) => api.retry_after,
             _ => None,
         }
     }
 
     /// Which call failed, for errors that come from an HTTP call.
     pub fn operation(&self) -> Option<Operation> {
-        match self {
-            Error::Transport { operation, .. }
-            | Error::Server { operation, .. }
-            | Error::MalformedResponse { operation, .. } => Some(*operation),
-            Error::Api(_) | Error::Redirected { .. } => Some(Operation::ApiRequest),
-            Error::InvalidCredentials { .. }
-            | Error::RefreshTokenRejected { .. }
-            | Error::InvalidClient { .. }
-            | Error::InvalidTokenRequest { .. }
-            | Error::UnsupportedMediaType
-            | Error::WrongTokenUrl { .. } => Some(Operation::TokenRequest),
+        match self.repr() {
+            Repr::Transport { operation, .. }
+            | Repr::Server { operation, .. }
+            | Repr::MalformedResponse { operation, .. } => Some(*operation),
+            Repr::Api(_) | Repr::Redirected { .. } => Some(Operation::ApiRequest),
+            Repr::InvalidCredentials { .. }
+            | Repr::RefreshTokenRejected { .. }
+            | Repr::InvalidClient { .. }
+            | Repr::InvalidTokenRequest { .. }
+            | Repr::UnsupportedMediaType
+            | Repr::WrongTokenUrl { .. } => Some(Operation::TokenRequest),
             _ => None,
         }
     }
 
-    /// Whether the error is a timeout.
-    pub fn is_timeout(&self) -> bool {
-        matches!(self, Error::Transport { timeout: true, .. })
+    /// The URL of the failed call (without query or user info), if there was one.
+    pub fn url(&self) -> Option<&str> {
+        match self.repr() {
+            Repr::WrongTokenUrl { url, .. }
+            | Repr::Server { url, .. }
+            | Repr::Redirected { url, .. }
+            | Repr::Transport { url, .. }
+            | Repr::MalformedResponse { url, .. } => Some(url),
+            Repr::Api(api) => Some(&api.url),
+            _ => None,
+        }
+    }
+
+    /// The API's answer, for [`ErrorKind::Api`].
+    pub fn api(&self) -> Option<&ApiError> {
+        match self.repr() {
+            Repr::Api(api) => Some(api),
+            _ => None,
+        }
+    }
+
+    /// Where a refused redirect pointed (`scheme://host:port`), for
+    /// [`ErrorKind::Redirected`].
+    pub fn redirect_target(&self) -> Option<&str> {
+        match self.repr() {
+            Repr::Redirected { target, .. } => Some(target),
+            _ => None,
+        }
+    }
+
+    /// The first bytes of the answer's body, where one may be shown (never
+    /// for token answers, which may hold secrets).
+    pub fn body_excerpt(&self) -> Option<&str> {
+        match self.repr() {
+            Repr::Server { body_excerpt, .. } | Repr::MalformedResponse { body_excerpt, .. } => {
+                Some(body_excerpt).filter(|b| !b.is_empty()).map(String::as_str)
+            }
+            Repr::Api(api) => Some(api.body_excerpt.as_str()).filter(|b| !b.is_empty()),
+            _ => None,
+        }
+    }
+
+    /// The credentials file, for [`ErrorKind::CredentialsFile`].
+    pub fn path(&self) -> Option<&Path> {
+        match self.repr() {
+            Repr::CredentialsFile { path, .. } => Some(path),
+            _ => None,
+        }
+    }
+
+    /// What to do about it, in a sentence a command-line tool can print under
+    /// the error. `None` where the message says it all.
+    pub fn hint(&self) -> Option<String> {
+        let hint = match self.repr() {
+            Repr::InvalidCredentials { .. } => {
+                "check UP42_USERNAME/UP42_PASSWORD or ~/.up42/credentials.json; after a failure, \
+                 logins are tried again only after a growing pause, since repeated failures can lock \
+                 the account"
+                    .to_string()
+            }
+            Repr::RefreshTokenRejected { .. } => "log in again with the password".to_string(),
+            Repr::InvalidClient { .. } => format!(
+                "UP42 expects the client id `{}`; check the one set on the builder",
+                crate::CLIENT_ID
+            ),
+            Repr::InvalidTokenRequest { .. } | Repr::UnsupportedMediaType => {
+                "token requests are form-encoded and carry `grant_type`, `client_id` and the grant's \
+                 own fields; a proxy or gateway may have changed the request"
+                    .to_string()
+            }
+            Repr::WrongTokenUrl { url, .. } => {
+                format!("the token URL is {}", region_of(url).token_url())
+            }
+            Repr::Server { .. } => "the server is busy or failing; try again later".to_string(),
+            Repr::Api(api) if api.status == StatusCode::UNAUTHORIZED => {
+                "the API refused the token twice; the account may lack access to this resource, or \
+                 the token URL may belong to another region"
+                    .to_string()
+            }
+            Repr::Api(api) if is_retryable_status(api.status) => {
+                "the API is busy or failing; try again later".to_string()
+            }
+            Repr::Api(_) => return None,
+            Repr::Redirected { .. } => {
+                "the token only goes to the API's own origin; a download that moves to a storage \
+                 host works with a `raw` GET endpoint, which follows without the token"
+                    .to_string()
+            }
+            Repr::Transport { .. } => {
+                "check the network, the proxy settings (HTTPS_PROXY, NO_PROXY) and the URL".to_string()
+            }
+            Repr::MalformedResponse { .. } => {
+                "the answer does not have the expected shape; check the URL and the declared \
+                 response type"
+                    .to_string()
+            }
+            Repr::CredentialsMissing { .. } => {
+                "set UP42_USERNAME and UP42_PASSWORD, write {\"username\": \"...\", \"password\": \
+                 \"...\"} to ~/.up42/credentials.json, or pass `Credentials::new(..)` to the builder"
+                    .to_string()
+            }
+            Repr::CredentialsFile { .. } => {
+                "the file must be a regular file holding {\"username\": \"you@example.com\", \
+                 \"password\": \"...\"}"
+                    .to_string()
+            }
+            Repr::Config(_) | Repr::InvalidArgument { .. } | Repr::TokenSource { .. } => return None,
+        };
+        Some(hint)
     }
 
     pub(crate) fn transport(operation: Operation, url: &url::Url, source: reqwest::Error) -> Self {
-        Error::Transport {
+        Repr::Transport {
             operation,
             url: display_url(url),
-            timeout: source.is_timeout(),
-            source: Arc::new(source.without_url()),
+            source: source.without_url(),
+        }
+        .into()
+    }
+}
+
+/// The region whose hosts `url` names (the EU by default).
+fn region_of(url: &str) -> crate::Region {
+    let host = url::Url::parse(url)
+        .ok()
+        .and_then(|u| u.host_str().map(str::to_ascii_lowercase))
+        .unwrap_or_default();
+    match host.contains(".sa.up42.com") {
+        true => crate::Region::Sa,
+        false => crate::Region::Eu,
+    }
+}
+
+/// What a transport error's chain says went wrong, in a few words.
+fn transport_cause(source: &reqwest::Error) -> &'static str {
+    if source.is_timeout() {
+        return "timed out";
+    }
+    let mut cause: Option<&(dyn StdError + 'static)> = source.source();
+    while let Some(error) = cause {
+        if let Some(io) = error.downcast_ref::<std::io::Error>() {
+            return match io.kind() {
+                std::io::ErrorKind::ConnectionRefused => "connection refused",
+                std::io::ErrorKind::ConnectionReset => "connection reset",
+                std::io::ErrorKind::ConnectionAborted => "connection aborted",
+                std::io::ErrorKind::UnexpectedEof => "connection closed early",
+                std::io::ErrorKind::TimedOut => "timed out",
+                _ => "i/o error",
+            };
+        }
+        let text = error.to_string().to_ascii_lowercase();
+        if text.contains("dns") || text.contains("resolve") || text.contains("lookup") {
+            return "host name not resolved";
+        }
+        if text.contains("certificate") || text.contains("tls") {
+            return "tls handshake failed";
+        }
+        cause = error.source();
+    }
+    match source.is_connect() {
+        true => "connection failed",
+        false => "no answer",
+    }
+}
+
+impl fmt::Display for Error {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self.repr() {
+            Repr::InvalidCredentials {
+                username,
+                status,
+                description,
+            } => write!(
+                f,
+                "username or password rejected for `{username}` ({})",
+                OAuthFacts(Some(*status), "invalid_grant", description)
+            ),
+            Repr::RefreshTokenRejected { status, description } => write!(
+                f,
+                "refresh token rejected ({})",
+                OAuthFacts(*status, "invalid_grant", description)
+            ),
+            Repr::InvalidClient {
+                client_id,
+                status,
+                error,
+                description,
+            } => write!(
+                f,
+                "client id `{client_id}` rejected ({})",
+                OAuthFacts(Some(*status), error, description)
+            ),
+            Repr::InvalidTokenRequest {
+                status,
+                error,
+                description,
+            } => write!(
+                f,
+                "token request refused as malformed ({})",
+                OAuthFacts(Some(*status), error, description)
+            ),
+            Repr::UnsupportedMediaType => {
+                f.write_str("token request body not accepted (HTTP 415, not form-encoded)")
+            }
+            Repr::WrongTokenUrl { url, reason } => write!(f, "`{url}` is not a token endpoint: {reason}"),
+            Repr::Server {
+                operation,
+                url,
+                status,
+                ..
+            } => write!(f, "{operation} to `{url}` failed with HTTP {}", status.as_u16()),
+            Repr::Api(api) => fmt::Display::fmt(api, f),
+            Repr::Redirected {
+                method,
+                url,
+                status,
+                target,
+            } => write!(
+                f,
+                "{method} `{url}` redirected to another origin, `{target}` (HTTP {}); not followed",
+                status.as_u16()
+            ),
+            Repr::Transport {
+                operation,
+                url,
+                source,
+            } => write!(f, "{operation} to `{url}` failed: {}", transport_cause(source)),
+            Repr::MalformedResponse {
+                operation,
+                url,
+                status,
+                reason,
+                ..
+            } => write!(
+                f,
+                "unusable answer to the {operation} to `{url}` (HTTP {}): {reason}",
+                status.as_u16()
+            ),
+            Repr::CredentialsMissing { searched } => {
+                write!(f, "no UP42 credentials found (looked in {})", searched.join(", "))
+            }
+            Repr::CredentialsFile { path, problem, .. } => {
+                write!(
+                    f,
+                    "credentials file `{}` cannot be used: {problem}",
+                    path.display()
+                )
+            }
+            Repr::Config(message) => write!(f, "invalid configuration: {message}"),
+            Repr::InvalidArgument { name, reason } => write!(f, "argument `{name}` cannot be sent: {reason}"),
+            Repr::TokenSource { transient, .. } => match transient {
+                true => f.write_str("token source failed (transient)"),
+                false => f.write_str("token source failed"),
+            },
+        }
+    }
+}
+
+/// `HTTP 401, invalid_grant: Invalid user credentials`, leaving out what is missing.
+struct OAuthFacts<'a>(Option<StatusCode>, &'a str, &'a str);
+
+impl fmt::Display for OAuthFacts<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let OAuthFacts(status, code, description) = *self;
+        if let Some(status) = status {
+            write!(f, "HTTP {}, ", status.as_u16())?;
+        }
+        f.write_str(code)?;
+        match description.is_empty() {
+            true => Ok(()),
+            false => write!(f, ": {description}"),
+        }
+    }
+}
+
+impl fmt::Display for ApiError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(
+            f,
+            "UP42 API answered HTTP {} to {} `{}`",
+            self.status.as_u16(),
+            self.method,
+            self.url
+        )?;
+        match &self.message {
+            Some(message) => write!(f, ": {message}"),
+            None => Ok(()),
+        }
+    }
+}
+
+impl fmt::Debug for Error {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        fmt::Debug::fmt(self.repr(), f)
+    }
+}
+
+impl StdError for Error {
+    fn source(&self) -> Option<&(dyn StdError + 'static)> {
+        match self.repr() {
+            Repr::Transport { source, .. } => Some(source),
+            Repr::CredentialsFile {
+                source: Some(source), ..
+            } => Some(source),
+            Repr::TokenSource { source, .. } => Some(source.as_ref()),
+            _ => None,
         }
     }
 }

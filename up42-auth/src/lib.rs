@@ -50,17 +50,19 @@ mod error;
 mod oauth;
 mod policy;
 mod redirect;
+mod source;
 mod token;
 
 pub use authenticated::Authenticated;
-pub use cache::TokenCache;
+pub use cache::{TokenCache, TokenFuture};
 pub use client::{
     CLIENT_ID, DEFAULT_CONNECT_TIMEOUT, DEFAULT_REQUEST_TIMEOUT, DEFAULT_TOKEN_TIMEOUT, Region, USER_AGENT,
     Up42Client, Up42ClientBuilder,
 };
 pub use credentials::{Credentials, PASSWORD_ENV, USERNAME_ENV, default_file as default_credentials_file};
-pub use error::{ApiError, Error, Operation};
+pub use error::{ApiError, Error, ErrorKind, Operation};
 pub use policy::{DEFAULT_MAX_RESPONSE_SIZE, RateLimit, RequestPolicy, RetryPolicy};
+pub use source::TokenSource;
 pub use token::{AccessToken, RefreshToken, TokenGrant};
 
 /// Re-exported so implementors of [`Authenticated`] need no direct dependency.
@@ -123,7 +125,6 @@ pub mod __private {
 #[macro_export]
 macro_rules! delegate_authenticated {
     ($ty:ty => $($field:tt).+) => {
-        #[$crate::async_trait]
         impl $crate::Authenticated for $ty {
             fn api_url(&self) -> &$crate::Url {
                 $crate::Authenticated::api_url(&self.$($field).+)
@@ -136,18 +137,6 @@ macro_rules! delegate_authenticated {
             }
             fn request_policy(&self) -> &$crate::RequestPolicy {
                 $crate::Authenticated::request_policy(&self.$($field).+)
-            }
-            async fn request_token(
-                &self,
-                refresh: ::core::option::Option<&$crate::RefreshToken>,
-            ) -> ::core::result::Result<$crate::TokenGrant, $crate::Error> {
-                $crate::Authenticated::request_token(&self.$($field).+, refresh).await
-            }
-            async fn access_token(&self) -> ::core::result::Result<$crate::AccessToken, $crate::Error> {
-                $crate::Authenticated::access_token(&self.$($field).+).await
-            }
-            fn token_rejected(&self, token: &$crate::AccessToken) -> bool {
-                $crate::Authenticated::token_rejected(&self.$($field).+, token)
             }
         }
     };

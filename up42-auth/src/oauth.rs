@@ -3,6 +3,8 @@
 
 use std::time::Duration;
 
+use arc_swap::ArcSwap;
+use async_trait::async_trait;
 use reqwest::StatusCode;
 use reqwest::header::CONTENT_TYPE;
 use serde::Deserialize;
@@ -10,7 +12,9 @@ use url::Url;
 
 use crate::body::{SMALL_BODY_LIMIT, excerpt, read_limited};
 use crate::credentials::Credentials;
-use crate::error::{Error, Operation, display_url};
+use crate::error::{Error, Operation, Repr, display_url};
+use crate::policy::RetryPolicy;
+use crate::source::TokenSource;
 use crate::token::{RefreshToken, TokenGrant};
 
 /// The longest access-token lifetime believed; longer ones signal a broken answer.
@@ -35,6 +39,31 @@ pub(crate) struct TokenEndpoint {
     pub(crate) client_id: String,
     /// Follows no redirects: credentials only go to the configured host.
     pub(crate) http: reqwest::Client,
+}
+
+/// UP42's way to get tokens: the password grant with the credentials, the
+/// refresh grant with the refresh token, each retried on transient failures.
+pub(crate) struct PasswordSource {
+    pub(crate) endpoint: TokenEndpoint,
+    /// Replaced by [`Up42Client::set_credentials`](crate::Up42Client::set_credentials).
+    pub(crate) credentials: ArcSwap<Credentials>,
+    pub(crate) retry: RetryPolicy,
+}
+
+#[async_trait]
+impl TokenSource for PasswordSource {
+    /// Wrong credentials are never retried.
+    async fn request_token(&self, refresh: Option<&RefreshToken>) -> Result<TokenGrant, Error> {
+        let attempt = || async move {
+            match refresh {
+                Some(refresh) => self.endpoint.refresh_grant(refresh).await,
+                None => self.endpoint.password_grant(&self.credentials.load()).await,
+            }
+        };
+        self.retry
+            .run("token request", Error::is_retryable, attempt)
+            .await
+    }
 }
 
 impl TokenEndpoint {
@@ -147,13 +176,15 @@ impl TokenAnswer<'_> {
     }
 
     fn success(&self, url: String) -> Result<TokenGrant, Error> {
-        let malformed = |reason: String| Error::MalformedResponse {
-            operation: Operation::TokenRequest,
-            url: url.clone(),
-            status: self.status,
-            reason,
-            // A token answer may hold secrets: never quote it.
-            body_excerpt: String::new(),
+        let malformed = |reason: String| {
+            Error::from(Repr::MalformedResponse {
+                operation: Operation::TokenRequest,
+                url: url.clone(),
+                status: self.status,
+                reason,
+                // A token answer may hold secrets: never quote it.
+                body_excerpt: String::new(),
+            })
         };
         let fields: SuccessFields = serde_json::from_slice(self.body).map_err(|e| {
             malformed(format!(
@@ -207,32 +238,34 @@ impl TokenAnswer<'_> {
     ) -> Error {
         let status = self.status;
         match (code.as_str(), grant) {
-            ("invalid_grant", Grant::Password { username }) => Error::InvalidCredentials {
+            ("invalid_grant", Grant::Password { username }) => Error::from(Repr::InvalidCredentials {
                 username: username.to_string(),
                 status,
                 description,
-            },
-            ("invalid_grant", Grant::Refresh) => Error::RefreshTokenRejected { status, description },
-            ("invalid_client" | "unauthorized_client", _) => Error::InvalidClient {
+            }),
+            ("invalid_grant", Grant::Refresh) => Error::from(Repr::RefreshTokenRejected {
+                status: Some(status),
+                description,
+            }),
+            ("invalid_client" | "unauthorized_client", _) => Error::from(Repr::InvalidClient {
                 client_id: client_id.to_string(),
                 status,
                 error: code,
                 description,
-            },
+            }),
             ("invalid_request" | "unsupported_grant_type" | "invalid_scope", _) => {
-                Error::InvalidTokenRequest {
+                Error::from(Repr::InvalidTokenRequest {
                     status,
                     error: code,
                     description,
-                }
+                })
             }
-            _ if code.contains("Realm does not exist") => Error::WrongTokenUrl {
+            _ if code.contains("Realm does not exist") => Error::from(Repr::WrongTokenUrl {
                 url,
                 reason: format!("it answered HTTP {status}: {}", excerpt(code.as_bytes())),
-            },
-            _ => self
-                .by_status(&url, Some(&code))
-                .unwrap_or_else(|| Error::MalformedResponse {
+            }),
+            _ => self.by_status(&url, Some(&code)).unwrap_or_else(|| {
+                Error::from(Repr::MalformedResponse {
                     operation: Operation::TokenRequest,
                     url,
                     status,
@@ -241,20 +274,22 @@ impl TokenAnswer<'_> {
                         excerpt(code.as_bytes())
                     ),
                     body_excerpt: String::new(),
-                }),
+                })
+            }),
         }
     }
 
     /// A failure status without an OAuth error code.
     fn unexplained(&self, url: String) -> Error {
-        self.by_status(&url, None)
-            .unwrap_or_else(|| Error::MalformedResponse {
+        self.by_status(&url, None).unwrap_or_else(|| {
+            Error::from(Repr::MalformedResponse {
                 operation: Operation::TokenRequest,
                 url,
                 status: self.status,
                 reason: "the answer has no OAuth `error` field".into(),
                 body_excerpt: excerpt(self.body),
             })
+        })
     }
 
     /// What the status (or an HTML page) alone says, whatever the OAuth code:
@@ -263,10 +298,10 @@ impl TokenAnswer<'_> {
     fn by_status(&self, url: &str, detail: Option<&str>) -> Option<Error> {
         let status = self.status;
         let wrong_url = |reason: String| {
-            Some(Error::WrongTokenUrl {
+            Some(Error::from(Repr::WrongTokenUrl {
                 url: url.to_string(),
                 reason,
-            })
+            }))
         };
         if status == StatusCode::NOT_FOUND || status == StatusCode::METHOD_NOT_ALLOWED {
             let detail = detail
@@ -275,7 +310,7 @@ impl TokenAnswer<'_> {
             return wrong_url(format!("it answered HTTP {status}{detail}"));
         }
         if status == StatusCode::UNSUPPORTED_MEDIA_TYPE {
-            return Some(Error::UnsupportedMediaType);
+            return Some(Error::from(Repr::UnsupportedMediaType));
         }
         if status.is_redirection() {
             return wrong_url(format!(
@@ -284,13 +319,13 @@ impl TokenAnswer<'_> {
             ));
         }
         if status.is_server_error() || crate::error::is_retryable_status(status) {
-            return Some(Error::Server {
+            return Some(Error::from(Repr::Server {
                 operation: Operation::TokenRequest,
                 url: url.to_string(),
                 status,
                 body_excerpt: excerpt(self.body),
                 retry_after: self.retry_after,
-            });
+            }));
         }
         if self.content_type.starts_with("text/html") {
             return wrong_url(format!("it answered HTTP {status} with an HTML page"));
@@ -308,6 +343,7 @@ fn lifetime(seconds: f64) -> Option<Duration> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::error::ErrorKind;
 
     fn answer(status: u16, content_type: &str, body: &str) -> Result<TokenGrant, Error> {
         let url = Url::parse("https://auth.up42.com/realms/public/protocol/openid-connect/token").unwrap();
@@ -396,7 +432,7 @@ mod tests {
         for (body, expected) in cases {
             let err = answer(200, "application/json", body).unwrap_err();
             let msg = err.to_string();
-            assert!(matches!(err, Error::MalformedResponse { .. }), "{body}: {msg}");
+            assert!(err.kind() == ErrorKind::MalformedResponse, "{body}: {msg}");
             assert!(msg.contains(expected), "{body}: {msg}");
             assert!(!msg.contains("secret-a"), "{body}: {msg}");
         }
@@ -409,16 +445,23 @@ mod tests {
             "application/json",
             r#"{"error":"invalid_grant","error_description":"Invalid user credentials"}"#,
         );
-        assert!(matches!(e, Err(Error::InvalidCredentials { .. })));
+        assert!(
+            e.as_ref()
+                .is_err_and(|e| e.kind() == ErrorKind::InvalidCredentials)
+        );
         let e = answer(
             400,
             "application/json",
             r#"{"error":"invalid_grant","error_description":"Invalid credentials given."}"#,
         );
-        assert!(matches!(e, Err(Error::InvalidCredentials { .. })));
+        assert!(
+            e.as_ref()
+                .is_err_and(|e| e.kind() == ErrorKind::InvalidCredentials)
+        );
         let e = answer(200, "application/json", r#"{"error":"invalid_grant"}"#);
         assert!(
-            matches!(e, Err(Error::InvalidCredentials { .. })),
+            e.as_ref()
+                .is_err_and(|e| e.kind() == ErrorKind::InvalidCredentials),
             "an error body with status 200 is still an error"
         );
         let e = answer(
@@ -426,25 +469,31 @@ mod tests {
             "application/json",
             r#"{"error":"invalid_client","error_description":"Invalid client or Invalid client credentials"}"#,
         );
-        assert!(matches!(e, Err(Error::InvalidClient { .. })));
+        assert!(e.as_ref().is_err_and(|e| e.kind() == ErrorKind::InvalidClient));
         let e = answer(
             400,
             "application/json",
             r#"{"error":"unsupported_grant_type","error_description":"Unsupported grant_type"}"#,
         );
-        assert!(matches!(e, Err(Error::InvalidTokenRequest { .. })));
+        assert!(
+            e.as_ref()
+                .is_err_and(|e| e.kind() == ErrorKind::InvalidTokenRequest)
+        );
         let e = answer(
             415,
             "application/json",
             r#"{"error":"RESTEASY003065: Cannot consume content type"}"#,
         );
-        assert!(matches!(e, Err(Error::UnsupportedMediaType)));
+        assert!(
+            e.as_ref()
+                .is_err_and(|e| e.kind() == ErrorKind::UnsupportedMediaType)
+        );
         let e = answer(404, "application/json", r#"{"error":"Realm does not exist"}"#);
-        assert!(matches!(e, Err(Error::WrongTokenUrl { .. })));
+        assert!(e.as_ref().is_err_and(|e| e.kind() == ErrorKind::WrongTokenUrl));
         let e = answer(404, "text/html", "<html>Not Found</html>");
-        assert!(matches!(e, Err(Error::WrongTokenUrl { .. })));
+        assert!(e.as_ref().is_err_and(|e| e.kind() == ErrorKind::WrongTokenUrl));
         let e = answer(503, "text/plain", "upstream down");
-        assert!(matches!(e, Err(Error::Server { .. })));
+        assert!(e.as_ref().is_err_and(|e| e.kind() == ErrorKind::Server));
         assert!(e.unwrap_err().is_retryable());
     }
 
@@ -458,6 +507,9 @@ mod tests {
             retry_after: None,
         }
         .into_grant(&url, "up42-api", Grant::Refresh);
-        assert!(matches!(e, Err(Error::RefreshTokenRejected { .. })));
+        assert!(
+            e.as_ref()
+                .is_err_and(|e| e.kind() == ErrorKind::RefreshTokenRejected)
+        );
     }
 }

@@ -251,6 +251,7 @@ impl Default for RequestPolicy {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::error::Repr;
     use reqwest::header::HeaderValue;
 
     #[test]
@@ -274,13 +275,13 @@ mod tests {
     }
 
     fn unavailable() -> Error {
-        Error::Server {
+        Error::from(Repr::Server {
             operation: crate::Operation::ApiRequest,
             url: "https://api.up42.com/v2/orders".into(),
             status: reqwest::StatusCode::SERVICE_UNAVAILABLE,
             body_excerpt: String::new(),
             retry_after: Some(Duration::from_secs(1)),
-        }
+        })
     }
 
     #[tokio::test(start_paused = true)]
@@ -331,13 +332,13 @@ mod tests {
         let result: Result<(), Error> = policy
             .run("test call", Error::is_retryable, || async {
                 attempts.set(attempts.get() + 1);
-                Err(Error::Server {
+                Err(Error::from(Repr::Server {
                     operation: crate::Operation::ApiRequest,
                     url: "https://api.up42.com/v2/orders".into(),
                     status: reqwest::StatusCode::TOO_MANY_REQUESTS,
                     body_excerpt: String::new(),
                     retry_after: Some(asked),
-                })
+                }))
             })
             .await;
         assert!(result.is_err());

@@ -9,7 +9,7 @@ use reqwest::header::HeaderValue;
 use secrecy::{ExposeSecret, SecretString};
 use tokio::time::Instant;
 
-use crate::error::Error;
+use crate::error::{Error, Repr};
 
 /// A bearer token for the UP42 API.
 ///
@@ -31,9 +31,9 @@ impl AccessToken {
     pub(crate) fn new(secret: SecretString, expires_at: Instant) -> Result<Self, Error> {
         let mut header =
             HeaderValue::try_from(format!("Bearer {}", secret.expose_secret())).map_err(|_| {
-                Error::Config(
+                Error::from(Repr::Config(
                     "the access token contains characters that cannot be sent in an HTTP header".into(),
-                )
+                ))
             })?;
         header.set_sensitive(true);
         Ok(AccessToken {
