@@ -236,7 +236,7 @@ impl Up42ClientBuilder {
 
     /// The most bytes of a successful answer that an endpoint decodes as JSON
     /// (default [`DEFAULT_MAX_RESPONSE_SIZE`], 32 MiB); a larger answer is an
-    /// [`Error::MalformedResponse`]. `raw` endpoints (downloads) are not limited.
+    /// [`ErrorKind::MalformedResponse`](crate::ErrorKind::MalformedResponse). `raw` endpoints (downloads) are not limited.
     pub fn max_response_size(mut self, bytes: usize) -> Self {
         self.max_response_size = Some(bytes);
         self
@@ -244,9 +244,9 @@ impl Up42ClientBuilder {
 
     /// Checks the configuration and builds the client. Makes no network call.
     ///
-    /// Fails with [`Error::Config`] for an unparsable or insecure URL, or when
+    /// Fails with [`ErrorKind::Config`](crate::ErrorKind::Config) for an unparsable or insecure URL, or when
     /// credentials would be discovered for a token URL that is not UP42's; with
-    /// [`Error::WrongTokenUrl`] when the token URL points at the API host; and
+    /// [`ErrorKind::WrongTokenUrl`](crate::ErrorKind::WrongTokenUrl) when the token URL points at the API host; and
     /// with the errors of [`Credentials::discover`] when no credentials were given.
     pub fn build(self) -> Result<Up42Client, Error> {
         let token_url = parse_url(

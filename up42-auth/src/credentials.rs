@@ -52,7 +52,7 @@ impl Credentials {
 
     /// Reads `UP42_USERNAME` and `UP42_PASSWORD`.
     ///
-    /// Fails with [`Error::CredentialsMissing`] when either is unset or empty.
+    /// Fails with [`ErrorKind::CredentialsMissing`](crate::ErrorKind::CredentialsMissing) when either is unset or empty.
     pub fn from_env() -> Result<Self, Error> {
         from_lookup(|name| std::env::var(name).ok())?.ok_or_else(|| {
             Error::from(Repr::CredentialsMissing {
@@ -68,7 +68,7 @@ impl Credentials {
     /// a device or a directory is refused before it is opened (so nothing can
     /// block or redirect the read). Every way the file can be unusable
     /// (missing, not a regular file, too large, empty, not JSON, a key missing
-    /// or empty) is an [`Error::CredentialsFile`] naming the path and the
+    /// or empty) is an [`ErrorKind::CredentialsFile`](crate::ErrorKind::CredentialsFile) naming the path and the
     /// problem; the file's content never appears in the error. On Unix, a file
     /// other users can read, or a directory they can write to, is warned about.
     pub fn from_file(path: impl AsRef<Path>) -> Result<Self, Error> {
@@ -99,8 +99,8 @@ impl Credentials {
     /// Looks for credentials where users keep them: first `UP42_USERNAME` and
     /// `UP42_PASSWORD`, then `~/.up42/credentials.json`.
     ///
-    /// Fails with [`Error::CredentialsMissing`] listing every place looked at
-    /// when none has them, and with [`Error::CredentialsFile`] when the file
+    /// Fails with [`ErrorKind::CredentialsMissing`](crate::ErrorKind::CredentialsMissing) listing every place looked at
+    /// when none has them, and with [`ErrorKind::CredentialsFile`](crate::ErrorKind::CredentialsFile) when the file
     /// exists but is unusable.
     pub fn discover() -> Result<Self, Error> {
         discover_with(|name| std::env::var(name).ok(), default_file().as_deref())

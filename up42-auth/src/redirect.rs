@@ -8,7 +8,7 @@
 //! `https → http → http` sends it in clear text (reqwest 0.13). Hence: a
 //! redirect is followed only while it stays on the request's *first* origin;
 //! any other is handed back unfollowed, and the caller turns it into
-//! [`Error::Redirected`](crate::Error::Redirected) or, for a download, into a
+//! [`ErrorKind::Redirected`](crate::ErrorKind::Redirected) or, for a download, into a
 //! fresh request without the token.
 
 use std::fmt;
