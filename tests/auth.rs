@@ -361,6 +361,27 @@ async fn a_changed_password_is_not_hammered_and_new_credentials_work_at_once() {
     assert_eq!(sandbox.counters().password_grants, 2, "logged in at once");
 }
 
+#[tokio::test]
+async fn a_caller_cancelled_mid_refresh_loses_nothing_under_rotation() {
+    let sandbox = Sandbox::builder().rotate_refresh_tokens(true).start().await;
+    let client = sandbox.client().unwrap();
+    let first = client.access_token().await.unwrap();
+    client.token_rejected(&first);
+    sandbox.set_delay(Route::Token, Duration::from_millis(300));
+    let cancelled = tokio::time::timeout(Duration::from_millis(50), client.access_token()).await;
+    assert!(cancelled.is_err(), "the only caller gave up mid-refresh");
+    sandbox.set_delay(Route::Token, Duration::ZERO);
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    // The refresh completed without its caller: its token is cached, and its
+    // rotated refresh token is the one the next renewal sends.
+    let second = client.access_token().await.unwrap();
+    assert!(!second.same_token(&first));
+    client.token_rejected(&second);
+    client.access_token().await.unwrap();
+    let counters = sandbox.counters();
+    assert_eq!((counters.password_grants, counters.refresh_grants), (1, 2), "{counters:?}");
+}
+
 #[test]
 fn the_client_is_cheap_to_share_across_tasks() {
     fn assert_shareable<T: Clone + Send + Sync + 'static>() {}

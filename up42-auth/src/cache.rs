@@ -544,6 +544,8 @@ mod tests {
     /// A token source whose answers the test scripts, recording what it was sent.
     struct Scripted {
         lifetime: Duration,
+        /// How long each answer takes.
+        delay: StdMutex<Duration>,
         password_ok: AtomicBool,
         refresh_ok: AtomicBool,
         /// When each password login was tried.
@@ -558,6 +560,7 @@ mod tests {
         fn new(lifetime: Duration) -> (Arc<Self>, TokenCache) {
             let source = Arc::new(Scripted {
                 lifetime,
+                delay: StdMutex::default(),
                 password_ok: AtomicBool::new(true),
                 refresh_ok: AtomicBool::new(true),
                 logins: StdMutex::default(),
@@ -586,6 +589,8 @@ mod tests {
     #[async_trait]
     impl TokenSource for Scripted {
         async fn request_token(&self, refresh: Option<&RefreshToken>) -> Result<TokenGrant, Error> {
+            let delay = *self.delay.lock().unwrap();
+            tokio::time::sleep(delay).await;
             match refresh {
                 Some(refresh) => {
                     self.refreshes.lock().unwrap().push(refresh.secret().to_string());
@@ -752,5 +757,58 @@ mod tests {
         let token = cache.get().await.unwrap();
         assert!(cache.fresh().is_some_and(|t| t.same_token(&token)));
         assert!(token.expires_in() > Duration::from_secs(300 * 24 * 3600));
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn nobody_waits_for_an_early_renewal() {
+        let (source, cache) = Scripted::new(Duration::from_secs(300));
+        let first = cache.get().await.unwrap();
+        *source.delay.lock().unwrap() = Duration::from_secs(5);
+        tokio::time::sleep(Duration::from_secs(245)).await; // inside [240 s, 270 s)
+        let started = Instant::now();
+        for _ in 0..100 {
+            assert!(cache.get().await.unwrap().same_token(&first));
+        }
+        // On the paused clock, any wait for the 5 s answer would have moved time.
+        assert_eq!(started.elapsed(), Duration::ZERO);
+        tokio::time::sleep(Duration::from_secs(6)).await;
+        let renewed = cache.fresh().expect("renewed in the background");
+        assert_eq!(renewed.secret(), "access-1");
+        assert_eq!(source.refreshes(), ["refresh-0"], "one renewal for 100 callers");
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn a_cancelled_caller_does_not_cancel_the_renewal() {
+        let (source, cache) = Scripted::new(Duration::from_secs(300));
+        let first = cache.get().await.unwrap();
+        cache.invalidate(&first);
+        *source.delay.lock().unwrap() = Duration::from_secs(5);
+        let gave_up = tokio::time::timeout(Duration::from_secs(1), cache.get()).await;
+        assert!(gave_up.is_err(), "the only caller gave up");
+        tokio::time::sleep(Duration::from_secs(5)).await;
+        // The renewal finished all the same; its rotated refresh token is the one kept.
+        assert_eq!(cache.fresh().unwrap().secret(), "access-1");
+        cache.invalidate(&cache.fresh().unwrap());
+        cache.get().await.unwrap();
+        assert_eq!(source.refreshes(), ["refresh-0", "refresh-1"]);
+        assert_eq!(source.logins().len(), 1);
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn concurrent_callers_share_one_renewal_and_its_error() {
+        let (source, cache) = Scripted::new(Duration::from_secs(300));
+        source.password_ok.store(false, Ordering::SeqCst);
+        *source.delay.lock().unwrap() = Duration::from_millis(200);
+        let cache = Arc::new(cache);
+        let callers: Vec<_> = (0..50)
+            .map(|_| {
+                let cache = Arc::clone(&cache);
+                tokio::spawn(async move { cache.get().await.map(|_| ()).unwrap_err().kind() })
+            })
+            .collect();
+        for caller in callers {
+            assert_eq!(caller.await.unwrap(), ErrorKind::InvalidCredentials);
+        }
+        assert_eq!(source.logins().len(), 1);
     }
 }

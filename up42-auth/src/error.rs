@@ -692,3 +692,69 @@ pub(crate) fn display_url_text(text: &str) -> String {
         None => cut.to_string(),
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn an_error_is_one_pointer() {
+        assert_eq!(std::mem::size_of::<Error>(), std::mem::size_of::<usize>());
+        assert_eq!(std::mem::size_of::<Result<(), Error>>(), std::mem::size_of::<usize>());
+    }
+
+    #[test]
+    fn display_is_one_short_line_with_the_facts() {
+        let errors: Vec<Error> = vec![
+            Error::invalid_credentials("me@example.com", "Invalid user credentials"),
+            Error::refresh_token_rejected("Token is not active"),
+            Error::from(Repr::WrongTokenUrl {
+                url: "https://auth.sa.up42.com/realms/nope/protocol/openid-connect/token".into(),
+                reason: "it answered HTTP 404: Realm does not exist".into(),
+            }),
+            Error::from(Repr::Server {
+                operation: Operation::TokenRequest,
+                url: "https://auth.up42.com/realms/public/protocol/openid-connect/token".into(),
+                status: StatusCode::SERVICE_UNAVAILABLE,
+                body_excerpt: "upstream down".into(),
+                retry_after: None,
+            }),
+            Error::from(Repr::CredentialsMissing {
+                searched: vec![
+                    "environment variables UP42_USERNAME/UP42_PASSWORD".into(),
+                    "file /home/me/.up42/credentials.json".into(),
+                ],
+            }),
+            Error::token_source(false, "vault sealed"),
+        ];
+        for error in &errors {
+            let shown = error.to_string();
+            assert!(shown.len() <= 160, "{} chars: {shown}", shown.len());
+            assert!(!shown.contains('\n') && !shown.ends_with('.'), "{shown}");
+            assert!(!shown.contains(". "), "no second sentence: {shown}");
+            assert!(shown.starts_with(|c: char| !c.is_uppercase() || shown.starts_with("UP42")), "{shown}");
+        }
+        assert_eq!(
+            errors[2].hint().unwrap(),
+            format!("the token URL is {}", crate::Region::Sa.token_url()),
+            "the advice fits the region of the URL"
+        );
+        assert!(!errors[5].to_string().contains("vault sealed"), "the source is not repeated");
+        assert_eq!(errors[5].source().unwrap().to_string(), "vault sealed");
+    }
+
+    #[test]
+    fn io_errors_keep_their_kind_in_the_chain() {
+        let error = Error::from(Repr::CredentialsFile {
+            path: PathBuf::from("/nowhere/credentials.json"),
+            problem: "it cannot be read (not found)".into(),
+            source: Some(std::io::Error::from(std::io::ErrorKind::NotFound)),
+        });
+        let io = error
+            .source()
+            .and_then(|s| s.downcast_ref::<std::io::Error>())
+            .unwrap();
+        assert_eq!(io.kind(), std::io::ErrorKind::NotFound);
+        assert_eq!(error.path(), Some(Path::new("/nowhere/credentials.json")));
+    }
+}
