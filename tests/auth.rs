@@ -379,7 +379,11 @@ async fn a_caller_cancelled_mid_refresh_loses_nothing_under_rotation() {
     client.token_rejected(&second);
     client.access_token().await.unwrap();
     let counters = sandbox.counters();
-    assert_eq!((counters.password_grants, counters.refresh_grants), (1, 2), "{counters:?}");
+    assert_eq!(
+        (counters.password_grants, counters.refresh_grants),
+        (1, 2),
+        "{counters:?}"
+    );
 }
 
 #[test]

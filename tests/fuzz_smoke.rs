@@ -58,7 +58,7 @@ fn token_answers_never_panic() {
             }
         }
         let status = [200, 400, 401, 404, 415, 500, 503][rng.below(7)];
-        if let Ok(grant) = up42_auth::__private::parse_token_answer(status, "application/json", &body) {
+        if let Ok(grant) = up42_auth::__fuzz::parse_token_answer(status, "application/json", &body) {
             grants += 1;
             assert!(!grant.expires_in().is_zero());
         }

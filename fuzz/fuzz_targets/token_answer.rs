@@ -7,7 +7,7 @@ use libfuzzer_sys::fuzz_target;
 fuzz_target!(|input: (u16, &[u8])| {
     let (status, body) = input;
     let status = 100 + status % 500;
-    if let Ok(grant) = up42_auth::__private::parse_token_answer(status, "application/json", body) {
+    if let Ok(grant) = up42_auth::__fuzz::parse_token_answer(status, "application/json", body) {
         assert!(!grant.expires_in().is_zero());
     }
 });

@@ -2,7 +2,7 @@
 //! template, adds query, headers and body, takes the token, sends, resends
 //! once after a stale-token 401, checks the status and decodes.
 //!
-//! Generated code reaches it through [`crate::__private`]; nothing here is a
+//! Generated code reaches it through [`crate::__private_0_1_0`]; nothing here is a
 //! stable API of its own.
 
 use std::fmt::{self, Display, Write as _};

@@ -700,7 +700,10 @@ mod tests {
     #[test]
     fn an_error_is_one_pointer() {
         assert_eq!(std::mem::size_of::<Error>(), std::mem::size_of::<usize>());
-        assert_eq!(std::mem::size_of::<Result<(), Error>>(), std::mem::size_of::<usize>());
+        assert_eq!(
+            std::mem::size_of::<Result<(), Error>>(),
+            std::mem::size_of::<usize>()
+        );
     }
 
     #[test]
@@ -732,14 +735,20 @@ mod tests {
             assert!(shown.len() <= 160, "{} chars: {shown}", shown.len());
             assert!(!shown.contains('\n') && !shown.ends_with('.'), "{shown}");
             assert!(!shown.contains(". "), "no second sentence: {shown}");
-            assert!(shown.starts_with(|c: char| !c.is_uppercase() || shown.starts_with("UP42")), "{shown}");
+            assert!(
+                shown.starts_with(|c: char| !c.is_uppercase() || shown.starts_with("UP42")),
+                "{shown}"
+            );
         }
         assert_eq!(
             errors[2].hint().unwrap(),
             format!("the token URL is {}", crate::Region::Sa.token_url()),
             "the advice fits the region of the URL"
         );
-        assert!(!errors[5].to_string().contains("vault sealed"), "the source is not repeated");
+        assert!(
+            !errors[5].to_string().contains("vault sealed"),
+            "the source is not repeated"
+        );
         assert_eq!(errors[5].source().unwrap().to_string(), "vault sealed");
     }
 

@@ -10,7 +10,13 @@ use crate::ctxt::Ctxt;
 /// The HTTP methods an endpoint can use.
 pub(crate) const METHODS: [&str; 6] = ["GET", "POST", "PUT", "PATCH", "DELETE", "HEAD"];
 /// The options that may follow the path.
-const OPTIONS: [&str; 4] = ["public", "raw", "retry = true", "retry = false"];
+const OPTIONS: [&str; 5] = [
+    "public",
+    "raw",
+    "retry = true",
+    "retry = false",
+    "crate = \"path\"",
+];
 
 /// What the attribute says.
 pub(crate) struct Args {
@@ -24,6 +30,8 @@ pub(crate) struct Args {
     pub(crate) raw: bool,
     /// `retry = true` or `retry = false`; `None`: retried if idempotent.
     pub(crate) retry: Option<bool>,
+    /// `crate = "path"`: where `up42_auth` is reached from (a façade's re-export).
+    pub(crate) krate: Option<syn::Path>,
 }
 
 fn usage() -> &'static str {
@@ -72,7 +80,35 @@ pub(crate) fn parse(cx: &mut Ctxt, tokens: TokenStream) -> Option<Args> {
     };
     let (mut public, mut raw) = (false, false);
     let mut retry = None;
+    let mut krate = None;
     for option in items {
+        if let Expr::Assign(assign) = &option
+            && matches!(&*assign.left, Expr::Path(p) if p.path.is_ident("crate"))
+        {
+            match &*assign.right {
+                Expr::Lit(ExprLit {
+                    lit: Lit::Str(text), ..
+                }) if krate.is_none() => match text.parse::<syn::Path>() {
+                    Ok(path) => krate = Some(path),
+                    Err(_) => cx.error_spanned_by(
+                        text,
+                        format!(
+                            "`{}` is not a path; write where `up42_auth` is reached from, e.g. \
+                             `crate = \"my_sdk::up42_auth\"`",
+                            text.value()
+                        ),
+                    ),
+                },
+                Expr::Lit(ExprLit { lit: Lit::Str(_), .. }) => {
+                    cx.error_spanned_by(&option, "this option is given twice")
+                }
+                other => cx.error_spanned_by(
+                    other,
+                    "write the path as a string: `crate = \"my_sdk::up42_auth\"`",
+                ),
+            }
+            continue;
+        }
         if let Expr::Assign(assign) = &option
             && matches!(&*assign.left, Expr::Path(p) if p.path.is_ident("retry"))
         {
@@ -122,6 +158,7 @@ pub(crate) fn parse(cx: &mut Ctxt, tokens: TokenStream) -> Option<Args> {
         public,
         raw,
         retry,
+        krate,
     })
 }
 

@@ -15,13 +15,15 @@ use crate::valid;
 /// The whole macro: parse, validate, expand; on errors, the errors and a
 /// signature with a diverging body, so that one mistake does not cascade.
 pub(crate) fn expand(attr_tokens: TokenStream, item_tokens: TokenStream) -> TokenStream {
-    let item: EndpointFn = match syn::parse2(item_tokens) {
+    let item: EndpointFn = match syn::parse2(item_tokens.clone()) {
         Ok(item) => item,
         Err(error) => {
             let message = format!(
                 "`#[up42_endpoint]` goes on a body-less `async fn` signature ending in `;` ({error})"
             );
-            return syn::Error::new(error.span(), message).to_compile_error();
+            // The item stays, so that one mistake does not cascade into "not found" errors.
+            let error = syn::Error::new(error.span(), message).to_compile_error();
+            return quote!(#error #item_tokens);
         }
     };
     let mut cx = Ctxt::default();
@@ -81,8 +83,35 @@ fn fallback(item: &EndpointFn, errors: syn::Error) -> TokenStream {
     }
 }
 
+/// The name of `up42_auth`'s module for generated code. It carries the
+/// version, and `up42-auth` pins this crate's exact version: generated code
+/// relies on items that are not a public API, so only the matching pair may meet.
+fn private_module() -> Ident {
+    let version = env!("CARGO_PKG_VERSION").replace(['.', '-', '+'], "_");
+    Ident::new(&format!("__private_{version}"), Span::call_site())
+}
+
+/// Where generated code reaches `up42_auth`: the `crate = "..."` option if
+/// given, else the name the calling crate gave the dependency in its
+/// `Cargo.toml` (so `auth = { package = "up42-auth" }` works), else `::up42_auth`.
+fn runtime_crate(args: &Args) -> TokenStream {
+    if let Some(path) = &args.krate {
+        return quote!(#path);
+    }
+    match proc_macro_crate::crate_name("up42-auth") {
+        Ok(proc_macro_crate::FoundCrate::Name(name)) => {
+            let name = Ident::new(&name, Span::call_site());
+            quote!(::#name)
+        }
+        // `Itself`: up42-auth's own doctests and tests, which see it as `up42_auth`.
+        Ok(proc_macro_crate::FoundCrate::Itself) | Err(_) => quote!(::up42_auth),
+    }
+}
+
 fn generate(args: &Args, parts: &[Part], item: &EndpointFn, fn_args: &[Arg<'_>]) -> TokenStream {
-    let private = quote!(::up42_auth::__private);
+    let runtime = runtime_crate(args);
+    let module = private_module();
+    let private = quote!(#runtime::#module);
     let request = Ident::new("__up42_request", Span::mixed_site());
     let response = Ident::new("__up42_response", Span::mixed_site());
     let endpoint = format_ident!("__UP42_ENDPOINT");
