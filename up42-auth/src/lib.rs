@@ -114,15 +114,6 @@ pub mod __fuzz {
     }
 }
 
-#[cfg(test)]
-mod tests {
-    #[test]
-    fn the_private_module_carries_the_version() {
-        // `up42-macros` generates paths to `__private_<version>`: keep the two in step.
-        assert_eq!(env!("CARGO_PKG_VERSION"), "0.1.0", "rename `__private_0_1_0`");
-    }
-}
-
 /// Implements [`Authenticated`] for a typed client struct by delegating to one
 /// of its fields, so that its methods can be `#[up42_endpoint]`s on `&self`.
 ///
@@ -155,4 +146,13 @@ macro_rules! delegate_authenticated {
             }
         }
     };
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn the_private_module_carries_the_version() {
+        // `up42-macros` generates paths to `__private_<version>`: keep the two in step.
+        assert_eq!(env!("CARGO_PKG_VERSION"), "0.1.0", "rename `__private_0_1_0`");
+    }
 }
