@@ -415,6 +415,23 @@ async fn an_api_that_rejects_every_token_does_not_cost_a_login_per_call() {
 }
 
 #[up42_endpoint(GET, "/v2/orders")]
+async fn ignored_body(client: &Up42Client, #[query] size: u32) -> Result<(), Error>;
+
+#[tokio::test]
+async fn an_ignored_small_body_is_read_so_the_connection_is_reused() {
+    let sandbox = Sandbox::start().await;
+    let client = sandbox.client().unwrap();
+    for _ in 0..5 {
+        // About 20 KiB: more than hyper reads along with the headers.
+        ignored_body(&client, 25).await.unwrap();
+    }
+    let counters = sandbox.counters();
+    assert_eq!(counters.api_calls, 5);
+    // One for the token client, one for all five API calls.
+    assert_eq!(counters.connections, 2, "{counters:?}");
+}
+
+#[up42_endpoint(GET, "/v2/orders")]
 async fn orders_json(client: &Up42Client) -> Result<serde_json::Value, Error>;
 
 #[tokio::test]

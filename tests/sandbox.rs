@@ -1,5 +1,6 @@
-//! The sandbox answers every token-endpoint case as Keycloak does
-//! (shared `KEYCLOAK.md`), so that tests against it mean something.
+//! The sandbox answers every token-endpoint case as Keycloak does (status,
+//! `error`, `error_description`, `Cache-Control: no-store`), so that tests
+//! against it mean something.
 
 use std::time::Duration;
 

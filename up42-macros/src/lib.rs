@@ -53,11 +53,13 @@ use proc_macro::TokenStream;
 ///         .send()
 ///         .await
 ///         .expect("the generated code maps this to Error::Transport");
-///     // 3. A 401 is reported with `client.token_rejected(&token)` and the call is
-///     //    sent once more with a fresh token; any other non-2xx becomes `Error::Api`
+///     // 3. A 401 is reported to the token cache and the call is sent once more
+///     //    with a fresh token; any other non-2xx becomes an `ErrorKind::Api` error
 ///     //    with the status, UP42's error message and a body excerpt.
-///     // 4. The body is decoded as JSON; a mismatch names the JSON path that failed.
-///     Ok(response.json().await.expect("the generated code maps this to Error::MalformedResponse"))
+///     // 4. The body (at most `max_response_size`) is decoded as JSON; a mismatch
+///     //    names the JSON path that failed.
+///     let body = response.bytes().await.expect("the generated code maps this to an Error");
+///     Ok(serde_json::from_slice(&body).expect("the generated code maps this to ErrorKind::MalformedResponse"))
 /// }
 /// ```
 ///

@@ -1,9 +1,8 @@
 //! Fault injection: failing statuses, delays, dropped connections and broken
-//! bodies, for the token endpoint and the API routes alike. Also where every
-//! request is counted.
+//! bodies, for the token endpoint and the API routes alike.
 
-use std::collections::VecDeque;
-use std::sync::Arc;
+use std::collections::{HashMap, VecDeque};
+use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::Duration;
 
 use axum::body::Body;
@@ -14,16 +13,7 @@ use axum::response::{IntoResponse, Response};
 use serde_json::json;
 use tokio::sync::Notify;
 
-use crate::state::{Count, Shared};
-
-/// Which side of the sandbox a fault or delay applies to.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-pub enum Route {
-    /// The token endpoint.
-    Token,
-    /// Every other route: `/v2/...`, user info, echo routes.
-    Api,
-}
+use crate::route::Route;
 
 /// Something that goes wrong with one request.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -107,32 +97,28 @@ pub(crate) struct RouteFaults {
     pub(crate) delay: Duration,
 }
 
+/// The faults and delays queued for each route.
+#[derive(Debug, Default)]
+pub(crate) struct Faults(Mutex<HashMap<Route, RouteFaults>>);
+
+impl Faults {
+    /// The table, locked; a panicking handler must not wedge it.
+    pub(crate) fn table(&self) -> MutexGuard<'_, HashMap<Route, RouteFaults>> {
+        self.0.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
+    }
+}
+
 /// Closes the connection a request came on; put into each request's extensions.
 #[derive(Clone)]
 pub(crate) struct ConnectionKill(pub(crate) Arc<Notify>);
 
-fn route_of(path: &str) -> Route {
-    if path.starts_with("/realms/") && path.ends_with("/token") {
-        Route::Token
-    } else {
-        Route::Api
-    }
-}
-
-/// The middleware in front of every route: counts the request, then applies
-/// the delay and the next fault of its route, if any.
-pub(crate) async fn inject(State(shared): State<Arc<Shared>>, request: Request, next: Next) -> Response {
-    let route = route_of(request.uri().path());
-    shared.counters.bump(match route {
-        Route::Token => Count::TokenRequest,
-        Route::Api => Count::ApiCall,
-    });
-    if request.headers().contains_key(header::AUTHORIZATION) {
-        shared.counters.bump(Count::WithAuthorization);
-    }
+/// The middleware in front of every route (inside the counting one): applies
+/// the delay and the next fault of the request's route, if any.
+pub(crate) async fn inject(State(faults): State<Arc<Faults>>, request: Request, next: Next) -> Response {
+    let route = Route::of(request.uri().path());
     let (delay, fault) = {
-        let mut store = shared.store();
-        let faults = store.faults.entry(route).or_default();
+        let mut table = faults.table();
+        let faults = table.entry(route).or_default();
         faults.seen += 1;
         let fault = faults.queue.pop_front().or_else(|| match faults.every {
             Some((n, status)) if faults.seen % n == 0 => Some(Fault::status(status)),

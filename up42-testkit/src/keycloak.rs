@@ -1,4 +1,5 @@
-//! The token endpoint, answering as Keycloak does (see `KEYCLOAK.md` cases).
+//! The token endpoint, answering as UP42's Keycloak does: its success body
+//! and, case by case, its error answers.
 
 use std::sync::Arc;
 use std::time::Instant;

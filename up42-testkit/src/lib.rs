@@ -44,6 +44,7 @@ mod api;
 mod faults;
 mod jwt;
 mod keycloak;
+mod route;
 mod state;
 
 use std::collections::HashMap;
@@ -57,7 +58,9 @@ use axum::routing::{any, get, post};
 use tokio::sync::oneshot;
 
 pub use api::{ORDER_COUNT, WORKSPACE_ID};
-pub use faults::{Fault, Route};
+pub use faults::Fault;
+use faults::Faults;
+pub use route::Route;
 pub use state::Counters;
 use state::{AtomicCounters, Config, Shared, Store};
 
@@ -70,6 +73,7 @@ pub const PASSWORD: &str = "sandbox-password";
 pub struct Sandbox {
     addr: SocketAddr,
     shared: Arc<Shared>,
+    faults: Arc<Faults>,
     shutdown: Option<oneshot::Sender<()>>,
 }
 
@@ -165,7 +169,7 @@ impl Sandbox {
     /// Makes every request to `route` wait this long before it is answered
     /// (zero: no delay).
     pub fn set_delay(&self, route: Route, delay: Duration) {
-        self.shared.store().faults.entry(route).or_default().delay = delay;
+        self.faults.table().entry(route).or_default().delay = delay;
     }
 
     /// Injects `fault` into the next `times` requests to `route`, after any
@@ -182,23 +186,23 @@ impl Sandbox {
     /// # }
     /// ```
     pub fn inject(&self, route: Route, fault: Fault, times: usize) {
-        let mut store = self.shared.store();
-        let queue = &mut store.faults.entry(route).or_default().queue;
+        let mut table = self.faults.table();
+        let queue = &mut table.entry(route).or_default().queue;
         queue.extend(std::iter::repeat_n(fault, times));
     }
 
     /// Makes every `n`-th request to `route` answer `status` (`n = 0` stops it).
     /// Deterministic, unlike a random rate: `n = 20` fails exactly 5 %.
     pub fn fail_every(&self, route: Route, n: u64, status: u16) {
-        let mut store = self.shared.store();
-        let faults = store.faults.entry(route).or_default();
+        let mut table = self.faults.table();
+        let faults = table.entry(route).or_default();
         faults.every = (n > 0).then_some((n, status));
         faults.seen = 0;
     }
 
     /// Drops every queued fault and delay.
     pub fn clear_faults(&self) {
-        self.shared.store().faults.clear();
+        self.faults.table().clear();
     }
 }
 
@@ -309,6 +313,7 @@ impl SandboxBuilder {
             }),
             counters: AtomicCounters::default(),
         });
+        let faults = Arc::new(Faults::default());
         // Routes that need a live bearer token.
         let private = Router::new()
             .route(
@@ -347,15 +352,21 @@ impl SandboxBuilder {
             .route("/redirect/{*to}", any(api::redirect))
             .merge(private)
             .layer(axum::middleware::from_fn_with_state(
-                Arc::clone(&shared),
+                Arc::clone(&faults),
                 faults::inject,
+            ))
+            // Outermost: every request is counted, whatever fault it meets.
+            .layer(axum::middleware::from_fn_with_state(
+                Arc::clone(&shared),
+                state::count,
             ))
             .with_state(Arc::clone(&shared));
         let (shutdown, stopped) = oneshot::channel::<()>();
-        tokio::spawn(serve(listener, app, stopped));
+        tokio::spawn(serve(listener, app, Arc::clone(&shared), stopped));
         Sandbox {
             addr,
             shared,
+            faults,
             shutdown: Some(shutdown),
         }
     }
@@ -363,7 +374,12 @@ impl SandboxBuilder {
 
 /// Accepts connections until `stopped`; each connection can be closed from a
 /// handler (through [`faults::ConnectionKill`]) to simulate a dropped connection.
-async fn serve(listener: tokio::net::TcpListener, app: Router, mut stopped: oneshot::Receiver<()>) {
+async fn serve(
+    listener: tokio::net::TcpListener,
+    app: Router,
+    shared: Arc<Shared>,
+    mut stopped: oneshot::Receiver<()>,
+) {
     loop {
         let stream = tokio::select! {
             accepted = listener.accept() => match accepted {
@@ -372,6 +388,7 @@ async fn serve(listener: tokio::net::TcpListener, app: Router, mut stopped: ones
             },
             _ = &mut stopped => return,
         };
+        shared.counters.bump(state::Count::Connection);
         let kill = Arc::new(tokio::sync::Notify::new());
         let connection_kill = faults::ConnectionKill(Arc::clone(&kill));
         let app = app.clone();

@@ -1,11 +1,16 @@
 //! What the sandbox remembers: its settings, the tokens it issued, and counters.
 
 use std::collections::{HashMap, HashSet};
-use std::sync::Mutex;
 use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
-use crate::faults::{Route, RouteFaults};
+use axum::extract::{Request, State};
+use axum::http::header;
+use axum::middleware::Next;
+use axum::response::Response;
+
+use crate::route::Route;
 
 /// How the sandbox behaves; set with [`SandboxBuilder`](crate::SandboxBuilder).
 #[derive(Debug, Clone)]
@@ -38,6 +43,8 @@ pub struct Counters {
     /// Requests to any route that carried an `Authorization` header, valid or
     /// not: a sandbox playing a foreign host must see none.
     pub with_authorization: u64,
+    /// TCP connections accepted: fewer than requests when clients reuse them.
+    pub connections: u64,
 }
 
 #[derive(Default)]
@@ -48,6 +55,7 @@ pub(crate) struct AtomicCounters {
     api_calls: AtomicU64,
     unauthorized: AtomicU64,
     with_authorization: AtomicU64,
+    connections: AtomicU64,
 }
 
 /// Which counter to bump.
@@ -59,6 +67,7 @@ pub(crate) enum Count {
     ApiCall,
     Unauthorized,
     WithAuthorization,
+    Connection,
 }
 
 impl AtomicCounters {
@@ -70,6 +79,7 @@ impl AtomicCounters {
             Count::ApiCall => &self.api_calls,
             Count::Unauthorized => &self.unauthorized,
             Count::WithAuthorization => &self.with_authorization,
+            Count::Connection => &self.connections,
         };
         counter.fetch_add(1, Ordering::SeqCst);
     }
@@ -82,6 +92,7 @@ impl AtomicCounters {
             api_calls: self.api_calls.load(Ordering::SeqCst),
             unauthorized: self.unauthorized.load(Ordering::SeqCst),
             with_authorization: self.with_authorization.load(Ordering::SeqCst),
+            connections: self.connections.load(Ordering::SeqCst),
         }
     }
 
@@ -93,6 +104,7 @@ impl AtomicCounters {
             &self.api_calls,
             &self.unauthorized,
             &self.with_authorization,
+            &self.connections,
         ] {
             counter.store(0, Ordering::SeqCst);
         }
@@ -121,7 +133,6 @@ pub(crate) struct Store {
     pub(crate) refresh: HashMap<String, IssuedRefresh>,
     pub(crate) ended_sessions: HashSet<String>,
     pub(crate) last_token_form: Option<Vec<(String, String)>>,
-    pub(crate) faults: HashMap<Route, RouteFaults>,
     pub(crate) serial: u64,
 }
 
@@ -139,4 +150,16 @@ impl Shared {
         // A panicking handler must not wedge the sandbox for every later test.
         self.store.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
     }
+}
+
+/// The outermost middleware: counts every request, before any fault applies.
+pub(crate) async fn count(State(shared): State<Arc<Shared>>, request: Request, next: Next) -> Response {
+    shared.counters.bump(match Route::of(request.uri().path()) {
+        Route::Token => Count::TokenRequest,
+        Route::Api => Count::ApiCall,
+    });
+    if request.headers().contains_key(header::AUTHORIZATION) {
+        shared.counters.bump(Count::WithAuthorization);
+    }
+    next.run(request).await
 }

@@ -1,0 +1,15 @@
+//! The runtime behind `#[up42_endpoint]`: [`request`] builds the URL from the
+//! path template and adds query, headers and body; [`send`] takes the token,
+//! sends, resends once after a stale-token 401 and retries transient
+//! failures; [`response`] checks the status and decodes.
+//!
+//! Generated code reaches it through [`crate::__private_0_1_0`]; nothing here is a
+//! stable API of its own.
+
+mod request;
+mod response;
+mod send;
+
+pub use request::{Endpoint, PathPart, Request, Retry};
+pub use response::{decode_json, decode_unit};
+pub use send::send;

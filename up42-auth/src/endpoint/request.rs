@@ -1,0 +1,329 @@
+//! An endpoint call being put together: the static description the macro
+//! emits, path values encoded as one segment each, query pairs, headers and
+//! the JSON body, and the URL they make.
+
+use std::fmt::{self, Display, Write as _};
+
+use bytes::Bytes;
+use percent_encoding::{AsciiSet, NON_ALPHANUMERIC, utf8_percent_encode};
+use reqwest::Method;
+use reqwest::header::{HeaderMap, HeaderName, HeaderValue};
+use serde::Serialize;
+use serde_json::Value;
+use url::Url;
+
+use crate::error::{Error, Repr};
+
+/// What a path segment value keeps unencoded: RFC 3986 unreserved characters.
+const SEGMENT: &AsciiSet = &NON_ALPHANUMERIC
+    .remove(b'-')
+    .remove(b'.')
+    .remove(b'_')
+    .remove(b'~');
+
+/// One piece of a path template, as the macro parsed it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum PathPart {
+    /// Text of the template, checked at compile time to be URL-safe.
+    Literal(&'static str),
+    /// A `{name}` placeholder.
+    Param(&'static str),
+}
+
+/// Whether an endpoint's calls are retried after transient failures.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Retry {
+    /// Retried if the method is idempotent: `GET`, `HEAD`, `PUT`, `DELETE`.
+    IfIdempotent,
+    /// `retry = true`: always retried.
+    Always,
+    /// `retry = false`: never retried.
+    Never,
+}
+
+/// The static description of an endpoint, emitted by the macro.
+#[derive(Debug)]
+pub struct Endpoint {
+    /// The HTTP method.
+    pub method: Method,
+    /// The path template, split at its placeholders.
+    pub path: &'static [PathPart],
+    /// Sent without a token.
+    pub public: bool,
+    /// Whether transient failures are retried.
+    pub retry: Retry,
+    /// The caller gets the response itself (a download): a `GET` redirected
+    /// to another origin is followed with a fresh request without the token.
+    pub raw: bool,
+}
+
+impl Endpoint {
+    pub(super) fn retries(&self) -> bool {
+        match self.retry {
+            Retry::Always => true,
+            Retry::Never => false,
+            Retry::IfIdempotent => {
+                [Method::GET, Method::HEAD, Method::PUT, Method::DELETE].contains(&self.method)
+            }
+        }
+    }
+}
+
+/// One call being put together.
+pub struct Request {
+    pub(super) endpoint: &'static Endpoint,
+    /// Encoded values of the `Param` parts, in template order.
+    params: Vec<String>,
+    query: Vec<(String, String)>,
+    pub(super) headers: HeaderMap,
+    pub(super) body: Option<Bytes>,
+}
+
+impl fmt::Debug for Request {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Request")
+            .field("method", &self.endpoint.method)
+            .field("path", &self.endpoint.path)
+            .field(
+                "query_keys",
+                &self.query.iter().map(|(k, _)| k).collect::<Vec<_>>(),
+            )
+            .field("has_body", &self.body.is_some())
+            .finish_non_exhaustive()
+    }
+}
+
+fn invalid(name: &str, reason: impl Into<String>) -> Error {
+    Error::from(Repr::InvalidArgument {
+        name: name.to_string(),
+        reason: reason.into(),
+    })
+}
+
+impl Request {
+    /// Starts a call of `endpoint`.
+    pub fn new(endpoint: &'static Endpoint) -> Self {
+        Request {
+            endpoint,
+            params: Vec::new(),
+            query: Vec::new(),
+            headers: HeaderMap::new(),
+            body: None,
+        }
+    }
+
+    /// The value of the next `{name}` placeholder: formatted with `Display`,
+    /// percent-encoded as exactly one path segment. Empty values, `.` and `..`
+    /// are refused: they would change which resource the path names.
+    pub fn path(&mut self, name: &'static str, value: &dyn Display) -> Result<(), Error> {
+        let text = value.to_string();
+        if text.is_empty() {
+            return Err(invalid(
+                name,
+                "the value is empty, which would leave an empty path segment",
+            ));
+        }
+        if text == "." || text == ".." {
+            return Err(invalid(
+                name,
+                format!("the value `{text}` would move up the path"),
+            ));
+        }
+        self.params.push(utf8_percent_encode(&text, SEGMENT).to_string());
+        Ok(())
+    }
+
+    /// A query argument under `key`: scalars once, `None` not at all,
+    /// sequences as a repeated key, structs (maps) as one pair per field.
+    pub fn query<T: Serialize + ?Sized>(&mut self, key: &'static str, value: &T) -> Result<(), Error> {
+        let value = serde_json::to_value(value).map_err(|e| invalid(key, e.to_string()))?;
+        match value {
+            Value::Object(fields) => {
+                for (field, value) in fields {
+                    self.query_value(&field, value)?;
+                }
+                Ok(())
+            }
+            value => self.query_value(key, value),
+        }
+    }
+
+    fn query_value(&mut self, key: &str, value: Value) -> Result<(), Error> {
+        match value {
+            Value::Null => Ok(()),
+            Value::Array(items) => items
+                .into_iter()
+                .try_for_each(|item| self.query_scalar(key, item)),
+            value => self.query_scalar(key, value),
+        }
+    }
+
+    fn query_scalar(&mut self, key: &str, value: Value) -> Result<(), Error> {
+        let text = match value {
+            Value::Null => return Ok(()),
+            Value::String(s) => s,
+            Value::Bool(b) => b.to_string(),
+            Value::Number(n) => n.to_string(),
+            Value::Array(_) | Value::Object(_) => {
+                return Err(invalid(
+                    key,
+                    "nested lists and structs cannot be sent as a query value",
+                ));
+            }
+        };
+        self.query.push((key.to_string(), text));
+        Ok(())
+    }
+
+    /// A header `name: value`, the value formatted with `Display`.
+    pub fn header(&mut self, name: &'static str, value: &dyn Display) -> Result<(), Error> {
+        let header = HeaderName::from_bytes(name.as_bytes()).map_err(|e| invalid(name, e.to_string()))?;
+        let value = HeaderValue::try_from(value.to_string()).map_err(|_| {
+            invalid(
+                name,
+                "header values cannot contain line breaks or control characters",
+            )
+        })?;
+        self.headers.append(header, value);
+        Ok(())
+    }
+
+    /// The JSON body.
+    pub fn json_body<T: Serialize + ?Sized>(&mut self, name: &'static str, value: &T) -> Result<(), Error> {
+        let body = serde_json::to_vec(value).map_err(|e| invalid(name, e.to_string()))?;
+        self.body = Some(Bytes::from(body));
+        Ok(())
+    }
+
+    /// `base` with the template filled in and the query appended. The base
+    /// URL's own path is kept as a prefix.
+    pub(super) fn url(&self, base: &Url) -> Result<Url, Error> {
+        let mut path = base.path().trim_end_matches('/').to_string();
+        let mut params = self.params.iter();
+        for part in self.endpoint.path {
+            match part {
+                PathPart::Literal(text) => path.push_str(text),
+                PathPart::Param(name) => {
+                    let value = params.next().ok_or_else(|| invalid(name, "no value was given"))?;
+                    let _ = write!(path, "{value}");
+                }
+            }
+        }
+        let mut url = base.clone();
+        url.set_path(&path);
+        url.set_query(None);
+        url.set_fragment(None);
+        if !self.query.is_empty() {
+            url.query_pairs_mut().extend_pairs(&self.query);
+        }
+        Ok(url)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::error::ErrorKind;
+
+    static TEMPLATE: Endpoint = Endpoint {
+        method: Method::GET,
+        path: &[
+            PathPart::Literal("/v2/orders/"),
+            PathPart::Param("order_id"),
+            PathPart::Literal("/items"),
+        ],
+        public: false,
+        retry: Retry::IfIdempotent,
+        raw: false,
+    };
+
+    fn url_for(base: &str, value: &str) -> Result<String, Error> {
+        let mut request = Request::new(&TEMPLATE);
+        request.path("order_id", &value)?;
+        Ok(request.url(&Url::parse(base).unwrap())?.to_string())
+    }
+
+    #[test]
+    fn path_values_are_one_encoded_segment() {
+        let base = "https://api.up42.com";
+        let cases = [
+            ("abc-1", "abc-1"),
+            ("a/b", "a%2Fb"),
+            ("../x", "..%2Fx"),
+            ("?x=1#f", "%3Fx%3D1%23f"),
+            ("%2F", "%252F"),
+            ("ü x", "%C3%BC%20x"),
+        ];
+        for (value, segment) in cases {
+            let expected = format!("https://api.up42.com/v2/orders/{segment}/items");
+            assert_eq!(url_for(base, value).unwrap(), expected, "{value}");
+        }
+        for bad in ["", ".", ".."] {
+            assert!(
+                url_for(base, bad)
+                    .as_ref()
+                    .is_err_and(|e| e.kind() == ErrorKind::InvalidArgument),
+                "{bad:?}"
+            );
+        }
+    }
+
+    #[test]
+    fn the_base_path_is_kept() {
+        assert_eq!(
+            url_for("https://host/prefix", "1").unwrap(),
+            "https://host/prefix/v2/orders/1/items"
+        );
+        assert_eq!(
+            url_for("https://host/prefix/", "1").unwrap(),
+            "https://host/prefix/v2/orders/1/items"
+        );
+    }
+
+    #[test]
+    fn query_values_by_shape() {
+        #[derive(Serialize)]
+        #[serde(rename_all = "camelCase")]
+        struct Filter {
+            workspace_id: &'static str,
+            status: Vec<&'static str>,
+            tag: Option<&'static str>,
+        }
+        let mut request = Request::new(&TEMPLATE);
+        request.query("page", &Some(2u32)).unwrap();
+        request.query("size", &None::<u32>).unwrap();
+        request.query("sort", &["a", "b c"]).unwrap();
+        let filter = Filter {
+            workspace_id: "w&1",
+            status: vec!["FULFILLED"],
+            tag: None,
+        };
+        request.query("filter", &filter).unwrap();
+        request.path("order_id", &1).unwrap();
+        let url = request.url(&Url::parse("https://h").unwrap()).unwrap();
+        assert_eq!(
+            url.query(),
+            Some("page=2&sort=a&sort=b+c&workspaceId=w%261&status=FULFILLED")
+        );
+        let nested = Request::new(&TEMPLATE).query("x", &[[1, 2]]);
+        assert!(
+            nested
+                .as_ref()
+                .is_err_and(|e| e.kind() == ErrorKind::InvalidArgument)
+        );
+    }
+
+    #[test]
+    fn unsendable_headers_and_bodies_are_typed_errors() {
+        let mut request = Request::new(&TEMPLATE);
+        let err = request.header("X-Note", &"two\nlines").unwrap_err();
+        assert!(
+            err.to_string().contains("argument `X-Note` cannot be sent"),
+            "{err}"
+        );
+        let tuple_keys = std::collections::BTreeMap::from([((1, 2), "x")]);
+        let err = request.json_body("order", &tuple_keys).unwrap_err();
+        assert!(err.kind() == ErrorKind::InvalidArgument, "{err}");
+        assert!(request.body.is_none(), "nothing half-built is kept");
+    }
+}

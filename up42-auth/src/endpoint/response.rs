@@ -1,0 +1,158 @@
+//! Reading an answer: the error of a non-success status (with UP42's error
+//! fields, whichever shape they have), and the decoding of a success.
+
+use reqwest::Method;
+use serde::de::DeserializeOwned;
+use serde_json::Value;
+use url::Url;
+
+use crate::body::{SMALL_BODY_LIMIT, excerpt, read_limited};
+use crate::error::{ApiError, Error, Operation, Repr, display_url};
+use crate::policy::DEFAULT_MAX_RESPONSE_SIZE;
+
+/// The most bytes [`decode_json`] reads of a response, as set by the client's
+/// [`RequestPolicy`](crate::RequestPolicy); carried in the response's extensions.
+#[derive(Debug, Clone, Copy)]
+pub(super) struct BodyLimit(pub(super) usize);
+
+/// The error for a non-success answer, with the UP42 error fields if the body has them.
+pub(super) async fn api_error(method: &Method, url: &Url, response: reqwest::Response) -> Error {
+    let status = response.status();
+    let retry_after = crate::policy::retry_after(response.headers());
+    // An unreadable or oversized error body still leaves the status to report.
+    let body = read_limited(response, SMALL_BODY_LIMIT, Operation::ApiRequest, url)
+        .await
+        .unwrap_or_default();
+    let (message, code) = error_fields(&body);
+    Error::from(Repr::Api(ApiError {
+        method: method.clone(),
+        url: display_url(url),
+        status,
+        message,
+        code,
+        body_excerpt: excerpt(&body),
+        retry_after,
+    }))
+}
+
+/// The message and code of an UP42 error body, whichever shape it has:
+/// `{"error": {"code", "message", "details"}}`, `{"errors": [{"message", "details"}]}`,
+/// RFC 7807 `{"status", "title", "detail"}`, or `{"message"}`.
+pub(crate) fn error_fields(body: &[u8]) -> (Option<String>, Option<String>) {
+    let Ok(value) = serde_json::from_slice::<Value>(body) else {
+        return (None, None);
+    };
+    let text = |v: &Value| match v {
+        Value::String(s) if !s.is_empty() => Some(excerpt(s.as_bytes())),
+        Value::Number(n) => Some(n.to_string()),
+        _ => None,
+    };
+    let with_details = |message: Option<String>, details: Option<String>| match (message, details) {
+        (Some(m), Some(d)) => Some(format!("{m} ({d})")),
+        (m, d) => m.or(d),
+    };
+    if let Some(error) = value.get("error") {
+        return match error {
+            Value::Object(_) => (
+                with_details(text(&error["message"]), text(&error["details"])),
+                text(&error["code"]),
+            ),
+            other => (text(other), None),
+        };
+    }
+    if let Some(first) = value.get("errors").and_then(|e| e.get(0)) {
+        return (
+            with_details(text(&first["message"]), text(&first["details"])),
+            None,
+        );
+    }
+    if value.get("title").is_some() || value.get("detail").is_some() {
+        return (
+            with_details(text(&value["title"]), text(&value["detail"])),
+            text(&value["type"]),
+        );
+    }
+    (text(&value["message"]), text(&value["code"]))
+}
+
+/// Decodes a JSON answer into `T`; a failure names the JSON path that did not fit.
+/// Generic in the error so that endpoints may return any `E: From<Error>`.
+pub async fn decode_json<T: DeserializeOwned, E: From<Error>>(response: reqwest::Response) -> Result<T, E> {
+    decode_json_inner(response).await.map_err(E::from)
+}
+
+async fn decode_json_inner<T: DeserializeOwned>(response: reqwest::Response) -> Result<T, Error> {
+    let status = response.status();
+    let url = response.url().clone();
+    let limit = response
+        .extensions()
+        .get::<BodyLimit>()
+        .map_or(DEFAULT_MAX_RESPONSE_SIZE, |l| l.0);
+    let body = read_limited(response, limit, Operation::ApiRequest, &url).await?;
+    // The plain decoder on the way in; only a failure pays for path tracking.
+    if let Ok(value) = serde_json::from_slice(&body) {
+        return Ok(value);
+    }
+    let mut deserializer = serde_json::Deserializer::from_slice(&body);
+    serde_path_to_error::deserialize(&mut deserializer).map_err(|e| {
+        let path = e.path().to_string();
+        Error::from(Repr::MalformedResponse {
+            operation: Operation::ApiRequest,
+            url: display_url(&url),
+            status,
+            reason: format!(
+                "the JSON does not fit `{}` at `{path}`: {}",
+                std::any::type_name::<T>(),
+                e.inner()
+            ),
+            body_excerpt: excerpt(&body),
+        })
+    })
+}
+
+/// For `Result<(), E>` endpoints: the body is ignored. A small one is read
+/// to its end, which hands the connection back to the pool; a large one
+/// (over 64 KiB) is dropped with its connection.
+pub async fn decode_unit<E: From<Error>>(mut response: reqwest::Response) -> Result<(), E> {
+    let mut read = 0;
+    while read <= SMALL_BODY_LIMIT {
+        match response.chunk().await {
+            Ok(Some(chunk)) => read += chunk.len(),
+            Ok(None) | Err(_) => break,
+        }
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn error_bodies_of_every_shape() {
+        let cases: [(&str, Option<&str>, Option<&str>); 6] = [
+            (
+                r#"{"error":{"code":422,"message":"Invalid","details":"bad aoi"}}"#,
+                Some("Invalid (bad aoi)"),
+                Some("422"),
+            ),
+            (
+                r#"{"errors":[{"index":1,"message":"Failed","details":"no"}]}"#,
+                Some("Failed (no)"),
+                None,
+            ),
+            (
+                r#"{"status":404,"title":"Not Found","detail":"no order"}"#,
+                Some("Not Found (no order)"),
+                None,
+            ),
+            (r#"{"message":"plain"}"#, Some("plain"), None),
+            (r#"{"error":"flat"}"#, Some("flat"), None),
+            ("<html>", None, None),
+        ];
+        for (body, message, code) in cases {
+            let (m, c) = error_fields(body.as_bytes());
+            assert_eq!((m.as_deref(), c.as_deref()), (message, code), "{body}");
+        }
+    }
+}
