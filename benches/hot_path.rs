@@ -53,7 +53,7 @@ fn hot_path(c: &mut Criterion) {
     group.bench_function("TokenCache::fresh (endpoint path)", |b| {
         b.iter(|| black_box(cache.fresh()))
     });
-    group.bench_function("Authenticated::access_token (boxed future)", |b| {
+    group.bench_function("Authenticated::access_token (ready future, no box)", |b| {
         b.to_async(&runtime)
             .iter(|| async { black_box(client.access_token().await.expect("token")) })
     });

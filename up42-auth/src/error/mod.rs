@@ -1,5 +1,6 @@
 //! The one error type of the toolkit: a pointer-sized handle on what went
 //! wrong, with accessors for the facts and a [`kind`](Error::kind) to match on.
+//! How it reads (`Display`, [`Error::hint`]) is in [`message`].
 
 use std::error::Error as StdError;
 use std::fmt;
@@ -8,6 +9,8 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use reqwest::StatusCode;
+
+mod message;
 
 /// Which kind of HTTP call failed.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -399,67 +402,6 @@ impl Error {
         }
     }
 
-    /// What to do about it, in a sentence a command-line tool can print under
-    /// the error. `None` where the message says it all.
-    pub fn hint(&self) -> Option<String> {
-        let hint = match self.repr() {
-            Repr::InvalidCredentials { .. } => {
-                "check UP42_USERNAME/UP42_PASSWORD or ~/.up42/credentials.json; after a failure, \
-                 logins are tried again only after a growing pause, since repeated failures can lock \
-                 the account"
-                    .to_string()
-            }
-            Repr::RefreshTokenRejected { .. } => "log in again with the password".to_string(),
-            Repr::InvalidClient { .. } => format!(
-                "UP42 expects the client id `{}`; check the one set on the builder",
-                crate::CLIENT_ID
-            ),
-            Repr::InvalidTokenRequest { .. } | Repr::UnsupportedMediaType => {
-                "token requests are form-encoded and carry `grant_type`, `client_id` and the grant's \
-                 own fields; a proxy or gateway may have changed the request"
-                    .to_string()
-            }
-            Repr::WrongTokenUrl { url, .. } => {
-                format!("the token URL is {}", region_of(url).token_url())
-            }
-            Repr::Server { .. } => "the server is busy or failing; try again later".to_string(),
-            Repr::Api(api) if api.status == StatusCode::UNAUTHORIZED => {
-                "the API refused the token twice; the account may lack access to this resource, or \
-                 the token URL may belong to another region"
-                    .to_string()
-            }
-            Repr::Api(api) if is_retryable_status(api.status) => {
-                "the API is busy or failing; try again later".to_string()
-            }
-            Repr::Api(_) => return None,
-            Repr::Redirected { .. } => {
-                "the token only goes to the API's own origin; a download that moves to a storage \
-                 host works with a `raw` GET endpoint, which follows without the token"
-                    .to_string()
-            }
-            Repr::Transport { .. } => {
-                "check the network, the proxy settings (HTTPS_PROXY, NO_PROXY) and the URL".to_string()
-            }
-            Repr::MalformedResponse { .. } => {
-                "the answer does not have the expected shape; check the URL and the declared \
-                 response type"
-                    .to_string()
-            }
-            Repr::CredentialsMissing { .. } => {
-                "set UP42_USERNAME and UP42_PASSWORD, write {\"username\": \"...\", \"password\": \
-                 \"...\"} to ~/.up42/credentials.json, or pass `Credentials::new(..)` to the builder"
-                    .to_string()
-            }
-            Repr::CredentialsFile { .. } => {
-                "the file must be a regular file holding {\"username\": \"you@example.com\", \
-                 \"password\": \"...\"}"
-                    .to_string()
-            }
-            Repr::Config(_) | Repr::InvalidArgument { .. } | Repr::TokenSource { .. } => return None,
-        };
-        Some(hint)
-    }
-
     pub(crate) fn transport(operation: Operation, url: &url::Url, source: reqwest::Error) -> Self {
         Repr::Transport {
             operation,
@@ -467,176 +409,6 @@ impl Error {
             source: source.without_url(),
         }
         .into()
-    }
-}
-
-/// The region whose hosts `url` names (the EU by default).
-fn region_of(url: &str) -> crate::Region {
-    let host = url::Url::parse(url)
-        .ok()
-        .and_then(|u| u.host_str().map(str::to_ascii_lowercase))
-        .unwrap_or_default();
-    match host.contains(".sa.up42.com") {
-        true => crate::Region::Sa,
-        false => crate::Region::Eu,
-    }
-}
-
-/// What a transport error's chain says went wrong, in a few words.
-fn transport_cause(source: &reqwest::Error) -> &'static str {
-    if source.is_timeout() {
-        return "timed out";
-    }
-    let mut cause: Option<&(dyn StdError + 'static)> = source.source();
-    while let Some(error) = cause {
-        if let Some(io) = error.downcast_ref::<std::io::Error>() {
-            return match io.kind() {
-                std::io::ErrorKind::ConnectionRefused => "connection refused",
-                std::io::ErrorKind::ConnectionReset => "connection reset",
-                std::io::ErrorKind::ConnectionAborted => "connection aborted",
-                std::io::ErrorKind::UnexpectedEof => "connection closed early",
-                std::io::ErrorKind::TimedOut => "timed out",
-                _ => "i/o error",
-            };
-        }
-        let text = error.to_string().to_ascii_lowercase();
-        if text.contains("dns") || text.contains("resolve") || text.contains("lookup") {
-            return "host name not resolved";
-        }
-        if text.contains("certificate") || text.contains("tls") {
-            return "tls handshake failed";
-        }
-        cause = error.source();
-    }
-    match source.is_connect() {
-        true => "connection failed",
-        false => "no answer",
-    }
-}
-
-impl fmt::Display for Error {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match self.repr() {
-            Repr::InvalidCredentials {
-                username,
-                status,
-                description,
-            } => write!(
-                f,
-                "username or password rejected for `{username}` ({})",
-                OAuthFacts(Some(*status), "invalid_grant", description)
-            ),
-            Repr::RefreshTokenRejected { status, description } => write!(
-                f,
-                "refresh token rejected ({})",
-                OAuthFacts(*status, "invalid_grant", description)
-            ),
-            Repr::InvalidClient {
-                client_id,
-                status,
-                error,
-                description,
-            } => write!(
-                f,
-                "client id `{client_id}` rejected ({})",
-                OAuthFacts(Some(*status), error, description)
-            ),
-            Repr::InvalidTokenRequest {
-                status,
-                error,
-                description,
-            } => write!(
-                f,
-                "token request refused as malformed ({})",
-                OAuthFacts(Some(*status), error, description)
-            ),
-            Repr::UnsupportedMediaType => {
-                f.write_str("token request body not accepted (HTTP 415, not form-encoded)")
-            }
-            Repr::WrongTokenUrl { url, reason } => write!(f, "`{url}` is not a token endpoint: {reason}"),
-            Repr::Server {
-                operation,
-                url,
-                status,
-                ..
-            } => write!(f, "{operation} to `{url}` failed with HTTP {}", status.as_u16()),
-            Repr::Api(api) => fmt::Display::fmt(api, f),
-            Repr::Redirected {
-                method,
-                url,
-                status,
-                target,
-            } => write!(
-                f,
-                "{method} `{url}` redirected to another origin, `{target}` (HTTP {}); not followed",
-                status.as_u16()
-            ),
-            Repr::Transport {
-                operation,
-                url,
-                source,
-            } => write!(f, "{operation} to `{url}` failed: {}", transport_cause(source)),
-            Repr::MalformedResponse {
-                operation,
-                url,
-                status,
-                reason,
-                ..
-            } => write!(
-                f,
-                "unusable answer to the {operation} to `{url}` (HTTP {}): {reason}",
-                status.as_u16()
-            ),
-            Repr::CredentialsMissing { searched } => {
-                write!(f, "no UP42 credentials found (looked in {})", searched.join(", "))
-            }
-            Repr::CredentialsFile { path, problem, .. } => {
-                write!(
-                    f,
-                    "credentials file `{}` cannot be used: {problem}",
-                    path.display()
-                )
-            }
-            Repr::Config(message) => write!(f, "invalid configuration: {message}"),
-            Repr::InvalidArgument { name, reason } => write!(f, "argument `{name}` cannot be sent: {reason}"),
-            Repr::TokenSource { transient, .. } => match transient {
-                true => f.write_str("token source failed (transient)"),
-                false => f.write_str("token source failed"),
-            },
-        }
-    }
-}
-
-/// `HTTP 401, invalid_grant: Invalid user credentials`, leaving out what is missing.
-struct OAuthFacts<'a>(Option<StatusCode>, &'a str, &'a str);
-
-impl fmt::Display for OAuthFacts<'_> {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let OAuthFacts(status, code, description) = *self;
-        if let Some(status) = status {
-            write!(f, "HTTP {}, ", status.as_u16())?;
-        }
-        f.write_str(code)?;
-        match description.is_empty() {
-            true => Ok(()),
-            false => write!(f, ": {description}"),
-        }
-    }
-}
-
-impl fmt::Display for ApiError {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(
-            f,
-            "UP42 API answered HTTP {} to {} `{}`",
-            self.status.as_u16(),
-            self.method,
-            self.url
-        )?;
-        match &self.message {
-            Some(message) => write!(f, ": {message}"),
-            None => Ok(()),
-        }
     }
 }
 
@@ -704,52 +476,6 @@ mod tests {
             std::mem::size_of::<Result<(), Error>>(),
             std::mem::size_of::<usize>()
         );
-    }
-
-    #[test]
-    fn display_is_one_short_line_with_the_facts() {
-        let errors: Vec<Error> = vec![
-            Error::invalid_credentials("me@example.com", "Invalid user credentials"),
-            Error::refresh_token_rejected("Token is not active"),
-            Error::from(Repr::WrongTokenUrl {
-                url: "https://auth.sa.up42.com/realms/nope/protocol/openid-connect/token".into(),
-                reason: "it answered HTTP 404: Realm does not exist".into(),
-            }),
-            Error::from(Repr::Server {
-                operation: Operation::TokenRequest,
-                url: "https://auth.up42.com/realms/public/protocol/openid-connect/token".into(),
-                status: StatusCode::SERVICE_UNAVAILABLE,
-                body_excerpt: "upstream down".into(),
-                retry_after: None,
-            }),
-            Error::from(Repr::CredentialsMissing {
-                searched: vec![
-                    "environment variables UP42_USERNAME/UP42_PASSWORD".into(),
-                    "file /home/me/.up42/credentials.json".into(),
-                ],
-            }),
-            Error::token_source(false, "vault sealed"),
-        ];
-        for error in &errors {
-            let shown = error.to_string();
-            assert!(shown.len() <= 160, "{} chars: {shown}", shown.len());
-            assert!(!shown.contains('\n') && !shown.ends_with('.'), "{shown}");
-            assert!(!shown.contains(". "), "no second sentence: {shown}");
-            assert!(
-                shown.starts_with(|c: char| !c.is_uppercase() || shown.starts_with("UP42")),
-                "{shown}"
-            );
-        }
-        assert_eq!(
-            errors[2].hint().unwrap(),
-            format!("the token URL is {}", crate::Region::Sa.token_url()),
-            "the advice fits the region of the URL"
-        );
-        assert!(
-            !errors[5].to_string().contains("vault sealed"),
-            "the source is not repeated"
-        );
-        assert_eq!(errors[5].source().unwrap().to_string(), "vault sealed");
     }
 
     #[test]
