@@ -111,6 +111,13 @@ pub struct Job {
     pub credits: Option<u64>,
 }
 
+/// A list of processing jobs and the link to the next ones.
+#[derive(Debug, Deserialize)]
+pub struct Jobs {
+    pub jobs: Vec<Job>,
+    pub links: Vec<serde_json::Value>,
+}
+
 #[derive(Debug, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct Quotation {
@@ -171,9 +178,9 @@ pub async fn stac_item(
 #[up42_endpoint(GET, "/v2/processing/jobs/{job_id}")]
 pub async fn job(client: &impl Authenticated, job_id: &str) -> Result<Job, Error>;
 
-/// A tasking quotation.
-#[up42_endpoint(GET, "/v2/tasking/quotation/{quotation_id}")]
-pub async fn quotation(client: &impl Authenticated, quotation_id: &str) -> Result<Quotation, Error>;
+/// Tasking quotations, by id.
+#[up42_endpoint(GET, "/v2/tasking/quotation")]
+pub async fn quotations(client: &impl Authenticated, #[query] id: &str) -> Result<Page<Quotation>, Error>;
 
 /// A typed client: an `Up42Client` plus the workspace its calls are about.
 #[derive(Clone)]
@@ -194,13 +201,13 @@ impl Workspace {
         #[query] size: u32,
     ) -> Result<Page<Order>, Error>;
 
-    /// One page of the workspace's processing jobs.
+    /// The first processing jobs of the workspace (UP42 pages them with `next` links).
     #[up42_endpoint(GET, "/v2/processing/jobs")]
-    pub async fn jobs_page(
+    pub async fn jobs(
         &self,
         #[query("workspaceId")] workspace_id: &str,
-        #[query] page: u32,
-    ) -> Result<Page<Job>, Error>;
+        #[query] limit: u32,
+    ) -> Result<Jobs, Error>;
 
     /// Every order of the workspace, page after page.
     pub async fn all_orders(&self) -> Result<Vec<Order>, Error> {
@@ -294,13 +301,20 @@ async fn against_sandbox(sandbox: &Sandbox) -> Result<(), Error> {
         "STAC item {} of {}, bbox {:?}",
         item.id, item.collection, item.bbox
     );
-    let jobs = workspace.jobs_page(&workspace.id, 0).await?;
-    let first = job(client, &jobs.content[0].id).await?;
+    let jobs = workspace.jobs(&workspace.id, 2).await?;
+    let first = job(client, &jobs.jobs[0].id).await?;
     println!(
-        "{} jobs; the first ran {} and is {}",
-        jobs.total_elements, first.process_id, first.status
+        "{} jobs on the first page{}; the first ran {} and is {}",
+        jobs.jobs.len(),
+        if jobs.links.is_empty() {
+            ""
+        } else {
+            ", more behind its `next` link"
+        },
+        first.process_id,
+        first.status
     );
-    let quote = quotation(client, "quote-1").await?;
+    let quote = &quotations(client, "quote-1").await?.content[0];
     println!(
         "quotation {}: {} credits, {}",
         quote.id, quote.credits_price, quote.decision

@@ -54,10 +54,10 @@ impl fmt::Display for OrderNumber {
     }
 }
 
-#[up42_endpoint(GET, "/echo/orders/{order_id}")]
+#[up42_endpoint(GET, "/echo/orders/{order_id}", unchecked)]
 async fn get_order(client: &impl Authenticated, order_id: &str) -> Result<Echo, Error>;
 
-#[up42_endpoint(POST, "/echo/orders")]
+#[up42_endpoint(POST, "/echo/orders", unchecked)]
 async fn place_order(
     client: &Up42Client,
     #[query("workspaceId")] workspace_id: &str,
@@ -65,7 +65,7 @@ async fn place_order(
 ) -> Result<Echo, Error>;
 
 /// Doc comments stay on the generated function.
-#[up42_endpoint(GET, "/echo/orders")]
+#[up42_endpoint(GET, "/echo/orders", unchecked)]
 async fn list_orders(
     client: &dyn Authenticated,
     #[query] page: Option<u32>,
@@ -73,29 +73,29 @@ async fn list_orders(
     #[header("X-Correlation-Id")] correlation: &str,
 ) -> Result<Echo, Error>;
 
-#[up42_endpoint(GET, "/public/echo/collections", public)]
+#[up42_endpoint(GET, "/public/echo/collections", public, unchecked)]
 async fn collections(client: &Up42Client) -> Result<Echo, Error>;
 
-#[up42_endpoint(DELETE, "/echo/orders/{order_id}")]
+#[up42_endpoint(DELETE, "/echo/orders/{order_id}", unchecked)]
 async fn delete_order(client: &Up42Client, order_id: OrderNumber) -> Result<(), Error>;
 
-#[up42_endpoint(PUT, "/echo/orders/{order_id}/tags")]
+#[up42_endpoint(PUT, "/echo/orders/{order_id}/tags", unchecked)]
 async fn put_tags(client: &Up42Client, order_id: u64, #[body] tags: &[&str]) -> Result<Echo, Error>;
 
-#[up42_endpoint(PATCH, "/echo/orders/{order_id}")]
+#[up42_endpoint(PATCH, "/echo/orders/{order_id}", unchecked)]
 async fn patch_order(
     client: &Up42Client,
     order_id: u64,
     #[body] patch: &serde_json::Value,
 ) -> Result<Echo, Error>;
 
-#[up42_endpoint(HEAD, "/echo/orders/{order_id}")]
+#[up42_endpoint(HEAD, "/echo/orders/{order_id}", unchecked)]
 async fn head_order(client: &Up42Client, order_id: u64) -> Result<(), Error>;
 
-#[up42_endpoint(GET, "/echo/assets/{asset_id}", raw)]
+#[up42_endpoint(GET, "/echo/assets/{asset_id}", raw, unchecked)]
 async fn download(client: &Up42Client, asset_id: &str) -> Result<up42_auth::reqwest::Response, Error>;
 
-#[up42_endpoint(GET, "/echo/list")]
+#[up42_endpoint(GET, "/echo/list", unchecked)]
 async fn repeated(
     client: &Up42Client,
     #[query] status: &[&str],
@@ -103,11 +103,11 @@ async fn repeated(
 ) -> Result<Echo, Error>;
 
 /// Generic over the client type.
-#[up42_endpoint(GET, "/echo/generic/{id}")]
+#[up42_endpoint(GET, "/echo/generic/{id}", unchecked)]
 async fn generic<A: Authenticated>(client: &A, id: i32) -> Result<Echo, Error>;
 
 /// Argument names that a careless macro would collide with.
-#[up42_endpoint(POST, "/echo/{url}/{request}/{client}")]
+#[up42_endpoint(POST, "/echo/{url}/{request}/{client}", unchecked)]
 #[allow(clippy::too_many_arguments)]
 async fn hygiene(
     api: &Up42Client,
@@ -120,7 +120,7 @@ async fn hygiene(
     #[body] endpoint: &str,
 ) -> Result<Echo, Error>;
 
-#[up42_endpoint(GET, "/v2/status/{code}")]
+#[up42_endpoint(GET, "/v2/status/{code}", unchecked)]
 async fn status(client: &Up42Client, code: u16) -> Result<(), Error>;
 
 #[up42_endpoint(GET, "/v2/orders")]
@@ -147,7 +147,7 @@ struct MyApi {
 delegate_authenticated!(MyApi => inner);
 
 impl MyApi {
-    #[up42_endpoint(GET, "/echo/eulas/{eula_id}")]
+    #[up42_endpoint(GET, "/echo/eulas/{eula_id}", unchecked)]
     pub async fn eula(&self, eula_id: &str) -> Result<Echo, Error>;
 }
 
@@ -163,7 +163,7 @@ impl From<Error> for AppError {
     }
 }
 
-#[up42_endpoint(GET, "/echo/app/{id}")]
+#[up42_endpoint(GET, "/echo/app/{id}", unchecked)]
 async fn app_call(client: &Up42Client, id: &str) -> Result<Echo, AppError>;
 
 #[tokio::test]

@@ -16,13 +16,13 @@ struct Echo {
     headers: std::collections::BTreeMap<String, Vec<String>>,
 }
 
-#[up42_endpoint(GET, "/echo/orders")]
+#[up42_endpoint(GET, "/echo/orders", unchecked)]
 async fn list_orders(client: &Up42Client) -> Result<Echo, Error>;
 
-#[up42_endpoint(GET, "/echo/assets/{asset_id}", raw)]
+#[up42_endpoint(GET, "/echo/assets/{asset_id}", raw, unchecked)]
 async fn download(client: &Up42Client, asset_id: &str) -> Result<Response, Error>;
 
-#[up42_endpoint(POST, "/echo/assets/{asset_id}", raw)]
+#[up42_endpoint(POST, "/echo/assets/{asset_id}", raw, unchecked)]
 async fn post_raw(client: &Up42Client, asset_id: &str) -> Result<Response, Error>;
 
 /// The API sandbox, a client for it, and a second sandbox as a foreign host.

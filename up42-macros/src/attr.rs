@@ -26,6 +26,10 @@ pub(crate) struct Args {
     pub(crate) path: LitStr,
     /// No token fetched, no `Authorization` header sent.
     pub(crate) public: bool,
+    /// Where `public` was written, for errors about it.
+    pub(crate) public_span: Option<Span>,
+    /// Not checked against UP42's endpoint catalogue.
+    pub(crate) unchecked: bool,
     /// The function returns the status-checked `reqwest::Response`.
     pub(crate) raw: bool,
     /// `retry = true` or `retry = false`; `None`: retried if idempotent.
@@ -78,7 +82,8 @@ pub(crate) fn parse(cx: &mut Ctxt, tokens: TokenStream) -> Option<Args> {
             None
         }
     };
-    let (mut public, mut raw) = (false, false);
+    let (mut public, mut raw, mut unchecked) = (false, false, false);
+    let mut public_span = None;
     let mut retry = None;
     let mut krate = None;
     for option in items {
@@ -131,8 +136,12 @@ pub(crate) fn parse(cx: &mut Ctxt, tokens: TokenStream) -> Option<Args> {
             _ => None,
         };
         let flag = match name.as_deref() {
-            Some("public") => &mut public,
+            Some("public") => {
+                public_span = Some(syn::spanned::Spanned::span(&option));
+                &mut public
+            }
             Some("raw") => &mut raw,
+            Some("unchecked") => &mut unchecked,
             _ => {
                 let shown = quote::quote!(#option).to_string();
                 cx.error_spanned_by(
@@ -156,6 +165,8 @@ pub(crate) fn parse(cx: &mut Ctxt, tokens: TokenStream) -> Option<Args> {
         method_span,
         path: path?,
         public,
+        public_span,
+        unchecked,
         raw,
         retry,
         krate,

@@ -8,6 +8,7 @@ use syn::spanned::Spanned;
 
 use crate::ast::{self, Arg, Client, EndpointFn, Role};
 use crate::attr::{self, Args};
+use crate::catalogue;
 use crate::ctxt::Ctxt;
 use crate::path::{self, Part};
 use crate::valid;
@@ -44,11 +45,15 @@ pub(crate) fn expand(attr_tokens: TokenStream, item_tokens: TokenStream) -> Toke
         .map(|p| path::params(p).collect())
         .unwrap_or_default();
     let fn_args = item.args(&mut cx, item.client(&placeholders).is_some());
+    let mut checked = catalogue::Checked::default();
     if let (Some(args), Some(parts)) = (&args, &parts) {
         valid::check(&mut cx, args, parts, &item, &fn_args);
+        if !args.unchecked {
+            checked = catalogue::check(&mut cx, args, parts, &fn_args);
+        }
     }
     match (cx.check(), args, parts) {
-        (Ok(()), Some(args), Some(parts)) => generate(&args, &parts, &item, &fn_args),
+        (Ok(()), Some(args), Some(parts)) => generate(&args, &parts, &item, &fn_args, &checked),
         (Err(errors), ..) => fallback(&item, errors),
         // A missing method or path is always reported above; stay total all the same.
         (Ok(()), ..) => fallback(
@@ -108,7 +113,13 @@ fn runtime_crate(args: &Args) -> TokenStream {
     }
 }
 
-fn generate(args: &Args, parts: &[Part], item: &EndpointFn, fn_args: &[Arg<'_>]) -> TokenStream {
+fn generate(
+    args: &Args,
+    parts: &[Part],
+    item: &EndpointFn,
+    fn_args: &[Arg<'_>],
+    checked: &catalogue::Checked,
+) -> TokenStream {
     let runtime = runtime_crate(args);
     let module = private_module();
     let private = quote!(#runtime::#module);
@@ -174,9 +185,22 @@ fn generate(args: &Args, parts: &[Part], item: &EndpointFn, fn_args: &[Arg<'_>])
         quote_spanned!(success.span()=> #private::decode_json::<#success, _>(#response).await)
     };
 
+    // Cargo rebuilds the crate when the user's OpenAPI document, or the
+    // variable naming it, changes: both become inputs of the generated code.
+    let spec_env = catalogue::SPEC_ENV;
+    let mut tracked = quote!(
+        const _: ::core::option::Option<&str> = ::core::option_env!(#spec_env);
+    );
+    if let Some(file) = checked.user_file.as_ref().and_then(|f| f.to_str()) {
+        tracked.extend(quote!(
+            const _: &[u8] = ::core::include_bytes!(#file);
+        ));
+    }
+
     let signature = clean_signature(item);
     quote! {
         #signature {
+            #tracked
             static #endpoint: #private::Endpoint = #private::Endpoint {
                 method: #private::Method::#method,
                 path: &[#(#path_parts),*],

@@ -7,9 +7,11 @@
 
 mod ast;
 mod attr;
+mod catalogue;
 mod ctxt;
 mod expand;
 mod path;
+mod spec;
 mod valid;
 
 use proc_macro::TokenStream;

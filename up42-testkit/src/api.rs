@@ -245,20 +245,47 @@ pub(crate) async fn get_job(Path(job_id): Path<String>) -> Response {
     Json(job(&job_id)).into_response()
 }
 
-/// `GET /v2/processing/jobs?page=&size=`: 3 jobs.
-pub(crate) async fn list_jobs(Query(query): Query<PageQuery>) -> Response {
-    let page = paged(3, query.page.unwrap_or(0), query.size.unwrap_or(10), |i| {
-        job(&format!("10000000-0000-4000-8000-{i:012}"))
-    });
-    Json(page).into_response()
+/// How many processing jobs `GET /v2/processing/jobs` lists in all.
+const JOB_COUNT: u64 = 3;
+
+#[derive(Deserialize)]
+pub(crate) struct JobsQuery {
+    limit: Option<u64>,
+    /// Where the page starts: the opaque cursor of a `next` link.
+    token: Option<u64>,
 }
 
-/// `GET /v2/tasking/quotation/{quotation_id}`.
-pub(crate) async fn quotation(Path(quotation_id): Path<String>) -> Response {
-    Json(json!({
-        "id": quotation_id, "orderId": "00000000-0000-4000-8000-000000000001", "workspaceId": WORKSPACE_ID,
-        "creditsPrice": 9000, "decision": "NOT_DECIDED",
-        "createdAt": "2026-01-07T09:00:00Z", "updatedAt": "2026-01-07T09:00:00Z",
-    }))
-    .into_response()
+/// `GET /v2/processing/jobs?limit=`: 3 jobs, `limit` at a time, in UP42's
+/// next-link shape: `{"jobs": [...], "links": [{"rel": "next", "href": ...}]}`.
+pub(crate) async fn list_jobs(Query(query): Query<JobsQuery>) -> Response {
+    let limit = query.limit.unwrap_or(10).clamp(1, 100);
+    let start = query.token.unwrap_or(0).min(JOB_COUNT);
+    let end = (start + limit).min(JOB_COUNT);
+    let jobs: Vec<Value> = (start..end)
+        .map(|i| job(&format!("10000000-0000-4000-8000-{i:012}")))
+        .collect();
+    let links = match end < JOB_COUNT {
+        true => json!([{"rel": "next", "href": format!("/v2/processing/jobs?limit={limit}&token={end}")}]),
+        false => json!([]),
+    };
+    Json(json!({"jobs": jobs, "links": links})).into_response()
+}
+
+#[derive(Deserialize)]
+pub(crate) struct QuotationQuery {
+    id: Option<String>,
+}
+
+/// `GET /v2/tasking/quotation?id=`: UP42's page object with the quotation of
+/// that id (any id is known), or one quotation without it.
+pub(crate) async fn quotations(Query(query): Query<QuotationQuery>) -> Response {
+    let id = query.id.unwrap_or_else(|| "quote-1".to_string());
+    let page = paged(1, 0, 10, |_| {
+        json!({
+            "id": id, "orderId": "00000000-0000-4000-8000-000000000001", "workspaceId": WORKSPACE_ID,
+            "creditsPrice": 9000, "decision": "NOT_DECIDED",
+            "createdAt": "2026-01-07T09:00:00Z", "updatedAt": "2026-01-07T09:00:00Z",
+        })
+    });
+    Json(page).into_response()
 }

@@ -10,7 +10,7 @@
 //!   type, unknown realm, expired, revoked or reused refresh tokens);
 //! - bearer-checked API routes with UP42-shaped JSON: orders (`GET`, the paged
 //!   list, `POST` placement, estimate, cancellation), EULAs, STAC collections and
-//!   items, processing jobs (one, paged list), tasking quotations, the user info
+//!   items, processing jobs (one, the list with `next` links), tasking quotations, the user info
 //!   endpoint, and `ANY /v2/status/{code}`, which answers `code` with an UP42
 //!   error body;
 //! - the public `GET /v2/collections`;
@@ -335,7 +335,7 @@ impl SandboxBuilder {
             )
             .route("/v2/processing/jobs", get(api::list_jobs))
             .route("/v2/processing/jobs/{job_id}", get(api::get_job))
-            .route("/v2/tasking/quotation/{quotation_id}", get(api::quotation))
+            .route("/v2/tasking/quotation", get(api::quotations))
             .route("/v2/status/{code}", any(api::status))
             .route("/echo/{*rest}", any(api::echo_private))
             .route_layer(axum::middleware::from_fn_with_state(

@@ -1,6 +1,8 @@
 //! A crate that depends on `up42-auth` under the name `auth`, and re-exports
 //! it from a façade module. Its endpoints compile only if `#[up42_endpoint]`
-//! finds the runtime under those names.
+//! finds the runtime under those names. They are sandbox routes UP42 does not
+//! have: `up42-openapi.json` at the crate root declares them, merged over the
+//! bundled catalogue.
 
 use auth::{Error, Up42Client, up42_endpoint};
 
@@ -11,7 +13,11 @@ pub mod facade {
 
 /// Found through the renamed dependency in `Cargo.toml`.
 #[up42_endpoint(GET, "/echo/renamed/{id}")]
-pub async fn renamed(client: &Up42Client, id: &str) -> Result<serde_json::Value, Error>;
+pub async fn renamed(
+    client: &Up42Client,
+    id: &str,
+    #[query] verbose: Option<bool>, // listed in up42-openapi.json
+) -> Result<serde_json::Value, Error>;
 
 /// Found through the façade, named with the `crate` option.
 #[up42_endpoint(GET, "/echo/facade", crate = "crate::facade::up42")]
