@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # Compile cost of #[up42_endpoint]: a crate with N endpoints declared with the
 # macro against the same N endpoints written by hand with reqwest, each built
-# from clean in the same (dev) profile once their dependencies are built.
-# Also the build time of the macro crate itself.
+# from clean in the same (dev) profile once their dependencies are built; N
+# endpoints checked against UP42's catalogue against the same N `unchecked`;
+# and the build time of the macro crate itself.
 #
 #   scripts/compile-cost.sh [N]     (N defaults to 200)
 set -euo pipefail
@@ -12,13 +13,14 @@ root="$(cd "$(dirname "$0")/.." && pwd)"
 work="$(mktemp -d)"
 trap 'rm -rf "$work"' EXIT
 
-mkdir -p "$work/with-macro/src" "$work/by-hand/src"
+crates="with-macro by-hand checked unchecked"
+for crate in $crates; do mkdir -p "$work/$crate/src"; done
 cat > "$work/Cargo.toml" <<TOML
 [workspace]
-members = ["with-macro", "by-hand"]
+members = ["with-macro", "by-hand", "checked", "unchecked"]
 resolver = "3"
 TOML
-for crate in with-macro by-hand; do
+for crate in $crates; do
   cat > "$work/$crate/Cargo.toml" <<TOML
 [package]
 name = "$crate"
@@ -51,7 +53,7 @@ pub struct Thing {
   for i in $(seq 1 "$n"); do
     cat <<RS
 
-#[up42_endpoint(GET, "/v2/things$i/{thing_id}")]
+#[up42_endpoint(GET, "/v2/things$i/{thing_id}", unchecked)]
 pub async fn get_thing_$i(client: &Up42Client, thing_id: &str, #[query] page: Option<u32>) -> Result<Thing, Error>;
 RS
   done
@@ -90,6 +92,26 @@ RS
   done
 } > "$work/by-hand/src/lib.rs"
 
+# Real UP42 paths, so that the checked crate passes the check.
+for variant in checked unchecked; do
+  option=""
+  [ "$variant" = unchecked ] && option=", unchecked"
+  {
+    echo "$common"
+    echo "use up42_auth::up42_endpoint;"
+    for i in $(seq 1 $((n / 2))); do
+      cat <<RS
+
+#[up42_endpoint(GET, "/v2/orders/{order_id}"$option)]
+pub async fn get_order_$i(client: &Up42Client, order_id: &str) -> Result<Thing, Error>;
+
+#[up42_endpoint(GET, "/v2/orders"$option)]
+pub async fn list_orders_$i(client: &Up42Client, #[query("workspaceId")] workspace_id: &str, #[query] page: Option<u32>) -> Result<Thing, Error>;
+RS
+    done
+  } > "$work/$variant/src/lib.rs"
+done
+
 cd "$work"
 echo "building dependencies once..."
 cargo build --quiet --workspace
@@ -106,6 +128,10 @@ cargo clean --quiet -p with-macro
 macro_time=$(seconds cargo build -p with-macro)
 cargo clean --quiet -p by-hand
 hand_time=$(seconds cargo build -p by-hand)
+cargo clean --quiet -p checked
+checked_time=$(seconds cargo build -p checked)
+cargo clean --quiet -p unchecked
+unchecked_time=$(seconds cargo build -p unchecked)
 cargo clean --quiet -p up42-macros
 macro_crate_time=$(seconds cargo build -p up42-macros)
 
@@ -114,5 +140,8 @@ echo "| crate | build from clean (dev profile) |"
 echo "|---|---|"
 echo "| $n endpoints with #[up42_endpoint] | ${macro_time} s |"
 echo "| $n endpoints by hand with reqwest | ${hand_time} s |"
+echo "| $n endpoints checked against the catalogue | ${checked_time} s |"
+echo "| the same $n endpoints \`unchecked\` | ${unchecked_time} s |"
 echo "| up42-macros itself | ${macro_crate_time} s |"
 awk -v m="$macro_time" -v h="$hand_time" 'BEGIN { printf "\nRatio macro / hand-written: %.2f\n", m / h }'
+awk -v c="$checked_time" -v u="$unchecked_time" 'BEGIN { printf "Ratio checked / unchecked: %.2f\n", c / u }'
