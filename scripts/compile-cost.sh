@@ -31,6 +31,7 @@ publish = false
 [dependencies]
 up42-auth = { path = "$root/up42-auth" }
 serde = { version = "1", features = ["derive"] }
+serde_json = "1"
 TOML
 done
 cp "$root/Cargo.lock" "$work/Cargo.lock"
@@ -86,7 +87,8 @@ pub async fn get_thing_$i(client: &Up42Client, thing_id: &str, page: Option<u32>
         client.token_rejected(&token);
         return Err("the token was rejected".into());
     }
-    Ok(response.error_for_status()?.json::<Thing>().await?)
+    let body = response.error_for_status()?.bytes().await?;
+    Ok(serde_json::from_slice(&body)?)
 }
 RS
   done

@@ -16,6 +16,7 @@ use proc_macro2::Span;
 use crate::ast::{Arg, Role};
 use crate::attr::Args;
 use crate::ctxt::Ctxt;
+use crate::distance::{chars_distance, nearest, segment_distance};
 use crate::path::{self, Part};
 use crate::spec::{self, Operation, Spec};
 
@@ -23,8 +24,6 @@ use crate::spec::{self, Operation, Spec};
 pub(crate) const SPEC_ENV: &str = "UP42_OPENAPI";
 /// The user's OpenAPI document looked for at the crate root.
 pub(crate) const SPEC_FILE: &str = "up42-openapi.json";
-/// How far (in path segments) a suggestion may be from the path written.
-const MAX_DISTANCE: usize = 3;
 
 /// What the check read, for the generated code to track.
 #[derive(Debug, Default)]
@@ -238,17 +237,8 @@ fn check_query_keys(cx: &mut Ctxt, method: &str, op: &Operation, known: &[String
         if known.iter().any(|k| k == key) {
             continue;
         }
-        let suggestion = known
-            .iter()
-            .map(|k| {
-                (
-                    chars_distance(&k.to_ascii_lowercase(), &key.to_ascii_lowercase()),
-                    k,
-                )
-            })
-            .filter(|(distance, _)| *distance <= 3)
-            .min_by_key(|(distance, _)| *distance)
-            .map(|(_, k)| format!("; did you mean `{k}`?"))
+        let suggestion = nearest(key, known.iter().map(String::as_str), 3)
+            .map(|k| format!("; did you mean `{k}`?"))
             .unwrap_or_else(|| {
                 let listed: Vec<String> = known.iter().map(|k| format!("`{k}`")).collect();
                 format!("; it takes {}", listed.join(", "))
@@ -309,44 +299,6 @@ fn is_scalar(ty: &syn::Type) -> bool {
         }
         _ => false,
     }
-}
-
-/// Segment-wise edit distance: inserting, deleting or replacing one segment
-/// costs 1, but a segment may only be replaced by one that looks like it
-/// (a few characters apart), so unrelated paths are far apart. `None` past
-/// [`MAX_DISTANCE`].
-fn segment_distance(a: &[String], b: &[String]) -> Option<usize> {
-    let similar = |x: &str, y: &str| x == y || chars_distance(x, y) <= (x.len().max(y.len()) / 3).max(2);
-    let mut previous: Vec<usize> = (0..=b.len()).collect();
-    for (i, x) in a.iter().enumerate() {
-        let mut current = vec![i + 1];
-        for (j, y) in b.iter().enumerate() {
-            let replace = match (x == y, similar(x, y)) {
-                (true, _) => previous[j],
-                (false, true) => previous[j] + 1,
-                (false, false) => previous[j] + 2,
-            };
-            current.push(replace.min(previous[j + 1] + 1).min(current[j] + 1));
-        }
-        previous = current;
-    }
-    let distance = previous[b.len()];
-    (distance <= MAX_DISTANCE).then_some(distance)
-}
-
-/// Levenshtein distance between two strings, in characters.
-fn chars_distance(a: &str, b: &str) -> usize {
-    let b: Vec<char> = b.chars().collect();
-    let mut previous: Vec<usize> = (0..=b.len()).collect();
-    for (i, x) in a.chars().enumerate() {
-        let mut current = vec![i + 1];
-        for (j, y) in b.iter().enumerate() {
-            let cost = usize::from(x != *y);
-            current.push((previous[j] + cost).min(previous[j + 1] + 1).min(current[j] + 1));
-        }
-        previous = current;
-    }
-    previous[b.len()]
 }
 
 #[cfg(test)]

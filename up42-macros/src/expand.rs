@@ -45,12 +45,12 @@ pub(crate) fn expand(attr_tokens: TokenStream, item_tokens: TokenStream) -> Toke
         .map(|p| path::params(p).collect())
         .unwrap_or_default();
     let fn_args = item.args(&mut cx, item.client(&placeholders).is_some());
+    valid::check(&mut cx, args.as_ref(), parts.as_deref(), &item, &fn_args);
     let mut checked = catalogue::Checked::default();
-    if let (Some(args), Some(parts)) = (&args, &parts) {
-        valid::check(&mut cx, args, parts, &item, &fn_args);
-        if !args.unchecked {
-            checked = catalogue::check(&mut cx, args, parts, &fn_args);
-        }
+    if let (Some(args), Some(parts)) = (&args, &parts)
+        && !args.unchecked
+    {
+        checked = catalogue::check(&mut cx, args, parts, &fn_args);
     }
     match (cx.check(), args, parts) {
         (Ok(()), Some(args), Some(parts)) => generate(&args, &parts, &item, &fn_args, &checked),
@@ -182,7 +182,7 @@ fn generate(
     } else if matches!(success, syn::Type::Tuple(t) if t.elems.is_empty()) {
         quote!(#private::decode_unit(#response).await)
     } else {
-        quote_spanned!(success.span()=> #private::decode_json::<#success, _>(#response).await)
+        quote_spanned!(success.span()=> #private::decode_json(#response, <#success as #private::FromJson>::from_json).await)
     };
 
     // Cargo rebuilds the crate when the user's OpenAPI document, or the

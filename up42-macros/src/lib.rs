@@ -9,6 +9,7 @@ mod ast;
 mod attr;
 mod catalogue;
 mod ctxt;
+mod distance;
 mod expand;
 mod path;
 mod spec;
@@ -80,6 +81,11 @@ use proc_macro::TokenStream;
 ///   errors, timeouts, 408, 429, 5xx) are retried by the client's
 ///   `RetryPolicy`. Without the option, `GET`, `HEAD`, `PUT` and `DELETE` are
 ///   retried and `POST` and `PATCH` are not, since they may not be safe to repeat.
+/// - `unchecked`: not checked against UP42's endpoint catalogue (below), for
+///   an endpoint the catalogue does not know yet.
+/// - `crate = "path"`: where `up42_auth` is reached from, for a crate that
+///   re-exports it (`crate = "my_sdk::up42_auth"`). A renamed dependency
+///   (`auth = { package = "up42-auth" }`) is found without it.
 ///
 /// # The function
 ///
@@ -110,8 +116,32 @@ use proc_macro::TokenStream;
 ///
 /// # Compile-time checks
 ///
-/// The path and the signature are checked against each other; every mistake is
-/// reported at once, with a message that says the fix:
+/// Every endpoint is checked against UP42's real endpoints: the catalogue
+/// bundled with this crate (`catalogue/up42-openapi.json`, an OpenAPI 3
+/// document generated from public sources), merged with your own OpenAPI 3
+/// JSON document if you have one (`up42-openapi.json` at your crate's root, or
+/// the file named by `UP42_OPENAPI` at compile time; yours wins on conflicts).
+/// Matching is on method plus path shape, placeholder names free. A path UP42
+/// does not have, a retired one, a method the path does not allow, a query key
+/// the endpoint does not take, and `public` on an endpoint that needs a token
+/// are compile errors that say the fix:
+///
+/// ```compile_fail
+/// use up42_auth::{up42_endpoint, Authenticated, Error};
+/// // `GET /v2/order/{order_id}` is not an UP42 endpoint; did you mean `/v2/orders/{order_id}`?
+/// #[up42_endpoint(GET, "/v2/order/{order_id}")]
+/// async fn get_order(client: &impl Authenticated, order_id: &str) -> Result<(), Error>;
+/// ```
+///
+/// ```compile_fail
+/// use up42_auth::{up42_endpoint, Authenticated, Error};
+/// // `workspaceID` is not a query parameter of `GET /v2/orders`; did you mean `workspaceId`?
+/// #[up42_endpoint(GET, "/v2/orders")]
+/// async fn list(client: &impl Authenticated, #[query("workspaceID")] id: &str) -> Result<(), Error>;
+/// ```
+///
+/// The path and the signature are checked against each other too; every
+/// mistake is reported at once, with a message that says the fix:
 ///
 /// ```compile_fail
 /// use up42_auth::{up42_endpoint, Authenticated, Error};

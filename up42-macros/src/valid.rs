@@ -6,18 +6,51 @@ use std::collections::BTreeMap;
 use crate::ast::{Arg, Client, EndpointFn, Role};
 use crate::attr::Args;
 use crate::ctxt::Ctxt;
+use crate::distance::nearest;
 use crate::path::{self, Part};
 
 const CLIENT_HINT: &str = "the first parameter must be the client: `&self`, or a reference to an \
                            `Authenticated` value such as `client: &impl Authenticated`, \
                            `client: &dyn Authenticated` or `client: &Up42Client`";
 
-/// Checks everything that can be checked before generating code.
-pub(crate) fn check(cx: &mut Ctxt, args: &Args, parts: &[Part], item: &EndpointFn, fn_args: &[Arg<'_>]) {
+/// Checks everything that can be checked before generating code. With a
+/// malformed path (`parts` is `None`), the signature is still checked, so
+/// that every mistake is reported at once.
+pub(crate) fn check(
+    cx: &mut Ctxt,
+    args: Option<&Args>,
+    parts: Option<&[Part]>,
+    item: &EndpointFn,
+    fn_args: &[Arg<'_>],
+) {
     check_function(cx, item);
-    check_client(cx, parts, item);
-    check_placeholders(cx, args, parts, item, fn_args);
-    check_roles(cx, args, parts, fn_args);
+    if let Some(args) = args {
+        check_raw(cx, args, item);
+    }
+    match (args, parts) {
+        (Some(args), Some(parts)) => {
+            check_client(cx, parts, item);
+            check_placeholders(cx, args, parts, item, fn_args);
+            check_roles(cx, args, parts, fn_args);
+        }
+        (Some(args), None) => check_roles(cx, args, &[], fn_args),
+        _ => {}
+    }
+}
+
+/// `raw` endpoints hand back the response itself.
+fn check_raw(cx: &mut Ctxt, args: &Args, item: &EndpointFn) {
+    let Some(success) = item.success_type().filter(|_| args.raw) else {
+        return;
+    };
+    let is_response = matches!(success, syn::Type::Path(p) if p.path.segments.last().is_some_and(|s| s.ident == "Response"));
+    if !is_response {
+        cx.error_spanned_by(
+            success,
+            "a `raw` endpoint returns the response itself: write `-> Result<up42_auth::reqwest::Response, Error>`, \
+             or remove `raw` to have the body decoded",
+        );
+    }
 }
 
 fn check_function(cx: &mut Ctxt, item: &EndpointFn) {
@@ -88,10 +121,19 @@ fn check_placeholders(cx: &mut Ctxt, args: &Args, parts: &[Part], item: &Endpoin
         match fn_args.iter().find(|a| a.ident == placeholder) {
             // An argument written as a pattern was reported already; its name is unknown.
             None if item.has_pattern_args() => {}
-            None => cx.error_spanned_by(
-                &args.path,
-                format!("path parameter `{{{placeholder}}}` has no matching function argument; arguments: {listed}"),
-            ),
+            None => {
+                let unused = fn_args.iter().filter(|a| a.role == Role::Path).map(|a| a.ident.to_string());
+                let unused: Vec<String> = unused.collect();
+                let close = (placeholder.len() / 3).max(1);
+                let hint = match nearest(placeholder, unused.iter().map(String::as_str), close) {
+                    Some(near) => format!("; did you mean `{near}`?"),
+                    None => format!("; arguments: {listed}"),
+                };
+                cx.error_spanned_by(
+                    &args.path,
+                    format!("path parameter `{{{placeholder}}}` has no matching function argument{hint}"),
+                )
+            }
             Some(arg) if !matches!(arg.role, Role::Path | Role::Invalid) => cx.error_spanned_by(
                 arg.role_attr.expect("a role other than Path comes from an attribute"),
                 format!(

@@ -11,5 +11,5 @@ mod response;
 mod send;
 
 pub use request::{Endpoint, PathPart, Request, Retry};
-pub use response::{decode_json, decode_unit};
+pub use response::{FromJson, decode_json, decode_unit};
 pub use send::send;

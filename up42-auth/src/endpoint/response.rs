@@ -75,13 +75,46 @@ pub(crate) fn error_fields(body: &[u8]) -> (Option<String>, Option<String>) {
     (text(&value["message"]), text(&value["code"]))
 }
 
-/// Decodes a JSON answer into `T`; a failure names the JSON path that did not fit.
-/// Generic in the error so that endpoints may return any `E: From<Error>`.
-pub async fn decode_json<T: DeserializeOwned, E: From<Error>>(response: reqwest::Response) -> Result<T, E> {
-    decode_json_inner(response).await.map_err(E::from)
+/// What an endpoint's success type must be: decodable from the JSON answer.
+/// Implemented for every `DeserializeOwned` type; the message below is what a
+/// user sees for a type that is not.
+#[diagnostic::on_unimplemented(
+    message = "`{Self}` cannot be decoded from the JSON answer of an endpoint",
+    label = "add `#[derive(serde::Deserialize)]` to `{Self}`",
+    note = "an endpoint decodes the answer into its success type; `()` ignores the body, \
+            and the `raw` option returns the response itself"
+)]
+pub trait FromJson: Sized {
+    /// Decodes `body`; a failure names the JSON path that did not fit.
+    fn from_json(body: &[u8]) -> Result<Self, String>;
 }
 
-async fn decode_json_inner<T: DeserializeOwned>(response: reqwest::Response) -> Result<T, Error> {
+impl<T: DeserializeOwned> FromJson for T {
+    fn from_json(body: &[u8]) -> Result<Self, String> {
+        // The plain decoder on the way in; only a failure pays for path tracking.
+        if let Ok(value) = serde_json::from_slice(body) {
+            return Ok(value);
+        }
+        let mut deserializer = serde_json::Deserializer::from_slice(body);
+        serde_path_to_error::deserialize(&mut deserializer).map_err(|e| {
+            format!(
+                "the JSON does not fit `{}` at `{}`: {}",
+                std::any::type_name::<T>(),
+                e.path(),
+                e.inner()
+            )
+        })
+    }
+}
+
+/// Decodes a JSON answer with `decode` (a [`FromJson::from_json`]). The bound
+/// is checked where the macro names `<T as FromJson>::from_json`, at the
+/// user's type: one error there, none inside this function. Generic in the
+/// error so that endpoints may return any `E: From<Error>`.
+pub async fn decode_json<T, E: From<Error>>(
+    response: reqwest::Response,
+    decode: fn(&[u8]) -> Result<T, String>,
+) -> Result<T, E> {
     let status = response.status();
     let url = response.url().clone();
     let limit = response
@@ -89,24 +122,14 @@ async fn decode_json_inner<T: DeserializeOwned>(response: reqwest::Response) -> 
         .get::<BodyLimit>()
         .map_or(DEFAULT_MAX_RESPONSE_SIZE, |l| l.0);
     let body = read_limited(response, limit, Operation::ApiRequest, &url).await?;
-    // The plain decoder on the way in; only a failure pays for path tracking.
-    if let Ok(value) = serde_json::from_slice(&body) {
-        return Ok(value);
-    }
-    let mut deserializer = serde_json::Deserializer::from_slice(&body);
-    serde_path_to_error::deserialize(&mut deserializer).map_err(|e| {
-        let path = e.path().to_string();
-        Error::from(Repr::MalformedResponse {
+    decode(&body).map_err(|reason| {
+        E::from(Error::from(Repr::MalformedResponse {
             operation: Operation::ApiRequest,
             url: display_url(&url),
             status,
-            reason: format!(
-                "the JSON does not fit `{}` at `{path}`: {}",
-                std::any::type_name::<T>(),
-                e.inner()
-            ),
+            reason,
             body_excerpt: excerpt(&body),
-        })
+        }))
     })
 }
 
