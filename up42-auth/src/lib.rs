@@ -83,6 +83,7 @@ mod endpoint;
 /// module it was written for; rename it when the version changes.
 #[doc(hidden)]
 pub mod __private_0_1_0 {
+    pub use crate::authenticated::Authenticated;
     pub use crate::endpoint::{Endpoint, FromJson, PathPart, Request, Retry, decode_json, decode_unit, send};
     pub use reqwest::{Method, Response};
 }

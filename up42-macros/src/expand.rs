@@ -169,9 +169,11 @@ fn generate(
     {
         Client::SelfRef(receiver) => {
             let self_token = &receiver.self_token;
-            quote_spanned!(receiver.span()=> #private::send(#self_token, #request).await?)
+            quote_spanned!(receiver.span()=> #private::send(#self_token as &dyn #private::Authenticated, #request).await?)
         }
-        Client::Param { ident, ty } => quote_spanned!(ty.span()=> #private::send(#ident, #request).await?),
+        Client::Param { ident, ty } => {
+            quote_spanned!(ty.span()=> #private::send(#ident as &dyn #private::Authenticated, #request).await?)
+        }
     };
 
     let success = item
