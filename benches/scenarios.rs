@@ -7,6 +7,9 @@
 //! 3. Call overhead, interleaved: a generated endpoint call and the same call
 //!    written by hand alternate on one connection pool, so drift and order
 //!    effects hit both alike; medians and their ratio.
+//! 4. The early-renewal window: 1,000 calls while the token is fresh, then
+//!    1,000 while it is due for an early renewal that takes 200 ms; the
+//!    renewal runs on the cache's own task, so the p99s should match.
 //!
 //! `cargo bench --bench scenarios`
 
@@ -167,6 +170,56 @@ async fn interleaved_call_overhead(rounds: usize) {
     );
 }
 
+/// `calls` sequential endpoint calls: their p50, p99 and max.
+async fn call_times(client: &up42_auth::Up42Client, calls: usize) -> [Duration; 3] {
+    let mut times = Vec::with_capacity(calls);
+    for _ in 0..calls {
+        let started = Instant::now();
+        std::hint::black_box(get_order(client, "o-1").await.expect("call"));
+        times.push(started.elapsed());
+    }
+    times.sort();
+    [
+        percentile(&times, 0.5),
+        percentile(&times, 0.99),
+        times[calls - 1],
+    ]
+}
+
+async fn early_window(calls: usize) {
+    // 20 s tokens: margin 2 s, early window from 16 s to 18 s.
+    let sandbox = Sandbox::builder()
+        .access_token_lifetime(Duration::from_secs(20))
+        .start()
+        .await;
+    let client = sandbox.client().expect("client");
+    call_times(&client, 200).await; // warm-up, and the first token
+    let before = call_times(&client, calls).await;
+    let valid_for = client.token_valid_for().expect("a cached token");
+    tokio::time::sleep(valid_for.saturating_sub(Duration::from_millis(3_900))).await;
+    sandbox.set_delay(up42_testkit::Route::Token, Duration::from_millis(200));
+    sandbox.reset_counters();
+    let early = call_times(&client, calls).await;
+    let renewals = sandbox.counters().token_requests;
+    // Fresh again (renewed by then): the same moment's baseline.
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    let after = call_times(&client, calls).await;
+    println!("\n### Early-renewal window ({calls} calls each; the renewal takes 200 ms)\n");
+    println!("| token | p50 | p99 | max |");
+    println!("|---|---|---|---|");
+    for (label, [p50, p99, max]) in [
+        ("fresh, before", before),
+        ("in its early-renewal window", early),
+        ("fresh again, after", after),
+    ] {
+        println!("| {label} | {p50:.2?} | {p99:.2?} | {max:.2?} |");
+    }
+    println!(
+        "\nRatio window / after (p99): {:.3}; token requests in the window: {renewals}",
+        early[1].as_secs_f64() / after[1].as_secs_f64()
+    );
+}
+
 fn main() {
     // `cargo test --benches` runs bench targets with `--bench` absent: skip the work there.
     if !std::env::args().any(|a| a == "--bench") {
@@ -186,5 +239,6 @@ fn main() {
         }
         versus_documented_pattern(1_000).await;
         interleaved_call_overhead(3_000).await;
+        early_window(1_000).await;
     });
 }

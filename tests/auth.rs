@@ -283,6 +283,10 @@ async fn an_unreachable_host_is_a_retryable_transport_error() {
     assert_eq!(err.kind(), ErrorKind::Transport, "{err}");
     assert!(err.is_retryable());
     assert!(err.to_string().contains("token request"), "{err}");
+    assert!(
+        err.to_string().ends_with("failed: connection refused"),
+        "the root cause is in the message: {err}"
+    );
 }
 
 #[tokio::test]

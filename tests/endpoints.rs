@@ -468,6 +468,21 @@ async fn error_statuses_carry_up42_error_fields() {
     );
     assert_eq!(api.code.as_deref(), Some("422"));
     assert!(api.body_excerpt.contains("Sandbox error"));
+    // The whole body is kept, to decode UP42's details into a type of one's own.
+    #[derive(Deserialize)]
+    struct Up42Error {
+        error: Up42ErrorFields,
+    }
+    #[derive(Deserialize)]
+    struct Up42ErrorFields {
+        code: u16,
+        details: String,
+    }
+    let body: Up42Error = api.body_json().unwrap();
+    assert_eq!(
+        (body.error.code, body.error.details.as_str()),
+        (422, "answered 422 on request")
+    );
     assert!(!err.is_retryable());
     assert!(
         err.to_string().contains("HTTP 422") && err.to_string().contains("/v2/status/422"),

@@ -398,3 +398,31 @@ async fn hostile_api_answers_are_clear_errors() {
         "large results decode"
     );
 }
+
+#[up42_endpoint(GET, "/v2/status/{code}", unchecked)]
+async fn answer_with(client: &Up42Client, code: u16) -> Result<(), Error>;
+
+/// `is_retryable()` is the one question "should I try later?" for both
+/// servers: the token server's 408/429/5xx are `ErrorKind::Server`, the API's
+/// are `ErrorKind::Api`, and both say yes; other statuses say no.
+#[tokio::test]
+async fn try_later_is_one_question_for_both_servers() {
+    let sandbox = Sandbox::start().await;
+    let client = without_retries(&sandbox);
+    for code in [408, 429, 500, 502, 503, 504] {
+        sandbox.inject(Route::Token, Fault::retry_after(code, "7"), 1);
+        let token_side = client.force_refresh().await.unwrap_err();
+        assert_eq!(token_side.kind(), ErrorKind::Server, "{code}: {token_side}");
+        assert!(token_side.is_retryable(), "{code}");
+        assert_eq!(token_side.retry_after(), Some(Duration::from_secs(7)), "{code}");
+
+        let api_side = answer_with(&client, code).await.unwrap_err();
+        assert_eq!(api_side.kind(), ErrorKind::Api, "{code}: {api_side}");
+        assert!(api_side.is_retryable(), "{code}");
+        assert_eq!(api_side.status().map(|s| s.as_u16()), Some(code));
+    }
+    for code in [400, 403, 404, 409, 422] {
+        let api_side = answer_with(&client, code).await.unwrap_err();
+        assert!(!api_side.is_retryable(), "{code}");
+    }
+}

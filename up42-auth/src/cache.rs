@@ -322,6 +322,27 @@ impl TokenCache {
         true
     }
 
+    /// Renews now, whatever the cached token's age, for code that knows better
+    /// (a permission just granted, a token it saw rejected elsewhere). Single
+    /// flight like any renewal: concurrent calls share one token request, and
+    /// a remembered failure is answered from memory.
+    pub async fn force_refresh(&self) -> Result<AccessToken, Error> {
+        if let Some(cached) = self.shared.current.load_full() {
+            self.invalidate(&cached.token);
+        }
+        self.get().await
+    }
+
+    /// How long the cached token stays valid from now (zero once expired),
+    /// read without a renewal; `None` before the first token.
+    pub fn valid_for(&self) -> Option<Duration> {
+        self.shared
+            .current
+            .load()
+            .as_ref()
+            .map(|cached| cached.token.expires_in())
+    }
+
     /// Forgets everything: the cached token, the refresh token and any
     /// remembered failure; a renewal under way is discarded when it ends. For
     /// new credentials: the next [`get`](Self::get) logs in with them at once.
@@ -775,6 +796,37 @@ mod tests {
         let renewed = cache.fresh().expect("renewed in the background");
         assert_eq!(renewed.secret(), "access-1");
         assert_eq!(source.refreshes(), ["refresh-0"], "one renewal for 100 callers");
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn force_refresh_renews_once_for_concurrent_callers() {
+        let (source, cache) = Scripted::new(Duration::from_secs(300));
+        assert_eq!(cache.valid_for(), None);
+        let first = cache.get().await.unwrap();
+        tokio::time::sleep(Duration::from_secs(100)).await;
+        assert_eq!(cache.valid_for(), Some(Duration::from_secs(200)));
+        *source.delay.lock().unwrap() = Duration::from_millis(100);
+        let cache = Arc::new(cache);
+        let callers: Vec<_> = (0..10)
+            .map(|_| {
+                let cache = Arc::clone(&cache);
+                tokio::spawn(async move { cache.force_refresh().await.unwrap() })
+            })
+            .collect();
+        let mut renewed = Vec::new();
+        for caller in callers {
+            renewed.push(caller.await.unwrap());
+        }
+        assert!(
+            renewed
+                .iter()
+                .all(|t| t.same_token(&renewed[0]) && !t.same_token(&first))
+        );
+        assert_eq!(source.refreshes(), ["refresh-0"], "one renewal for ten callers");
+        assert_eq!(
+            cache.valid_for(),
+            Some(Duration::from_secs(300) - Duration::from_millis(100))
+        );
     }
 
     #[tokio::test(start_paused = true)]

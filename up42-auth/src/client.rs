@@ -104,6 +104,18 @@ impl Up42Client {
         self.inner.source.credentials.load().username().to_string()
     }
 
+    /// Renews the token now, whatever its age (single flight: concurrent
+    /// calls share one token request). See [`TokenCache::force_refresh`].
+    pub async fn force_refresh(&self) -> Result<crate::AccessToken, Error> {
+        self.inner.cache.force_refresh().await
+    }
+
+    /// How long the cached token stays valid, read without a renewal; `None`
+    /// before the first token.
+    pub fn token_valid_for(&self) -> Option<Duration> {
+        self.inner.cache.valid_for()
+    }
+
     /// Replaces the credentials, for example after the account's password was
     /// changed: drops the cached tokens and any remembered login failure, so
     /// that the next call logs in with the new credentials at once. All clones

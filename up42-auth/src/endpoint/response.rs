@@ -32,6 +32,7 @@ pub(super) async fn api_error(method: &Method, url: &Url, response: reqwest::Res
         code,
         body_excerpt: excerpt(&body),
         retry_after,
+        body: body.into(),
     }))
 }
 

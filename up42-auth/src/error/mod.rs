@@ -183,7 +183,25 @@ pub(crate) enum Repr {
 }
 
 /// A non-success answer of the UP42 API: what [`Error::api`] returns.
-#[derive(Debug, Clone)]
+///
+/// UP42's validation errors carry their details in the body: it is kept whole
+/// (up to 64 KiB) and can be decoded into a type of your own.
+///
+/// ```
+/// # fn show(error: &up42_auth::Error) {
+/// #[derive(serde::Deserialize)]
+/// struct Validation {
+///     errors: Vec<serde_json::Value>,
+/// }
+///
+/// if let Some(api) = error.api()
+///     && let Ok(validation) = api.body_json::<Validation>()
+/// {
+///     println!("{} validation errors", validation.errors.len());
+/// }
+/// # }
+/// ```
+#[derive(Clone)]
 #[non_exhaustive]
 pub struct ApiError {
     /// The HTTP method of the call.
@@ -200,6 +218,35 @@ pub struct ApiError {
     pub body_excerpt: String,
     /// How long the server asked to wait (`Retry-After`), if it said.
     pub retry_after: Option<Duration>,
+    /// The whole body as received (at most 64 KiB).
+    pub(crate) body: bytes::Bytes,
+}
+
+impl ApiError {
+    /// The body of the answer, whole (at most 64 KiB; a longer one is not kept).
+    pub fn body(&self) -> &[u8] {
+        &self.body
+    }
+
+    /// The body decoded as JSON into `T`: UP42's validation details, say.
+    pub fn body_json<T: serde::de::DeserializeOwned>(&self) -> Result<T, serde_json::Error> {
+        serde_json::from_slice(&self.body)
+    }
+}
+
+impl fmt::Debug for ApiError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("ApiError")
+            .field("method", &self.method)
+            .field("url", &self.url)
+            .field("status", &self.status)
+            .field("message", &self.message)
+            .field("code", &self.code)
+            .field("body_excerpt", &self.body_excerpt)
+            .field("body_len", &self.body.len())
+            .field("retry_after", &self.retry_after)
+            .finish()
+    }
 }
 
 impl From<Repr> for Error {
