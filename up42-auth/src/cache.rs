@@ -13,6 +13,8 @@ use std::time::Duration;
 use arc_swap::ArcSwapOption;
 use tokio::sync::watch;
 use tokio::time::Instant;
+use tracing::Instrument;
+use tracing::field::Empty;
 
 use crate::error::{Error, ErrorKind};
 use crate::source::TokenSource;
@@ -431,11 +433,24 @@ impl Shared {
         let refresh = state.refresh.as_ref().and_then(|r| r.usable(Instant::now()));
         let epoch = state.epoch;
         let shared = Arc::clone(self);
-        tokio::spawn(async move {
-            let result = shared.renew(refresh, epoch, early).await;
-            // Nobody may be waiting any more: the outcome is kept all the same.
-            let _ = done.send(Some(result));
-        });
+        // One span per renewal: which grant, its outcome, how long it took and
+        // how long the new token lives (never the token).
+        let span = tracing::info_span!(
+            "up42.token_renewal",
+            early,
+            grant = Empty,
+            outcome = Empty,
+            took_ms = Empty,
+            valid_for_s = Empty,
+        );
+        tokio::spawn(
+            async move {
+                let result = shared.renew(refresh, epoch, early).await;
+                // Nobody may be waiting any more: the outcome is kept all the same.
+                let _ = done.send(Some(result));
+            }
+            .instrument(span),
+        );
         outcome
     }
 
@@ -447,6 +462,14 @@ impl Shared {
         epoch: u64,
         early: bool,
     ) -> Result<AccessToken, Error> {
+        let started = Instant::now();
+        let span = tracing::Span::current();
+        let grant = if refresh.is_some() {
+            "refresh_token"
+        } else {
+            "password"
+        };
+        span.record("grant", grant);
         let mut refused_refresh = false;
         let outcome = match &refresh {
             Some(refresh_token) => {
@@ -454,6 +477,7 @@ impl Shared {
                 match self.source.request_token(Some(refresh_token)).await {
                     Err(error) if error.kind() == ErrorKind::RefreshTokenRejected => {
                         tracing::debug!(%error, "refresh token rejected; logging in again");
+                        span.record("grant", "refresh_token, then password");
                         refused_refresh = true;
                         self.login().await
                     }
@@ -463,6 +487,14 @@ impl Shared {
             None => self.login().await,
         };
         let outcome = outcome.and_then(|(grant, sent_at)| Cached::new(grant, sent_at));
+        span.record("took_ms", started.elapsed().as_millis() as u64);
+        match &outcome {
+            Ok((cached, _)) => {
+                span.record("outcome", "ok");
+                span.record("valid_for_s", cached.token.expires_in().as_secs())
+            }
+            Err(error) => span.record("outcome", tracing::field::debug(error.kind())),
+        };
         let mut state = lock(&self.state);
         if state.epoch != epoch {
             // `reset` ran meanwhile: this outcome belongs to the old credentials.

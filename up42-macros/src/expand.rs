@@ -134,6 +134,8 @@ fn generate(
     });
     let public = args.public;
     let raw = args.raw;
+    let template = args.path.value();
+    let function = item.sig.ident.to_string();
     let retry = match args.retry {
         None => quote!(#private::Retry::IfIdempotent),
         Some(true) => quote!(#private::Retry::Always),
@@ -205,6 +207,8 @@ fn generate(
             #tracked
             static #endpoint: #private::Endpoint = #private::Endpoint {
                 method: #private::Method::#method,
+                template: #template,
+                function: #function,
                 path: &[#(#path_parts),*],
                 public: #public,
                 retry: #retry,

@@ -46,6 +46,11 @@ pub enum Retry {
 pub struct Endpoint {
     /// The HTTP method.
     pub method: Method,
+    /// The path template as written (`/v2/orders/{order_id}`): what traces
+    /// show, never the filled-in path.
+    pub template: &'static str,
+    /// The endpoint function's name, for traces.
+    pub function: &'static str,
     /// The path template, split at its placeholders.
     pub path: &'static [PathPart],
     /// Sent without a token.
@@ -227,6 +232,8 @@ mod tests {
 
     static TEMPLATE: Endpoint = Endpoint {
         method: Method::GET,
+        template: "/v2/orders/{order_id}/items",
+        function: "items",
         path: &[
             PathPart::Literal("/v2/orders/"),
             PathPart::Param("order_id"),

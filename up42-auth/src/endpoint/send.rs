@@ -1,8 +1,12 @@
 //! Sending a call: rate limit, token, bearer header, the one resend after a
 //! 401, redirects, and retries of transient failures.
 
+use std::sync::atomic::{AtomicU32, Ordering};
+
 use reqwest::header::{AUTHORIZATION, CONTENT_TYPE};
 use reqwest::{Method, StatusCode};
+use tracing::Instrument;
+use tracing::field::Empty;
 use url::Url;
 
 use super::request::Request;
@@ -16,9 +20,68 @@ use crate::redirect::{MAX_REDIRECTS, origin, same_origin};
 /// 401 on a token, status check, and retries of transient failures by the
 /// client's [`RequestPolicy`](crate::RequestPolicy). Returns the successful
 /// response, body unread.
+///
+/// All of it runs in one `up42.request` span, with OpenTelemetry's HTTP client
+/// field names: the method, the path *template* (never the filled-in path,
+/// which holds ids), the server, the status, how many times the request was
+/// sent again (retries and the 401 resend) and the error type; retries and
+/// the resend are events inside it.
 pub async fn send<A: Authenticated + ?Sized>(
     client: &A,
     request: Request,
+) -> Result<reqwest::Response, Error> {
+    let endpoint = request.endpoint;
+    let span = tracing::info_span!(
+        "up42.request",
+        http.request.method = %endpoint.method,
+        url.template = endpoint.template,
+        server.address = client.api_url().host_str().unwrap_or_default(),
+        code.function = endpoint.function,
+        http.response.status_code = Empty,
+        http.request.resend_count = Empty,
+        error.type = Empty,
+    );
+    let sends = AtomicU32::new(0);
+    let outcome = send_traced(client, &request, &sends)
+        .instrument(span.clone())
+        .await;
+    let resends = sends.load(Ordering::Relaxed).saturating_sub(1);
+    span.record("http.request.resend_count", resends);
+    match &outcome {
+        Ok(response) => span.record("http.response.status_code", response.status().as_u16()),
+        Err(error) => {
+            if let Some(status) = error.status() {
+                span.record("http.response.status_code", status.as_u16());
+            }
+            span.record("error.type", error_type(error))
+        }
+    };
+    outcome
+}
+
+/// OpenTelemetry's `error.type`: the status code of an HTTP error, else the
+/// kind of failure (`timeout`, `transport`, ...).
+fn error_type(error: &Error) -> String {
+    match (error.kind(), error.status()) {
+        (crate::ErrorKind::Api, Some(status)) => status.as_u16().to_string(),
+        (kind, _) => {
+            let name = format!("{kind:?}");
+            let mut snake = String::with_capacity(name.len() + 4);
+            for (i, c) in name.chars().enumerate() {
+                if c.is_uppercase() && i > 0 {
+                    snake.push('_');
+                }
+                snake.push(c.to_ascii_lowercase());
+            }
+            snake
+        }
+    }
+}
+
+async fn send_traced<A: Authenticated + ?Sized>(
+    client: &A,
+    request: &Request,
+    sends: &AtomicU32,
 ) -> Result<reqwest::Response, Error> {
     let url = request.url(client.api_url())?;
     let policy = client.request_policy();
@@ -30,7 +93,9 @@ pub async fn send<A: Authenticated + ?Sized>(
     // A failed token request was already retried by the token source.
     let retryable = |e: &Error| e.is_retryable() && e.operation() == Some(Operation::ApiRequest);
     let mut response = retry
-        .run("API request", retryable, || send_once(client, &request, &url))
+        .run("API request", retryable, || {
+            send_once(client, request, &url, sends)
+        })
         .await?;
     response
         .extensions_mut()
@@ -39,10 +104,12 @@ pub async fn send<A: Authenticated + ?Sized>(
 }
 
 /// One attempt: rate limit, token, send, and the one resend after a 401.
+/// `sends` counts every request put on the wire.
 async fn send_once<A: Authenticated + ?Sized>(
     client: &A,
     request: &Request,
     url: &Url,
+    sends: &AtomicU32,
 ) -> Result<reqwest::Response, Error> {
     let method = &request.endpoint.method;
     let mut resent = false;
@@ -68,6 +135,7 @@ async fn send_once<A: Authenticated + ?Sized>(
         if let Some(body) = &request.body {
             call = call.header(CONTENT_TYPE, "application/json").body(body.clone());
         }
+        sends.fetch_add(1, Ordering::Relaxed);
         let response = call
             .send()
             .await
