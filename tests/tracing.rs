@@ -118,9 +118,12 @@ async fn events_name_what_happened_and_no_secret() {
     }
 }
 
+/// A span as it closed: its name and its fields.
+type ClosedSpan = (String, BTreeMap<String, String>);
+
 /// A layer that keeps every closed span's name and fields.
 #[derive(Clone, Default)]
-struct Spans(Arc<Mutex<Vec<(String, BTreeMap<String, String>)>>>);
+struct Spans(Arc<Mutex<Vec<ClosedSpan>>>);
 
 #[derive(Default)]
 struct Fields(BTreeMap<String, String>);
