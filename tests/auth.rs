@@ -4,7 +4,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use up42_auth::{Authenticated, Credentials, Error, ErrorKind, RetryPolicy, Up42Client};
-use up42_testkit::{PASSWORD, Route, Sandbox, USERNAME};
+use up42_testkit::{Fault, PASSWORD, Route, Sandbox, USERNAME};
 
 const HOSTILE_PASSWORD: &str = "pa&ss=word+%# ü/?";
 
@@ -320,6 +320,26 @@ async fn a_failed_login_does_not_poison_the_client() {
     sandbox.set_delay(Route::Token, Duration::ZERO);
     client.access_token().await.unwrap();
     assert_eq!(sandbox.counters().token_requests, 2);
+}
+
+#[tokio::test]
+async fn a_token_url_redirecting_to_another_host_never_gets_the_password_there() {
+    let sandbox = Sandbox::start().await;
+    let foreign = Sandbox::start().await;
+    let target = format!(
+        "http://localhost:{}/realms/public/protocol/openid-connect/token",
+        foreign.addr().port()
+    );
+    sandbox.inject(Route::Token, Fault::redirect(307, &target), 1);
+    // Even a client whose API calls would follow redirects.
+    let client = sandbox
+        .client_builder()
+        .http_client(up42_auth::reqwest::Client::new())
+        .build()
+        .unwrap();
+    let err = client.access_token().await.unwrap_err();
+    assert_eq!(err.kind(), ErrorKind::WrongTokenUrl, "{err}");
+    assert_eq!(foreign.counters().token_requests, 0, "the password stayed home");
 }
 
 #[tokio::test]

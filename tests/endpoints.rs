@@ -255,6 +255,24 @@ async fn query_options_structs_and_headers() {
 }
 
 #[tokio::test]
+async fn calls_go_through_the_users_own_http_client() {
+    let sandbox = Sandbox::start().await;
+    let mut headers = up42_auth::reqwest::header::HeaderMap::new();
+    headers.insert("x-from", "my-client".parse().unwrap());
+    let mine = up42_auth::reqwest::Client::builder()
+        .redirect(up42_auth::redirect::policy())
+        .default_headers(headers)
+        .build()
+        .unwrap();
+    let client = sandbox.client_builder().http_client(mine).build().unwrap();
+    let echo = get_order(&client, "o-1").await.unwrap();
+    assert_eq!(echo.headers["x-from"], ["my-client"]);
+    assert!(echo.headers.contains_key("authorization"));
+    // The token request does not go through it.
+    assert_eq!(sandbox.counters().token_requests, 1);
+}
+
+#[tokio::test]
 async fn public_endpoints_fetch_no_token_and_send_no_header() {
     let sandbox = Sandbox::start().await;
     let client = sandbox.client().unwrap();

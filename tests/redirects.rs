@@ -145,3 +145,23 @@ async fn only_downloads_follow_a_redirect_to_another_host() {
     assert_redirect_refused(&err, &storage_url);
     assert_eq!(storage.counters().api_calls, 0);
 }
+
+#[tokio::test]
+async fn a_users_client_that_follows_another_origin_gets_no_answer_from_it() {
+    let (api, _, foreign, foreign_url) = two_hosts().await;
+    // The user's client keeps reqwest's default policy, which follows.
+    let client = api
+        .client_builder()
+        .http_client(up42_auth::reqwest::Client::new())
+        .build()
+        .unwrap();
+    api.inject(
+        Route::Api,
+        Fault::redirect(307, &format!("{foreign_url}/public/echo/elsewhere")),
+        1,
+    );
+    let err = list_orders(&client).await.unwrap_err();
+    assert_eq!(err.redirect_target(), Some(foreign_url.as_str()), "{err:?}");
+    // One hop: reqwest itself dropped the header; two hops would not (see above).
+    assert_eq!(foreign.counters().with_authorization, 0);
+}

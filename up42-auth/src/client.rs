@@ -174,6 +174,9 @@ pub struct Up42ClientBuilder {
     retry: Option<RetryPolicy>,
     rate_limit: Option<(u32, u32)>,
     max_response_size: Option<usize>,
+    http_client: Option<reqwest::Client>,
+    proxies: Vec<reqwest::Proxy>,
+    root_certificates: Vec<reqwest::Certificate>,
 }
 
 impl Up42ClientBuilder {
@@ -246,6 +249,54 @@ impl Up42ClientBuilder {
         self
     }
 
+    /// API calls go through this client: your proxy, root certificates,
+    /// connection pool and timeouts, as you set them. Token requests, which
+    /// carry the password, keep a client of the toolkit's own that follows no
+    /// redirect; give it your proxy and certificates with
+    /// [`proxy`](Self::proxy) and [`add_root_certificate`](Self::add_root_certificate).
+    ///
+    /// The bearer token goes wherever your client's redirect policy takes the
+    /// request: build it with [`redirect::policy()`](crate::redirect::policy)
+    /// so that it stays on the API's origin (reqwest's default policy can put
+    /// it back on a second hop through another host). A response that arrives
+    /// from another origin all the same is refused as
+    /// [`ErrorKind::Redirected`](crate::ErrorKind::Redirected).
+    ///
+    /// ```
+    /// let mine = up42_auth::reqwest::Client::builder()
+    ///     .redirect(up42_auth::redirect::policy())
+    ///     .timeout(std::time::Duration::from_secs(20))
+    ///     .build()
+    ///     .unwrap();
+    /// let client = up42_auth::Up42Client::builder()
+    ///     .credentials(up42_auth::Credentials::new("me@example.com", "secret"))
+    ///     .http_client(mine)
+    ///     .build()
+    ///     .unwrap();
+    /// # drop(client);
+    /// ```
+    pub fn http_client(mut self, client: reqwest::Client) -> Self {
+        self.http_client = Some(client);
+        self
+    }
+
+    /// A proxy for token requests (and for API calls, unless you give your own
+    /// [`http_client`](Self::http_client)); may be given more than once.
+    /// Without it, `HTTPS_PROXY`, `HTTP_PROXY`, `ALL_PROXY` and `NO_PROXY` from
+    /// the environment apply. Loopback URLs never go through a proxy.
+    pub fn proxy(mut self, proxy: reqwest::Proxy) -> Self {
+        self.proxies.push(proxy);
+        self
+    }
+
+    /// A root certificate to trust besides the system's, for token requests
+    /// (and for API calls, unless you give your own
+    /// [`http_client`](Self::http_client)); may be given more than once.
+    pub fn add_root_certificate(mut self, certificate: reqwest::Certificate) -> Self {
+        self.root_certificates.push(certificate);
+        self
+    }
+
     /// The most bytes of a successful answer that an endpoint decodes as JSON
     /// (default [`DEFAULT_MAX_RESPONSE_SIZE`], 32 MiB); a larger answer is an
     /// [`ErrorKind::MalformedResponse`](crate::ErrorKind::MalformedResponse). `raw` endpoints (downloads) are not limited.
@@ -285,19 +336,29 @@ impl Up42ClientBuilder {
         let connect_timeout = self.connect_timeout.unwrap_or(DEFAULT_CONNECT_TIMEOUT);
         let client_error =
             |e: reqwest::Error| Error::from(Repr::Config(format!("the HTTP client cannot be set up: {e}")));
+        let network = Network {
+            connect_timeout,
+            proxies: &self.proxies,
+            root_certificates: &self.root_certificates,
+        };
         // The password goes to the token URL only: no redirect is followed.
-        let token_http = http_client_builder(&token_url, connect_timeout)
+        let token_http = network
+            .client_builder(&token_url)
             .redirect(reqwest::redirect::Policy::none())
             .timeout(self.token_timeout.unwrap_or(DEFAULT_TOKEN_TIMEOUT))
             .build()
             .map_err(client_error)?;
         // The bearer token stays on the API's origin: see `redirect` for why
         // reqwest's default policy is not enough.
-        let http = http_client_builder(&api_url, connect_timeout)
-            .redirect(crate::redirect::same_origin_policy())
-            .timeout(self.request_timeout.unwrap_or(DEFAULT_REQUEST_TIMEOUT))
-            .build()
-            .map_err(client_error)?;
+        let http = match self.http_client {
+            Some(mine) => mine,
+            None => network
+                .client_builder(&api_url)
+                .redirect(crate::redirect::policy())
+                .timeout(self.request_timeout.unwrap_or(DEFAULT_REQUEST_TIMEOUT))
+                .build()
+                .map_err(client_error)?,
+        };
         let retry = self.retry.unwrap_or_default();
         let source = Arc::new(PasswordSource {
             endpoint: TokenEndpoint {
@@ -338,22 +399,40 @@ impl fmt::Debug for Up42ClientBuilder {
             .field("retry", &self.retry)
             .field("rate_limit", &self.rate_limit)
             .field("max_response_size", &self.max_response_size)
+            .field("own_http_client", &self.http_client.is_some())
+            .field("proxies", &self.proxies.len())
+            .field("root_certificates", &self.root_certificates.len())
             .finish_non_exhaustive()
     }
 }
 
-/// What the token client and the API client share: the user agent, no
-/// `Referer` ever, the connect timeout, and no proxy for a loopback URL (a
-/// proxy from `HTTP_PROXY`/`ALL_PROXY` would otherwise receive the password
-/// or the token of a plain-http sandbox in clear text).
-fn http_client_builder(url: &Url, connect_timeout: Duration) -> reqwest::ClientBuilder {
-    let builder = reqwest::Client::builder()
-        .user_agent(USER_AGENT)
-        .referer(false)
-        .connect_timeout(connect_timeout);
-    match is_loopback(url) {
-        true => builder.no_proxy(),
-        false => builder,
+/// What the token client and the API client share.
+struct Network<'a> {
+    connect_timeout: Duration,
+    proxies: &'a [reqwest::Proxy],
+    root_certificates: &'a [reqwest::Certificate],
+}
+
+impl Network<'_> {
+    /// The user agent, no `Referer` ever, the connect timeout, the proxies and
+    /// certificates given, and no proxy at all for a loopback URL (a proxy
+    /// from `HTTP_PROXY`/`ALL_PROXY` would otherwise receive the password or
+    /// the token of a plain-http sandbox in clear text).
+    fn client_builder(&self, url: &Url) -> reqwest::ClientBuilder {
+        let mut builder = reqwest::Client::builder()
+            .user_agent(USER_AGENT)
+            .referer(false)
+            .connect_timeout(self.connect_timeout);
+        for certificate in self.root_certificates {
+            builder = builder.add_root_certificate(certificate.clone());
+        }
+        if is_loopback(url) {
+            return builder.no_proxy();
+        }
+        for proxy in self.proxies {
+            builder = builder.proxy(proxy.clone());
+        }
+        builder
     }
 }
 

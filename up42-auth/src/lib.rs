@@ -49,7 +49,7 @@ mod credentials;
 mod error;
 mod oauth;
 mod policy;
-mod redirect;
+pub mod redirect;
 mod source;
 mod token;
 

@@ -1,5 +1,6 @@
 //! Which redirects API calls follow: the bearer token stays on the origin
-//! (scheme, host and port) the call was sent to.
+//! (scheme, host and port) the call was sent to. [`policy`] is the policy;
+//! use it on your own HTTP client too.
 //!
 //! reqwest's own policy is not enough. It strips `Authorization` only when a hop
 //! changes host compared with the hop *just before* it, and its redirect layer
@@ -31,10 +32,12 @@ pub(crate) fn origin(url: &Url) -> String {
     url.origin().ascii_serialization()
 }
 
-/// The policy of the API client: same-origin redirects only, at most
-/// [`MAX_REDIRECTS`]; any other is not followed and reaches the caller as the
-/// 3xx answer it is.
-pub(crate) fn same_origin_policy() -> reqwest::redirect::Policy {
+/// The redirect policy the toolkit's API client uses: redirects are followed
+/// only while they stay on the request's first origin (scheme, host and
+/// port), at most 10; any other reaches the caller as the 3xx answer it is.
+/// Give it to your own client when you pass one to
+/// [`Up42ClientBuilder::http_client`](crate::Up42ClientBuilder::http_client).
+pub fn policy() -> reqwest::redirect::Policy {
     reqwest::redirect::Policy::custom(|attempt| {
         let first = attempt.previous().first().cloned();
         match first {

@@ -46,6 +46,7 @@ mod jwt;
 mod keycloak;
 mod route;
 mod state;
+mod tls;
 
 use std::collections::HashMap;
 use std::fmt;
@@ -74,6 +75,8 @@ pub struct Sandbox {
     addr: SocketAddr,
     shared: Arc<Shared>,
     faults: Arc<Faults>,
+    /// The certificate in PEM, when serving HTTPS.
+    certificate_pem: Option<String>,
     shutdown: Option<oneshot::Sender<()>>,
 }
 
@@ -92,6 +95,13 @@ impl Sandbox {
     /// `http://127.0.0.1:PORT`.
     pub fn base_url(&self) -> &str {
         &self.shared.base_url
+    }
+
+    /// The sandbox's certificate in PEM when it serves HTTPS
+    /// ([`SandboxBuilder::https`]), for clients to trust; `None` over plain HTTP.
+    /// [`client_builder`](Self::client_builder) trusts it already.
+    pub fn certificate_pem(&self) -> Option<&str> {
+        self.certificate_pem.as_deref()
     }
 
     /// The socket address the sandbox listens on.
@@ -116,10 +126,16 @@ impl Sandbox {
     /// A builder for an [`up42_auth::Up42Client`] pointed at this sandbox, with
     /// the default user's credentials: add settings, then `build()`.
     pub fn client_builder(&self) -> up42_auth::Up42ClientBuilder {
-        up42_auth::Up42Client::builder()
+        let builder = up42_auth::Up42Client::builder()
             .credentials(up42_auth::Credentials::new(USERNAME, PASSWORD))
             .token_url(&self.token_url())
-            .api_url(&self.api_url())
+            .api_url(&self.api_url());
+        match self.certificate_pem.as_deref().map(str::as_bytes) {
+            Some(pem) => builder.add_root_certificate(
+                up42_auth::reqwest::Certificate::from_pem(pem).expect("the sandbox's own certificate parses"),
+            ),
+            None => builder,
+        }
     }
 
     /// An [`up42_auth::Up42Client`] for the default user of this sandbox.
@@ -238,6 +254,7 @@ impl Default for SandboxBuilder {
                 access_lifetime: Duration::from_secs(300),
                 refresh_lifetime: Some(Duration::from_secs(1800)),
                 rotate_refresh_tokens: false,
+                https: false,
             },
         }
     }
@@ -284,6 +301,15 @@ impl SandboxBuilder {
         self
     }
 
+    /// Serves HTTPS instead of HTTP, with a self-signed certificate made at
+    /// start for `localhost`, `127.0.0.1` and any host under `sandbox.test`
+    /// ([`Sandbox::certificate_pem`]). For tests of what only HTTPS shows:
+    /// proxies (`CONNECT`), custom root certificates.
+    pub fn https(mut self) -> Self {
+        self.config.https = true;
+        self
+    }
+
     /// The OAuth client id the sandbox accepts (default `up42-api`).
     pub fn client_id(mut self, client_id: &str) -> Self {
         self.config.client_id = client_id.to_string();
@@ -304,9 +330,11 @@ impl SandboxBuilder {
             .expect("the sandbox cannot bind a port on 127.0.0.1");
         let addr = listener.local_addr().expect("a bound socket has an address");
         let users = self.config.users.clone();
+        let tls = self.config.https.then(tls::Tls::new);
+        let scheme = if tls.is_some() { "https" } else { "http" };
         let shared = Arc::new(Shared {
             config: self.config,
-            base_url: format!("http://{addr}"),
+            base_url: format!("{scheme}://{addr}"),
             store: Mutex::new(Store {
                 users,
                 ..Store::default()
@@ -362,11 +390,16 @@ impl SandboxBuilder {
             ))
             .with_state(Arc::clone(&shared));
         let (shutdown, stopped) = oneshot::channel::<()>();
-        tokio::spawn(serve(listener, app, Arc::clone(&shared), stopped));
+        let (acceptor, certificate_pem) = match tls {
+            Some(tls) => (Some(tls.acceptor), Some(tls.certificate_pem)),
+            None => (None, None),
+        };
+        tokio::spawn(serve(listener, app, Arc::clone(&shared), acceptor, stopped));
         Sandbox {
             addr,
             shared,
             faults,
+            certificate_pem,
             shutdown: Some(shutdown),
         }
     }
@@ -378,6 +411,7 @@ async fn serve(
     listener: tokio::net::TcpListener,
     app: Router,
     shared: Arc<Shared>,
+    tls: Option<tokio_rustls::TlsAcceptor>,
     mut stopped: oneshot::Receiver<()>,
 ) {
     loop {
@@ -397,9 +431,26 @@ async fn serve(
                 request.extensions_mut().insert(connection_kill.clone());
                 tower::ServiceExt::oneshot(app.clone(), request)
             });
+        let tls = tls.clone();
         tokio::spawn(async move {
-            let io = hyper_util::rt::TokioIo::new(stream);
-            let connection = hyper::server::conn::http1::Builder::new().serve_connection(io, service);
+            let http = hyper::server::conn::http1::Builder::new();
+            let connection = async {
+                match tls {
+                    Some(acceptor) => {
+                        // A failed handshake (a client that does not trust us) ends the connection.
+                        if let Ok(stream) = acceptor.accept(stream).await {
+                            let _ = http
+                                .serve_connection(hyper_util::rt::TokioIo::new(stream), service)
+                                .await;
+                        }
+                    }
+                    None => {
+                        let _ = http
+                            .serve_connection(hyper_util::rt::TokioIo::new(stream), service)
+                            .await;
+                    }
+                }
+            };
             tokio::select! {
                 _ = connection => {}
                 _ = kill.notified() => {} // dropping the connection closes the socket unanswered

@@ -23,6 +23,8 @@ pub(crate) struct Config {
     pub(crate) refresh_lifetime: Option<Duration>,
     /// Reusing a refresh token after it was exchanged answers `Stale token`.
     pub(crate) rotate_refresh_tokens: bool,
+    /// Serve HTTPS with a certificate made at start.
+    pub(crate) https: bool,
 }
 
 /// Request counts, read with [`Sandbox::counters`](crate::Sandbox::counters).

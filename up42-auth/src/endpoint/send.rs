@@ -141,6 +141,20 @@ async fn send_once<A: Authenticated + ?Sized>(
             .await
             .map_err(|e| Error::transport(Operation::ApiRequest, url, e))?;
         let status = response.status();
+        if !same_origin(response.url(), url) {
+            // A client of the user's, with another redirect policy, followed
+            // the API to another origin: its answer is not the API's.
+            tracing::warn!(
+                to = %origin(response.url()),
+                "the HTTP client followed a redirect to another origin; use up42_auth::redirect::policy() on it"
+            );
+            return Err(Error::from(Repr::Redirected {
+                method: method.clone(),
+                url: display_url(url),
+                status: StatusCode::FOUND,
+                target: origin(response.url()),
+            }));
+        }
         if status.is_success() {
             return Ok(response);
         }
