@@ -47,6 +47,8 @@ mod cache;
 mod client;
 mod credentials;
 mod error;
+#[cfg(feature = "middleware")]
+pub mod middleware;
 mod oauth;
 mod policy;
 pub mod redirect;

@@ -1,0 +1,87 @@
+//! [`BearerAuth`]: UP42 tokens for a `reqwest_middleware` stack you already
+//! have (retries, caching, tracing from other crates). Feature `middleware`.
+
+use async_trait::async_trait;
+use http::Extensions;
+use reqwest::header::AUTHORIZATION;
+use reqwest::{Request, Response, StatusCode};
+use reqwest_middleware::{Middleware, Next};
+
+use crate::authenticated::Authenticated;
+use crate::redirect::same_origin;
+
+/// A `reqwest_middleware::Middleware` that adds a bearer token from any
+/// [`Authenticated`] client (an [`Up42Client`](crate::Up42Client), say) to
+/// the requests for that client's API origin, and to no other. On a 401 it
+/// reports the token and sends the request once more with a renewed one, when
+/// the request can be cloned (a streamed body cannot).
+///
+/// ```no_run
+/// # #[tokio::main] async fn main() -> Result<(), Box<dyn std::error::Error>> {
+/// use up42_auth::middleware::BearerAuth;
+/// use up42_auth::{Credentials, Up42Client};
+///
+/// let up42 = Up42Client::builder().credentials(Credentials::discover()?).build()?;
+/// let client = reqwest_middleware::ClientBuilder::new(reqwest::Client::new())
+///     .with(BearerAuth::new(up42))
+///     .build();
+/// let orders = client.get("https://api.up42.com/v2/orders").send().await?;
+/// # Ok(()) }
+/// ```
+///
+/// The token cache is the client's own: the middleware shares its caching,
+/// single-flight renewal and failure memory, and renews after a 401 at most
+/// once every 10 s. Your client's redirect policy decides where a redirected
+/// request goes; build it with [`redirect::policy()`](crate::redirect::policy)
+/// to keep the token on the API's origin.
+#[derive(Debug, Clone)]
+pub struct BearerAuth<A> {
+    client: A,
+}
+
+impl<A: Authenticated + 'static> BearerAuth<A> {
+    /// Adds `client`'s tokens to requests for `client.api_url()`'s origin.
+    pub fn new(client: A) -> Self {
+        BearerAuth { client }
+    }
+}
+
+#[async_trait]
+impl<A: Authenticated + 'static> Middleware for BearerAuth<A> {
+    async fn handle(
+        &self,
+        mut request: Request,
+        extensions: &mut Extensions,
+        next: Next<'_>,
+    ) -> reqwest_middleware::Result<Response> {
+        if !same_origin(request.url(), self.client.api_url()) {
+            return next.run(request, extensions).await;
+        }
+        let token = self
+            .client
+            .access_token()
+            .await
+            .map_err(reqwest_middleware::Error::middleware)?;
+        let resend = request.try_clone();
+        request
+            .headers_mut()
+            .insert(AUTHORIZATION, token.bearer_header().clone());
+        let response = next.clone().run(request, extensions).await?;
+        let Some(mut again) = resend.filter(|_| response.status() == StatusCode::UNAUTHORIZED) else {
+            return Ok(response);
+        };
+        if !self.client.token_cache().rejected_by_api(&token) {
+            return Ok(response);
+        }
+        tracing::info!(url = %crate::error::display_url(again.url()), "the API rejected the token; resending once with a new one");
+        let token = self
+            .client
+            .access_token()
+            .await
+            .map_err(reqwest_middleware::Error::middleware)?;
+        again
+            .headers_mut()
+            .insert(AUTHORIZATION, token.bearer_header().clone());
+        next.run(again, extensions).await
+    }
+}
