@@ -106,6 +106,14 @@ impl Up42Client {
 
     /// Renews the token now, whatever its age (single flight: concurrent
     /// calls share one token request). See [`TokenCache::force_refresh`].
+    ///
+    /// ```no_run
+    /// # async fn run(client: up42_auth::Up42Client) -> Result<(), up42_auth::Error> {
+    /// // A role was just granted to the account: the next calls should carry it.
+    /// let renewed = client.force_refresh().await?;
+    /// assert!(client.token_valid_for().unwrap() <= renewed.expires_in());
+    /// # Ok(()) }
+    /// ```
     pub async fn force_refresh(&self) -> Result<crate::AccessToken, Error> {
         self.inner.cache.force_refresh().await
     }
