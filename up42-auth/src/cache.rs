@@ -305,21 +305,27 @@ impl TokenCache {
     /// that last happens at most once every [`REJECTION_SPACING`], so an API
     /// that rejects every token does not cost a login per call.
     pub(crate) fn rejected_by_api(&self, token: &AccessToken) -> bool {
+        let still_current = || {
+            let now = Instant::now();
+            matches!(&*self.shared.current.load(), Some(cached) if cached.token.same_token(token) && now < cached.stale_at)
+        };
+        if !still_current() {
+            return true;
+        }
+        // Decided under the lock, so that of many callers rejected at once the
+        // first drops the token and the others see it dropped.
+        let mut last = lock(&self.shared.last_rejection);
+        if !still_current() {
+            return true;
+        }
         let now = Instant::now();
-        match &*self.shared.current.load() {
-            Some(cached) if cached.token.same_token(token) && now < cached.stale_at => {}
-            _ => return true,
+        if last.is_some_and(|at| now < at + REJECTION_SPACING) {
+            tracing::warn!(
+                "the API rejected a token renewed after the last rejection; not renewing again for {REJECTION_SPACING:?}"
+            );
+            return false;
         }
-        {
-            let mut last = lock(&self.shared.last_rejection);
-            if last.is_some_and(|at| now < at + REJECTION_SPACING) {
-                tracing::warn!(
-                    "the API rejected a token renewed after the last rejection; not renewing again for {REJECTION_SPACING:?}"
-                );
-                return false;
-            }
-            *last = Some(now);
-        }
+        *last = Some(now);
         self.invalidate(token);
         true
     }
