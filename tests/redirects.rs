@@ -165,3 +165,23 @@ async fn a_users_client_that_follows_another_origin_gets_no_answer_from_it() {
     // One hop: reqwest itself dropped the header; two hops would not (see above).
     assert_eq!(foreign.counters().with_authorization, 0);
 }
+
+#[tokio::test]
+async fn an_https_api_redirecting_down_to_http_is_refused() {
+    let api = Sandbox::builder().https().start().await;
+    let client = api.client().unwrap();
+    let plain = Sandbox::start().await;
+    // https → http on the same machine, then http → http on that host: the
+    // chain that let reqwest's own policy send the token in clear text.
+    let down = format!("{}/redirect/public/echo/clear-text", plain.base_url());
+    api.inject(Route::Api, Fault::redirect(307, &down), 1);
+    let err = list_orders(&client).await.unwrap_err();
+    assert_eq!(err.kind(), ErrorKind::Redirected, "{err:?}");
+    assert_eq!(err.redirect_target(), Some(plain.base_url()));
+    let seen = plain.counters();
+    assert_eq!(
+        (seen.api_calls, seen.with_authorization),
+        (0, 0),
+        "nothing went out in clear text"
+    );
+}

@@ -333,7 +333,9 @@ impl TokenCache {
     /// Renews now, whatever the cached token's age, for code that knows better
     /// (a permission just granted, a token it saw rejected elsewhere). Single
     /// flight like any renewal: concurrent calls share one token request, and
-    /// a remembered failure is answered from memory.
+    /// a remembered failure is answered from memory. See
+    /// [`Up42Client::force_refresh`](crate::Up42Client::force_refresh) for an
+    /// example.
     pub async fn force_refresh(&self) -> Result<AccessToken, Error> {
         if let Some(cached) = self.shared.current.load_full() {
             self.invalidate(&cached.token);
@@ -342,7 +344,9 @@ impl TokenCache {
     }
 
     /// How long the cached token stays valid from now (zero once expired),
-    /// read without a renewal; `None` before the first token.
+    /// read without a renewal; `None` before the first token. See
+    /// [`Up42Client::token_valid_for`](crate::Up42Client::token_valid_for) for
+    /// an example.
     pub fn valid_for(&self) -> Option<Duration> {
         self.shared
             .current

@@ -120,6 +120,15 @@ impl Up42Client {
 
     /// How long the cached token stays valid, read without a renewal; `None`
     /// before the first token.
+    ///
+    /// ```no_run
+    /// # async fn run(client: up42_auth::Up42Client) -> Result<(), up42_auth::Error> {
+    /// use std::time::Duration;
+    /// if client.token_valid_for().is_none_or(|left| left < Duration::from_secs(60)) {
+    ///     client.force_refresh().await?; // before a long upload, say
+    /// }
+    /// # Ok(()) }
+    /// ```
     pub fn token_valid_for(&self) -> Option<Duration> {
         self.inner.cache.valid_for()
     }
@@ -292,6 +301,17 @@ impl Up42ClientBuilder {
     /// [`http_client`](Self::http_client)); may be given more than once.
     /// Without it, `HTTPS_PROXY`, `HTTP_PROXY`, `ALL_PROXY` and `NO_PROXY` from
     /// the environment apply. Loopback URLs never go through a proxy.
+    ///
+    /// ```
+    /// use up42_auth::{Credentials, Up42Client, reqwest};
+    ///
+    /// let client = Up42Client::builder()
+    ///     .credentials(Credentials::new("me@example.com", "secret"))
+    ///     .proxy(reqwest::Proxy::https("http://proxy.internal:3128").unwrap())
+    ///     .build()
+    ///     .unwrap();
+    /// # drop(client);
+    /// ```
     pub fn proxy(mut self, proxy: reqwest::Proxy) -> Self {
         self.proxies.push(proxy);
         self
@@ -300,6 +320,18 @@ impl Up42ClientBuilder {
     /// A root certificate to trust besides the system's, for token requests
     /// (and for API calls, unless you give your own
     /// [`http_client`](Self::http_client)); may be given more than once.
+    ///
+    /// ```no_run
+    /// use up42_auth::{Credentials, Up42Client, reqwest};
+    ///
+    /// let pem = std::fs::read("corporate-ca.pem").unwrap();
+    /// let client = Up42Client::builder()
+    ///     .credentials(Credentials::new("me@example.com", "secret"))
+    ///     .add_root_certificate(reqwest::Certificate::from_pem(&pem).unwrap())
+    ///     .build()
+    ///     .unwrap();
+    /// # drop(client);
+    /// ```
     pub fn add_root_certificate(mut self, certificate: reqwest::Certificate) -> Self {
         self.root_certificates.push(certificate);
         self

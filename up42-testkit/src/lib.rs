@@ -305,6 +305,20 @@ impl SandboxBuilder {
     /// start for `localhost`, `127.0.0.1` and any host under `sandbox.test`
     /// ([`Sandbox::certificate_pem`]). For tests of what only HTTPS shows:
     /// proxies (`CONNECT`), custom root certificates.
+    ///
+    /// ```
+    /// use up42_auth::Authenticated;
+    /// use up42_testkit::Sandbox;
+    ///
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() -> Result<(), up42_auth::Error> {
+    /// let sandbox = Sandbox::builder().https().start().await;
+    /// assert!(sandbox.base_url().starts_with("https://"));
+    /// let client = sandbox.client()?; // trusts the sandbox's certificate
+    /// client.access_token().await?;
+    /// # Ok(())
+    /// # }
+    /// ```
     pub fn https(mut self) -> Self {
         self.config.https = true;
         self
