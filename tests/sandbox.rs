@@ -5,7 +5,8 @@
 use std::time::Duration;
 
 use serde_json::Value;
-use up42_testkit::{PASSWORD, Sandbox, USERNAME};
+use up42_auth::Authenticated;
+use up42_testkit::{PASSWORD, Route, Sandbox, USERNAME};
 
 struct Answer {
     status: u16,
@@ -270,4 +271,52 @@ async fn api_routes_check_the_bearer_token_and_count() {
         (counters.api_calls, counters.unauthorized, counters.token_requests),
         (3, 2, 0)
     );
+}
+
+#[tokio::test]
+async fn the_journal_records_every_request_in_order_without_secrets() {
+    let sandbox = Sandbox::start().await;
+    let client = sandbox.client().unwrap();
+    let token = client.access_token().await.unwrap();
+    let http = client.http_client();
+    let api = sandbox.api_url();
+    http.get(format!("{api}/v2/orders?workspaceId=ws-1&page=0"))
+        .header("Authorization", token.bearer_header())
+        .send()
+        .await
+        .unwrap();
+    http.post(format!("{api}/echo/orders"))
+        .header("Authorization", "Bearer not-a-token")
+        .body(r#"{"displayName": "x"}"#)
+        .send()
+        .await
+        .unwrap();
+
+    let journal = sandbox.journal();
+    assert_eq!(journal.len(), 3);
+    let [login, list, forged] = [&journal[0], &journal[1], &journal[2]];
+    assert_eq!((login.route, login.method.as_str()), (Route::Token, "POST"));
+    assert_eq!(login.authorization, up42_testkit::Authorization::Absent);
+    let form = String::from_utf8_lossy(&login.body).into_owned();
+    assert!(
+        form.contains("grant_type=password") && form.contains("password=..redacted.."),
+        "{form}"
+    );
+
+    assert_eq!((list.route, list.path.as_str()), (Route::Api, "/v2/orders"));
+    assert_eq!(list.query.as_deref(), Some("workspaceId=ws-1&page=0"));
+    assert_eq!(list.authorization, up42_testkit::Authorization::ValidBearer);
+    assert_eq!(list.header("authorization"), Some("..redacted.."));
+
+    assert_eq!(forged.authorization, up42_testkit::Authorization::Invalid);
+    assert_eq!(forged.body, br#"{"displayName": "x"}"#);
+    assert_eq!(sandbox.journal_of(Route::Api).len(), 2);
+
+    let shown = format!("{journal:?}");
+    assert!(
+        !shown.contains(token.secret()) && !shown.contains(PASSWORD),
+        "{shown}"
+    );
+    sandbox.clear_journal();
+    assert!(sandbox.journal().is_empty());
 }

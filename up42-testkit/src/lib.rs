@@ -42,6 +42,7 @@
 
 mod api;
 mod faults;
+mod journal;
 mod jwt;
 mod keycloak;
 mod route;
@@ -61,6 +62,7 @@ use tokio::sync::oneshot;
 pub use api::{ORDER_COUNT, WORKSPACE_ID};
 pub use faults::Fault;
 use faults::Faults;
+pub use journal::{Authorization, Recorded};
 pub use route::Route;
 pub use state::Counters;
 use state::{AtomicCounters, Config, Shared, Store};
@@ -146,6 +148,23 @@ impl Sandbox {
     /// The request counts so far.
     pub fn counters(&self) -> Counters {
         self.shared.counters.snapshot()
+    }
+
+    /// Every request the sandbox saw so far, in order, secrets redacted.
+    pub fn journal(&self) -> Vec<Recorded> {
+        self.shared.journal().clone()
+    }
+
+    /// The requests of the journal for one side of the sandbox, in order.
+    /// See [`Recorded`] for an example.
+    pub fn journal_of(&self, route: Route) -> Vec<Recorded> {
+        let journal = self.shared.journal();
+        journal.iter().filter(|r| r.route == route).cloned().collect()
+    }
+
+    /// Empties the journal.
+    pub fn clear_journal(&self) {
+        self.shared.journal().clear();
     }
 
     /// Sets every counter back to zero.
@@ -354,6 +373,7 @@ impl SandboxBuilder {
                 ..Store::default()
             }),
             counters: AtomicCounters::default(),
+            journal: Mutex::new(Vec::new()),
         });
         let faults = Arc::new(Faults::default());
         // Routes that need a live bearer token.

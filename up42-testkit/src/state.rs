@@ -5,12 +5,17 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
+use axum::body::Body;
 use axum::extract::{Request, State};
 use axum::http::header;
 use axum::middleware::Next;
 use axum::response::Response;
 
+use crate::journal::{Authorization, Recorded, redact_form};
 use crate::route::Route;
+
+/// The largest request body the journal keeps whole; a larger one is cut.
+const JOURNAL_BODY_LIMIT: usize = 16 * 1024 * 1024;
 
 /// How the sandbox behaves; set with [`SandboxBuilder`](crate::SandboxBuilder).
 #[derive(Debug, Clone)]
@@ -145,6 +150,8 @@ pub(crate) struct Shared {
     pub(crate) base_url: String,
     pub(crate) store: Mutex<Store>,
     pub(crate) counters: AtomicCounters,
+    /// Every request, in order.
+    pub(crate) journal: Mutex<Vec<Recorded>>,
 }
 
 impl Shared {
@@ -154,14 +161,59 @@ impl Shared {
     }
 }
 
-/// The outermost middleware: counts every request, before any fault applies.
+impl Shared {
+    /// The journal, locked; a panicking handler must not wedge it.
+    pub(crate) fn journal(&self) -> std::sync::MutexGuard<'_, Vec<Recorded>> {
+        self.journal
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
+    }
+}
+
+/// The outermost middleware: counts and records every request, before any
+/// fault applies.
 pub(crate) async fn count(State(shared): State<Arc<Shared>>, request: Request, next: Next) -> Response {
-    shared.counters.bump(match Route::of(request.uri().path()) {
+    let route = Route::of(request.uri().path());
+    shared.counters.bump(match route {
         Route::Token => Count::TokenRequest,
         Route::Api => Count::ApiCall,
     });
-    if request.headers().contains_key(header::AUTHORIZATION) {
-        shared.counters.bump(Count::WithAuthorization);
-    }
-    next.run(request).await
+    let authorization = match request.headers().contains_key(header::AUTHORIZATION) {
+        false => Authorization::Absent,
+        true => {
+            shared.counters.bump(Count::WithAuthorization);
+            match crate::keycloak::bearer_user(&shared, request.headers()) {
+                Some(_) => Authorization::ValidBearer,
+                None => Authorization::Invalid,
+            }
+        }
+    };
+    let (parts, body) = request.into_parts();
+    let body = axum::body::to_bytes(body, JOURNAL_BODY_LIMIT)
+        .await
+        .unwrap_or_default();
+    let headers = parts
+        .headers
+        .iter()
+        .map(|(name, value)| {
+            let shown = match *name == header::AUTHORIZATION {
+                true => "..redacted..".to_string(),
+                false => String::from_utf8_lossy(value.as_bytes()).into_owned(),
+            };
+            (name.as_str().to_string(), shown)
+        })
+        .collect();
+    shared.journal().push(Recorded {
+        route,
+        method: parts.method.as_str().to_string(),
+        path: parts.uri.path().to_string(),
+        query: parts.uri.query().map(str::to_string),
+        headers,
+        authorization,
+        body: match route {
+            Route::Token => redact_form(&body),
+            Route::Api => body.to_vec(),
+        },
+    });
+    next.run(Request::from_parts(parts, Body::from(body))).await
 }
