@@ -320,3 +320,47 @@ async fn the_journal_records_every_request_in_order_without_secrets() {
     sandbox.clear_journal();
     assert!(sandbox.journal().is_empty());
 }
+
+/// Statuses of `n` requests to an API route of a sandbox with `seed` and a
+/// 50 % failure rate.
+async fn failure_pattern(seed: u64, n: usize) -> Vec<u16> {
+    let sandbox = Sandbox::builder().seed(seed).start().await;
+    assert_eq!(sandbox.seed(), seed);
+    sandbox.set_failure_rate(Route::Api, 50.0, 503);
+    let http = reqwest::Client::new();
+    let mut statuses = Vec::with_capacity(n);
+    for _ in 0..n {
+        let response = http
+            .get(format!("{}/public/echo/x", sandbox.base_url()))
+            .send()
+            .await
+            .unwrap();
+        statuses.push(response.status().as_u16());
+    }
+    statuses
+}
+
+#[tokio::test]
+async fn failure_rates_and_latency_replay_from_a_seed() {
+    let first = failure_pattern(7, 40).await;
+    assert_eq!(
+        first,
+        failure_pattern(7, 40).await,
+        "the same seed replays the run"
+    );
+    assert_ne!(first, failure_pattern(8, 40).await, "another seed, another run");
+    let failed = first.iter().filter(|s| **s == 503).count();
+    assert!((8..=32).contains(&failed), "about half of 40 failed: {failed}");
+    assert!(first.iter().all(|s| [200, 503].contains(s)));
+
+    let sandbox = Sandbox::start().await;
+    sandbox.set_latency_range(Route::Api, Duration::from_millis(20), Duration::from_millis(40));
+    let started = std::time::Instant::now();
+    reqwest::get(format!("{}/public/echo/x", sandbox.base_url()))
+        .await
+        .unwrap();
+    assert!(
+        started.elapsed() >= Duration::from_millis(20),
+        "the latency applies"
+    );
+}

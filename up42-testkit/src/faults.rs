@@ -95,16 +95,40 @@ pub(crate) struct RouteFaults {
     pub(crate) seen: u64,
     /// Added to every request.
     pub(crate) delay: Duration,
+    /// `(min, max)`: a further delay drawn from this range for each request.
+    pub(crate) latency: Option<(Duration, Duration)>,
+    /// `(percent, status)`: that share of requests, drawn at random, answers `status`.
+    pub(crate) failure_rate: Option<(f64, u16)>,
 }
 
-/// The faults and delays queued for each route.
-#[derive(Debug, Default)]
-pub(crate) struct Faults(Mutex<HashMap<Route, RouteFaults>>);
+/// The faults and delays queued for each route, and the seeded random
+/// source that latency ranges and failure rates draw from.
+#[derive(Debug)]
+pub(crate) struct Faults {
+    table: Mutex<HashMap<Route, RouteFaults>>,
+    random: Mutex<fastrand::Rng>,
+}
 
 impl Faults {
+    /// No faults; random draws from `seed`.
+    pub(crate) fn new(seed: u64) -> Faults {
+        Faults {
+            table: Mutex::default(),
+            random: Mutex::new(fastrand::Rng::with_seed(seed)),
+        }
+    }
+
     /// The table, locked; a panicking handler must not wedge it.
     pub(crate) fn table(&self) -> MutexGuard<'_, HashMap<Route, RouteFaults>> {
-        self.0.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
+        self.table.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
+    }
+
+    /// A number in `[0, 1)` from the seeded source.
+    fn draw(&self) -> f64 {
+        self.random
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
+            .f64()
     }
 }
 
@@ -118,13 +142,26 @@ pub(crate) async fn inject(State(faults): State<Arc<Faults>>, request: Request, 
     let route = Route::of(request.uri().path());
     let (delay, fault) = {
         let mut table = faults.table();
-        let faults = table.entry(route).or_default();
-        faults.seen += 1;
-        let fault = faults.queue.pop_front().or_else(|| match faults.every {
-            Some((n, status)) if faults.seen % n == 0 => Some(Fault::status(status)),
-            _ => None,
-        });
-        (faults.delay, fault)
+        let route_faults = table.entry(route).or_default();
+        route_faults.seen += 1;
+        let mut fault = route_faults
+            .queue
+            .pop_front()
+            .or_else(|| match route_faults.every {
+                Some((n, status)) if route_faults.seen % n == 0 => Some(Fault::status(status)),
+                _ => None,
+            });
+        let mut delay = route_faults.delay;
+        // Random draws in a fixed order per request, so that a seed replays a run.
+        if let Some((min, max)) = route_faults.latency {
+            delay += min + (max.saturating_sub(min)).mul_f64(faults.draw());
+        }
+        if let Some((percent, status)) = route_faults.failure_rate
+            && faults.draw() * 100.0 < percent
+        {
+            fault = fault.or(Some(Fault::status(status)));
+        }
+        (delay, fault)
     };
     if !delay.is_zero() {
         tokio::time::sleep(delay).await;

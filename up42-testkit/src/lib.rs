@@ -77,6 +77,7 @@ pub struct Sandbox {
     addr: SocketAddr,
     shared: Arc<Shared>,
     faults: Arc<Faults>,
+    seed: u64,
     /// The certificate in PEM, when serving HTTPS.
     certificate_pem: Option<String>,
     shutdown: Option<oneshot::Sender<()>>,
@@ -207,6 +208,39 @@ impl Sandbox {
         self.faults.table().entry(route).or_default().delay = delay;
     }
 
+    /// Adds to every request to `route` a further delay drawn at random from
+    /// `min..=max`, from the sandbox's seeded source
+    /// ([`SandboxBuilder::seed`]): network jitter a failing test can replay.
+    ///
+    /// ```
+    /// use std::time::Duration;
+    /// use up42_testkit::{Route, Sandbox};
+    ///
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() {
+    /// let sandbox = Sandbox::builder().seed(7).start().await;
+    /// sandbox.set_latency_range(Route::Api, Duration::from_millis(5), Duration::from_millis(50));
+    /// sandbox.set_failure_rate(Route::Api, 10.0, 503); // about one request in ten
+    /// # }
+    /// ```
+    pub fn set_latency_range(&self, route: Route, min: Duration, max: Duration) {
+        self.faults.table().entry(route).or_default().latency = Some((min, max.max(min)));
+    }
+
+    /// Makes `percent` of the requests to `route`, drawn at random from the
+    /// sandbox's seeded source ([`SandboxBuilder::seed`]), answer `status`
+    /// (`0.0` stops it). Queued faults come first.
+    pub fn set_failure_rate(&self, route: Route, percent: f64, status: u16) {
+        self.faults.table().entry(route).or_default().failure_rate =
+            (percent > 0.0).then_some((percent.min(100.0), status));
+    }
+
+    /// The seed of the sandbox's random source: print it when a test fails,
+    /// and replay the run with [`SandboxBuilder::seed`].
+    pub fn seed(&self) -> u64 {
+        self.seed
+    }
+
     /// Injects `fault` into the next `times` requests to `route`, after any
     /// faults already queued.
     ///
@@ -274,6 +308,7 @@ impl Default for SandboxBuilder {
                 refresh_lifetime: Some(Duration::from_secs(1800)),
                 rotate_refresh_tokens: false,
                 https: false,
+                seed: 42,
             },
         }
     }
@@ -320,6 +355,14 @@ impl SandboxBuilder {
         self
     }
 
+    /// The seed of the random source that latency ranges and failure rates
+    /// draw from (default 42): the same seed and the same requests give the
+    /// same delays and failures.
+    pub fn seed(mut self, seed: u64) -> Self {
+        self.config.seed = seed;
+        self
+    }
+
     /// Serves HTTPS instead of HTTP, with a self-signed certificate made at
     /// start for `localhost`, `127.0.0.1` and any host under `sandbox.test`
     /// ([`Sandbox::certificate_pem`]). For tests of what only HTTPS shows:
@@ -363,6 +406,7 @@ impl SandboxBuilder {
             .expect("the sandbox cannot bind a port on 127.0.0.1");
         let addr = listener.local_addr().expect("a bound socket has an address");
         let users = self.config.users.clone();
+        let seed = self.config.seed;
         let tls = self.config.https.then(tls::Tls::new);
         let scheme = if tls.is_some() { "https" } else { "http" };
         let shared = Arc::new(Shared {
@@ -375,7 +419,7 @@ impl SandboxBuilder {
             counters: AtomicCounters::default(),
             journal: Mutex::new(Vec::new()),
         });
-        let faults = Arc::new(Faults::default());
+        let faults = Arc::new(Faults::new(seed));
         // Routes that need a live bearer token.
         let private = Router::new()
             .route(
@@ -433,6 +477,7 @@ impl SandboxBuilder {
             addr,
             shared,
             faults,
+            seed,
             certificate_pem,
             shutdown: Some(shutdown),
         }

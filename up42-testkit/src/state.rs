@@ -30,6 +30,8 @@ pub(crate) struct Config {
     pub(crate) rotate_refresh_tokens: bool,
     /// Serve HTTPS with a certificate made at start.
     pub(crate) https: bool,
+    /// The seed of the random draws of latency ranges and failure rates.
+    pub(crate) seed: u64,
 }
 
 /// Request counts, read with [`Sandbox::counters`](crate::Sandbox::counters).
