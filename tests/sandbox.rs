@@ -364,3 +364,90 @@ async fn failure_rates_and_latency_replay_from_a_seed() {
         "the latency applies"
     );
 }
+
+#[tokio::test]
+async fn mounted_routes_answer_first_with_matchers_and_the_bearer_check() {
+    use serde_json::json;
+    use up42_testkit::{Mock, Respond};
+
+    let sandbox = Sandbox::start().await;
+    let client = sandbox.client().unwrap();
+    let token = client.access_token().await.unwrap();
+    let http = client.http_client();
+    let api = sandbox.api_url();
+    sandbox.mount(
+        Mock::given("GET", "/v2/things/{id}")
+            .respond_with(Respond::json(200, json!({"thing": true})))
+            .expect(2), // once with a token, once without (answered 401)
+    );
+    sandbox.mount(
+        Mock::given("GET", "/v2/orders/{order_id}")
+            .query("verbose", "true")
+            .respond_with(Respond::json(
+                404,
+                json!({"code": 404, "message": "no such order"}),
+            )),
+    );
+    sandbox.mount(
+        Mock::given("POST", "/v2/things")
+            .header("x-team", "earth")
+            .body_json(json!({"name": "a"}))
+            .respond_with_fn(|request| Respond::json(201, json!({"path": request.path}))),
+    );
+    sandbox.mount(
+        Mock::given("GET", "/open/things")
+            .public()
+            .respond_with(Respond::status(204)),
+    );
+
+    let get = |path: &str| {
+        http.get(format!("{api}{path}"))
+            .header("Authorization", token.bearer_header())
+    };
+    let thing = get("/v2/things/t-1").send().await.unwrap();
+    assert_eq!(thing.json::<Value>().await.unwrap(), json!({"thing": true}));
+    // The built-in order route answers unless the mounted matcher holds.
+    assert_eq!(get("/v2/orders/o-1").send().await.unwrap().status(), 200);
+    assert_eq!(
+        get("/v2/orders/o-1?verbose=true").send().await.unwrap().status(),
+        404
+    );
+    let created = http
+        .post(format!("{api}/v2/things"))
+        .header("Authorization", token.bearer_header())
+        .header("X-Team", "earth")
+        .json(&json!({"name": "a"}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(created.status(), 201);
+    assert_eq!(
+        created.json::<Value>().await.unwrap(),
+        json!({"path": "/v2/things"})
+    );
+    // No token: a mounted route is bearer-checked like any other, unless public.
+    let unauthorized_before = sandbox.counters().unauthorized;
+    let anonymous = http.get(format!("{api}/v2/things/t-2")).send().await.unwrap();
+    assert_eq!(anonymous.status(), 401);
+    assert_eq!(sandbox.counters().unauthorized, unauthorized_before + 1);
+    assert_eq!(
+        http.get(format!("{api}/open/things"))
+            .send()
+            .await
+            .unwrap()
+            .status(),
+        204
+    );
+    sandbox.verify();
+}
+
+#[tokio::test]
+#[should_panic(expected = "GET /v2/collections was called 0 time(s), expected 1")]
+async fn an_unmet_expectation_fails_the_test_when_the_sandbox_is_dropped() {
+    let sandbox = Sandbox::start().await;
+    sandbox.mount(
+        up42_testkit::Mock::given("GET", "/v2/collections")
+            .public()
+            .expect(1),
+    );
+}

@@ -55,6 +55,23 @@ pub(crate) async fn require_bearer(
     }
 }
 
+/// Routes the test mounted answer first (after faults), bearer-checked unless
+/// public; anything else goes on to the built-in fake.
+pub(crate) async fn mocked(State(shared): State<Arc<Shared>>, request: Request, next: Next) -> Response {
+    let outcome = match request.extensions().get::<crate::journal::Recorded>() {
+        Some(recorded) => shared.mocks.answer(recorded),
+        None => crate::mock::Outcome::Unmatched,
+    };
+    match outcome {
+        crate::mock::Outcome::Unmatched => next.run(request).await,
+        crate::mock::Outcome::Unauthorized => {
+            shared.counters.bump(Count::Unauthorized);
+            Unauthorized.into_response()
+        }
+        crate::mock::Outcome::Answer(response) => response,
+    }
+}
+
 /// An order as UP42's v2 API shows it.
 pub(crate) fn order(id: &str) -> Value {
     json!({

@@ -45,6 +45,7 @@ mod faults;
 mod journal;
 mod jwt;
 mod keycloak;
+mod mock;
 mod route;
 mod state;
 mod tls;
@@ -63,6 +64,7 @@ pub use api::{ORDER_COUNT, WORKSPACE_ID};
 pub use faults::Fault;
 use faults::Faults;
 pub use journal::{Authorization, Recorded};
+pub use mock::{Mock, Respond};
 pub use route::Route;
 pub use state::Counters;
 use state::{AtomicCounters, Config, Shared, Store};
@@ -149,6 +151,23 @@ impl Sandbox {
     /// The request counts so far.
     pub fn counters(&self) -> Counters {
         self.shared.counters.snapshot()
+    }
+
+    /// Mounts a route: requests it matches get its answer, ahead of the
+    /// built-in fake. See [`Mock`].
+    pub fn mount(&self, mock: Mock) {
+        self.shared.mocks.mount(mock);
+    }
+
+    /// Panics, naming each, if a mounted route's expected number of calls
+    /// ([`Mock::expect`]) was not met. Dropping the sandbox checks the same.
+    pub fn verify(&self) {
+        let unmet = self.shared.mocks.unmet();
+        assert!(
+            unmet.is_empty(),
+            "mounted routes not called as expected:\n{}",
+            unmet.join("\n")
+        );
     }
 
     /// Every request the sandbox saw so far, in order, secrets redacted.
@@ -279,6 +298,10 @@ impl Drop for Sandbox {
     fn drop(&mut self) {
         if let Some(shutdown) = self.shutdown.take() {
             let _ = shutdown.send(());
+        }
+        // A test that already fails is not failed again (a panic in a panic aborts).
+        if !std::thread::panicking() {
+            self.verify();
         }
     }
 }
@@ -418,6 +441,7 @@ impl SandboxBuilder {
             }),
             counters: AtomicCounters::default(),
             journal: Mutex::new(Vec::new()),
+            mocks: mock::Mocks::default(),
         });
         let faults = Arc::new(Faults::new(seed));
         // Routes that need a live bearer token.
@@ -457,6 +481,10 @@ impl SandboxBuilder {
             .route("/public/echo/{*rest}", any(api::echo_public))
             .route("/redirect/{*to}", any(api::redirect))
             .merge(private)
+            .layer(axum::middleware::from_fn_with_state(
+                Arc::clone(&shared),
+                api::mocked,
+            ))
             .layer(axum::middleware::from_fn_with_state(
                 Arc::clone(&faults),
                 faults::inject,

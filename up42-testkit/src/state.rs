@@ -12,6 +12,7 @@ use axum::middleware::Next;
 use axum::response::Response;
 
 use crate::journal::{Authorization, Recorded, redact_form};
+use crate::mock::Mocks;
 use crate::route::Route;
 
 /// The largest request body the journal keeps whole; a larger one is cut.
@@ -154,6 +155,8 @@ pub(crate) struct Shared {
     pub(crate) counters: AtomicCounters,
     /// Every request, in order.
     pub(crate) journal: Mutex<Vec<Recorded>>,
+    /// Routes the test mounted.
+    pub(crate) mocks: Mocks,
 }
 
 impl Shared {
@@ -205,7 +208,7 @@ pub(crate) async fn count(State(shared): State<Arc<Shared>>, request: Request, n
             (name.as_str().to_string(), shown)
         })
         .collect();
-    shared.journal().push(Recorded {
+    let recorded = Recorded {
         route,
         method: parts.method.as_str().to_string(),
         path: parts.uri.path().to_string(),
@@ -216,6 +219,10 @@ pub(crate) async fn count(State(shared): State<Arc<Shared>>, request: Request, n
             Route::Token => redact_form(&body),
             Route::Api => body.to_vec(),
         },
-    });
-    next.run(Request::from_parts(parts, Body::from(body))).await
+    };
+    shared.journal().push(recorded.clone());
+    let mut request = Request::from_parts(parts, Body::from(body));
+    // For the mounted routes, which match on what was recorded.
+    request.extensions_mut().insert(recorded);
+    next.run(request).await
 }
