@@ -22,7 +22,7 @@ fn call_overhead(c: &mut Criterion) {
         let sandbox = Sandbox::start().await;
         let client = sandbox.client().expect("client");
         let token = client.access_token().await.expect("token");
-        let url = format!("{}/v2/orders/5b3c1d2e", sandbox.api_url());
+        let url = format!("{}/v2/orders/{}", sandbox.api_url(), up42_testkit::ORDER_ID);
         (sandbox, client, token.bearer_header().clone(), url)
     });
     // The same HTTP client (and so the same timeouts and pool) for both calls:
@@ -32,7 +32,7 @@ fn call_overhead(c: &mut Criterion) {
     let mut group = c.benchmark_group("call_overhead");
     group.bench_function("generated #[up42_endpoint] GET", |b| {
         b.to_async(&runtime)
-            .iter(|| async { black_box(get_order(&client, "5b3c1d2e").await.expect("call")) })
+            .iter(|| async { black_box(get_order(&client, up42_testkit::ORDER_ID).await.expect("call")) })
     });
     group.bench_function("hand-written reqwest GET, static bearer", |b| {
         b.to_async(&runtime)

@@ -75,7 +75,11 @@ async fn login_then_call(http: &reqwest::Client, sandbox: &Sandbox) {
         .expect("json");
     let token = answer["access_token"].as_str().expect("access_token");
     let order: Order = http
-        .get(format!("{}/v2/orders/o-1", sandbox.api_url()))
+        .get(format!(
+            "{}/v2/orders/{}",
+            sandbox.api_url(),
+            up42_testkit::ORDER_ID
+        ))
         .bearer_auth(token)
         .send()
         .await
@@ -102,7 +106,7 @@ async fn versus_documented_pattern(calls: usize) {
     sandbox.reset_counters();
     let started = Instant::now();
     for _ in 0..calls {
-        get_order(&client, "o-1").await.expect("call");
+        get_order(&client, up42_testkit::ORDER_ID).await.expect("call");
     }
     let cached_time = started.elapsed();
     let cached_auth = sandbox.counters().token_requests;
@@ -135,11 +139,11 @@ async fn interleaved_call_overhead(rounds: usize) {
         .bearer_header()
         .clone();
     let http = client.http_client().clone();
-    let url = format!("{}/v2/orders/o-1", sandbox.api_url());
+    let url = format!("{}/v2/orders/{}", sandbox.api_url(), up42_testkit::ORDER_ID);
     let (mut generated, mut by_hand) = (Vec::with_capacity(rounds), Vec::with_capacity(rounds));
     for round in 0..rounds + 200 {
         let started = Instant::now();
-        std::hint::black_box(get_order(&client, "o-1").await.expect("call"));
+        std::hint::black_box(get_order(&client, up42_testkit::ORDER_ID).await.expect("call"));
         let generated_time = started.elapsed();
         let started = Instant::now();
         std::hint::black_box(get_order_by_hand(&http, &url, &bearer).await);
@@ -175,7 +179,7 @@ async fn call_times(client: &up42_auth::Up42Client, calls: usize) -> [Duration; 
     let mut times = Vec::with_capacity(calls);
     for _ in 0..calls {
         let started = Instant::now();
-        std::hint::black_box(get_order(client, "o-1").await.expect("call"));
+        std::hint::black_box(get_order(client, up42_testkit::ORDER_ID).await.expect("call"));
         times.push(started.elapsed());
     }
     times.sort();

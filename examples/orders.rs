@@ -259,7 +259,7 @@ async fn against_sandbox(sandbox: &Sandbox) -> Result<(), Error> {
     };
     let client = &workspace.client;
 
-    let order = get_order(client, "5b3c1d2e-0000-4000-8000-000000000042").await?;
+    let order = get_order(client, up42_testkit::ORDER_ID).await?;
     println!("order {} is {} ({})", order.id, order.status, order.kind);
 
     let orders = workspace.all_orders().await?;

@@ -11,7 +11,12 @@ const HOSTILE_PASSWORD: &str = "pa&ss=word+%# ü/?";
 async fn api_status(client: &Up42Client, token: &up42_auth::AccessToken) -> u16 {
     client
         .http_client()
-        .get(client.api_url().join("/v2/orders/abc").unwrap())
+        .get(
+            client
+                .api_url()
+                .join(&format!("/v2/orders/{}", up42_testkit::ORDER_ID))
+                .unwrap(),
+        )
         .header("Authorization", token.bearer_header())
         .send()
         .await

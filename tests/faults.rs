@@ -103,7 +103,7 @@ async fn run(call: Call, fault: &Fault, times: usize) -> (Outcome, u64) {
     sandbox.inject(route, fault.clone(), times);
     let result = match call {
         Call::Token => client.access_token().await.map(drop),
-        Call::ApiGet => get_order(&client, "o-1").await.map(drop),
+        Call::ApiGet => get_order(&client, up42_testkit::ORDER_ID).await.map(drop),
         Call::ApiPost => estimate(&client, &serde_json::json!({"dataProductId": "d"}))
             .await
             .map(drop),
@@ -111,7 +111,7 @@ async fn run(call: Call, fault: &Fault, times: usize) -> (Outcome, u64) {
     let counters = sandbox.counters();
     let requests = match route {
         Route::Token => counters.token_requests,
-        Route::Api => counters.api_calls,
+        _ => counters.api_calls,
     };
     (outcome(&result), requests)
 }
@@ -288,7 +288,7 @@ async fn retry_after_is_honoured_and_capped() {
     client.access_token().await.unwrap();
     sandbox.inject(Route::Api, Fault::retry_after(429, "1"), 1);
     let started = tokio::time::Instant::now();
-    get_order(&client, "o").await.unwrap();
+    get_order(&client, up42_testkit::ORDER_ID).await.unwrap();
     assert!(
         started.elapsed() >= Duration::from_millis(950),
         "waited {:?}",
@@ -301,7 +301,7 @@ async fn retry_after_is_honoured_and_capped() {
         .build()
         .unwrap();
     sandbox.inject(Route::Api, Fault::retry_after(503, "3600"), 1);
-    get_order(&capped, "o").await.unwrap();
+    get_order(&capped, up42_testkit::ORDER_ID).await.unwrap();
 }
 
 #[tokio::test]
@@ -346,9 +346,9 @@ async fn revocation_storm_costs_one_renewal() {
     sandbox.reset_counters();
     sandbox.set_delay(Route::Api, Duration::from_millis(300));
     let tasks: Vec<_> = (0..500)
-        .map(|i| {
+        .map(|_| {
             let client = client.clone();
-            tokio::spawn(async move { get_order(&client, &format!("o-{i}")).await })
+            tokio::spawn(async move { get_order(&client, up42_testkit::ORDER_ID).await })
         })
         .collect();
     tokio::time::sleep(Duration::from_millis(100)).await;
@@ -374,7 +374,7 @@ async fn hostile_api_answers_are_clear_errors() {
 
     let huge_error = vec![b'x'; 10 << 20];
     sandbox.inject(Route::Api, Fault::body(500, "text/plain", huge_error), 1);
-    let err = get_order(&client, "o").await.unwrap_err();
+    let err = get_order(&client, up42_testkit::ORDER_ID).await.unwrap_err();
     let Some(api) = err.api() else { panic!("{err}") };
     assert_eq!(
         (api.status.as_u16(), api.body_excerpt.as_str()),
@@ -387,13 +387,17 @@ async fn hostile_api_answers_are_clear_errors() {
         Fault::body(200, "application/json", vec![b'{', 0xff, b'}']),
         1,
     );
-    let err = get_order(&client, "o").await.unwrap_err();
+    let err = get_order(&client, up42_testkit::ORDER_ID).await.unwrap_err();
     assert!(err.kind() == ErrorKind::MalformedResponse, "{err}");
 
     let big_order = format!(r#"{{"id":"o","status":"{}"}}"#, "S".repeat(10 << 20));
     sandbox.inject(Route::Api, Fault::body(200, "application/json", big_order), 1);
     assert_eq!(
-        get_order(&client, "o").await.unwrap().status.len(),
+        get_order(&client, up42_testkit::ORDER_ID)
+            .await
+            .unwrap()
+            .status
+            .len(),
         10 << 20,
         "large results decode"
     );

@@ -54,7 +54,7 @@ async fn tokens_go_to_the_api_host_and_retries_to_the_other_middleware() {
 async fn a_rejected_token_is_renewed_and_the_request_sent_once_more() {
     let sandbox = Sandbox::start().await;
     let client = stack(&sandbox);
-    let url = format!("{}/v2/orders/o-1", sandbox.api_url());
+    let url = format!("{}/v2/orders/{}", sandbox.api_url(), up42_testkit::ORDER_ID);
     assert_eq!(client.get(&url).send().await.unwrap().status(), 200);
     sandbox.revoke_access_tokens();
     sandbox.reset_counters();

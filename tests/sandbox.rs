@@ -247,7 +247,7 @@ async fn wrong_media_type_and_unknown_realm() {
 async fn api_routes_check_the_bearer_token_and_count() {
     let sandbox = Sandbox::start().await;
     let http = reqwest::Client::new();
-    let order = format!("{}/v2/orders/o-1", sandbox.base_url());
+    let order = format!("{}/v2/orders/{}", sandbox.base_url(), up42_testkit::ORDER_ID);
     assert_eq!(http.get(&order).send().await.unwrap().status(), 401);
     assert_eq!(
         http.get(&order)
@@ -407,9 +407,20 @@ async fn mounted_routes_answer_first_with_matchers_and_the_bearer_check() {
     let thing = get("/v2/things/t-1").send().await.unwrap();
     assert_eq!(thing.json::<Value>().await.unwrap(), json!({"thing": true}));
     // The built-in order route answers unless the mounted matcher holds.
-    assert_eq!(get("/v2/orders/o-1").send().await.unwrap().status(), 200);
     assert_eq!(
-        get("/v2/orders/o-1?verbose=true").send().await.unwrap().status(),
+        get(&format!("/v2/orders/{}", up42_testkit::ORDER_ID))
+            .send()
+            .await
+            .unwrap()
+            .status(),
+        200
+    );
+    assert_eq!(
+        get(&format!("/v2/orders/{}?verbose=true", up42_testkit::ORDER_ID))
+            .send()
+            .await
+            .unwrap()
+            .status(),
         404
     );
     let created = http

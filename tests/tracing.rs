@@ -61,9 +61,9 @@ async fn events_name_what_happened_and_no_secret() {
     secrets.push(client.access_token().await.unwrap().secret().to_string());
     // An API call that is retried once, then one that gets a 401 and a resend.
     sandbox.inject(Route::Api, Fault::status(503), 1);
-    get_order(&client, "o-1").await.unwrap();
+    get_order(&client, up42_testkit::ORDER_ID).await.unwrap();
     sandbox.revoke_access_tokens();
-    get_order(&client, "o-2").await.unwrap();
+    get_order(&client, up42_testkit::ORDER_ID).await.unwrap();
     secrets.push(client.access_token().await.unwrap().secret().to_string());
     let refresh_form = sandbox.last_token_form().unwrap();
     secrets.extend(
@@ -195,7 +195,7 @@ async fn spans_carry_opentelemetry_fields_and_no_secret() {
         .credentials(Credentials::new(USERNAME, PASSWORD))
         .build()
         .unwrap();
-    get_order(&client, "order-secret-id").await.unwrap();
+    get_order(&client, up42_testkit::ORDER_ID).await.unwrap();
     sandbox.revoke_access_tokens();
     list_orders(&client, "workspace-secret-value").await.unwrap();
     answer_with(&client, 404).await.unwrap_err();
@@ -244,7 +244,7 @@ async fn spans_carry_opentelemetry_fields_and_no_secret() {
     for secret in [
         PASSWORD,
         token.secret(),
-        "order-secret-id",
+        up42_testkit::ORDER_ID,
         "workspace-secret-value",
     ] {
         assert!(

@@ -90,7 +90,7 @@ pub(crate) fn order(id: &str) -> Value {
 }
 
 /// `{"content": [...], "totalPages", "totalElements", ...}` for page `page` of `size`.
-fn paged(total: u64, page: u64, size: u64, item: impl Fn(u64) -> Value) -> Value {
+pub(crate) fn paged(total: u64, page: u64, size: u64, item: impl Fn(u64) -> Value) -> Value {
     let size = size.clamp(1, 500);
     let start = page.saturating_mul(size).min(total);
     let end = (start + size).min(total);
@@ -107,22 +107,6 @@ fn paged(total: u64, page: u64, size: u64, item: impl Fn(u64) -> Value) -> Value
 pub(crate) struct PageQuery {
     page: Option<u64>,
     size: Option<u64>,
-}
-
-/// `GET /v2/orders/{order_id}`.
-pub(crate) async fn get_order(Path(order_id): Path<String>) -> Response {
-    Json(order(&order_id)).into_response()
-}
-
-/// `GET /v2/orders?page=&size=`: 25 orders in pages.
-pub(crate) async fn list_orders(Query(query): Query<PageQuery>) -> Response {
-    let page = paged(
-        ORDER_COUNT,
-        query.page.unwrap_or(0),
-        query.size.unwrap_or(10),
-        |i| order(&format!("00000000-0000-4000-8000-{i:012}")),
-    );
-    Json(page).into_response()
 }
 
 /// `GET /v2/collections`: public, no token needed.
@@ -189,33 +173,10 @@ pub(crate) async fn status(Path(code): Path<u16>) -> Response {
     (status, Json(body)).into_response()
 }
 
-/// `POST /v2/orders?workspaceId=`: places the orders of the body.
-pub(crate) async fn place_order(Query(query): Query<BTreeMap<String, String>>, body: Bytes) -> Response {
-    let Some(workspace) = query.get("workspaceId") else {
-        let body = json!({"status": 400, "title": "Bad Request", "detail": "workspaceId is required"});
-        return (StatusCode::BAD_REQUEST, Json(body)).into_response();
-    };
-    let Ok(order) = serde_json::from_slice::<Value>(&body) else {
-        let body = json!({"errors": [{"index": 0, "message": "Failed", "details": "the body is not JSON"}]});
-        return (StatusCode::UNPROCESSABLE_ENTITY, Json(body)).into_response();
-    };
-    let id = "7e5a0f5c-9a59-4f4b-8d6a-2b1f3c4d5e6f";
-    let mut placed = crate::api::order(id);
-    placed["workspaceId"] = json!(workspace);
-    placed["status"] = json!("CREATED");
-    placed["displayName"] = order["displayName"].clone();
-    Json(json!({"results": [{"index": 0, "id": id, "order": placed}], "errors": []})).into_response()
-}
-
 /// `POST /v2/orders/estimate`.
 pub(crate) async fn estimate() -> Response {
     Json(json!({"summary": {"totalCredits": 1250, "totalSize": 24.5, "unit": "SQ_KM"}, "results": [{"index": 0, "credits": 1250}], "errors": []}))
         .into_response()
-}
-
-/// `POST /v2/orders/{order_id}/cancellation`: 204 No Content.
-pub(crate) async fn cancel_order() -> Response {
-    StatusCode::NO_CONTENT.into_response()
 }
 
 /// `GET /v2/eulas/{eula_id}`.

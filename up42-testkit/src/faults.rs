@@ -185,7 +185,7 @@ pub(crate) async fn inject(State(faults): State<Arc<Faults>>, request: Request, 
                 Route::Token => {
                     json!({"error": "temporarily_unavailable", "error_description": "Injected fault"})
                 }
-                Route::Api => {
+                Route::Api | Route::Storage => {
                     json!({"error": {"code": status, "message": "Injected fault", "details": null}})
                 }
             };

@@ -46,6 +46,7 @@ mod journal;
 mod jwt;
 mod keycloak;
 mod mock;
+mod orders;
 mod route;
 mod state;
 mod tls;
@@ -65,6 +66,7 @@ pub use faults::Fault;
 use faults::Faults;
 pub use journal::{Authorization, Recorded};
 pub use mock::{Mock, Respond};
+pub use orders::ORDER_ID;
 pub use route::Route;
 pub use state::Counters;
 use state::{AtomicCounters, Config, Shared, Store};
@@ -82,7 +84,8 @@ pub struct Sandbox {
     seed: u64,
     /// The certificate in PEM, when serving HTTPS.
     certificate_pem: Option<String>,
-    shutdown: Option<oneshot::Sender<()>>,
+    /// Stops the API server and the storage host.
+    shutdown: Vec<oneshot::Sender<()>>,
 }
 
 impl Sandbox {
@@ -151,6 +154,34 @@ impl Sandbox {
     /// The request counts so far.
     pub fn counters(&self) -> Counters {
         self.shared.counters.snapshot()
+    }
+
+    /// Adds an asset whose download (`POST /v2/assets/{id}/download-url`, then
+    /// a `GET` of the signed URL on the storage host) serves `bytes`.
+    ///
+    /// ```
+    /// use up42_testkit::{Route, Sandbox};
+    ///
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() {
+    /// let sandbox = Sandbox::start().await;
+    /// sandbox.add_asset("a-1", b"GeoTIFF bytes".to_vec());
+    /// // ... after the code under test downloaded it:
+    /// let storage = sandbox.journal_of(Route::Storage);
+    /// assert!(storage.iter().all(|r| r.header("authorization").is_none()));
+    /// # }
+    /// ```
+    pub fn add_asset(&self, asset_id: &str, bytes: Vec<u8>) {
+        self.shared.store().assets.insert(asset_id.to_string(), bytes);
+    }
+
+    /// `http://127.0.0.1:PORT` of the storage host signed download URLs point at.
+    pub fn storage_url(&self) -> &str {
+        self.shared
+            .storage_url
+            .get()
+            .map(String::as_str)
+            .unwrap_or_default()
     }
 
     /// Mounts a route: requests it matches get its answer, ahead of the
@@ -296,7 +327,7 @@ impl Sandbox {
 
 impl Drop for Sandbox {
     fn drop(&mut self) {
-        if let Some(shutdown) = self.shutdown.take() {
+        for shutdown in self.shutdown.drain(..) {
             let _ = shutdown.send(());
         }
         // A test that already fails is not failed again (a panic in a panic aborts).
@@ -332,6 +363,10 @@ impl Default for SandboxBuilder {
                 rotate_refresh_tokens: false,
                 https: false,
                 seed: 42,
+                order_schedule: (
+                    vec![("PLACED".to_string(), 1), ("BEING_FULFILLED".to_string(), 1)],
+                    "FULFILLED".to_string(),
+                ),
             },
         }
     }
@@ -409,6 +444,29 @@ impl SandboxBuilder {
         self
     }
 
+    /// How orders placed with `POST /v2/orders` move along: each status of
+    /// `steps` is shown for that many fetches (`GET /v2/orders/{id}`), then
+    /// `last` for good. Default: `PLACED` for 1 fetch, `BEING_FULFILLED` for 1,
+    /// then `FULFILLED`. For testing pollers.
+    ///
+    /// ```
+    /// use up42_testkit::Sandbox;
+    ///
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() {
+    /// let sandbox = Sandbox::builder()
+    ///     .order_status_schedule(&[("PLACED", 1), ("BEING_FULFILLED", 3)], "FULFILLED")
+    ///     .start()
+    ///     .await;
+    /// # drop(sandbox);
+    /// # }
+    /// ```
+    pub fn order_status_schedule(mut self, steps: &[(&str, u32)], last: &str) -> Self {
+        let steps = steps.iter().map(|(s, n)| (s.to_string(), *n)).collect();
+        self.config.order_schedule = (steps, last.to_string());
+        self
+    }
+
     /// The OAuth client id the sandbox accepts (default `up42-api`).
     pub fn client_id(mut self, client_id: &str) -> Self {
         self.config.client_id = client_id.to_string();
@@ -437,11 +495,13 @@ impl SandboxBuilder {
             base_url: format!("{scheme}://{addr}"),
             store: Mutex::new(Store {
                 users,
+                orders: orders::seeded(ORDER_COUNT),
                 ..Store::default()
             }),
             counters: AtomicCounters::default(),
             journal: Mutex::new(Vec::new()),
             mocks: mock::Mocks::default(),
+            storage_url: std::sync::OnceLock::new(),
         });
         let faults = Arc::new(Faults::new(seed));
         // Routes that need a live bearer token.
@@ -450,10 +510,11 @@ impl SandboxBuilder {
                 "/realms/{realm}/protocol/openid-connect/userinfo",
                 get(api::userinfo),
             )
-            .route("/v2/orders", get(api::list_orders).post(api::place_order))
+            .route("/v2/orders", get(orders::list_orders).post(orders::place_order))
             .route("/v2/orders/estimate", post(api::estimate))
-            .route("/v2/orders/{order_id}", get(api::get_order))
-            .route("/v2/orders/{order_id}/cancellation", post(api::cancel_order))
+            .route("/v2/orders/{order_id}", get(orders::get_order))
+            .route("/v2/orders/{order_id}/cancellation", post(orders::cancel_order))
+            .route("/v2/assets/{asset_id}/download-url", post(orders::download_url))
             .route("/v2/eulas/{eula_id}", get(api::eula))
             .route(
                 "/v2/assets/stac/collections/{collection_id}",
@@ -495,19 +556,42 @@ impl SandboxBuilder {
                 state::count,
             ))
             .with_state(Arc::clone(&shared));
+        // The storage host of signed download URLs: another port, no token.
+        let storage_listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+            .await
+            .expect("the sandbox cannot bind a port on 127.0.0.1");
+        let storage_addr = storage_listener
+            .local_addr()
+            .expect("a bound socket has an address");
+        let _ = shared.storage_url.set(format!("http://{storage_addr}"));
+        let storage = Router::new()
+            .route("/storage/{asset_id}", get(orders::storage))
+            .layer(axum::middleware::from_fn_with_state(
+                Arc::clone(&shared),
+                state::count,
+            ))
+            .with_state(Arc::clone(&shared));
         let (shutdown, stopped) = oneshot::channel::<()>();
+        let (storage_shutdown, storage_stopped) = oneshot::channel::<()>();
         let (acceptor, certificate_pem) = match tls {
             Some(tls) => (Some(tls.acceptor), Some(tls.certificate_pem)),
             None => (None, None),
         };
         tokio::spawn(serve(listener, app, Arc::clone(&shared), acceptor, stopped));
+        tokio::spawn(serve(
+            storage_listener,
+            storage,
+            Arc::clone(&shared),
+            None,
+            storage_stopped,
+        ));
         Sandbox {
             addr,
             shared,
             faults,
             seed,
             certificate_pem,
-            shutdown: Some(shutdown),
+            shutdown: vec![shutdown, storage_shutdown],
         }
     }
 }

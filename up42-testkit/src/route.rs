@@ -2,11 +2,14 @@
 
 /// Which side of the sandbox a request, a fault or a delay is for.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[non_exhaustive]
 pub enum Route {
     /// The token endpoint.
     Token,
-    /// Every other route: `/v2/...`, user info, echo routes.
+    /// The API routes: `/v2/...`, user info, echo routes, mounted routes.
     Api,
+    /// The storage host that signed download URLs point at (no token).
+    Storage,
 }
 
 impl Route {
@@ -14,6 +17,8 @@ impl Route {
     pub(crate) fn of(path: &str) -> Route {
         if path.starts_with("/realms/") && path.ends_with("/token") {
             Route::Token
+        } else if path.starts_with("/storage/") {
+            Route::Storage
         } else {
             Route::Api
         }

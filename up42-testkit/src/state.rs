@@ -33,6 +33,18 @@ pub(crate) struct Config {
     pub(crate) https: bool,
     /// The seed of the random draws of latency ranges and failure rates.
     pub(crate) seed: u64,
+    /// The statuses a placed order shows, each for that many fetches, then the last.
+    pub(crate) order_schedule: (Vec<(String, u32)>, String),
+}
+
+/// An order the sandbox knows, and how often it was fetched.
+#[derive(Debug, Clone)]
+pub(crate) struct StoredOrder {
+    pub(crate) value: serde_json::Value,
+    /// Fetches so far; they move a placed order along the schedule.
+    pub(crate) polls: u32,
+    /// Whether the status schedule applies (orders placed by the test).
+    pub(crate) scheduled: bool,
 }
 
 /// Request counts, read with [`Sandbox::counters`](crate::Sandbox::counters).
@@ -55,6 +67,8 @@ pub struct Counters {
     pub with_authorization: u64,
     /// TCP connections accepted: fewer than requests when clients reuse them.
     pub connections: u64,
+    /// Requests to the storage host (signed download URLs).
+    pub storage_requests: u64,
 }
 
 #[derive(Default)]
@@ -66,6 +80,7 @@ pub(crate) struct AtomicCounters {
     unauthorized: AtomicU64,
     with_authorization: AtomicU64,
     connections: AtomicU64,
+    storage_requests: AtomicU64,
 }
 
 /// Which counter to bump.
@@ -78,6 +93,7 @@ pub(crate) enum Count {
     Unauthorized,
     WithAuthorization,
     Connection,
+    StorageRequest,
 }
 
 impl AtomicCounters {
@@ -90,6 +106,7 @@ impl AtomicCounters {
             Count::Unauthorized => &self.unauthorized,
             Count::WithAuthorization => &self.with_authorization,
             Count::Connection => &self.connections,
+            Count::StorageRequest => &self.storage_requests,
         };
         counter.fetch_add(1, Ordering::SeqCst);
     }
@@ -103,6 +120,7 @@ impl AtomicCounters {
             unauthorized: self.unauthorized.load(Ordering::SeqCst),
             with_authorization: self.with_authorization.load(Ordering::SeqCst),
             connections: self.connections.load(Ordering::SeqCst),
+            storage_requests: self.storage_requests.load(Ordering::SeqCst),
         }
     }
 
@@ -115,6 +133,7 @@ impl AtomicCounters {
             &self.unauthorized,
             &self.with_authorization,
             &self.connections,
+            &self.storage_requests,
         ] {
             counter.store(0, Ordering::SeqCst);
         }
@@ -139,6 +158,10 @@ pub(crate) struct IssuedRefresh {
 pub(crate) struct Store {
     /// Username to password.
     pub(crate) users: HashMap<String, String>,
+    /// The orders, in the order they were made.
+    pub(crate) orders: Vec<StoredOrder>,
+    /// Asset id to the bytes the storage host serves.
+    pub(crate) assets: HashMap<String, Vec<u8>>,
     pub(crate) access: HashMap<String, IssuedAccess>,
     pub(crate) refresh: HashMap<String, IssuedRefresh>,
     pub(crate) ended_sessions: HashSet<String>,
@@ -157,6 +180,8 @@ pub(crate) struct Shared {
     pub(crate) journal: Mutex<Vec<Recorded>>,
     /// Routes the test mounted.
     pub(crate) mocks: Mocks,
+    /// `http://127.0.0.1:PORT` of the storage host, known once bound.
+    pub(crate) storage_url: std::sync::OnceLock<String>,
 }
 
 impl Shared {
@@ -182,6 +207,7 @@ pub(crate) async fn count(State(shared): State<Arc<Shared>>, request: Request, n
     shared.counters.bump(match route {
         Route::Token => Count::TokenRequest,
         Route::Api => Count::ApiCall,
+        Route::Storage => Count::StorageRequest,
     });
     let authorization = match request.headers().contains_key(header::AUTHORIZATION) {
         false => Authorization::Absent,
@@ -217,7 +243,7 @@ pub(crate) async fn count(State(shared): State<Arc<Shared>>, request: Request, n
         authorization,
         body: match route {
             Route::Token => redact_form(&body),
-            Route::Api => body.to_vec(),
+            Route::Api | Route::Storage => body.to_vec(),
         },
     };
     shared.journal().push(recorded.clone());
