@@ -462,3 +462,133 @@ async fn an_unmet_expectation_fails_the_test_when_the_sandbox_is_dropped() {
             .expect(1),
     );
 }
+
+mod order_flow {
+    use serde::Deserialize;
+    use up42_auth::{Error, ErrorKind, Up42Client, up42_endpoint};
+    use up42_testkit::{ORDER_COUNT, Route, Sandbox, WORKSPACE_ID};
+
+    #[derive(Debug, Deserialize)]
+    pub struct Order {
+        pub id: String,
+        pub status: String,
+    }
+
+    #[derive(Debug, Deserialize)]
+    #[serde(rename_all = "camelCase")]
+    pub struct Page {
+        pub content: Vec<Order>,
+        pub total_elements: u64,
+    }
+
+    #[derive(Debug, Deserialize)]
+    pub struct Placed {
+        pub results: Vec<serde_json::Value>,
+    }
+
+    #[derive(serde::Serialize)]
+    #[serde(rename_all = "camelCase")]
+    pub struct NewOrder {
+        pub display_name: &'static str,
+    }
+
+    #[derive(Debug, Deserialize)]
+    pub struct DownloadUrl {
+        pub url: String,
+    }
+
+    #[up42_endpoint(POST, "/v2/orders")]
+    async fn place(
+        client: &Up42Client,
+        #[query("workspaceId")] ws: &str,
+        #[body] order: &NewOrder,
+    ) -> Result<Placed, Error>;
+
+    #[up42_endpoint(GET, "/v2/orders")]
+    async fn list(
+        client: &Up42Client,
+        #[query("workspaceId")] ws: &str,
+        #[query] size: u32,
+    ) -> Result<Page, Error>;
+
+    #[up42_endpoint(GET, "/v2/orders/{order_id}")]
+    async fn get(client: &Up42Client, order_id: &str) -> Result<Order, Error>;
+
+    #[up42_endpoint(POST, "/v2/orders/{order_id}/cancellation")]
+    async fn cancel(client: &Up42Client, order_id: &str) -> Result<serde_json::Value, Error>;
+
+    #[up42_endpoint(POST, "/v2/assets/{asset_id}/download-url")]
+    async fn download_url(client: &Up42Client, asset_id: &str) -> Result<DownloadUrl, Error>;
+
+    #[tokio::test]
+    async fn placed_orders_are_listed_fetched_and_advance_on_schedule() {
+        let sandbox = Sandbox::builder()
+            .order_status_schedule(&[("PLACED", 1), ("BEING_FULFILLED", 3)], "FULFILLED")
+            .start()
+            .await;
+        let client = sandbox.client().unwrap();
+        let placed = place(&client, "ws-mine", &NewOrder { display_name: "mine" })
+            .await
+            .unwrap();
+        let mut keys: Vec<&String> = placed.results[0].as_object().unwrap().keys().collect();
+        keys.sort();
+        assert_eq!(keys, ["id", "index"], "UP42's exact result keys");
+        let id = placed.results[0]["id"].as_str().unwrap().to_string();
+
+        let mine = list(&client, "ws-mine", 50).await.unwrap();
+        assert_eq!(mine.total_elements, 1);
+        assert_eq!(mine.content[0].id, id);
+        assert_eq!(
+            list(&client, WORKSPACE_ID, 50).await.unwrap().total_elements,
+            ORDER_COUNT
+        );
+
+        // A poller, as a user writes one: fetch until done.
+        let mut seen = Vec::new();
+        loop {
+            let order = get(&client, &id).await.unwrap();
+            seen.push(order.status.clone());
+            if order.status == "FULFILLED" {
+                break;
+            }
+        }
+        assert_eq!(
+            seen,
+            [
+                "PLACED",
+                "BEING_FULFILLED",
+                "BEING_FULFILLED",
+                "BEING_FULFILLED",
+                "FULFILLED"
+            ]
+        );
+
+        let cancelled = cancel(&client, &id).await.unwrap();
+        assert_eq!(cancelled["status"], "CANCELED");
+
+        let unknown = get(&client, "no-such-order").await.unwrap_err();
+        assert_eq!(unknown.kind(), ErrorKind::Api);
+        assert_eq!(unknown.status().map(|s| s.as_u16()), Some(404));
+        assert_eq!(
+            unknown.api().unwrap().message.as_deref(),
+            Some("Order no-such-order not found")
+        );
+    }
+
+    #[tokio::test]
+    async fn a_signed_download_url_serves_the_assets_bytes_without_a_token() {
+        let sandbox = Sandbox::start().await;
+        sandbox.add_asset("a-1", b"GeoTIFF bytes".to_vec());
+        let client = sandbox.client().unwrap();
+        let signed = download_url(&client, "a-1").await.unwrap();
+        assert!(signed.url.starts_with(sandbox.storage_url()), "{}", signed.url);
+        let bytes = reqwest::get(&signed.url).await.unwrap().bytes().await.unwrap();
+        assert_eq!(&bytes[..], b"GeoTIFF bytes");
+        let storage = sandbox.journal_of(Route::Storage);
+        assert_eq!(storage.len(), 1);
+        assert_eq!(storage[0].authorization, up42_testkit::Authorization::Absent);
+        assert_eq!(sandbox.counters().storage_requests, 1);
+        let missing = download_url(&client, "a-2").await.unwrap_err();
+        assert_eq!(missing.status().map(|s| s.as_u16()), Some(404));
+    }
+}
