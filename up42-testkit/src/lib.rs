@@ -8,19 +8,35 @@
 //!   password and refresh grants, RS256-signed JWTs, and every documented error
 //!   (wrong password, unknown client, missing or unsupported grant, wrong media
 //!   type, unknown realm, expired, revoked or reused refresh tokens);
-//! - bearer-checked API routes with UP42-shaped JSON: orders (`GET`, the paged
-//!   list, `POST` placement, estimate, cancellation), EULAs, STAC collections and
-//!   items, processing jobs (one, the list with `next` links), tasking quotations, the user info
-//!   endpoint, and `ANY /v2/status/{code}`, which answers `code` with an UP42
-//!   error body;
+//! - a stateful fake of UP42's order flow: 25 fulfilled orders to start with
+//!   ([`ORDER_ID`] is the first), `POST /v2/orders` placing more, the paged
+//!   `GET /v2/orders` (`page`, `size`, `sort`, `workspaceId`, `status`),
+//!   `GET /v2/orders/{id}` moving a placed order along a status schedule
+//!   ([`SandboxBuilder::order_status_schedule`]) and answering UP42's 404 for
+//!   an unknown id, cancellation; assets ([`Sandbox::add_asset`]) whose
+//!   `POST /v2/assets/{id}/download-url` answers a signed URL on a second,
+//!   token-less storage host;
+//! - bearer-checked API routes with UP42-shaped JSON: estimate, EULAs, STAC
+//!   collections and items, processing jobs (one, the list with `next` links),
+//!   tasking quotations, the user info endpoint, and `ANY /v2/status/{code}`,
+//!   which answers `code` with an UP42 error body;
 //! - the public `GET /v2/collections`;
 //! - echo routes, `ANY /echo/...` (bearer-checked) and `ANY /public/echo/...`,
 //!   answering with the method, raw path, raw query, headers and body received;
 //! - `ANY /redirect/{*to}`, a `307` to `/{to}`, and [`Fault::redirect`] for a
 //!   redirect anywhere (another sandbox playing a foreign host, say).
 //!
-//! Tests read [`Counters`] to assert how many requests were made, and can
-//! revoke tokens or slow the token endpoint down.
+//! Tests mount routes of their own ([`Mock`], ahead of the built-in fake and
+//! bearer-checked unless public, with expected call counts checked on drop),
+//! read the [journal](Sandbox::journal) of every request and the [`Counters`],
+//! revoke tokens, change a password, inject faults, and set latency and
+//! failure rates that a seed replays.
+//!
+//! The sandbox runs its own server (hyper under axum) rather than building on
+//! `wiremock`, whose API its mounted routes follow: a fault must be able to
+//! close a connection without answering, the token endpoint must answer
+//! exactly as Keycloak does, and every route, mounted ones included, checks
+//! bearer tokens against the tokens that endpoint issued.
 //!
 //! ```
 //! use up42_auth::Authenticated;
@@ -76,7 +92,36 @@ pub const USERNAME: &str = "sandbox@up42.example";
 /// The password of the sandbox's default user.
 pub const PASSWORD: &str = "sandbox-password";
 
-/// A running sandbox. Stops when dropped.
+/// A running sandbox. Stops when dropped, and then checks the expected call
+/// counts of mounted routes.
+///
+/// ```
+/// use std::time::Duration;
+/// use up42_auth::Authenticated;
+/// use up42_testkit::{Fault, Route, Sandbox, USERNAME};
+///
+/// # #[tokio::main(flavor = "current_thread")]
+/// # async fn main() -> Result<(), up42_auth::Error> {
+/// let sandbox = Sandbox::start().await;
+/// let client = sandbox.client()?;
+/// let token = client.access_token().await?;
+/// assert_eq!(sandbox.counters().password_grants, 1);
+/// assert_eq!(sandbox.journal_of(Route::Token).len(), 1);
+///
+/// sandbox.revoke_access_tokens(); // the API answers 401 to `token` now
+/// sandbox.revoke_refresh_tokens(); // and refresh grants `invalid_grant`
+/// sandbox.set_password(USERNAME, "changed"); // logins with the old one fail
+/// sandbox.set_delay(Route::Token, Duration::from_millis(10));
+/// sandbox.fail_every(Route::Api, 20, 503); // 5 % of API calls
+/// sandbox.inject(Route::Api, Fault::DropConnection, 1);
+/// sandbox.clear_faults();
+/// sandbox.reset_counters();
+/// sandbox.clear_journal();
+/// assert_eq!(sandbox.counters(), up42_testkit::Counters::default());
+/// # drop(token);
+/// # Ok(())
+/// # }
+/// ```
 pub struct Sandbox {
     addr: SocketAddr,
     shared: Arc<Shared>,
@@ -347,6 +392,25 @@ impl fmt::Debug for Sandbox {
 }
 
 /// Configures a [`Sandbox`].
+///
+/// ```
+/// use std::time::Duration;
+/// use up42_testkit::Sandbox;
+///
+/// # #[tokio::main(flavor = "current_thread")]
+/// # async fn main() {
+/// let sandbox = Sandbox::builder()
+///     .user("second@example.com", "another-password")
+///     .access_token_lifetime(Duration::from_secs(2))
+///     .refresh_token_lifetime(Some(Duration::from_secs(10)))
+///     .rotate_refresh_tokens(true)
+///     .client_id("up42-api")
+///     .seed(7)
+///     .start()
+///     .await;
+/// assert_eq!(sandbox.seed(), 7);
+/// # }
+/// ```
 #[must_use]
 pub struct SandboxBuilder {
     config: Config,
