@@ -479,6 +479,9 @@ mod order_flow {
     pub struct Page {
         pub content: Vec<Order>,
         pub total_elements: u64,
+        pub first: bool,
+        pub last: bool,
+        pub empty: bool,
     }
 
     #[derive(Debug, Deserialize)]
@@ -537,6 +540,10 @@ mod order_flow {
 
         let mine = list(&client, "ws-mine", 50).await.unwrap();
         assert_eq!(mine.total_elements, 1);
+        assert!(
+            mine.first && mine.last && !mine.empty,
+            "UP42's page object: {mine:?}"
+        );
         assert_eq!(mine.content[0].id, id);
         assert_eq!(
             list(&client, WORKSPACE_ID, 50).await.unwrap().total_elements,

@@ -94,12 +94,18 @@ pub(crate) fn paged(total: u64, page: u64, size: u64, item: impl Fn(u64) -> Valu
     let size = size.clamp(1, 500);
     let start = page.saturating_mul(size).min(total);
     let end = (start + size).min(total);
+    let total_pages = total.div_ceil(size);
     json!({
         "content": (start..end).map(item).collect::<Vec<_>>(),
-        "totalPages": total.div_ceil(size),
+        "totalPages": total_pages,
         "totalElements": total,
         "size": size,
         "number": page,
+        "numberOfElements": end - start,
+        "first": page == 0,
+        "last": page + 1 >= total_pages,
+        "empty": end == start,
+        "pageable": {"pageNumber": page, "pageSize": size, "offset": start},
     })
 }
 
