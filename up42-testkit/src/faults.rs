@@ -13,6 +13,7 @@ use axum::response::{IntoResponse, Response};
 use serde_json::json;
 use tokio::sync::Notify;
 
+use crate::lock::lock;
 use crate::route::Route;
 
 /// Something that goes wrong with one request.
@@ -118,17 +119,14 @@ impl Faults {
         }
     }
 
-    /// The table, locked; a panicking handler must not wedge it.
+    /// The table, locked.
     pub(crate) fn table(&self) -> MutexGuard<'_, HashMap<Route, RouteFaults>> {
-        self.table.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
+        lock(&self.table)
     }
 
     /// A number in `[0, 1)` from the seeded source.
     fn draw(&self) -> f64 {
-        self.random
-            .lock()
-            .unwrap_or_else(|poisoned| poisoned.into_inner())
-            .f64()
+        lock(&self.random).f64()
     }
 }
 

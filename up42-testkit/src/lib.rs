@@ -61,6 +61,7 @@ mod faults;
 mod journal;
 mod jwt;
 mod keycloak;
+mod lock;
 mod mock;
 mod orders;
 mod route;

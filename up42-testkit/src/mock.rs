@@ -273,7 +273,7 @@ impl Mocks {
     }
 
     fn lock(&self) -> std::sync::MutexGuard<'_, Vec<Mock>> {
-        self.0.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
+        crate::lock::lock(&self.0)
     }
 
     /// The answer of the newest mounted route that matches `request`.

@@ -42,6 +42,11 @@ fn scheduled_status(shared: &Shared, polls: u32) -> String {
     last.clone()
 }
 
+/// The order with this id.
+fn find_order<'a>(orders: &'a mut [StoredOrder], id: &str) -> Option<&'a mut StoredOrder> {
+    orders.iter_mut().find(|o| o.value["id"] == id)
+}
+
 /// UP42's 404 for an id it does not know.
 fn not_found(what: &str, id: &str) -> Response {
     let body = json!({"code": 404, "message": format!("{what} {id} not found"), "details": null});
@@ -52,11 +57,7 @@ fn not_found(what: &str, id: &str) -> Response {
 /// its schedule), or UP42's 404.
 pub(crate) async fn get_order(State(shared): State<Arc<Shared>>, Path(order_id): Path<String>) -> Response {
     let mut store = shared.store();
-    let Some(stored) = store
-        .orders
-        .iter_mut()
-        .find(|o| o.value["id"] == order_id.as_str())
-    else {
+    let Some(stored) = find_order(&mut store.orders, &order_id) else {
         return not_found("Order", &order_id);
     };
     if stored.scheduled {
@@ -139,11 +140,7 @@ pub(crate) async fn cancel_order(
     Path(order_id): Path<String>,
 ) -> Response {
     let mut store = shared.store();
-    let Some(stored) = store
-        .orders
-        .iter_mut()
-        .find(|o| o.value["id"] == order_id.as_str())
-    else {
+    let Some(stored) = find_order(&mut store.orders, &order_id) else {
         return not_found("Order", &order_id);
     };
     stored.value["status"] = json!("CANCELED");

@@ -12,6 +12,7 @@ use axum::middleware::Next;
 use axum::response::Response;
 
 use crate::journal::{Authorization, Recorded, redact_form};
+use crate::lock::lock;
 use crate::mock::Mocks;
 use crate::route::Route;
 
@@ -185,18 +186,14 @@ pub(crate) struct Shared {
 }
 
 impl Shared {
+    /// The tokens, users, orders and assets, locked.
     pub(crate) fn store(&self) -> std::sync::MutexGuard<'_, Store> {
-        // A panicking handler must not wedge the sandbox for every later test.
-        self.store.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
+        lock(&self.store)
     }
-}
 
-impl Shared {
-    /// The journal, locked; a panicking handler must not wedge it.
+    /// The journal, locked.
     pub(crate) fn journal(&self) -> std::sync::MutexGuard<'_, Vec<Recorded>> {
-        self.journal
-            .lock()
-            .unwrap_or_else(|poisoned| poisoned.into_inner())
+        lock(&self.journal)
     }
 }
 
