@@ -503,7 +503,7 @@ impl Shared {
                 span.record("outcome", "ok");
                 span.record("valid_for_s", cached.token.expires_in().as_secs())
             }
-            Err(error) => span.record("outcome", tracing::field::debug(error.kind())),
+            Err(error) => span.record("outcome", error.kind().name()),
         };
         let mut state = lock(&self.state);
         if state.epoch != epoch {

@@ -64,17 +64,7 @@ pub async fn send<A: Authenticated + ?Sized>(
 fn error_type(error: &Error) -> String {
     match (error.kind(), error.status()) {
         (crate::ErrorKind::Api, Some(status)) => status.as_u16().to_string(),
-        (kind, _) => {
-            let name = format!("{kind:?}");
-            let mut snake = String::with_capacity(name.len() + 4);
-            for (i, c) in name.chars().enumerate() {
-                if c.is_uppercase() && i > 0 {
-                    snake.push('_');
-                }
-                snake.push(c.to_ascii_lowercase());
-            }
-            snake
-        }
+        (kind, _) => kind.name().to_string(),
     }
 }
 
@@ -148,12 +138,7 @@ async fn send_once<A: Authenticated + ?Sized>(
                 to = %origin(response.url()),
                 "the HTTP client followed a redirect to another origin; use up42_auth::redirect::policy() on it"
             );
-            return Err(Error::from(Repr::Redirected {
-                method: method.clone(),
-                url: display_url(url),
-                status: StatusCode::FOUND,
-                target: origin(response.url()),
-            }));
+            return Err(redirected(method, url, StatusCode::FOUND, response.url()));
         }
         if status.is_success() {
             return Ok(response);
@@ -172,12 +157,7 @@ async fn send_once<A: Authenticated + ?Sized>(
             if request.endpoint.raw && *method == Method::GET {
                 return follow_without_token(client, target).await;
             }
-            return Err(Error::from(Repr::Redirected {
-                method: method.clone(),
-                url: display_url(url),
-                status,
-                target: origin(&target),
-            }));
+            return Err(redirected(method, url, status, &target));
         }
         return Err(api_error(method, url, response).await);
     }
@@ -199,12 +179,7 @@ async fn follow_without_token<A: Authenticated + ?Sized>(
     let mut from = client.api_url().clone();
     for _ in 0..MAX_REDIRECTS {
         if from.scheme() == "https" && target.scheme() != "https" {
-            return Err(Error::from(Repr::Redirected {
-                method: Method::GET,
-                url: display_url(&from),
-                status: StatusCode::FOUND,
-                target: origin(&target),
-            }));
+            return Err(redirected(&Method::GET, &from, StatusCode::FOUND, &target));
         }
         tracing::debug!(to = %origin(&target), "download redirected to another origin; following without the token");
         let response = client
@@ -224,10 +199,15 @@ async fn follow_without_token<A: Authenticated + ?Sized>(
             _ => return Err(api_error(&Method::GET, &target, response).await),
         }
     }
-    Err(Error::from(Repr::Redirected {
-        method: Method::GET,
-        url: display_url(&from),
-        status: StatusCode::FOUND,
-        target: origin(&target),
-    }))
+    Err(redirected(&Method::GET, &from, StatusCode::FOUND, &target))
+}
+
+/// The error for a redirect from `url` to another origin, `to`, not followed.
+fn redirected(method: &Method, url: &Url, status: StatusCode, to: &Url) -> Error {
+    Error::from(Repr::Redirected {
+        method: method.clone(),
+        url: display_url(url),
+        status,
+        target: origin(to),
+    })
 }

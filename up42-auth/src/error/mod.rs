@@ -81,6 +81,32 @@ pub enum ErrorKind {
     TokenSource,
 }
 
+impl ErrorKind {
+    /// The kind in snake case (`invalid_credentials`, `timeout`, ...), as the
+    /// toolkit's traces show it.
+    pub fn name(self) -> &'static str {
+        match self {
+            ErrorKind::InvalidCredentials => "invalid_credentials",
+            ErrorKind::RefreshTokenRejected => "refresh_token_rejected",
+            ErrorKind::InvalidClient => "invalid_client",
+            ErrorKind::InvalidTokenRequest => "invalid_token_request",
+            ErrorKind::UnsupportedMediaType => "unsupported_media_type",
+            ErrorKind::WrongTokenUrl => "wrong_token_url",
+            ErrorKind::Server => "server",
+            ErrorKind::Api => "api",
+            ErrorKind::Redirected => "redirected",
+            ErrorKind::Transport => "transport",
+            ErrorKind::Timeout => "timeout",
+            ErrorKind::MalformedResponse => "malformed_response",
+            ErrorKind::CredentialsMissing => "credentials_missing",
+            ErrorKind::CredentialsFile => "credentials_file",
+            ErrorKind::Config => "config",
+            ErrorKind::InvalidArgument => "invalid_argument",
+            ErrorKind::TokenSource => "token_source",
+        }
+    }
+}
+
 /// Everything that can go wrong while authenticating or calling the UP42 API.
 ///
 /// One pointer in size and cheap to clone (one failed renewal is handed to
@@ -515,6 +541,27 @@ pub(crate) fn display_url_text(text: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn kind_names_are_the_snake_case_of_the_variants() {
+        for kind in [
+            ErrorKind::InvalidCredentials,
+            ErrorKind::Timeout,
+            ErrorKind::WrongTokenUrl,
+            ErrorKind::TokenSource,
+        ] {
+            let debug = format!("{kind:?}");
+            let snake: String = debug
+                .chars()
+                .enumerate()
+                .flat_map(|(i, c)| {
+                    let sep = (i > 0 && c.is_uppercase()).then_some('_');
+                    sep.into_iter().chain(std::iter::once(c.to_ascii_lowercase()))
+                })
+                .collect();
+            assert_eq!(kind.name(), snake);
+        }
+    }
 
     #[test]
     fn an_error_is_one_pointer() {
