@@ -94,6 +94,9 @@ const LONGEST_LIFETIME: Duration = Duration::from_secs(365 * 24 * 3600);
 /// # Ok(())
 /// # }
 /// ```
+///
+/// Clones share one cache: one token, one renewal.
+#[derive(Clone)]
 pub struct TokenCache {
     shared: Arc<Shared>,
 }

@@ -24,8 +24,12 @@ pub const USER_AGENT: &str = concat!("up42-rs/", env!("CARGO_PKG_VERSION"));
 pub const DEFAULT_CONNECT_TIMEOUT: Duration = Duration::from_secs(10);
 /// Default time allowed for a whole token request.
 pub const DEFAULT_TOKEN_TIMEOUT: Duration = Duration::from_secs(30);
-/// Default time allowed for a whole API request.
+/// Default time allowed for a whole API call (not for downloads: see
+/// [`RequestPolicy::timeout`]).
 pub const DEFAULT_REQUEST_TIMEOUT: Duration = Duration::from_secs(120);
+/// Default time the API client waits for the next bytes of an answer: what
+/// bounds a download.
+pub const DEFAULT_READ_TIMEOUT: Duration = Duration::from_secs(60);
 
 /// The UP42 region, which decides both the token URL and the API URL.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
@@ -188,6 +192,7 @@ pub struct Up42ClientBuilder {
     connect_timeout: Option<Duration>,
     token_timeout: Option<Duration>,
     request_timeout: Option<Duration>,
+    read_timeout: Option<Duration>,
     retry: Option<RetryPolicy>,
     rate_limit: Option<(u32, u32)>,
     max_response_size: Option<usize>,
@@ -245,9 +250,21 @@ impl Up42ClientBuilder {
         self
     }
 
-    /// Time allowed for a whole API request.
+    /// Time allowed for a whole API call, answer included (default
+    /// [`DEFAULT_REQUEST_TIMEOUT`]); an endpoint's `timeout = "30s"` option
+    /// overrides it. Downloads (`raw` endpoints) are bounded by the
+    /// [read timeout](Self::read_timeout) instead.
     pub fn request_timeout(mut self, timeout: Duration) -> Self {
         self.request_timeout = Some(timeout);
+        self
+    }
+
+    /// How long the API client waits for the next bytes of an answer
+    /// (default [`DEFAULT_READ_TIMEOUT`]): a stalled connection fails after
+    /// this long, however large the download. Not used with your own
+    /// [`http_client`](Self::http_client), whose settings rule.
+    pub fn read_timeout(mut self, timeout: Duration) -> Self {
+        self.read_timeout = Some(timeout);
         self
     }
 
@@ -390,14 +407,23 @@ impl Up42ClientBuilder {
             .map_err(client_error)?;
         // The bearer token stays on the API's origin: see `redirect` for why
         // reqwest's default policy is not enough.
+        // No total timeout on the client: each call sets its own (see
+        // `RequestPolicy::timeout`), so that downloads are bounded by the read
+        // timeout alone.
+        let own_client = self.http_client.is_some();
         let http = match self.http_client {
             Some(mine) => mine,
             None => network
                 .client_builder(&api_url)
                 .redirect(crate::redirect::policy())
-                .timeout(self.request_timeout.unwrap_or(DEFAULT_REQUEST_TIMEOUT))
+                .read_timeout(self.read_timeout.unwrap_or(DEFAULT_READ_TIMEOUT))
                 .build()
                 .map_err(client_error)?,
+        };
+        // Your own client's timeouts rule, unless a request timeout was set here.
+        let timeout = match own_client {
+            true => self.request_timeout,
+            false => Some(self.request_timeout.unwrap_or(DEFAULT_REQUEST_TIMEOUT)),
         };
         let retry = self.retry.unwrap_or_default();
         let source = Arc::new(PasswordSource {
@@ -415,6 +441,7 @@ impl Up42ClientBuilder {
                 .rate_limit
                 .map(|(per_second, burst)| RateLimit::new(per_second, burst)),
             max_response_size: self.max_response_size.unwrap_or(DEFAULT_MAX_RESPONSE_SIZE),
+            timeout,
         };
         Ok(Up42Client {
             inner: Arc::new(Inner {

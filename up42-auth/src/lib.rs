@@ -50,6 +50,7 @@ mod error;
 #[cfg(feature = "middleware")]
 pub mod middleware;
 mod oauth;
+mod paging;
 mod policy;
 pub mod redirect;
 mod source;
@@ -58,11 +59,12 @@ mod token;
 pub use authenticated::Authenticated;
 pub use cache::{TokenCache, TokenFuture};
 pub use client::{
-    CLIENT_ID, DEFAULT_CONNECT_TIMEOUT, DEFAULT_REQUEST_TIMEOUT, DEFAULT_TOKEN_TIMEOUT, Region, USER_AGENT,
+    CLIENT_ID, DEFAULT_CONNECT_TIMEOUT, DEFAULT_READ_TIMEOUT, DEFAULT_REQUEST_TIMEOUT, DEFAULT_TOKEN_TIMEOUT, Region, USER_AGENT,
     Up42Client, Up42ClientBuilder,
 };
 pub use credentials::{Credentials, PASSWORD_ENV, USERNAME_ENV, default_file as default_credentials_file};
 pub use error::{ApiError, Error, ErrorKind, Operation};
+pub use paging::{MAX_PAGES, Paged};
 pub use policy::{DEFAULT_MAX_RESPONSE_SIZE, RateLimit, RequestPolicy, RetryPolicy};
 pub use source::TokenSource;
 pub use token::{AccessToken, RefreshToken, TokenGrant};
@@ -85,8 +87,11 @@ mod endpoint;
 /// module it was written for; rename it when the version changes.
 #[doc(hidden)]
 pub mod __private_0_1_0 {
+    pub use crate::Error;
     pub use crate::authenticated::Authenticated;
     pub use crate::endpoint::{Endpoint, FromJson, PathPart, Request, Retry, decode_json, decode_unit, send};
+    pub use crate::paging::{Paging, collect_pages, stream_pages};
+    pub use core::time::Duration;
     pub use reqwest::{Method, Response};
 }
 

@@ -2,7 +2,7 @@
 //! backoff, `Retry-After`, and an optional client-side rate limit.
 
 use std::future::Future;
-use std::sync::Mutex;
+use std::sync::{Arc, Mutex};
 use std::time::{Duration, SystemTime};
 
 use reqwest::header::{HeaderMap, RETRY_AFTER};
@@ -156,11 +156,12 @@ pub(crate) fn retry_after(headers: &HeaderMap) -> Option<Duration> {
 
 /// A client-side rate limit: a token bucket of `burst` requests refilled at
 /// `per_second`. Callers over the limit wait their turn, first come first served.
-#[derive(Debug)]
+/// Clones share one bucket.
+#[derive(Debug, Clone)]
 pub struct RateLimit {
     per_second: f64,
     burst: f64,
-    bucket: Mutex<Option<Bucket>>,
+    bucket: Arc<Mutex<Option<Bucket>>>,
 }
 
 #[derive(Debug)]
@@ -177,7 +178,7 @@ impl RateLimit {
         RateLimit {
             per_second: f64::from(per_second.max(1)),
             burst: f64::from(burst.max(1)),
-            bucket: Mutex::new(None),
+            bucket: Arc::new(Mutex::new(None)),
         }
     }
 
@@ -221,7 +222,7 @@ pub const DEFAULT_MAX_RESPONSE_SIZE: usize = 32 * 1024 * 1024;
 /// policy.retry = RetryPolicy::never();
 /// policy.max_response_size = 1024 * 1024;
 /// ```
-#[derive(Debug)]
+#[derive(Debug, Clone)]
 #[non_exhaustive]
 pub struct RequestPolicy {
     /// Retries of API calls (and, for [`Up42Client`](crate::Up42Client), token requests).
@@ -231,14 +232,23 @@ pub struct RequestPolicy {
     /// The most bytes of a successful answer decoded as JSON (default
     /// [`DEFAULT_MAX_RESPONSE_SIZE`]).
     pub max_response_size: usize,
+    /// The time allowed for a whole API call, answer read and decoded
+    /// included (default [`DEFAULT_REQUEST_TIMEOUT`](crate::DEFAULT_REQUEST_TIMEOUT)).
+    /// An endpoint's `timeout = "30s"` option overrides it; downloads (`raw`
+    /// endpoints) are not bounded by it, only by the HTTP client's read
+    /// timeout, so that a large file on a slow link is not cut off. `None`:
+    /// only the HTTP client's own limits apply.
+    pub timeout: Option<Duration>,
 }
 
 impl RequestPolicy {
-    /// [`RetryPolicy::DEFAULT`], no rate limit, [`DEFAULT_MAX_RESPONSE_SIZE`].
+    /// [`RetryPolicy::DEFAULT`], no rate limit, [`DEFAULT_MAX_RESPONSE_SIZE`],
+    /// [`DEFAULT_REQUEST_TIMEOUT`](crate::DEFAULT_REQUEST_TIMEOUT).
     pub const DEFAULT: RequestPolicy = RequestPolicy {
         retry: RetryPolicy::DEFAULT,
         rate_limit: None,
         max_response_size: DEFAULT_MAX_RESPONSE_SIZE,
+        timeout: Some(crate::client::DEFAULT_REQUEST_TIMEOUT),
     };
 }
 

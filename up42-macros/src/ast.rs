@@ -160,21 +160,39 @@ impl EndpointFn {
         let syn::ReturnType::Type(_, ty) = &self.sig.output else {
             return None;
         };
-        let Type::Path(path) = &**ty else {
-            return None;
-        };
-        let last = path.path.segments.last()?;
-        if last.ident != "Result" {
-            return None;
-        }
-        let syn::PathArguments::AngleBracketed(args) = &last.arguments else {
-            return None;
-        };
-        match args.args.first()? {
-            syn::GenericArgument::Type(ty) => Some(ty),
-            _ => None,
-        }
+        first_type_arg(ty, "Result")
     }
+
+    /// The `T` of a `Result<Vec<T>, E>` return type: the collect-all form of `paged`.
+    pub(crate) fn vec_item(&self) -> Option<&Type> {
+        first_type_arg(self.success_type()?, "Vec")
+    }
+
+    /// The `T` of a `Paged<T>` or `Paged<T, E>` return type: the stream form of `paged`.
+    pub(crate) fn paged_item(&self) -> Option<&Type> {
+        let syn::ReturnType::Type(_, ty) = &self.sig.output else {
+            return None;
+        };
+        first_type_arg(ty, "Paged")
+    }
+}
+
+/// The first type argument of `ty` if its last path segment is `name`.
+fn first_type_arg<'a>(ty: &'a Type, name: &str) -> Option<&'a Type> {
+    let Type::Path(path) = ty else {
+        return None;
+    };
+    let last = path.path.segments.last()?;
+    if last.ident != name {
+        return None;
+    }
+    let syn::PathArguments::AngleBracketed(args) = &last.arguments else {
+        return None;
+    };
+    args.args.iter().find_map(|arg| match arg {
+        syn::GenericArgument::Type(ty) => Some(ty),
+        _ => None,
+    })
 }
 
 fn parse_role(cx: &mut Ctxt, attr: &Attribute, ident: &Ident) -> Option<Role> {

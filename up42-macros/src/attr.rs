@@ -10,13 +10,45 @@ use crate::ctxt::Ctxt;
 /// The HTTP methods an endpoint can use.
 pub(crate) const METHODS: [&str; 6] = ["GET", "POST", "PUT", "PATCH", "DELETE", "HEAD"];
 /// The options that may follow the path.
-const OPTIONS: [&str; 5] = [
+const OPTIONS: [&str; 10] = [
     "public",
     "raw",
+    "paged",
+    "paged = \"items_field\"",
     "retry = true",
     "retry = false",
+    "timeout = \"30s\"",
+    "query(key = self.field)",
+    "path(name = self.field)",
     "crate = \"path\"",
 ];
+
+/// How a `paged` endpoint's answers are paged.
+pub(crate) enum Paged {
+    /// `paged`: UP42's page object, `page=0, 1, ...`.
+    Numbered,
+    /// `paged = "jobs"`: the items under that field, and a `rel: "next"` link.
+    NextLink(LitStr),
+}
+
+/// A path or query value taken from a field of `self`.
+pub(crate) struct Binding {
+    /// `path` or `query`.
+    pub(crate) kind: BindingKind,
+    /// The placeholder or query key.
+    pub(crate) name: String,
+    /// Where the name was written, for errors.
+    pub(crate) name_span: Span,
+    /// `self.field` (checked to be a field path of `self`).
+    pub(crate) value: Expr,
+}
+
+/// Where a [`Binding`] goes.
+#[derive(Clone, Copy, PartialEq, Eq)]
+pub(crate) enum BindingKind {
+    Path,
+    Query,
+}
 
 /// What the attribute says.
 pub(crate) struct Args {
@@ -36,6 +68,12 @@ pub(crate) struct Args {
     pub(crate) retry: Option<bool>,
     /// `crate = "path"`: where `up42_auth` is reached from (a façade's re-export).
     pub(crate) krate: Option<syn::Path>,
+    /// `paged` or `paged = "items_field"`, and where it was written.
+    pub(crate) paged: Option<(Paged, Span)>,
+    /// `timeout = "30s"`, in milliseconds.
+    pub(crate) timeout: Option<u64>,
+    /// `query(..)` and `path(..)` values from fields of `self`.
+    pub(crate) bindings: Vec<Binding>,
 }
 
 fn usage() -> &'static str {
@@ -86,14 +124,30 @@ pub(crate) fn parse(cx: &mut Ctxt, tokens: TokenStream) -> Option<Args> {
     let mut public_span = None;
     let mut retry = None;
     let mut krate = None;
+    let mut paged = None;
+    let mut timeout = None;
+    let mut bindings = Vec::new();
     for option in items {
         if let Expr::Assign(assign) = &option
-            && matches!(&*assign.left, Expr::Path(p) if p.path.is_ident("crate"))
+            && let Expr::Path(left) = &*assign.left
+            && let Some(name) = left.path.get_ident().map(ToString::to_string)
+            && ["crate", "retry", "paged", "timeout"].contains(&name.as_str())
         {
-            match &*assign.right {
-                Expr::Lit(ExprLit {
-                    lit: Lit::Str(text), ..
-                }) if krate.is_none() => match text.parse::<syn::Path>() {
+            let twice = match name.as_str() {
+                "crate" => krate.is_some(),
+                "retry" => retry.is_some(),
+                "paged" => paged.is_some(),
+                _ => timeout.is_some(),
+            };
+            if twice {
+                cx.error_spanned_by(&option, "this option is given twice");
+                continue;
+            }
+            let right = &*assign.right;
+            match (name.as_str(), right) {
+                ("retry", Expr::Lit(ExprLit { lit: Lit::Bool(value), .. })) => retry = Some(value.value),
+                ("retry", other) => cx.error_spanned_by(other, "write `retry = true` or `retry = false`"),
+                ("crate", Expr::Lit(ExprLit { lit: Lit::Str(text), .. })) => match text.parse::<syn::Path>() {
                     Ok(path) => krate = Some(path),
                     Err(_) => cx.error_spanned_by(
                         text,
@@ -104,28 +158,45 @@ pub(crate) fn parse(cx: &mut Ctxt, tokens: TokenStream) -> Option<Args> {
                         ),
                     ),
                 },
-                Expr::Lit(ExprLit { lit: Lit::Str(_), .. }) => {
-                    cx.error_spanned_by(&option, "this option is given twice")
-                }
-                other => cx.error_spanned_by(
+                ("crate", other) => cx.error_spanned_by(
                     other,
                     "write the path as a string: `crate = \"my_sdk::up42_auth\"`",
                 ),
+                ("paged", Expr::Lit(ExprLit { lit: Lit::Str(field), .. })) if !field.value().is_empty() => {
+                    paged = Some((Paged::NextLink(field.clone()), syn::spanned::Spanned::span(&option)));
+                }
+                ("paged", other) => cx.error_spanned_by(
+                    other,
+                    "write `paged` for UP42's page object, or `paged = \"jobs\"` with the field that \
+                     holds the items of a list that links to its next page",
+                ),
+                ("timeout", Expr::Lit(ExprLit { lit: Lit::Str(text), .. })) => match parse_duration(&text.value()) {
+                    Some(ms) => timeout = Some(ms),
+                    None => cx.error_spanned_by(
+                        text,
+                        format!(
+                            "`{}` is not a timeout; write a positive number and a unit: `\"30s\"`, \
+                             `\"500ms\"`, `\"2m\"` or `\"1h\"`",
+                            text.value()
+                        ),
+                    ),
+                },
+                (_, other) => cx.error_spanned_by(other, "write the timeout as a string: `timeout = \"30s\"`"),
             }
             continue;
         }
-        if let Expr::Assign(assign) = &option
-            && matches!(&*assign.left, Expr::Path(p) if p.path.is_ident("retry"))
+        if let Expr::Call(call) = &option
+            && let Expr::Path(func) = &*call.func
+            && let Some(kind) = func.path.get_ident().and_then(|name| match name.to_string().as_str() {
+                "query" => Some(BindingKind::Query),
+                "path" => Some(BindingKind::Path),
+                _ => None,
+            })
         {
-            match &*assign.right {
-                Expr::Lit(ExprLit {
-                    lit: Lit::Bool(value),
-                    ..
-                }) if retry.is_none() => retry = Some(value.value),
-                Expr::Lit(ExprLit {
-                    lit: Lit::Bool(_), ..
-                }) => cx.error_spanned_by(&option, "this option is given twice"),
-                other => cx.error_spanned_by(other, "write `retry = true` or `retry = false`"),
+            for arg in &call.args {
+                if let Some(binding) = parse_binding(cx, kind, arg) {
+                    bindings.push(binding);
+                }
             }
             continue;
         }
@@ -142,6 +213,14 @@ pub(crate) fn parse(cx: &mut Ctxt, tokens: TokenStream) -> Option<Args> {
             }
             Some("raw") => &mut raw,
             Some("unchecked") => &mut unchecked,
+            Some("paged") if paged.is_none() => {
+                paged = Some((Paged::Numbered, syn::spanned::Spanned::span(&option)));
+                continue;
+            }
+            Some("paged") => {
+                cx.error_spanned_by(&option, "this option is given twice");
+                continue;
+            }
             _ => {
                 let shown = quote::quote!(#option).to_string();
                 cx.error_spanned_by(
@@ -170,7 +249,82 @@ pub(crate) fn parse(cx: &mut Ctxt, tokens: TokenStream) -> Option<Args> {
         raw,
         retry,
         krate,
+        paged,
+        timeout,
+        bindings,
     })
+}
+
+/// `key = self.field` inside `query(..)` or `path(..)`.
+fn parse_binding(cx: &mut Ctxt, kind: BindingKind, arg: &Expr) -> Option<Binding> {
+    let which = match kind {
+        BindingKind::Query => "query(workspaceId = self.workspace_id)",
+        BindingKind::Path => "path(workspace_id = self.workspace_id)",
+    };
+    let Expr::Assign(assign) = arg else {
+        cx.error_spanned_by(arg, format!("write `{which}`: a name, `=`, and a field of `self`"));
+        return None;
+    };
+    let (name, name_span) = match &*assign.left {
+        Expr::Path(p) if p.path.get_ident().is_some() => {
+            let ident = p.path.get_ident()?;
+            (ident.to_string(), ident.span())
+        }
+        Expr::Lit(ExprLit { lit: Lit::Str(text), .. }) if kind == BindingKind::Query => (text.value(), text.span()),
+        other => {
+            let hint = match kind {
+                BindingKind::Query => "a query key (a name, or a string such as `\"page-size\"`)",
+                BindingKind::Path => "the name of a `{placeholder}` of the path",
+            };
+            cx.error_spanned_by(other, format!("expected {hint} before `=`"));
+            return None;
+        }
+    };
+    if name.is_empty() {
+        cx.error_at(name_span, "the query key cannot be empty");
+        return None;
+    }
+    if !is_self_field(&assign.right) {
+        cx.error_spanned_by(
+            &assign.right,
+            format!("the value must be a field of `self`, like `self.workspace_id`: write `{which}`"),
+        );
+        return None;
+    }
+    Some(Binding {
+        kind,
+        name,
+        name_span,
+        value: (*assign.right).clone(),
+    })
+}
+
+/// `self.a` or `self.a.b`.
+fn is_self_field(expr: &Expr) -> bool {
+    match expr {
+        Expr::Field(field) => match &*field.base {
+            Expr::Path(p) => p.path.is_ident("self"),
+            base => is_self_field(base),
+        },
+        _ => false,
+    }
+}
+
+/// `"30s"`, `"500ms"`, `"2m"`, `"1h"` in milliseconds; `None` for anything
+/// else, zero included.
+pub(crate) fn parse_duration(text: &str) -> Option<u64> {
+    let text = text.trim();
+    let split = text.find(|c: char| !c.is_ascii_digit())?;
+    let (number, unit) = text.split_at(split);
+    let number: u64 = number.parse().ok()?;
+    let scale = match unit.trim() {
+        "ms" => 1,
+        "s" => 1_000,
+        "m" | "min" => 60_000,
+        "h" => 3_600_000,
+        _ => return None,
+    };
+    number.checked_mul(scale).filter(|ms| *ms > 0)
 }
 
 fn parse_method(cx: &mut Ctxt, expr: &Expr) -> Option<(String, Span)> {

@@ -14,7 +14,7 @@ use std::time::SystemTime;
 use proc_macro2::Span;
 
 use crate::ast::{Arg, Role};
-use crate::attr::Args;
+use crate::attr::{Args, BindingKind, Paged};
 use crate::ctxt::Ctxt;
 use crate::distance::{chars_distance, nearest, segment_distance};
 use crate::path::{self, Part};
@@ -129,8 +129,45 @@ pub(crate) fn check(cx: &mut Ctxt, args: &Args, parts: &[Part], fn_args: &[Arg<'
     }
     if let Some(known) = &op.query {
         check_query_keys(cx, method, op, known, fn_args);
+        check_bound_keys(cx, method, op, known, args);
+    }
+    if let (Some((paged, span)), Some(pagination)) = (&args.paged, &op.pagination) {
+        check_pagination(cx, method, op, paged, *span, pagination);
     }
     checked
+}
+
+/// `paged` in the shape the catalogue says the endpoint pages in.
+fn check_pagination(cx: &mut Ctxt, method: &str, op: &Operation, paged: &Paged, span: Span, pagination: &str) {
+    let problem = match (paged, pagination) {
+        (_, "none") => "is not paged: remove `paged`".to_string(),
+        (Paged::NextLink(_), "page") => {
+            "answers UP42's page object (`content`, `totalPages`, ...): write `paged` without a field".to_string()
+        }
+        (Paged::Numbered, "links-next" | "token") => {
+            "links each page to the next: write `paged = \"...\"` with the field that holds the items \
+             (`jobs` for processing jobs, `features` for STAC items)"
+                .to_string()
+        }
+        _ => return,
+    };
+    cx.error_at(span, format!("`{method} {}` {problem}", op.template));
+}
+
+/// Keys of `query(key = self.field)` the document does not list.
+fn check_bound_keys(cx: &mut Ctxt, method: &str, op: &Operation, known: &[String], args: &Args) {
+    let bound = args.bindings.iter().filter(|b| b.kind == BindingKind::Query);
+    for binding in bound.filter(|b| !known.contains(&b.name)) {
+        cx.error_at(
+            binding.name_span,
+            format!(
+                "`{}` is not a query parameter of `{method} {}`{}",
+                binding.name,
+                op.template,
+                suggest(&binding.name, known)
+            ),
+        );
+    }
 }
 
 /// The bundled catalogue under the user's document, which wins on conflicts.
@@ -237,20 +274,25 @@ fn check_query_keys(cx: &mut Ctxt, method: &str, op: &Operation, known: &[String
         if known.iter().any(|k| k == key) {
             continue;
         }
-        let suggestion = nearest(key, known.iter().map(String::as_str), 3)
-            .map(|k| format!("; did you mean `{k}`?"))
-            .unwrap_or_else(|| {
-                let listed: Vec<String> = known.iter().map(|k| format!("`{k}`")).collect();
-                format!("; it takes {}", listed.join(", "))
-            });
         cx.error_spanned_by(
             arg.role_attr.expect("a query argument has its attribute"),
             format!(
-                "`{key}` is not a query parameter of `{method} {}`{suggestion}",
-                op.template
+                "`{key}` is not a query parameter of `{method} {}`{}",
+                op.template,
+                suggest(key, known)
             ),
         );
     }
+}
+
+/// `; did you mean `k`?`, or the list of the known keys.
+fn suggest(key: &str, known: &[String]) -> String {
+    nearest(key, known.iter().map(String::as_str), 3)
+        .map(|k| format!("; did you mean `{k}`?"))
+        .unwrap_or_else(|| {
+            let listed: Vec<String> = known.iter().map(|k| format!("`{k}`")).collect();
+            format!("; it takes {}", listed.join(", "))
+        })
 }
 
 /// Whether a query argument's type is a value (one key), not a struct whose

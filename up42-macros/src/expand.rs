@@ -7,7 +7,7 @@ use syn::Ident;
 use syn::spanned::Spanned;
 
 use crate::ast::{self, Arg, Client, EndpointFn, Role};
-use crate::attr::{self, Args};
+use crate::attr::{self, Args, BindingKind, Paged};
 use crate::catalogue;
 use crate::ctxt::Ctxt;
 use crate::path::{self, Part};
@@ -142,15 +142,36 @@ fn generate(
         Some(false) => quote!(#private::Retry::Never),
     };
 
-    // Path values in template order, then the other roles in argument order.
+    let paging = match &args.paged {
+        None => quote!(#private::Paging::None),
+        Some((Paged::Numbered, _)) => quote!(#private::Paging::Numbered),
+        Some((Paged::NextLink(field), _)) => quote!(#private::Paging::NextLink(#field)),
+    };
+    let timeout = match args.timeout {
+        Some(ms) => quote!(::core::option::Option::Some(#private::Duration::from_millis(#ms))),
+        None => quote!(::core::option::Option::None),
+    };
+
+    // Path values in template order, then fields of `self`, then the other
+    // roles in argument order.
     let mut fill = Vec::new();
     for name in path::params(parts) {
+        let binding = args.bindings.iter().find(|b| b.kind == BindingKind::Path && b.name == name);
+        if let Some(binding) = binding {
+            let value = &binding.value;
+            fill.push(quote_spanned!(value.span()=> #request.path(#name, &#value)?;));
+            continue;
+        }
         let arg = fn_args
             .iter()
             .find(|a| a.ident == name)
-            .expect("validated: every placeholder has an argument");
+            .expect("validated: every placeholder has an argument or a field");
         let ident = arg.ident;
         fill.push(quote_spanned!(arg.ty.span()=> #request.path(#name, &#ident)?;));
+    }
+    for binding in args.bindings.iter().filter(|b| b.kind == BindingKind::Query) {
+        let (key, value) = (&binding.name, &binding.value);
+        fill.push(quote_spanned!(value.span()=> #request.query(#key, &#value)?;));
     }
     for arg in fn_args {
         let ident = arg.ident;
@@ -171,22 +192,61 @@ fn generate(
     {
         Client::SelfRef(receiver) => {
             let self_token = &receiver.self_token;
-            quote_spanned!(receiver.span()=> #private::send(#self_token as &dyn #private::Authenticated, #request).await?)
+            quote_spanned!(receiver.span()=> #self_token as &dyn #private::Authenticated)
         }
-        Client::Param { ident, ty } => {
-            quote_spanned!(ty.span()=> #private::send(#ident as &dyn #private::Authenticated, #request).await?)
-        }
+        Client::Param { ident, ty } => quote_spanned!(ty.span()=> #ident as &dyn #private::Authenticated),
     };
 
-    let success = item
-        .success_type()
-        .expect("validated: the return type is a Result");
-    let decode = if args.raw {
-        quote_spanned!(success.span()=> ::core::result::Result::Ok(#response))
-    } else if matches!(success, syn::Type::Tuple(t) if t.elems.is_empty()) {
-        quote!(#private::decode_unit(#response).await)
+    let endpoint_static = quote! {
+        static #endpoint: #private::Endpoint = #private::Endpoint {
+            method: #private::Method::#method,
+            template: #template,
+            function: #function,
+            path: &[#(#path_parts),*],
+            public: #public,
+            retry: #retry,
+            raw: #raw,
+            paging: #paging,
+            timeout: #timeout,
+        };
+    };
+    let call = if let (Some(_), Some(item_type)) = (&args.paged, item.paged_item()) {
+        // The stream form: an argument that cannot be sent is the stream's first item.
+        quote! {
+            let #request = (|| {
+                let mut #request = #private::Request::new(&#endpoint);
+                #(#fill)*
+                ::core::result::Result::Ok::<_, #private::Error>(#request)
+            })();
+            #private::stream_pages::<#item_type, _>(#client, #request)
+        }
     } else {
-        quote_spanned!(success.span()=> #private::decode_json(#response, <#success as #private::FromJson>::from_json).await)
+        let finish = match (&args.paged, item.vec_item()) {
+            (Some(_), Some(item_type)) => quote_spanned!(item_type.span()=>
+                #private::collect_pages::<#item_type, _>(#client, #request).await
+            ),
+            _ => {
+                let success = item
+                    .success_type()
+                    .expect("validated: the return type is a Result");
+                let decode = if args.raw {
+                    quote_spanned!(success.span()=> ::core::result::Result::Ok(#response))
+                } else if matches!(success, syn::Type::Tuple(t) if t.elems.is_empty()) {
+                    quote!(#private::decode_unit(#response).await)
+                } else {
+                    quote_spanned!(success.span()=> #private::decode_json(#response, <#success as #private::FromJson>::from_json).await)
+                };
+                quote! {
+                    let #response = #private::send(#client, #request).await?;
+                    #decode
+                }
+            }
+        };
+        quote! {
+            let mut #request = #private::Request::new(&#endpoint);
+            #(#fill)*
+            #finish
+        }
     };
 
     // Cargo rebuilds the crate when the user's OpenAPI document, or the
@@ -205,19 +265,8 @@ fn generate(
     quote! {
         #signature {
             #tracked
-            static #endpoint: #private::Endpoint = #private::Endpoint {
-                method: #private::Method::#method,
-                template: #template,
-                function: #function,
-                path: &[#(#path_parts),*],
-                public: #public,
-                retry: #retry,
-                raw: #raw,
-            };
-            let mut #request = #private::Request::new(&#endpoint);
-            #(#fill)*
-            let #response = #client;
-            #decode
+            #endpoint_static
+            #call
         }
     }
 }

@@ -23,6 +23,9 @@ pub(crate) struct Operation {
     /// `Some(true)`: no token needed (`security: []`); `Some(false)`: a token
     /// is needed; `None`: the document does not say.
     pub(crate) public: Option<bool>,
+    /// UP42's `x-up42-pagination` extension: `page` (the page object),
+    /// `links-next` or `token` (a next link), `none`; `None` when not said.
+    pub(crate) pagination: Option<String>,
 }
 
 /// A retired or renamed endpoint.
@@ -92,6 +95,10 @@ pub(crate) fn parse(text: &str) -> Result<Spec, String> {
                 shape: shape(template),
                 query: (!query.is_empty()).then_some(query),
                 public: security_public(op.get("security")).or(global_public),
+                pagination: op
+                    .get("x-up42-pagination")
+                    .and_then(Value::as_str)
+                    .map(str::to_string),
             });
         }
     }

@@ -4,7 +4,7 @@
 use std::collections::BTreeMap;
 
 use crate::ast::{Arg, Client, EndpointFn, Role};
-use crate::attr::Args;
+use crate::attr::{Args, BindingKind, Paged};
 use crate::ctxt::Ctxt;
 use crate::distance::nearest;
 use crate::path::{self, Part};
@@ -23,15 +23,18 @@ pub(crate) fn check(
     item: &EndpointFn,
     fn_args: &[Arg<'_>],
 ) {
-    check_function(cx, item);
+    let streamed = args.is_some_and(|a| a.paged.is_some()) && item.paged_item().is_some();
+    check_function(cx, item, streamed);
     if let Some(args) = args {
         check_raw(cx, args, item);
+        check_paged(cx, args, item, fn_args);
     }
     match (args, parts) {
         (Some(args), Some(parts)) => {
             check_client(cx, parts, item);
             check_placeholders(cx, args, parts, item, fn_args);
             check_roles(cx, args, parts, fn_args);
+            check_bindings(cx, args, parts, item, fn_args);
         }
         (Some(args), None) => check_roles(cx, args, &[], fn_args),
         _ => {}
@@ -53,15 +56,118 @@ fn check_raw(cx: &mut Ctxt, args: &Args, item: &EndpointFn) {
     }
 }
 
-fn check_function(cx: &mut Ctxt, item: &EndpointFn) {
-    if item.sig.asyncness.is_none() {
-        cx.error_at(item.fn_span(), "endpoint functions must be `async fn`");
+/// `paged` endpoints list items: a `GET` whose items are collected
+/// (`Result<Vec<T>, E>`) or streamed (`Paged<T>`), with `page` left to the toolkit.
+fn check_paged(cx: &mut Ctxt, args: &Args, item: &EndpointFn, fn_args: &[Arg<'_>]) {
+    let Some((paged, span)) = &args.paged else {
+        if let Some(item_type) = item.paged_item() {
+            cx.error_spanned_by(
+                item_type,
+                "a function returning `Paged<T>` streams the items of a list: add the `paged` option, \
+                 e.g. `#[up42_endpoint(GET, \"/v2/orders\", paged)]`",
+            );
+        }
+        return;
+    };
+    if args.method != "GET" {
+        cx.error_at(
+            *span,
+            format!("`paged` follows the pages of a `GET` list; this endpoint is `{}`", args.method),
+        );
     }
+    if args.raw {
+        cx.error_at(*span, "`paged` decodes the items of each page and cannot be `raw`");
+    }
+    if item.paged_item().is_none() && item.vec_item().is_none() && item.success_type().is_some() {
+        cx.error_spanned_by(
+            item.success_type().expect("checked above"),
+            "a `paged` endpoint returns the items of every page: `async fn ... -> Result<Vec<T>, Error>` \
+             collects them, `fn ... -> Paged<T>` streams them",
+        );
+    }
+    if matches!(paged, Paged::Numbered) {
+        let page_args = fn_args.iter().filter(|a| matches!(&a.role, Role::Query { key } if key == "page"));
+        for arg in page_args {
+            cx.error_spanned_by(
+                arg.role_attr.expect("#[query] is an attribute"),
+                "a `paged` endpoint sets `page` itself, page after page; remove this argument \
+                 (a `#[query] size: Option<u32>` argument sets the page size)",
+            );
+        }
+        for binding in args.bindings.iter().filter(|b| b.kind == BindingKind::Query && b.name == "page") {
+            cx.error_at(binding.name_span, "a `paged` endpoint sets `page` itself, page after page");
+        }
+    }
+}
+
+/// `query(key = self.field)` and `path(name = self.field)`: on `&self` methods,
+/// naming placeholders and keys nothing else fills.
+fn check_bindings(cx: &mut Ctxt, args: &Args, parts: &[Part], item: &EndpointFn, fn_args: &[Arg<'_>]) {
+    let placeholders: Vec<&str> = path::params(parts).collect();
+    let on_self = matches!(item.client(&placeholders), Some(Client::SelfRef(_)));
+    let mut keys: BTreeMap<&str, ()> = BTreeMap::new();
+    for arg in fn_args {
+        if let Role::Query { key } = &arg.role {
+            keys.insert(key, ());
+        }
+    }
+    let mut bound_paths: Vec<&str> = Vec::new();
+    for binding in &args.bindings {
+        if !on_self {
+            cx.error_at(
+                binding.name_span,
+                "`query(..)` and `path(..)` take values from fields of `self`: declare the endpoint as a \
+                 method on `&self`",
+            );
+            continue;
+        }
+        match binding.kind {
+            BindingKind::Query => {
+                if keys.insert(&binding.name, ()).is_some() {
+                    cx.error_at(binding.name_span, format!("query key `{}` is sent twice", binding.name));
+                }
+            }
+            BindingKind::Path => {
+                if !placeholders.contains(&binding.name.as_str()) {
+                    let hint = match nearest(&binding.name, placeholders.iter().copied(), (binding.name.len() / 3).max(1)) {
+                        Some(near) => format!("; did you mean `{near}`?"),
+                        None => String::new(),
+                    };
+                    cx.error_at(
+                        binding.name_span,
+                        format!("the path has no `{{{}}}` placeholder{hint}", binding.name),
+                    );
+                } else if fn_args.iter().any(|a| *a.ident == binding.name) || bound_paths.contains(&binding.name.as_str()) {
+                    cx.error_at(
+                        binding.name_span,
+                        format!("`{{{}}}` is filled twice: by this field and by an argument", binding.name),
+                    );
+                }
+                bound_paths.push(&binding.name);
+            }
+        }
+    }
+}
+
+fn check_function(cx: &mut Ctxt, item: &EndpointFn, streamed: bool) {
     if item.body.is_some() {
         cx.error_at(
             item.fn_span(),
             "remove the function body: `#[up42_endpoint]` writes it; end the signature with `;`",
         );
+    }
+    if streamed {
+        if let Some(asyncness) = &item.sig.asyncness {
+            cx.error_spanned_by(
+                asyncness,
+                "a `paged` endpoint returning `Paged<T>` is a plain `fn`: the stream fetches each page \
+                 when it gets there; remove `async`",
+            );
+        }
+        return;
+    }
+    if item.sig.asyncness.is_none() {
+        cx.error_at(item.fn_span(), "endpoint functions must be `async fn`");
     }
     if item.success_type().is_none() {
         let message = "endpoint functions return `Result<T, up42_auth::Error>` (or a `Result` whose error \
@@ -117,7 +223,8 @@ fn check_placeholders(cx: &mut Ctxt, args: &Args, parts: &[Part], item: &Endpoin
     } else {
         names.join(", ")
     };
-    for placeholder in path::params(parts) {
+    let bound = |p: &str| args.bindings.iter().any(|b| b.kind == BindingKind::Path && b.name == p);
+    for placeholder in path::params(parts).filter(|p| !bound(p)) {
         match fn_args.iter().find(|a| a.ident == placeholder) {
             // An argument written as a pattern was reported already; its name is unknown.
             None if item.has_pattern_args() => {}

@@ -11,5 +11,7 @@ mod response;
 mod send;
 
 pub use request::{Endpoint, PathPart, Request, Retry};
+pub(crate) use response::read_success;
 pub use response::{FromJson, decode_json, decode_unit};
+pub(crate) use send::send_to;
 pub use send::send;

@@ -3,6 +3,7 @@
 //! the JSON body, and the URL they make.
 
 use std::fmt::{self, Display, Write as _};
+use std::time::Duration;
 
 use bytes::Bytes;
 use percent_encoding::{AsciiSet, NON_ALPHANUMERIC, utf8_percent_encode};
@@ -13,6 +14,7 @@ use serde_json::Value;
 use url::Url;
 
 use crate::error::{Error, Repr};
+use crate::paging::Paging;
 
 /// What a path segment value keeps unencoded: RFC 3986 unreserved characters.
 const SEGMENT: &AsciiSet = &NON_ALPHANUMERIC
@@ -60,6 +62,11 @@ pub struct Endpoint {
     /// The caller gets the response itself (a download): a `GET` redirected
     /// to another origin is followed with a fresh request without the token.
     pub raw: bool,
+    /// Whether and how the answers are paged.
+    pub paging: Paging,
+    /// The `timeout = "30s"` option: the time allowed for the whole call,
+    /// instead of the client's request timeout.
+    pub timeout: Option<Duration>,
 }
 
 impl Endpoint {
@@ -76,7 +83,7 @@ impl Endpoint {
 
 /// One call being put together.
 pub struct Request {
-    pub(super) endpoint: &'static Endpoint,
+    pub(crate) endpoint: &'static Endpoint,
     /// Encoded values of the `Param` parts, in template order.
     params: Vec<String>,
     query: Vec<(String, String)>,
@@ -202,7 +209,7 @@ impl Request {
 
     /// `base` with the template filled in and the query appended. The base
     /// URL's own path is kept as a prefix.
-    pub(super) fn url(&self, base: &Url) -> Result<Url, Error> {
+    pub(crate) fn url(&self, base: &Url) -> Result<Url, Error> {
         let mut path = base.path().trim_end_matches('/').to_string();
         let mut params = self.params.iter();
         for part in self.endpoint.path {
@@ -242,6 +249,8 @@ mod tests {
         public: false,
         retry: Retry::IfIdempotent,
         raw: false,
+        paging: Paging::None,
+        timeout: None,
     };
 
     fn url_for(base: &str, value: &str) -> Result<String, Error> {

@@ -1,13 +1,13 @@
 //! Reading an answer: the error of a non-success status (with UP42's error
 //! fields, whichever shape they have), and the decoding of a success.
 
-use reqwest::Method;
+use reqwest::{Method, StatusCode};
 use serde::de::DeserializeOwned;
 use serde_json::Value;
 use url::Url;
 
 use crate::body::{SMALL_BODY_LIMIT, excerpt, read_limited};
-use crate::error::{ApiError, Error, Operation, Repr, display_url};
+use crate::error::{ApiError, Error, Operation, Repr, Timing, display_url};
 use crate::policy::DEFAULT_MAX_RESPONSE_SIZE;
 
 /// The most bytes [`decode_json`] reads of a response, as set by the client's
@@ -85,7 +85,7 @@ pub(crate) fn error_fields(body: &[u8]) -> (Option<String>, Option<String>) {
     note = "an endpoint decodes the answer into its success type; `()` ignores the body, \
             and the `raw` option returns the response itself"
 )]
-pub trait FromJson: Sized {
+pub trait FromJson: DeserializeOwned {
     /// Decodes `body`; a failure names the JSON path that did not fit.
     fn from_json(body: &[u8]) -> Result<Self, String>;
 }
@@ -116,13 +116,8 @@ pub async fn decode_json<T, E: From<Error>>(
     response: reqwest::Response,
     decode: fn(&[u8]) -> Result<T, String>,
 ) -> Result<T, E> {
-    let status = response.status();
-    let url = response.url().clone();
-    let limit = response
-        .extensions()
-        .get::<BodyLimit>()
-        .map_or(DEFAULT_MAX_RESPONSE_SIZE, |l| l.0);
-    let body = read_limited(response, limit, Operation::ApiRequest, &url).await?;
+    let (status, url) = (response.status(), response.url().clone());
+    let (_, body) = read_success(response).await?;
     decode(&body).map_err(|reason| {
         E::from(Error::from(Repr::MalformedResponse {
             operation: Operation::ApiRequest,
@@ -132,6 +127,25 @@ pub async fn decode_json<T, E: From<Error>>(
             body_excerpt: excerpt(&body),
         }))
     })
+}
+
+/// The whole body of a successful answer, up to the client's
+/// [`max_response_size`](crate::RequestPolicy::max_response_size).
+pub(crate) async fn read_success(response: reqwest::Response) -> Result<(StatusCode, Vec<u8>), Error> {
+    let status = response.status();
+    let url = response.url().clone();
+    let limit = response
+        .extensions()
+        .get::<BodyLimit>()
+        .map_or(DEFAULT_MAX_RESPONSE_SIZE, |l| l.0);
+    let timing = response.extensions().get::<Timing>().copied();
+    let body = read_limited(response, limit, Operation::ApiRequest, &url)
+        .await
+        .map_err(|error| match &timing {
+            Some(timing) => error.timed(timing),
+            None => error,
+        })?;
+    Ok((status, body))
 }
 
 /// For `Result<(), E>` endpoints: the body is ignored. A small one is read

@@ -12,7 +12,7 @@ use url::Url;
 use super::request::Request;
 use super::response::{BodyLimit, api_error};
 use crate::authenticated::Authenticated;
-use crate::error::{Error, Operation, Repr, display_url};
+use crate::error::{Error, Operation, Repr, Timing, display_url};
 use crate::policy::RetryPolicy;
 use crate::redirect::{MAX_REDIRECTS, origin, same_origin};
 
@@ -30,6 +30,17 @@ pub async fn send<A: Authenticated + ?Sized>(
     client: &A,
     request: Request,
 ) -> Result<reqwest::Response, Error> {
+    let url = request.url(client.api_url())?;
+    send_to(client, &request, url).await
+}
+
+/// [`send`] to `url` instead of the endpoint's own URL: a page of a paged
+/// endpoint, found through a next link on the API's origin.
+pub(crate) async fn send_to<A: Authenticated + ?Sized>(
+    client: &A,
+    request: &Request,
+    url: Url,
+) -> Result<reqwest::Response, Error> {
     let endpoint = request.endpoint;
     let span = tracing::info_span!(
         "up42.request",
@@ -42,7 +53,7 @@ pub async fn send<A: Authenticated + ?Sized>(
         error.type = Empty,
     );
     let sends = AtomicU32::new(0);
-    let outcome = send_traced(client, &request, &sends)
+    let outcome = send_traced(client, request, &url, &sends)
         .instrument(span.clone())
         .await;
     let resends = sends.load(Ordering::Relaxed).saturating_sub(1);
@@ -71,9 +82,9 @@ fn error_type(error: &Error) -> String {
 async fn send_traced<A: Authenticated + ?Sized>(
     client: &A,
     request: &Request,
+    url: &Url,
     sends: &AtomicU32,
 ) -> Result<reqwest::Response, Error> {
-    let url = request.url(client.api_url())?;
     let policy = client.request_policy();
     let never = RetryPolicy::never();
     let retry = match request.endpoint.retries() {
@@ -83,9 +94,7 @@ async fn send_traced<A: Authenticated + ?Sized>(
     // A failed token request was already retried by the token source.
     let retryable = |e: &Error| e.is_retryable() && e.operation() == Some(Operation::ApiRequest);
     let mut response = retry
-        .run("API request", retryable, || {
-            send_once(client, request, &url, sends)
-        })
+        .run("API request", retryable, || send_once(client, request, url, sends))
         .await?;
     response
         .extensions_mut()
@@ -102,6 +111,11 @@ async fn send_once<A: Authenticated + ?Sized>(
     sends: &AtomicU32,
 ) -> Result<reqwest::Response, Error> {
     let method = &request.endpoint.method;
+    // Downloads are bounded by the read timeout only, unless the endpoint sets its own.
+    let total = match request.endpoint.raw {
+        true => request.endpoint.timeout,
+        false => request.endpoint.timeout.or(client.request_policy().timeout),
+    };
     let mut resent = false;
     loop {
         if let Some(limit) = &client.request_policy().rate_limit {
@@ -125,11 +139,19 @@ async fn send_once<A: Authenticated + ?Sized>(
         if let Some(body) = &request.body {
             call = call.header(CONTENT_TYPE, "application/json").body(body.clone());
         }
+        if let Some(total) = total {
+            call = call.timeout(total);
+        }
         sends.fetch_add(1, Ordering::Relaxed);
-        let response = call
+        let timing = Timing {
+            started: std::time::Instant::now(),
+            total,
+        };
+        let mut response = call
             .send()
             .await
-            .map_err(|e| Error::transport(Operation::ApiRequest, url, e))?;
+            .map_err(|e| Error::transport(Operation::ApiRequest, url, e).timed(&timing))?;
+        response.extensions_mut().insert(timing);
         let status = response.status();
         if !same_origin(response.url(), url) {
             // A client of the user's, with another redirect policy, followed
@@ -155,7 +177,7 @@ async fn send_once<A: Authenticated + ?Sized>(
             && let Some(target) = location(&response)
         {
             if request.endpoint.raw && *method == Method::GET {
-                return follow_without_token(client, target).await;
+                return follow_without_token(client, target, total).await;
             }
             return Err(redirected(method, url, status, &target));
         }
@@ -175,6 +197,7 @@ fn location(response: &reqwest::Response) -> Option<Url> {
 async fn follow_without_token<A: Authenticated + ?Sized>(
     client: &A,
     mut target: Url,
+    total: Option<std::time::Duration>,
 ) -> Result<reqwest::Response, Error> {
     let mut from = client.api_url().clone();
     for _ in 0..MAX_REDIRECTS {
@@ -182,12 +205,19 @@ async fn follow_without_token<A: Authenticated + ?Sized>(
             return Err(redirected(&Method::GET, &from, StatusCode::FOUND, &target));
         }
         tracing::debug!(to = %origin(&target), "download redirected to another origin; following without the token");
-        let response = client
-            .http_client()
-            .get(target.clone())
+        let mut call = client.http_client().get(target.clone());
+        if let Some(total) = total {
+            call = call.timeout(total);
+        }
+        let timing = Timing {
+            started: std::time::Instant::now(),
+            total,
+        };
+        let mut response = call
             .send()
             .await
-            .map_err(|e| Error::transport(Operation::ApiRequest, &target, e))?;
+            .map_err(|e| Error::transport(Operation::ApiRequest, &target, e).timed(&timing))?;
+        response.extensions_mut().insert(timing);
         let status = response.status();
         if status.is_success() {
             return Ok(response);

@@ -6,7 +6,7 @@ use std::fmt;
 
 use reqwest::StatusCode;
 
-use super::{ApiError, Error, Repr, is_retryable_status};
+use super::{ApiError, Error, Repr, TimeLimit, is_retryable_status};
 
 impl Error {
     /// What to do about it, in a sentence a command-line tool can print under
@@ -47,6 +47,18 @@ impl Error {
                  host works with a `raw` GET endpoint, which follows without the token"
                     .to_string()
             }
+            Repr::Transport {
+                limit: Some(TimeLimit::Request(_)),
+                ..
+            } => "raise the limit for this endpoint with its `timeout = \"..\"` option, or for every \
+                  call with `Up42ClientBuilder::request_timeout`"
+                .to_string(),
+            Repr::Transport {
+                limit: Some(TimeLimit::Read),
+                ..
+            } => "the server stopped sending; `Up42ClientBuilder::read_timeout` sets how long to wait \
+                  for the next bytes"
+                .to_string(),
             Repr::Transport { .. } => {
                 "check the network, the proxy settings (HTTPS_PROXY, NO_PROXY) and the URL".to_string()
             }
@@ -80,6 +92,27 @@ fn region_of(url: &str) -> crate::Region {
     match host.contains(".sa.up42.com") {
         true => crate::Region::Sa,
         false => crate::Region::Eu,
+    }
+}
+
+/// Which time limit expired, in words.
+fn limit_reached(limit: TimeLimit) -> String {
+    match limit {
+        TimeLimit::Connect => "no connection within the connect timeout".to_string(),
+        TimeLimit::Request(total) => format!(
+            "no complete answer within the request timeout of {}",
+            seconds(total)
+        ),
+        TimeLimit::Read => "no data arrived within the read timeout".to_string(),
+    }
+}
+
+/// `1.5 s`, `30 s`, `250 ms`.
+fn seconds(duration: std::time::Duration) -> String {
+    match duration.as_millis() {
+        ms if ms < 1000 => format!("{ms} ms"),
+        ms if ms % 1000 == 0 => format!("{} s", ms / 1000),
+        ms => format!("{:.1} s", ms as f64 / 1000.0),
     }
 }
 
@@ -175,7 +208,14 @@ impl fmt::Display for Error {
             Repr::Transport {
                 operation,
                 url,
+                limit: Some(limit),
+                ..
+            } => write!(f, "{operation} to `{url}` timed out: {}", limit_reached(*limit)),
+            Repr::Transport {
+                operation,
+                url,
                 source,
+                limit: None,
             } => write!(f, "{operation} to `{url}` failed: {}", transport_cause(source)),
             Repr::MalformedResponse {
                 operation,

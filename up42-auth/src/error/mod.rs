@@ -181,6 +181,8 @@ pub(crate) enum Repr {
         operation: Operation,
         url: String,
         source: reqwest::Error,
+        /// Which time limit expired, where the caller knows (API calls).
+        limit: Option<TimeLimit>,
     },
     MalformedResponse {
         operation: Operation,
@@ -480,9 +482,49 @@ impl Error {
             operation,
             url: display_url(url),
             source: source.without_url(),
+            limit: None,
         }
         .into()
     }
+
+    /// Names the time limit that expired, for a timeout of a call whose limits
+    /// `timing` knows; any other error is returned as it is.
+    pub(crate) fn timed(mut self, timing: &Timing) -> Self {
+        if let Some(Repr::Transport { source, limit, .. }) = Arc::get_mut(&mut self.repr)
+            && source.is_timeout()
+        {
+            *limit = Some(if source.is_connect() {
+                TimeLimit::Connect
+            } else {
+                match timing.total {
+                    Some(total) if timing.started.elapsed() >= total => TimeLimit::Request(total),
+                    _ => TimeLimit::Read,
+                }
+            });
+        }
+        self
+    }
+}
+
+/// The time limits of one API call, to say which one expired.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Timing {
+    /// When the call was sent.
+    pub(crate) started: std::time::Instant,
+    /// The time allowed for the whole call, if any.
+    pub(crate) total: Option<Duration>,
+}
+
+/// A time limit that expired.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum TimeLimit {
+    /// The connect timeout.
+    Connect,
+    /// The time allowed for the whole call: the endpoint's `timeout` option or
+    /// the client's request timeout.
+    Request(Duration),
+    /// The read timeout: no byte arrived for that long.
+    Read,
 }
 
 impl fmt::Debug for Error {
