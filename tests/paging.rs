@@ -84,10 +84,15 @@ async fn collects_every_page_in_order_keeping_the_query() {
     let orders = all_orders(&client, WORKSPACE_ID, Some(5)).await.unwrap();
     assert_eq!(orders.len(), 25);
     let ids: Vec<&str> = orders.iter().map(|o| o.id.as_str()).collect();
-    let expected: Vec<String> = (0..25).map(|i| format!("00000000-0000-4000-8000-{i:012}")).collect();
+    let expected: Vec<String> = (0..25)
+        .map(|i| format!("00000000-0000-4000-8000-{i:012}"))
+        .collect();
     assert_eq!(ids, expected);
     assert!(orders.iter().all(|o| o.workspace_id == WORKSPACE_ID));
-    let queries: Vec<String> = list_requests(&sandbox, "/v2/orders").iter().map(query_of).collect();
+    let queries: Vec<String> = list_requests(&sandbox, "/v2/orders")
+        .iter()
+        .map(query_of)
+        .collect();
     let expected: Vec<String> = (0..5)
         .map(|page| format!("workspaceId={WORKSPACE_ID}&size=5&page={page}"))
         .collect();
@@ -98,10 +103,18 @@ async fn collects_every_page_in_order_keeping_the_query() {
 async fn one_page_and_no_items_cost_one_request_each() {
     let sandbox = Sandbox::start().await;
     let client = sandbox.client().unwrap();
-    assert_eq!(all_orders(&client, WORKSPACE_ID, Some(100)).await.unwrap().len(), 25);
+    assert_eq!(
+        all_orders(&client, WORKSPACE_ID, Some(100)).await.unwrap().len(),
+        25
+    );
     assert_eq!(list_requests(&sandbox, "/v2/orders").len(), 1);
     sandbox.clear_journal();
-    assert!(all_orders(&client, "no-such-workspace", None).await.unwrap().is_empty());
+    assert!(
+        all_orders(&client, "no-such-workspace", None)
+            .await
+            .unwrap()
+            .is_empty()
+    );
     assert_eq!(list_requests(&sandbox, "/v2/orders").len(), 1);
 }
 
@@ -110,11 +123,18 @@ async fn the_stream_fetches_a_page_only_when_the_consumer_gets_there() {
     let sandbox = Sandbox::start().await;
     let client = sandbox.client().unwrap();
     let mut stream = orders(&client, Some(2));
-    assert!(list_requests(&sandbox, "/v2/orders").is_empty(), "nothing is sent before the first poll");
+    assert!(
+        list_requests(&sandbox, "/v2/orders").is_empty(),
+        "nothing is sent before the first poll"
+    );
     for _ in 0..3 {
         stream.try_next().await.unwrap().expect("an order");
     }
-    assert_eq!(list_requests(&sandbox, "/v2/orders").len(), 2, "pages 0 and 1 only");
+    assert_eq!(
+        list_requests(&sandbox, "/v2/orders").len(),
+        2,
+        "pages 0 and 1 only"
+    );
     drop(stream);
     let all: Vec<Order> = orders(&client, Some(10)).try_collect().await.unwrap();
     assert_eq!(all.len(), 25);
@@ -142,14 +162,22 @@ async fn a_typed_client_fills_the_query_from_its_field() {
     assert_eq!(workspace.all_orders().await.unwrap().len(), 25);
     let first: Vec<Order> = workspace.orders(7).take(8).try_collect().await.unwrap();
     assert_eq!(first.len(), 8);
-    let queries: Vec<String> = list_requests(&sandbox, "/v2/orders").iter().map(query_of).collect();
+    let queries: Vec<String> = list_requests(&sandbox, "/v2/orders")
+        .iter()
+        .map(query_of)
+        .collect();
     // 25 orders at the sandbox's default 10 a page, then 8 orders at 7 a page.
-    let pages: Vec<String> = (0..3).map(|p| format!("workspaceId={WORKSPACE_ID}&page={p}")).collect();
+    let pages: Vec<String> = (0..3)
+        .map(|p| format!("workspaceId={WORKSPACE_ID}&page={p}"))
+        .collect();
     assert_eq!(queries[..3], pages);
-    assert_eq!(queries[3..], [
-        format!("workspaceId={WORKSPACE_ID}&size=7&page=0"),
-        format!("workspaceId={WORKSPACE_ID}&size=7&page=1"),
-    ]);
+    assert_eq!(
+        queries[3..],
+        [
+            format!("workspaceId={WORKSPACE_ID}&size=7&page=0"),
+            format!("workspaceId={WORKSPACE_ID}&size=7&page=1"),
+        ]
+    );
     let other = Workspace {
         client: workspace.client.clone(),
         id: "another".to_string(),
@@ -176,10 +204,12 @@ async fn a_next_link_to_another_host_is_refused_and_never_sent() {
     let elsewhere = Sandbox::start().await;
     let client = sandbox.client().unwrap();
     let href = format!("{}/v2/processing/jobs?token=1", elsewhere.base_url());
-    sandbox.mount(Mock::given("GET", "/v2/processing/jobs").respond_with(Respond::json(
-        200,
-        json!({"jobs": [{"id": "j-1"}], "links": [{"rel": "next", "href": href}]}),
-    )));
+    sandbox.mount(
+        Mock::given("GET", "/v2/processing/jobs").respond_with(Respond::json(
+            200,
+            json!({"jobs": [{"id": "j-1"}], "links": [{"rel": "next", "href": href}]}),
+        )),
+    );
     let error = all_jobs(&client, 1).await.unwrap_err();
     assert_eq!(error.kind(), ErrorKind::MalformedResponse);
     assert!(error.to_string().contains("another origin"), "{error}");
@@ -197,14 +227,21 @@ async fn a_server_that_repeats_a_page_is_stopped() {
     )));
     let error = all_orders(&client, WORKSPACE_ID, None).await.unwrap_err();
     assert_eq!(error.kind(), ErrorKind::MalformedResponse);
-    assert!(error.to_string().contains("page 1 was asked for and the server answered page 0"), "{error}");
+    assert!(
+        error
+            .to_string()
+            .contains("page 1 was asked for and the server answered page 0"),
+        "{error}"
+    );
     assert_eq!(list_requests(&sandbox, "/v2/orders").len(), 2);
 
     // A next link to the page itself.
-    sandbox.mount(Mock::given("GET", "/v2/processing/jobs").respond_with(Respond::json(
-        200,
-        json!({"jobs": [{"id": "j"}], "links": [{"rel": "next", "href": "/v2/processing/jobs?limit=1"}]}),
-    )));
+    sandbox.mount(
+        Mock::given("GET", "/v2/processing/jobs").respond_with(Respond::json(
+            200,
+            json!({"jobs": [{"id": "j"}], "links": [{"rel": "next", "href": "/v2/processing/jobs?limit=1"}]}),
+        )),
+    );
     let error = all_jobs(&client, 1).await.unwrap_err();
     assert!(error.to_string().contains("points at the page itself"), "{error}");
 }
@@ -214,10 +251,10 @@ async fn a_server_that_never_says_last_is_stopped_after_the_maximum() {
     let sandbox = Sandbox::start().await;
     let client = sandbox.client().unwrap();
     // No `last`, no `totalPages`, no `number`: only the item count says anything.
-    sandbox.mount(
-        Mock::given("GET", "/v2/orders")
-            .respond_with(Respond::json(200, json!({"content": [{"id": "o", "workspaceId": "w"}]}))),
-    );
+    sandbox.mount(Mock::given("GET", "/v2/orders").respond_with(Respond::json(
+        200,
+        json!({"content": [{"id": "o", "workspaceId": "w"}]}),
+    )));
     let error = all_orders(&client, WORKSPACE_ID, None).await.unwrap_err();
     assert!(error.to_string().contains("after 10000"), "{error}");
     assert_eq!(sandbox.counters().api_calls, u64::from(up42_auth::MAX_PAGES));

@@ -59,8 +59,8 @@ mod token;
 pub use authenticated::Authenticated;
 pub use cache::{TokenCache, TokenFuture};
 pub use client::{
-    CLIENT_ID, DEFAULT_CONNECT_TIMEOUT, DEFAULT_READ_TIMEOUT, DEFAULT_REQUEST_TIMEOUT, DEFAULT_TOKEN_TIMEOUT, Region, USER_AGENT,
-    Up42Client, Up42ClientBuilder,
+    CLIENT_ID, DEFAULT_CONNECT_TIMEOUT, DEFAULT_READ_TIMEOUT, DEFAULT_REQUEST_TIMEOUT, DEFAULT_TOKEN_TIMEOUT,
+    Region, USER_AGENT, Up42Client, Up42ClientBuilder,
 };
 pub use credentials::{Credentials, PASSWORD_ENV, USERNAME_ENV, default_file as default_credentials_file};
 pub use error::{ApiError, Error, ErrorKind, Operation};
@@ -90,7 +90,7 @@ pub mod __private_0_1_0 {
     pub use crate::Error;
     pub use crate::authenticated::Authenticated;
     pub use crate::endpoint::{Endpoint, FromJson, PathPart, Request, Retry, decode_json, decode_unit, send};
-    pub use crate::paging::{Paging, collect_pages, stream_pages};
+    pub use crate::paging::{DecodePage, Page, Paging, collect_pages, stream_pages};
     pub use core::time::Duration;
     pub use reqwest::{Method, Response};
 }

@@ -145,9 +145,20 @@ pub(crate) fn parse(cx: &mut Ctxt, tokens: TokenStream) -> Option<Args> {
             }
             let right = &*assign.right;
             match (name.as_str(), right) {
-                ("retry", Expr::Lit(ExprLit { lit: Lit::Bool(value), .. })) => retry = Some(value.value),
+                (
+                    "retry",
+                    Expr::Lit(ExprLit {
+                        lit: Lit::Bool(value),
+                        ..
+                    }),
+                ) => retry = Some(value.value),
                 ("retry", other) => cx.error_spanned_by(other, "write `retry = true` or `retry = false`"),
-                ("crate", Expr::Lit(ExprLit { lit: Lit::Str(text), .. })) => match text.parse::<syn::Path>() {
+                (
+                    "crate",
+                    Expr::Lit(ExprLit {
+                        lit: Lit::Str(text), ..
+                    }),
+                ) => match text.parse::<syn::Path>() {
                     Ok(path) => krate = Some(path),
                     Err(_) => cx.error_spanned_by(
                         text,
@@ -162,15 +173,28 @@ pub(crate) fn parse(cx: &mut Ctxt, tokens: TokenStream) -> Option<Args> {
                     other,
                     "write the path as a string: `crate = \"my_sdk::up42_auth\"`",
                 ),
-                ("paged", Expr::Lit(ExprLit { lit: Lit::Str(field), .. })) if !field.value().is_empty() => {
-                    paged = Some((Paged::NextLink(field.clone()), syn::spanned::Spanned::span(&option)));
+                (
+                    "paged",
+                    Expr::Lit(ExprLit {
+                        lit: Lit::Str(field), ..
+                    }),
+                ) if !field.value().is_empty() => {
+                    paged = Some((
+                        Paged::NextLink(field.clone()),
+                        syn::spanned::Spanned::span(&option),
+                    ));
                 }
                 ("paged", other) => cx.error_spanned_by(
                     other,
                     "write `paged` for UP42's page object, or `paged = \"jobs\"` with the field that \
                      holds the items of a list that links to its next page",
                 ),
-                ("timeout", Expr::Lit(ExprLit { lit: Lit::Str(text), .. })) => match parse_duration(&text.value()) {
+                (
+                    "timeout",
+                    Expr::Lit(ExprLit {
+                        lit: Lit::Str(text), ..
+                    }),
+                ) => match parse_duration(&text.value()) {
                     Some(ms) => timeout = Some(ms),
                     None => cx.error_spanned_by(
                         text,
@@ -181,17 +205,22 @@ pub(crate) fn parse(cx: &mut Ctxt, tokens: TokenStream) -> Option<Args> {
                         ),
                     ),
                 },
-                (_, other) => cx.error_spanned_by(other, "write the timeout as a string: `timeout = \"30s\"`"),
+                (_, other) => {
+                    cx.error_spanned_by(other, "write the timeout as a string: `timeout = \"30s\"`")
+                }
             }
             continue;
         }
         if let Expr::Call(call) = &option
             && let Expr::Path(func) = &*call.func
-            && let Some(kind) = func.path.get_ident().and_then(|name| match name.to_string().as_str() {
-                "query" => Some(BindingKind::Query),
-                "path" => Some(BindingKind::Path),
-                _ => None,
-            })
+            && let Some(kind) = func
+                .path
+                .get_ident()
+                .and_then(|name| match name.to_string().as_str() {
+                    "query" => Some(BindingKind::Query),
+                    "path" => Some(BindingKind::Path),
+                    _ => None,
+                })
         {
             for arg in &call.args {
                 if let Some(binding) = parse_binding(cx, kind, arg) {
@@ -262,7 +291,10 @@ fn parse_binding(cx: &mut Ctxt, kind: BindingKind, arg: &Expr) -> Option<Binding
         BindingKind::Path => "path(workspace_id = self.workspace_id)",
     };
     let Expr::Assign(assign) = arg else {
-        cx.error_spanned_by(arg, format!("write `{which}`: a name, `=`, and a field of `self`"));
+        cx.error_spanned_by(
+            arg,
+            format!("write `{which}`: a name, `=`, and a field of `self`"),
+        );
         return None;
     };
     let (name, name_span) = match &*assign.left {
@@ -270,7 +302,9 @@ fn parse_binding(cx: &mut Ctxt, kind: BindingKind, arg: &Expr) -> Option<Binding
             let ident = p.path.get_ident()?;
             (ident.to_string(), ident.span())
         }
-        Expr::Lit(ExprLit { lit: Lit::Str(text), .. }) if kind == BindingKind::Query => (text.value(), text.span()),
+        Expr::Lit(ExprLit {
+            lit: Lit::Str(text), ..
+        }) if kind == BindingKind::Query => (text.value(), text.span()),
         other => {
             let hint = match kind {
                 BindingKind::Query => "a query key (a name, or a string such as `\"page-size\"`)",

@@ -131,18 +131,26 @@ pub(crate) fn check(cx: &mut Ctxt, args: &Args, parts: &[Part], fn_args: &[Arg<'
         check_query_keys(cx, method, op, known, fn_args);
         check_bound_keys(cx, method, op, known, args);
     }
-    if let (Some((paged, span)), Some(pagination)) = (&args.paged, &op.pagination) {
+    if let (Some((paged, span)), Some(pagination), "GET") = (&args.paged, &op.pagination, method) {
         check_pagination(cx, method, op, paged, *span, pagination);
     }
     checked
 }
 
 /// `paged` in the shape the catalogue says the endpoint pages in.
-fn check_pagination(cx: &mut Ctxt, method: &str, op: &Operation, paged: &Paged, span: Span, pagination: &str) {
+fn check_pagination(
+    cx: &mut Ctxt,
+    method: &str,
+    op: &Operation,
+    paged: &Paged,
+    span: Span,
+    pagination: &str,
+) {
     let problem = match (paged, pagination) {
         (_, "none") => "is not paged: remove `paged`".to_string(),
         (Paged::NextLink(_), "page") => {
-            "answers UP42's page object (`content`, `totalPages`, ...): write `paged` without a field".to_string()
+            "answers UP42's page object (`content`, `totalPages`, ...): write `paged` without a field"
+                .to_string()
         }
         (Paged::Numbered, "links-next" | "token") => {
             "links each page to the next: write `paged = \"...\"` with the field that holds the items \

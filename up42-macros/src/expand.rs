@@ -156,7 +156,10 @@ fn generate(
     // roles in argument order.
     let mut fill = Vec::new();
     for name in path::params(parts) {
-        let binding = args.bindings.iter().find(|b| b.kind == BindingKind::Path && b.name == name);
+        let binding = args
+            .bindings
+            .iter()
+            .find(|b| b.kind == BindingKind::Path && b.name == name);
         if let Some(binding) = binding {
             let value = &binding.value;
             fill.push(quote_spanned!(value.span()=> #request.path(#name, &#value)?;));
@@ -210,7 +213,9 @@ fn generate(
             timeout: #timeout,
         };
     };
+    let decode_page = |item_type: &syn::Type| quote_spanned!(item_type.span()=> <#item_type as #private::FromJson>::from_page);
     let call = if let (Some(_), Some(item_type)) = (&args.paged, item.paged_item()) {
+        let decode_page = decode_page(item_type);
         // The stream form: an argument that cannot be sent is the stream's first item.
         quote! {
             let #request = (|| {
@@ -218,13 +223,14 @@ fn generate(
                 #(#fill)*
                 ::core::result::Result::Ok::<_, #private::Error>(#request)
             })();
-            #private::stream_pages::<#item_type, _>(#client, #request)
+            #private::stream_pages(#client, #request, #decode_page)
         }
     } else {
         let finish = match (&args.paged, item.vec_item()) {
-            (Some(_), Some(item_type)) => quote_spanned!(item_type.span()=>
-                #private::collect_pages::<#item_type, _>(#client, #request).await
-            ),
+            (Some(_), Some(item_type)) => {
+                let decode_page = decode_page(item_type);
+                quote!(#private::collect_pages(#client, #request, #decode_page).await)
+            }
             _ => {
                 let success = item
                     .success_type()

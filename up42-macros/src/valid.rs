@@ -72,11 +72,17 @@ fn check_paged(cx: &mut Ctxt, args: &Args, item: &EndpointFn, fn_args: &[Arg<'_>
     if args.method != "GET" {
         cx.error_at(
             *span,
-            format!("`paged` follows the pages of a `GET` list; this endpoint is `{}`", args.method),
+            format!(
+                "`paged` follows the pages of a `GET` list; this endpoint is `{}`",
+                args.method
+            ),
         );
     }
     if args.raw {
-        cx.error_at(*span, "`paged` decodes the items of each page and cannot be `raw`");
+        cx.error_at(
+            *span,
+            "`paged` decodes the items of each page and cannot be `raw`",
+        );
     }
     if item.paged_item().is_none() && item.vec_item().is_none() && item.success_type().is_some() {
         cx.error_spanned_by(
@@ -86,7 +92,9 @@ fn check_paged(cx: &mut Ctxt, args: &Args, item: &EndpointFn, fn_args: &[Arg<'_>
         );
     }
     if matches!(paged, Paged::Numbered) {
-        let page_args = fn_args.iter().filter(|a| matches!(&a.role, Role::Query { key } if key == "page"));
+        let page_args = fn_args
+            .iter()
+            .filter(|a| matches!(&a.role, Role::Query { key } if key == "page"));
         for arg in page_args {
             cx.error_spanned_by(
                 arg.role_attr.expect("#[query] is an attribute"),
@@ -94,8 +102,15 @@ fn check_paged(cx: &mut Ctxt, args: &Args, item: &EndpointFn, fn_args: &[Arg<'_>
                  (a `#[query] size: Option<u32>` argument sets the page size)",
             );
         }
-        for binding in args.bindings.iter().filter(|b| b.kind == BindingKind::Query && b.name == "page") {
-            cx.error_at(binding.name_span, "a `paged` endpoint sets `page` itself, page after page");
+        for binding in args
+            .bindings
+            .iter()
+            .filter(|b| b.kind == BindingKind::Query && b.name == "page")
+        {
+            cx.error_at(
+                binding.name_span,
+                "a `paged` endpoint sets `page` itself, page after page",
+            );
         }
     }
 }
@@ -124,12 +139,19 @@ fn check_bindings(cx: &mut Ctxt, args: &Args, parts: &[Part], item: &EndpointFn,
         match binding.kind {
             BindingKind::Query => {
                 if keys.insert(&binding.name, ()).is_some() {
-                    cx.error_at(binding.name_span, format!("query key `{}` is sent twice", binding.name));
+                    cx.error_at(
+                        binding.name_span,
+                        format!("query key `{}` is sent twice", binding.name),
+                    );
                 }
             }
             BindingKind::Path => {
                 if !placeholders.contains(&binding.name.as_str()) {
-                    let hint = match nearest(&binding.name, placeholders.iter().copied(), (binding.name.len() / 3).max(1)) {
+                    let hint = match nearest(
+                        &binding.name,
+                        placeholders.iter().copied(),
+                        (binding.name.len() / 3).max(1),
+                    ) {
                         Some(near) => format!("; did you mean `{near}`?"),
                         None => String::new(),
                     };
@@ -137,10 +159,15 @@ fn check_bindings(cx: &mut Ctxt, args: &Args, parts: &[Part], item: &EndpointFn,
                         binding.name_span,
                         format!("the path has no `{{{}}}` placeholder{hint}", binding.name),
                     );
-                } else if fn_args.iter().any(|a| *a.ident == binding.name) || bound_paths.contains(&binding.name.as_str()) {
+                } else if fn_args.iter().any(|a| *a.ident == binding.name)
+                    || bound_paths.contains(&binding.name.as_str())
+                {
                     cx.error_at(
                         binding.name_span,
-                        format!("`{{{}}}` is filled twice: by this field and by an argument", binding.name),
+                        format!(
+                            "`{{{}}}` is filled twice: by this field and by an argument",
+                            binding.name
+                        ),
                     );
                 }
                 bound_paths.push(&binding.name);
@@ -223,7 +250,11 @@ fn check_placeholders(cx: &mut Ctxt, args: &Args, parts: &[Part], item: &Endpoin
     } else {
         names.join(", ")
     };
-    let bound = |p: &str| args.bindings.iter().any(|b| b.kind == BindingKind::Path && b.name == p);
+    let bound = |p: &str| {
+        args.bindings
+            .iter()
+            .any(|b| b.kind == BindingKind::Path && b.name == p)
+    };
     for placeholder in path::params(parts).filter(|p| !bound(p)) {
         match fn_args.iter().find(|a| a.ident == placeholder) {
             // An argument written as a pattern was reported already; its name is unknown.

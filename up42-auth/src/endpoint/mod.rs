@@ -13,5 +13,5 @@ mod send;
 pub use request::{Endpoint, PathPart, Request, Retry};
 pub(crate) use response::read_success;
 pub use response::{FromJson, decode_json, decode_unit};
-pub(crate) use send::send_to;
 pub use send::send;
+pub(crate) use send::send_to;

@@ -8,6 +8,7 @@ use url::Url;
 
 use crate::body::{SMALL_BODY_LIMIT, excerpt, read_limited};
 use crate::error::{ApiError, Error, Operation, Repr, Timing, display_url};
+use crate::paging::{Page, Paging};
 use crate::policy::DEFAULT_MAX_RESPONSE_SIZE;
 
 /// The most bytes [`decode_json`] reads of a response, as set by the client's
@@ -85,12 +86,20 @@ pub(crate) fn error_fields(body: &[u8]) -> (Option<String>, Option<String>) {
     note = "an endpoint decodes the answer into its success type; `()` ignores the body, \
             and the `raw` option returns the response itself"
 )]
-pub trait FromJson: DeserializeOwned {
+pub trait FromJson: Sized {
     /// Decodes `body`; a failure names the JSON path that did not fit.
     fn from_json(body: &[u8]) -> Result<Self, String>;
+
+    /// Decodes one page of a `paged` endpoint's answer into its items.
+    #[doc(hidden)]
+    fn from_page(paging: Paging, body: &[u8]) -> Result<Page<Self>, String>;
 }
 
 impl<T: DeserializeOwned> FromJson for T {
+    fn from_page(paging: Paging, body: &[u8]) -> Result<Page<Self>, String> {
+        crate::paging::decode_page(paging, body)
+    }
+
     fn from_json(body: &[u8]) -> Result<Self, String> {
         // The plain decoder on the way in; only a failure pays for path tracking.
         if let Ok(value) = serde_json::from_slice(body) {

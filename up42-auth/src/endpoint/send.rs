@@ -94,7 +94,9 @@ async fn send_traced<A: Authenticated + ?Sized>(
     // A failed token request was already retried by the token source.
     let retryable = |e: &Error| e.is_retryable() && e.operation() == Some(Operation::ApiRequest);
     let mut response = retry
-        .run("API request", retryable, || send_once(client, request, url, sends))
+        .run("API request", retryable, || {
+            send_once(client, request, url, sends)
+        })
         .await?;
     response
         .extensions_mut()

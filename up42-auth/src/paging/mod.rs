@@ -16,12 +16,13 @@ use url::Url;
 
 use crate::authenticated::Authenticated;
 use crate::cache::TokenCache;
-use crate::endpoint::{FromJson, Request, read_success, send_to};
+use crate::endpoint::{Request, read_success, send_to};
 use crate::error::{Error, Operation, Repr, display_url};
 use crate::policy::RequestPolicy;
 use crate::redirect::{origin, same_origin};
 
-pub use page::Paging;
+pub(crate) use page::decode as decode_page;
+pub use page::{Page, Paging};
 
 /// The most pages one paged call fetches. A server that never says "last"
 /// (or links to a next page forever) ends in an error after this many,
@@ -56,10 +57,16 @@ fn paging_error(url: &Url, reason: String) -> Error {
     })
 }
 
+/// Decodes one page into its items: `FromJson::from_page`, named by the
+/// macro at the user's item type, so that a type that cannot be decoded is
+/// one error there and none in here.
+pub type DecodePage<T> = fn(Paging, &[u8]) -> Result<Page<T>, String>;
+
 /// Fetches the page `next` (the `fetched`-th of this call) and works out the one after it.
-async fn fetch<T: FromJson>(
+async fn fetch<T>(
     client: &dyn Authenticated,
     request: &Request,
+    decode: DecodePage<T>,
     next: Next,
     fetched: u32,
 ) -> Result<Fetched<T>, Error> {
@@ -98,7 +105,7 @@ async fn fetch<T: FromJson>(
     }
     let response = send_to(client, request, url.clone()).await?;
     let (status, body) = read_success(response).await?;
-    let page = page::decode::<T>(paging, &body).map_err(|reason| {
+    let page = decode(paging, &body).map_err(|reason| {
         Error::from(Repr::MalformedResponse {
             operation: Operation::ApiRequest,
             url: display_url(&url),
@@ -157,15 +164,16 @@ fn follow(client: &dyn Authenticated, url: &Url, href: Option<&str>) -> Result<O
 
 /// The items of every page, in order: what a `paged` endpoint returning
 /// `Result<Vec<T>, E>` does.
-pub async fn collect_pages<T: FromJson, E: From<Error>>(
+pub async fn collect_pages<T, E: From<Error>>(
     client: &dyn Authenticated,
     request: Request,
+    decode: DecodePage<T>,
 ) -> Result<Vec<T>, E> {
     let mut items = Vec::new();
     let mut next = Some(Next::Start);
     let mut fetched = 0;
     while let Some(at) = next {
-        let page = fetch::<T>(client, &request, at, fetched).await?;
+        let page = fetch(client, &request, decode, at, fetched).await?;
         fetched += 1;
         items.extend(page.items);
         next = page.next;
@@ -210,6 +218,7 @@ pub async fn collect_pages<T: FromJson, E: From<Error>>(
 pub struct Paged<T, E = Error> {
     items: std::vec::IntoIter<T>,
     state: State<T>,
+    decode: DecodePage<T>,
     fetched: u32,
     error: PhantomData<fn() -> E>,
 }
@@ -255,9 +264,10 @@ impl Authenticated for Detached {
 
 /// The stream of a `paged` endpoint returning [`Paged`]; an argument that
 /// could not be sent is its first and only item.
-pub fn stream_pages<T: FromJson + Send + 'static, E: From<Error>>(
+pub fn stream_pages<T: Send + 'static, E: From<Error>>(
     client: &dyn Authenticated,
     request: Result<Request, Error>,
+    decode: DecodePage<T>,
 ) -> Paged<T, E> {
     let state = match request {
         Ok(request) => State::Idle {
@@ -277,6 +287,7 @@ pub fn stream_pages<T: FromJson + Send + 'static, E: From<Error>>(
     Paged {
         items: Vec::new().into_iter(),
         state,
+        decode,
         fetched: 0,
         error: PhantomData,
     }
@@ -285,7 +296,7 @@ pub fn stream_pages<T: FromJson + Send + 'static, E: From<Error>>(
 // The page future is boxed; nothing is pinned in place.
 impl<T, E> Unpin for Paged<T, E> {}
 
-impl<T: FromJson + Send + 'static, E: From<Error>> Stream for Paged<T, E> {
+impl<T: Send + 'static, E: From<Error>> Stream for Paged<T, E> {
     type Item = Result<T, E>;
 
     fn poll_next(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Option<Self::Item>> {
@@ -298,9 +309,9 @@ impl<T: FromJson + Send + 'static, E: From<Error>> Stream for Paged<T, E> {
                 State::Done => return Poll::Ready(None),
                 State::Failed(error) => return Poll::Ready(Some(Err(E::from(error)))),
                 State::Idle { walk, next } => {
-                    let fetched = this.fetched;
+                    let (decode, fetched) = (this.decode, this.fetched);
                     this.state = State::Fetching(Box::pin(async move {
-                        let page = fetch::<T>(&walk.client, &walk.request, next, fetched).await;
+                        let page = fetch(&walk.client, &walk.request, decode, next, fetched).await;
                         (page, walk)
                     }));
                 }

@@ -22,7 +22,7 @@ pub enum Paging {
 
 /// What a page says about the items and what comes next.
 #[derive(Debug)]
-pub(super) struct Page<T> {
+pub struct Page<T> {
     pub(super) items: Vec<T>,
     /// `number` of a page object.
     pub(super) number: Option<u64>,
@@ -36,7 +36,7 @@ pub(super) struct Page<T> {
 
 /// Decodes one page of `paging`'s shape; the error names the JSON path
 /// that did not fit.
-pub(super) fn decode<T: DeserializeOwned>(paging: Paging, body: &[u8]) -> Result<Page<T>, String> {
+pub(crate) fn decode<T: DeserializeOwned>(paging: Paging, body: &[u8]) -> Result<Page<T>, String> {
     let items = match paging {
         Paging::NextLink(field) => field,
         Paging::Numbered | Paging::None => "content",
@@ -47,7 +47,10 @@ pub(super) fn decode<T: DeserializeOwned>(paging: Paging, body: &[u8]) -> Result
     };
     // The plain decoder on the way in; only a failure pays for path tracking.
     let mut plain = serde_json::Deserializer::from_slice(body);
-    if let Ok(page) = seed.deserialize(&mut plain).and_then(|page| plain.end().map(|()| page)) {
+    if let Ok(page) = seed
+        .deserialize(&mut plain)
+        .and_then(|page| plain.end().map(|()| page))
+    {
         return Ok(page);
     }
     let mut deserializer = serde_json::Deserializer::from_slice(body);
@@ -150,7 +153,10 @@ mod tests {
             "first":true,"empty":false,"pageable":{"pageNumber":0},"sort":{"sorted":false}}"#;
         let page: Page<Item> = decode(Paging::Numbered, body).unwrap();
         assert_eq!(page.items, [Item { id: 1 }, Item { id: 2 }]);
-        assert_eq!((page.number, page.total_pages, page.last), (Some(0), Some(3), Some(false)));
+        assert_eq!(
+            (page.number, page.total_pages, page.last),
+            (Some(0), Some(3), Some(false))
+        );
         assert_eq!(page.next, None);
     }
 
