@@ -46,12 +46,14 @@ mod body;
 mod cache;
 mod client;
 mod credentials;
+mod download;
 mod error;
 #[cfg(feature = "middleware")]
 pub mod middleware;
 mod oauth;
 mod paging;
 mod policy;
+mod poll;
 pub mod redirect;
 mod source;
 mod token;
@@ -63,9 +65,13 @@ pub use client::{
     Region, USER_AGENT, Up42Client, Up42ClientBuilder,
 };
 pub use credentials::{Credentials, PASSWORD_ENV, USERNAME_ENV, default_file as default_credentials_file};
+pub use download::{Download, Progress};
 pub use error::{ApiError, Error, ErrorKind, Operation};
 pub use paging::{MAX_PAGES, Paged};
 pub use policy::{DEFAULT_MAX_RESPONSE_SIZE, RateLimit, RequestPolicy, RetryPolicy};
+pub use poll::{
+    DEFAULT_MAX_POLL_INTERVAL, DEFAULT_POLL_INTERVAL, DEFAULT_POLL_TIMEOUT, Poller, Waiting, poll,
+};
 pub use source::TokenSource;
 pub use token::{AccessToken, RefreshToken, TokenGrant};
 

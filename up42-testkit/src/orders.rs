@@ -1,6 +1,5 @@
 //! The stateful part of the fake: orders that placing creates, listing pages
-//! and fetching advances through a status schedule, and assets whose
-//! download URL points at a second, token-less storage host.
+//! and fetching advances through a status schedule.
 
 use std::collections::BTreeMap;
 use std::sync::Arc;
@@ -8,7 +7,7 @@ use std::sync::Arc;
 use axum::Json;
 use axum::body::Bytes;
 use axum::extract::{Path, Query, State};
-use axum::http::{StatusCode, header};
+use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use serde_json::{Value, json};
 
@@ -48,7 +47,7 @@ fn find_order<'a>(orders: &'a mut [StoredOrder], id: &str) -> Option<&'a mut Sto
 }
 
 /// UP42's 404 for an id it does not know.
-fn not_found(what: &str, id: &str) -> Response {
+pub(crate) fn not_found(what: &str, id: &str) -> Response {
     let body = json!({"code": 404, "message": format!("{what} {id} not found"), "details": null});
     (StatusCode::NOT_FOUND, Json(body)).into_response()
 }
@@ -146,29 +145,4 @@ pub(crate) async fn cancel_order(
     stored.value["status"] = json!("CANCELED");
     stored.scheduled = false;
     Json(json!({"orderId": order_id, "status": "CANCELED"})).into_response()
-}
-
-/// `POST /v2/assets/{asset_id}/download-url`: a signed URL on the storage host.
-pub(crate) async fn download_url(
-    State(shared): State<Arc<Shared>>,
-    Path(asset_id): Path<String>,
-) -> Response {
-    if !shared.store().assets.contains_key(&asset_id) {
-        return not_found("Asset", &asset_id);
-    }
-    let storage = shared.storage_url.get().map(String::as_str).unwrap_or_default();
-    let url = format!("{storage}/storage/{asset_id}?X-Signature=sandbox-signature");
-    Json(json!({"url": url})).into_response()
-}
-
-/// `GET /storage/{asset_id}` on the storage host: the bytes, no token needed.
-pub(crate) async fn storage(State(shared): State<Arc<Shared>>, Path(asset_id): Path<String>) -> Response {
-    match shared.store().assets.get(&asset_id) {
-        Some(bytes) => (
-            [(header::CONTENT_TYPE, "application/octet-stream")],
-            bytes.clone(),
-        )
-            .into_response(),
-        None => StatusCode::NOT_FOUND.into_response(),
-    }
 }

@@ -161,8 +161,8 @@ pub(crate) struct Store {
     pub(crate) users: HashMap<String, String>,
     /// The orders, in the order they were made.
     pub(crate) orders: Vec<StoredOrder>,
-    /// Asset id to the bytes the storage host serves.
-    pub(crate) assets: HashMap<String, Vec<u8>>,
+    /// Asset id to what the storage host serves.
+    pub(crate) assets: HashMap<String, crate::assets::Asset>,
     pub(crate) access: HashMap<String, IssuedAccess>,
     pub(crate) refresh: HashMap<String, IssuedRefresh>,
     pub(crate) ended_sessions: HashSet<String>,

@@ -77,6 +77,13 @@ impl Error {
                  \"password\": \"...\"}"
                     .to_string()
             }
+            Repr::Io { .. } => {
+                "check that the directory exists and is writable, and that the disk has room".to_string()
+            }
+            Repr::WaitTimedOut { .. } => {
+                "give the work longer with `.timeout(..)`, or check the condition given to `.until(..)`"
+                    .to_string()
+            }
             Repr::Config(_) | Repr::InvalidArgument { .. } | Repr::TokenSource { .. } => return None,
         };
         Some(hint)
@@ -244,6 +251,14 @@ impl fmt::Display for Error {
                 true => f.write_str("token source failed (transient)"),
                 false => f.write_str("token source failed"),
             },
+            Repr::Io { action, path, source } => {
+                write!(f, "cannot {action} `{}`: {source}", path.display())
+            }
+            Repr::WaitTimedOut { waited, attempts } => write!(
+                f,
+                "gave up waiting after {} and {attempts} calls: no answer showed the work as done",
+                seconds(*waited)
+            ),
         }
     }
 }

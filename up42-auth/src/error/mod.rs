@@ -63,7 +63,8 @@ pub enum ErrorKind {
     Redirected,
     /// The call got no HTTP answer: connection refused, DNS or TLS failure.
     Transport,
-    /// A connect or request timeout expired.
+    /// A time limit expired: the connect, request or read timeout of a call,
+    /// or the timeout of a [`poll`](crate::poll).
     Timeout,
     /// An answer arrived but could not be used: not the expected JSON, too
     /// large, a token answer without a token.
@@ -79,6 +80,9 @@ pub enum ErrorKind {
     /// A token source or token store of the user's failed (a vault, Redis, a
     /// file); [`Error::is_retryable`] says whether it was transient.
     TokenSource,
+    /// A local file could not be written: a download's target or its
+    /// temporary file ([`Error::path`] names it).
+    Io,
 }
 
 impl ErrorKind {
@@ -103,6 +107,7 @@ impl ErrorKind {
             ErrorKind::Config => "config",
             ErrorKind::InvalidArgument => "invalid_argument",
             ErrorKind::TokenSource => "token_source",
+            ErrorKind::Io => "io",
         }
     }
 }
@@ -207,6 +212,17 @@ pub(crate) enum Repr {
     TokenSource {
         transient: bool,
         source: Box<dyn StdError + Send + Sync>,
+    },
+    /// A local file could not be written or renamed.
+    Io {
+        action: &'static str,
+        path: PathBuf,
+        source: std::io::Error,
+    },
+    /// A [`poll`](crate::poll) that reached its timeout.
+    WaitTimedOut {
+        waited: Duration,
+        attempts: u32,
     },
 }
 
@@ -355,6 +371,8 @@ impl Error {
             Repr::Config(_) => ErrorKind::Config,
             Repr::InvalidArgument { .. } => ErrorKind::InvalidArgument,
             Repr::TokenSource { .. } => ErrorKind::TokenSource,
+            Repr::Io { .. } => ErrorKind::Io,
+            Repr::WaitTimedOut { .. } => ErrorKind::Timeout,
         }
     }
 
@@ -469,10 +487,10 @@ impl Error {
         }
     }
 
-    /// The credentials file, for [`ErrorKind::CredentialsFile`].
+    /// The file concerned, for [`ErrorKind::CredentialsFile`] and [`ErrorKind::Io`].
     pub fn path(&self) -> Option<&Path> {
         match self.repr() {
-            Repr::CredentialsFile { path, .. } => Some(path),
+            Repr::CredentialsFile { path, .. } | Repr::Io { path, .. } => Some(path),
             _ => None,
         }
     }
@@ -541,6 +559,7 @@ impl StdError for Error {
                 source: Some(source), ..
             } => Some(source),
             Repr::TokenSource { source, .. } => Some(source.as_ref()),
+            Repr::Io { source, .. } => Some(source),
             _ => None,
         }
     }
