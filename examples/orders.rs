@@ -1,4 +1,6 @@
-//! Typed UP42 v2 endpoints declared with `#[up42_endpoint]`, and a typed client.
+//! Typed UP42 v2 endpoints declared with `#[up42_endpoint]`, a typed client,
+//! and a whole job: list every order (paged), place one, wait until it is
+//! fulfilled, download its asset.
 //!
 //! ```text
 //! cargo run --example orders
@@ -9,10 +11,14 @@
 //! it makes read-only calls only, and needs `UP42_WORKSPACE_ID` for the
 //! workspace-scoped ones.
 
+use std::time::Duration;
+
+use futures_util::{StreamExt, TryStreamExt};
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 use up42_auth::{
-    Authenticated, Credentials, Error, ErrorKind, Up42Client, delegate_authenticated, up42_endpoint,
+    Authenticated, Credentials, Download, Error, ErrorKind, Paged, Up42Client, delegate_authenticated, poll,
+    up42_endpoint,
 };
 use up42_testkit::Sandbox;
 
@@ -111,13 +117,6 @@ pub struct Job {
     pub credits: Option<u64>,
 }
 
-/// A list of processing jobs and the link to the next ones.
-#[derive(Debug, Deserialize)]
-pub struct Jobs {
-    pub jobs: Vec<Job>,
-    pub links: Vec<serde_json::Value>,
-}
-
 #[derive(Debug, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct Quotation {
@@ -125,6 +124,12 @@ pub struct Quotation {
     pub order_id: String,
     pub credits_price: u64,
     pub decision: String,
+}
+
+/// Where an asset can be downloaded: a signed URL on a storage host.
+#[derive(Debug, Deserialize)]
+pub struct SignedUrl {
+    pub url: String,
 }
 
 /// One order.
@@ -178,6 +183,10 @@ pub async fn stac_item(
 #[up42_endpoint(GET, "/v2/processing/jobs/{job_id}")]
 pub async fn job(client: &impl Authenticated, job_id: &str) -> Result<Job, Error>;
 
+/// A signed URL for an asset of a fulfilled order.
+#[up42_endpoint(POST, "/v2/assets/{asset_id}/download-url")]
+pub async fn download_url(client: &impl Authenticated, asset_id: &str) -> Result<SignedUrl, Error>;
+
 /// Tasking quotations, by id.
 #[up42_endpoint(GET, "/v2/tasking/quotation")]
 pub async fn quotations(client: &impl Authenticated, #[query] id: &str) -> Result<Page<Quotation>, Error>;
@@ -192,35 +201,13 @@ pub struct Workspace {
 delegate_authenticated!(Workspace => client);
 
 impl Workspace {
-    /// One page of the workspace's orders.
-    #[up42_endpoint(GET, "/v2/orders")]
-    pub async fn orders_page(
-        &self,
-        #[query("workspaceId")] workspace_id: &str,
-        #[query] page: u32,
-        #[query] size: u32,
-    ) -> Result<Page<Order>, Error>;
+    /// Every order of the workspace: the toolkit asks for page after page.
+    #[up42_endpoint(GET, "/v2/orders", paged, query(workspaceId = self.id))]
+    pub async fn all_orders(&self) -> Result<Vec<Order>, Error>;
 
-    /// The first processing jobs of the workspace (UP42 pages them with `next` links).
-    #[up42_endpoint(GET, "/v2/processing/jobs")]
-    pub async fn jobs(
-        &self,
-        #[query("workspaceId")] workspace_id: &str,
-        #[query] limit: u32,
-    ) -> Result<Jobs, Error>;
-
-    /// Every order of the workspace, page after page.
-    pub async fn all_orders(&self) -> Result<Vec<Order>, Error> {
-        let mut orders = Vec::new();
-        for page in 0.. {
-            let next = self.orders_page(&self.id, page, 10).await?;
-            orders.extend(next.content);
-            if page + 1 >= next.total_pages {
-                break;
-            }
-        }
-        Ok(orders)
-    }
+    /// The workspace's processing jobs, a page (linked to the next) at a time.
+    #[up42_endpoint(GET, "/v2/processing/jobs", paged = "jobs", query(workspaceId = self.id))]
+    pub fn jobs(&self, #[query] limit: u32) -> Paged<Job>;
 }
 
 #[tokio::main]
@@ -235,7 +222,10 @@ async fn run() -> Result<(), Error> {
     match Credentials::discover() {
         Ok(credentials) => against_up42(credentials).await,
         Err(error) if error.kind() == ErrorKind::CredentialsMissing => {
-            let sandbox = Sandbox::start().await;
+            let sandbox = Sandbox::builder()
+                .order_status_schedule(&[("PLACED", 1), ("BEING_FULFILLED", 2)], "FULFILLED")
+                .start()
+                .await;
             println!(
                 "No UP42 credentials found: running against the local sandbox at {}.\n",
                 sandbox.base_url()
@@ -277,13 +267,32 @@ async fn against_sandbox(sandbox: &Sandbox) -> Result<(), Error> {
         estimate.summary.total_credits, estimate.summary.total_size, estimate.summary.unit
     );
     let placed = place_order(client, &workspace.id, &new_order).await?;
+    let id = &placed.results[0].id;
+    println!("placed order {id} ({} errors)", placed.errors.len());
+    let done = poll(|| get_order(client, id))
+        .until(|order| matches!(order.status.as_str(), "FULFILLED" | "FAILED"))
+        .every(Duration::from_millis(50))
+        .timeout(Duration::from_secs(60))
+        .await?;
+    println!("waited for it: {}", done.status);
+
+    sandbox.add_asset("asset-1", b"GeoTIFF bytes of the delivery".to_vec());
+    let signed = download_url(client, "asset-1").await?;
+    let target = std::env::temp_dir().join(format!("up42-example-{}.tif", std::process::id()));
+    let bytes = Download::get(client, &signed.url)
+        .await?
+        .progress(|p| println!("  {} of {:?} bytes", p.bytes, p.total))
+        .to_file(&target)
+        .await?;
     println!(
-        "placed order {} ({} errors)",
-        placed.results[0].id,
-        placed.errors.len()
+        "downloaded {bytes} bytes to {} (no token sent to the storage host)",
+        target.display()
     );
-    cancel_order(client, &placed.results[0].id).await?;
-    println!("cancelled it");
+    let _ = std::fs::remove_file(&target);
+
+    let other = place_order(client, &workspace.id, &new_order).await?;
+    cancel_order(client, &other.results[0].id).await?;
+    println!("placed and cancelled another");
 
     let catalogue = collections(client, None).await?;
     let names: Vec<&str> = catalogue.content.iter().map(|c| c.name.as_str()).collect();
@@ -301,18 +310,12 @@ async fn against_sandbox(sandbox: &Sandbox) -> Result<(), Error> {
         "STAC item {} of {}, bbox {:?}",
         item.id, item.collection, item.bbox
     );
-    let jobs = workspace.jobs(&workspace.id, 2).await?;
-    let first = job(client, &jobs.jobs[0].id).await?;
+    let jobs: Vec<Job> = workspace.jobs(2).take(2).try_collect().await?;
+    let every: usize = workspace.jobs(2).count().await;
+    let first = job(client, &jobs[0].id).await?;
     println!(
-        "{} jobs on the first page{}; the first ran {} and is {}",
-        jobs.jobs.len(),
-        if jobs.links.is_empty() {
-            ""
-        } else {
-            ", more behind its `next` link"
-        },
-        first.process_id,
-        first.status
+        "{every} processing jobs, 2 a page; the first ran {} and is {}",
+        first.process_id, first.status
     );
     let quote = &quotations(client, "quote-1").await?.content[0];
     println!(

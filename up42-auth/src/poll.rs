@@ -79,7 +79,12 @@ pub struct Poller<F, P> {
 impl<F, P> Poller<F, P> {
     /// When the wait is over: `done` sees each successful answer and returns
     /// `true` for the one to hand back.
-    pub fn until<T, Q: FnMut(&T) -> bool>(self, done: Q) -> Poller<F, Q> {
+    pub fn until<Fut, T, E, Q>(self, done: Q) -> Poller<F, Q>
+    where
+        F: FnMut() -> Fut,
+        Fut: Future<Output = Result<T, E>>,
+        Q: FnMut(&T) -> bool,
+    {
         Poller {
             call: self.call,
             until: done,
@@ -150,6 +155,7 @@ pub struct Waiting<F, Fut, P> {
     state: State<Fut>,
     deadline: Pin<Box<Sleep>>,
     started: Instant,
+    /// Calls made so far, the one in flight included.
     attempts: u32,
     /// The next pause, before jitter.
     pause: Duration,
@@ -183,13 +189,15 @@ where
                 }))));
             }
             match &mut this.state {
-                State::Start => this.state = State::Calling(Box::pin((this.poller.call)())),
+                State::Start => {
+                    this.attempts += 1;
+                    this.state = State::Calling(Box::pin((this.poller.call)()));
+                }
                 State::Calling(call) => {
                     let answer = match call.as_mut().poll(cx) {
                         Poll::Pending => return Poll::Pending,
                         Poll::Ready(answer) => answer?,
                     };
-                    this.attempts += 1;
                     if (this.poller.until)(&answer) {
                         return Poll::Ready(Ok(answer));
                     }
@@ -207,7 +215,10 @@ where
                 }
                 State::Pausing(pause) => match pause.as_mut().poll(cx) {
                     Poll::Pending => return Poll::Pending,
-                    Poll::Ready(()) => this.state = State::Calling(Box::pin((this.poller.call)())),
+                    Poll::Ready(()) => {
+                        this.attempts += 1;
+                        this.state = State::Calling(Box::pin((this.poller.call)()));
+                    }
                 },
             }
         }
@@ -308,6 +319,6 @@ mod tests {
         .await
         .unwrap_err();
         assert!(error.is_timeout());
-        assert!(error.to_string().contains("0 calls"), "{error}");
+        assert!(error.to_string().contains("1 call:"), "{error}");
     }
 }

@@ -256,8 +256,9 @@ impl fmt::Display for Error {
             }
             Repr::WaitTimedOut { waited, attempts } => write!(
                 f,
-                "gave up waiting after {} and {attempts} calls: no answer showed the work as done",
-                seconds(*waited)
+                "gave up waiting after {} and {attempts} call{}: no answer showed the work as done",
+                seconds(*waited),
+                if *attempts == 1 { "" } else { "s" }
             ),
         }
     }
