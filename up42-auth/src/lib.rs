@@ -35,6 +35,9 @@
 //! - [`AccessToken`], [`RefreshToken`], [`TokenGrant`]: secrets with redacted `Debug`.
 //! - [`Error`]: one error type, with [`Error::status`], [`Error::oauth_error`] and
 //!   [`Error::is_retryable`].
+//! - [`up42_endpoint`]: typed calls; [`Paged`] streams the items of a list
+//!   that pages; [`poll`] waits for asynchronous work; [`Download`] writes a
+//!   body to a file as it arrives.
 //!
 //! For tests without an UP42 account, the `up42-testkit` crate runs a local
 //! Keycloak-compatible sandbox.
