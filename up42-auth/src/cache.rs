@@ -16,8 +16,11 @@ use tokio::time::Instant;
 use tracing::Instrument;
 use tracing::field::Empty;
 
+use secrecy::SecretString;
+
 use crate::error::{Error, ErrorKind};
 use crate::source::TokenSource;
+use crate::store::{Entry, LOCK_WAIT, StoreKey, Times, TokenStore};
 use crate::token::{AccessToken, RefreshToken, TokenGrant};
 
 /// The longest safety margin before expiry (the official SDK's 30 s).
@@ -103,6 +106,8 @@ pub struct TokenCache {
 
 struct Shared {
     source: Box<dyn TokenSource>,
+    /// Where tokens are shared with other processes, if anywhere.
+    store: Option<Arc<dyn TokenStore>>,
     current: ArcSwapOption<Cached>,
     /// Bumped each time a renewal finishes, successful or not.
     generation: AtomicU64,
@@ -234,9 +239,23 @@ impl TokenCache {
     /// An empty cache of `source`'s tokens: the first [`get`](Self::get) asks
     /// the source.
     pub fn new(source: impl TokenSource) -> Self {
+        Self::build(Box::new(source), None)
+    }
+
+    /// A cache of `source`'s tokens that shares them with other processes
+    /// through `store`: each renewal first adopts a token a sibling stored,
+    /// and otherwise renews under the store's lock (see [`TokenStore`]).
+    /// The source names the entry with [`TokenSource::store_key`]; a source
+    /// without a key keeps its tokens in memory.
+    pub fn with_store(source: impl TokenSource, store: impl TokenStore) -> Self {
+        Self::build(Box::new(source), Some(Arc::new(store)))
+    }
+
+    fn build(source: Box<dyn TokenSource>, store: Option<Arc<dyn TokenStore>>) -> Self {
         TokenCache {
             shared: Arc::new(Shared {
-                source: Box::new(source),
+                source,
+                store,
                 current: ArcSwapOption::empty(),
                 generation: AtomicU64::new(0),
                 state: Mutex::new(RenewalState::default()),
@@ -358,6 +377,19 @@ impl TokenCache {
             .map(|cached| cached.token.expires_in())
     }
 
+    /// Forgets the tokens everywhere: removes the stored entry of the
+    /// [`TokenStore`], if there is one, then [`reset`](Self::reset)s. The
+    /// next [`get`](Self::get) logs in again.
+    pub async fn forget(&self) -> Result<(), Error> {
+        let stored = self.shared.store.as_ref().zip(self.shared.source.store_key());
+        let removed = match stored {
+            Some((store, key)) => store.remove(&key).await,
+            None => Ok(()),
+        };
+        self.reset();
+        removed
+    }
+
     /// Forgets everything: the cached token, the refresh token and any
     /// remembered failure; a renewal under way is discarded when it ends. For
     /// new credentials: the next [`get`](Self::get) logs in with them at once.
@@ -377,6 +409,79 @@ impl TokenCache {
 fn ready(outcome: Result<AccessToken, Error>) -> TokenFuture<'static> {
     TokenFuture {
         state: TokenFutureState::Ready(Some(outcome)),
+    }
+}
+
+/// A renewal's new entry and, if it brought one, its refresh token.
+type Renewed = (Cached, Option<Refresh>);
+
+/// What a store holds for a key, for a renewal.
+enum Stored {
+    /// A fresh token other than the one being replaced: adopted.
+    Fresh(Renewed),
+    /// Nothing fresh, but perhaps the newest refresh token.
+    Stale(Option<RefreshToken>),
+    /// No entry, or one that cannot be used (ignored, and overwritten later).
+    Nothing,
+    /// The store failed: renew without it.
+    Unavailable,
+}
+
+/// Reads `key`'s entry; `held` is the token being replaced.
+async fn load(store: &dyn TokenStore, key: &StoreKey, held: Option<&AccessToken>) -> Stored {
+    let bytes = match store.load(key).await {
+        Ok(Some(bytes)) => bytes,
+        Ok(None) => return Stored::Nothing,
+        Err(error) => {
+            tracing::warn!(%error, "the token store failed; renewing in memory");
+            return Stored::Unavailable;
+        }
+    };
+    let entry = match Entry::decode(&bytes) {
+        Ok(entry) => entry,
+        Err(reason) => {
+            tracing::warn!(%reason, "ignoring the token store's entry; the next renewal overwrites it");
+            return Stored::Nothing;
+        }
+    };
+    let now = Instant::now();
+    let times = entry.times();
+    let refresh = entry.refresh_token().map(|token| Refresh {
+        token: RefreshToken::new(token),
+        stale_at: times.refresh_stale_at,
+    });
+    let replaced = held.is_some_and(|held| held.secret() == entry.access_token());
+    if now < times.renew_from && !replaced {
+        let token = AccessToken::new(SecretString::from(entry.access_token()), times.expires_at);
+        if let Ok(token) = token {
+            let cached = Cached {
+                token,
+                renew_from: times.renew_from,
+                stale_at: times.stale_at,
+            };
+            return Stored::Fresh((cached, refresh));
+        }
+    }
+    Stored::Stale(refresh.and_then(|r| r.usable(now)))
+}
+
+/// Marks a renewal as one adopted from the store.
+fn adopted(renewed: Renewed) -> Renewed {
+    tracing::Span::current().record("grant", "stored");
+    renewed
+}
+
+/// Saves a renewal's tokens; a failure is a warning, never the call's.
+async fn save(store: &dyn TokenStore, key: &StoreKey, cached: &Cached, refresh: Option<&Refresh>) {
+    let times = Times {
+        expires_at: cached.token.expires_at(),
+        renew_from: cached.renew_from,
+        stale_at: cached.stale_at,
+        refresh_stale_at: refresh.and_then(|r| r.stale_at),
+    };
+    let entry = Entry::new(cached.token.secret(), refresh.map(|r| r.token.secret()), &times);
+    if let Err(error) = store.save(key, &entry.encode(), entry.ttl()).await {
+        tracing::warn!(%error, "the token store could not save the new tokens; other processes will renew on their own");
     }
 }
 
@@ -477,29 +582,11 @@ impl Shared {
     ) -> Result<AccessToken, Error> {
         let started = Instant::now();
         let span = tracing::Span::current();
-        let grant = if refresh.is_some() {
-            "refresh_token"
-        } else {
-            "password"
+        let stored = self.store.as_ref().zip(self.source.store_key());
+        let (outcome, refused_refresh) = match stored {
+            Some((store, key)) => self.renew_through(store.as_ref(), &key, refresh).await,
+            None => self.renew_from_source(refresh).await,
         };
-        span.record("grant", grant);
-        let mut refused_refresh = false;
-        let outcome = match &refresh {
-            Some(refresh_token) => {
-                let sent_at = Instant::now();
-                match self.source.request_token(Some(refresh_token)).await {
-                    Err(error) if error.kind() == ErrorKind::RefreshTokenRejected => {
-                        tracing::debug!(%error, "refresh token rejected; logging in again");
-                        span.record("grant", "refresh_token, then password");
-                        refused_refresh = true;
-                        self.login().await
-                    }
-                    other => other.map(|grant| (grant, sent_at)),
-                }
-            }
-            None => self.login().await,
-        };
-        let outcome = outcome.and_then(|(grant, sent_at)| Cached::new(grant, sent_at));
         span.record("took_ms", started.elapsed().as_millis() as u64);
         match &outcome {
             Ok((cached, _)) => {
@@ -557,6 +644,90 @@ impl Shared {
         state.in_flight = None;
         self.generation.fetch_add(1, Ordering::AcqRel);
         result
+    }
+
+    /// A renewal by the source alone: the refresh grant first if there is a
+    /// refresh token, a login if there is none or it was refused (then the
+    /// flag is set).
+    async fn renew_from_source(&self, refresh: Option<RefreshToken>) -> (Result<Renewed, Error>, bool) {
+        let span = tracing::Span::current();
+        span.record(
+            "grant",
+            if refresh.is_some() {
+                "refresh_token"
+            } else {
+                "password"
+            },
+        );
+        let mut refused_refresh = false;
+        let outcome = match &refresh {
+            Some(refresh_token) => {
+                let sent_at = Instant::now();
+                match self.source.request_token(Some(refresh_token)).await {
+                    Err(error) if error.kind() == ErrorKind::RefreshTokenRejected => {
+                        tracing::debug!(%error, "refresh token rejected; logging in again");
+                        span.record("grant", "refresh_token, then password");
+                        refused_refresh = true;
+                        self.login().await
+                    }
+                    other => other.map(|grant| (grant, sent_at)),
+                }
+            }
+            None => self.login().await,
+        };
+        (
+            outcome.and_then(|(grant, sent_at)| Cached::new(grant, sent_at)),
+            refused_refresh,
+        )
+    }
+
+    /// A renewal shared with other processes through `store` (see
+    /// [`TokenStore`]): a sibling's fresh token is adopted; otherwise the
+    /// renewal runs under the store's lock, with the stored refresh token, and
+    /// its outcome is saved. Any failure of the store leaves the renewal to
+    /// the source alone.
+    async fn renew_through(
+        &self,
+        store: &dyn TokenStore,
+        key: &StoreKey,
+        refresh: Option<RefreshToken>,
+    ) -> (Result<Renewed, Error>, bool) {
+        // The token being replaced (stale, early or rejected): never adopted back.
+        let held = self.current.load_full().map(|cached| cached.token.clone());
+        match load(store, key, held.as_ref()).await {
+            Stored::Fresh(renewed) => return (Ok(adopted(renewed)), false),
+            Stored::Unavailable => return self.renew_from_source(refresh).await,
+            Stored::Stale(_) | Stored::Nothing => {}
+        }
+        let lock = match store.lock(key, LOCK_WAIT).await {
+            Ok(lock) => Some(lock),
+            Err(error) => {
+                tracing::warn!(%error, "the token store's renewal lock could not be had; renewing without it");
+                None
+            }
+        };
+        // A sibling may have renewed while this process waited for the lock.
+        let newest = match load(store, key, held.as_ref()).await {
+            Stored::Fresh(renewed) => Err(adopted(renewed)),
+            Stored::Stale(Some(newest)) => Ok(Some(newest)),
+            Stored::Stale(None) | Stored::Nothing | Stored::Unavailable => Ok(refresh),
+        };
+        let (outcome, refused) = match newest {
+            Err(renewed) => (Ok(renewed), false),
+            Ok(refresh) => {
+                let (outcome, refused) = self.renew_from_source(refresh).await;
+                if let Ok((cached, refresh)) = &outcome {
+                    save(store, key, cached, refresh.as_ref()).await;
+                }
+                (outcome, refused)
+            }
+        };
+        if let Some(lock) = lock
+            && let Err(error) = lock.release().await
+        {
+            tracing::warn!(%error, "the token store's renewal lock could not be released; it expires on its own");
+        }
+        (outcome, refused)
     }
 
     async fn login(&self) -> Result<(TokenGrant, Instant), Error> {

@@ -14,6 +14,7 @@ use crate::credentials::Credentials;
 use crate::error::{Error, Repr, display_url, display_url_text};
 use crate::oauth::{PasswordSource, TokenEndpoint};
 use crate::policy::{DEFAULT_MAX_RESPONSE_SIZE, RateLimit, RequestPolicy, RetryPolicy};
+use crate::store::TokenStore;
 
 /// The OAuth client id UP42 users log in with.
 pub const CLIENT_ID: &str = "up42-api";
@@ -137,6 +138,13 @@ impl Up42Client {
         self.inner.cache.valid_for()
     }
 
+    /// Forgets the tokens: in memory, and in the [token store](Up42ClientBuilder::token_store)
+    /// if there is one, so that no process of this account adopts them again.
+    /// The next call logs in. See [`TokenCache::forget`].
+    pub async fn forget_tokens(&self) -> Result<(), Error> {
+        self.inner.cache.forget().await
+    }
+
     /// Replaces the credentials, for example after the account's password was
     /// changed: drops the cached tokens and any remembered login failure, so
     /// that the next call logs in with the new credentials at once. All clones
@@ -197,6 +205,8 @@ pub struct Up42ClientBuilder {
     rate_limit: Option<(u32, u32)>,
     max_response_size: Option<usize>,
     http_client: Option<reqwest::Client>,
+    token_store: Option<Arc<dyn TokenStore>>,
+    rate_limiter: Option<RateLimit>,
     proxies: Vec<reqwest::Proxy>,
     root_certificates: Vec<reqwest::Certificate>,
 }
@@ -311,6 +321,35 @@ impl Up42ClientBuilder {
     /// ```
     pub fn http_client(mut self, client: reqwest::Client) -> Self {
         self.http_client = Some(client);
+        self
+    }
+
+    /// Shares the tokens with other processes through `store`: a process
+    /// started while a stored token is valid logs in not at all, and of many
+    /// processes due for a renewal one renews and the others adopt its token.
+    /// See [`TokenStore`] for what happens at each renewal and when the store
+    /// fails. Without it, tokens live in this process's memory only.
+    ///
+    /// ```no_run
+    /// use up42_auth::{Credentials, FileTokenStore, Up42Client};
+    ///
+    /// # fn run() -> Result<(), up42_auth::Error> {
+    /// let client = Up42Client::builder()
+    ///     .credentials(Credentials::discover()?)
+    ///     .token_store(FileTokenStore::default_location()?) // or FileTokenStore::new(dir)
+    ///     .build()?;
+    /// # Ok(()) }
+    /// ```
+    pub fn token_store(mut self, store: impl TokenStore) -> Self {
+        self.token_store = Some(Arc::new(store));
+        self
+    }
+
+    /// A rate limit of your making instead of [`rate_limit`](Self::rate_limit)'s
+    /// in-process one: [`RedisTokenStore::rate_limit`](crate::RedisTokenStore)
+    /// (feature `redis`) shares one limit between every process of a fleet.
+    pub fn rate_limiter(mut self, limit: RateLimit) -> Self {
+        self.rate_limiter = Some(limit);
         self
     }
 
@@ -437,15 +476,19 @@ impl Up42ClientBuilder {
         });
         let policy = RequestPolicy {
             retry,
-            rate_limit: self
-                .rate_limit
-                .map(|(per_second, burst)| RateLimit::new(per_second, burst)),
+            rate_limit: self.rate_limiter.or_else(|| {
+                self.rate_limit
+                    .map(|(per_second, burst)| RateLimit::new(per_second, burst))
+            }),
             max_response_size: self.max_response_size.unwrap_or(DEFAULT_MAX_RESPONSE_SIZE),
             timeout,
         };
         Ok(Up42Client {
             inner: Arc::new(Inner {
-                cache: TokenCache::new(Arc::clone(&source)),
+                cache: match self.token_store {
+                    Some(store) => TokenCache::with_store(Arc::clone(&source), store),
+                    None => TokenCache::new(Arc::clone(&source)),
+                },
                 source,
                 api_url,
                 http,
@@ -467,6 +510,7 @@ impl fmt::Debug for Up42ClientBuilder {
             .field("rate_limit", &self.rate_limit)
             .field("max_response_size", &self.max_response_size)
             .field("own_http_client", &self.http_client.is_some())
+            .field("token_store", &self.token_store.is_some())
             .field("proxies", &self.proxies.len())
             .field("root_certificates", &self.root_certificates.len())
             .finish_non_exhaustive()

@@ -59,6 +59,7 @@ mod policy;
 mod poll;
 pub mod redirect;
 mod source;
+mod store;
 mod token;
 
 pub use authenticated::Authenticated;
@@ -71,11 +72,14 @@ pub use credentials::{Credentials, PASSWORD_ENV, USERNAME_ENV, default_file as d
 pub use download::{Download, Progress};
 pub use error::{ApiError, Error, ErrorKind, Operation};
 pub use paging::{MAX_PAGES, Paged};
-pub use policy::{DEFAULT_MAX_RESPONSE_SIZE, RateLimit, RequestPolicy, RetryPolicy};
+pub use policy::{DEFAULT_MAX_RESPONSE_SIZE, RateLimit, RequestPolicy, RetryPolicy, SharedLimiter};
 pub use poll::{
     DEFAULT_MAX_POLL_INTERVAL, DEFAULT_POLL_INTERVAL, DEFAULT_POLL_TIMEOUT, Poller, Waiting, poll,
 };
 pub use source::TokenSource;
+pub use store::{FileTokenStore, LOCK_WAIT, StoreKey, StoreLock, TokenStore};
+#[cfg(feature = "redis")]
+pub use store::{REDIS_LOCK_LIFETIME, RedisTokenStore};
 pub use token::{AccessToken, RefreshToken, TokenGrant};
 
 /// Re-exported so implementors of [`Authenticated`] need no direct dependency.

@@ -64,6 +64,15 @@ impl TokenSource for PasswordSource {
             .run("token request", Error::is_retryable, attempt)
             .await
     }
+
+    fn store_key(&self) -> Option<crate::StoreKey> {
+        let credentials = self.credentials.load();
+        Some(crate::StoreKey::new(
+            self.endpoint.url.as_str(),
+            &self.endpoint.client_id,
+            credentials.username(),
+        ))
+    }
 }
 
 impl TokenEndpoint {

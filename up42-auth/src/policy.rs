@@ -1,6 +1,7 @@
 //! How calls cope with a flaky network and a busy server: retries with
 //! backoff, `Retry-After`, and an optional client-side rate limit.
 
+use std::fmt;
 use std::future::Future;
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, SystemTime};
@@ -157,11 +158,38 @@ pub(crate) fn retry_after(headers: &HeaderMap) -> Option<Duration> {
 /// A client-side rate limit: a token bucket of `burst` requests refilled at
 /// `per_second`. Callers over the limit wait their turn, first come first served.
 /// Clones share one bucket.
-#[derive(Debug, Clone)]
+///
+/// [`RateLimit::new`] limits one process; [`RateLimit::shared`] limits every
+/// process that shares a [`SharedLimiter`] (a Redis, say), and falls back to
+/// its own bucket while that limiter fails.
+#[derive(Clone)]
 pub struct RateLimit {
     per_second: f64,
     burst: f64,
     bucket: Arc<Mutex<Option<Bucket>>>,
+    shared: Option<Shared>,
+}
+
+/// A limiter shared between processes, and when it last failed.
+#[derive(Clone)]
+struct Shared {
+    limiter: Arc<dyn SharedLimiter>,
+    /// While the limiter is failing, the local bucket is used until then.
+    down_until: Arc<Mutex<Option<Instant>>>,
+}
+
+/// How long a failed shared limiter is left alone before it is tried again.
+const SHARED_RETRY: Duration = Duration::from_secs(5);
+
+/// A rate limit kept outside the process, shared by every client that uses
+/// it: [`RedisTokenStore`](crate::RedisTokenStore) implements it with one
+/// script on the server's clock.
+#[async_trait::async_trait]
+pub trait SharedLimiter: Send + Sync + 'static {
+    /// Reserves the next request slot under a limit of `per_second` requests
+    /// a second and bursts of `burst`, and answers how long the caller waits
+    /// for it (zero: at once).
+    async fn reserve(&self, per_second: u32, burst: u32) -> Result<Duration, Error>;
 }
 
 #[derive(Debug)]
@@ -169,6 +197,16 @@ struct Bucket {
     /// May go below zero: reservations of callers already waiting.
     tokens: f64,
     refilled_at: Instant,
+}
+
+impl fmt::Debug for RateLimit {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("RateLimit")
+            .field("per_second", &self.per_second)
+            .field("burst", &self.burst)
+            .field("shared", &self.shared.is_some())
+            .finish()
+    }
 }
 
 impl RateLimit {
@@ -179,11 +217,31 @@ impl RateLimit {
             per_second: f64::from(per_second.max(1)),
             burst: f64::from(burst.max(1)),
             bucket: Arc::new(Mutex::new(None)),
+            shared: None,
+        }
+    }
+
+    /// The same limit, kept by `limiter` for every process that shares it.
+    /// While `limiter` fails, this process keeps to the limit on its own (a
+    /// warning says so) and tries `limiter` again after 5 s.
+    pub fn shared(per_second: u32, burst: u32, limiter: impl SharedLimiter) -> Self {
+        RateLimit {
+            shared: Some(Shared {
+                limiter: Arc::new(limiter),
+                down_until: Arc::new(Mutex::new(None)),
+            }),
+            ..RateLimit::new(per_second, burst)
         }
     }
 
     /// Waits until a request may be sent.
     pub async fn acquire(&self) {
+        if let Some(shared) = &self.shared
+            && let Some(wait) = self.reserve_shared(shared).await
+        {
+            tokio::time::sleep(wait).await;
+            return;
+        }
         let wait = {
             let mut guard = self.bucket.lock().unwrap_or_else(|p| p.into_inner());
             let now = Instant::now();
@@ -201,6 +259,27 @@ impl RateLimit {
             Duration::from_secs_f64(-bucket.tokens / self.per_second)
         };
         tokio::time::sleep(wait).await;
+    }
+
+    /// The wait the shared limiter asks for; `None` while it is failing.
+    async fn reserve_shared(&self, shared: &Shared) -> Option<Duration> {
+        let down = |until: &Mutex<Option<Instant>>| *until.lock().unwrap_or_else(|p| p.into_inner());
+        if down(&shared.down_until).is_some_and(|until| Instant::now() < until) {
+            return None;
+        }
+        match shared
+            .limiter
+            .reserve(self.per_second as u32, self.burst as u32)
+            .await
+        {
+            Ok(wait) => Some(wait),
+            Err(error) => {
+                tracing::warn!(%error, "the shared rate limit failed; keeping to the limit in this process for 5 s");
+                *shared.down_until.lock().unwrap_or_else(|p| p.into_inner()) =
+                    Some(Instant::now() + SHARED_RETRY);
+                None
+            }
+        }
     }
 }
 

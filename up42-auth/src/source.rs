@@ -6,6 +6,7 @@ use std::sync::Arc;
 use async_trait::async_trait;
 
 use crate::error::Error;
+use crate::store::StoreKey;
 use crate::token::{RefreshToken, TokenGrant};
 
 /// Obtains token grants: UP42's Keycloak for [`Up42Client`](crate::Up42Client),
@@ -85,11 +86,22 @@ pub trait TokenSource: Send + Sync + 'static {
     /// is still valid; answer [`Error::refresh_token_rejected`] when it is
     /// refused, and the cache calls again with `None` for a full login.
     async fn request_token(&self, refresh: Option<&RefreshToken>) -> Result<TokenGrant, Error>;
+
+    /// Which account's tokens these are, for a [`TokenStore`](crate::TokenStore)
+    /// that shares them between processes; `None` (the default) keeps them
+    /// in memory only, even with a store.
+    fn store_key(&self) -> Option<StoreKey> {
+        None
+    }
 }
 
 #[async_trait]
 impl<T: TokenSource + ?Sized> TokenSource for Arc<T> {
     async fn request_token(&self, refresh: Option<&RefreshToken>) -> Result<TokenGrant, Error> {
         (**self).request_token(refresh).await
+    }
+
+    fn store_key(&self) -> Option<StoreKey> {
+        (**self).store_key()
     }
 }

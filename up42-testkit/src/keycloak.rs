@@ -81,11 +81,14 @@ pub(crate) async fn token(
         ),
         Some("password") => {
             shared.counters.bump(Count::PasswordGrant);
-            password_grant(&shared, field("username"), field("password"))
+            count_rejection(
+                &shared,
+                password_grant(&shared, field("username"), field("password")),
+            )
         }
         Some("refresh_token") => {
             shared.counters.bump(Count::RefreshGrant);
-            refresh_grant(&shared, field("refresh_token"))
+            count_rejection(&shared, refresh_grant(&shared, field("refresh_token")))
         }
         Some(_) => oauth_error(
             StatusCode::BAD_REQUEST,
@@ -93,6 +96,14 @@ pub(crate) async fn token(
             "Unsupported grant_type",
         ),
     }
+}
+
+/// Counts a grant the server refused (`invalid_grant` and the like).
+fn count_rejection(shared: &Shared, response: Response) -> Response {
+    if response.status().is_client_error() {
+        shared.counters.bump(Count::RejectedGrant);
+    }
+    response
 }
 
 fn password_grant(shared: &Shared, username: Option<&str>, password: Option<&str>) -> Response {

@@ -58,6 +58,9 @@ pub struct Counters {
     pub password_grants: u64,
     /// Token requests with `grant_type=refresh_token`.
     pub refresh_grants: u64,
+    /// Password and refresh grants the server refused (`invalid_grant`: a
+    /// wrong password, a reused, expired or revoked refresh token).
+    pub rejected_grants: u64,
     /// Every request to an API route (`/v2/...`, `/echo/...`, user info).
     pub api_calls: u64,
     /// API requests answered 401 because the bearer token was missing, unknown,
@@ -77,6 +80,7 @@ pub(crate) struct AtomicCounters {
     token_requests: AtomicU64,
     password_grants: AtomicU64,
     refresh_grants: AtomicU64,
+    rejected_grants: AtomicU64,
     api_calls: AtomicU64,
     unauthorized: AtomicU64,
     with_authorization: AtomicU64,
@@ -90,6 +94,7 @@ pub(crate) enum Count {
     TokenRequest,
     PasswordGrant,
     RefreshGrant,
+    RejectedGrant,
     ApiCall,
     Unauthorized,
     WithAuthorization,
@@ -103,6 +108,7 @@ impl AtomicCounters {
             Count::TokenRequest => &self.token_requests,
             Count::PasswordGrant => &self.password_grants,
             Count::RefreshGrant => &self.refresh_grants,
+            Count::RejectedGrant => &self.rejected_grants,
             Count::ApiCall => &self.api_calls,
             Count::Unauthorized => &self.unauthorized,
             Count::WithAuthorization => &self.with_authorization,
@@ -117,6 +123,7 @@ impl AtomicCounters {
             token_requests: self.token_requests.load(Ordering::SeqCst),
             password_grants: self.password_grants.load(Ordering::SeqCst),
             refresh_grants: self.refresh_grants.load(Ordering::SeqCst),
+            rejected_grants: self.rejected_grants.load(Ordering::SeqCst),
             api_calls: self.api_calls.load(Ordering::SeqCst),
             unauthorized: self.unauthorized.load(Ordering::SeqCst),
             with_authorization: self.with_authorization.load(Ordering::SeqCst),
@@ -130,6 +137,7 @@ impl AtomicCounters {
             &self.token_requests,
             &self.password_grants,
             &self.refresh_grants,
+            &self.rejected_grants,
             &self.api_calls,
             &self.unauthorized,
             &self.with_authorization,

@@ -1,0 +1,236 @@
+//! The Redis store (feature `redis`): entries with a TTL, the renewal lock as
+//! `SET NX PX` with a random value released by a compare-and-delete script,
+//! and a fleet-wide rate limit (GCRA in one script, on Redis's clock).
+
+use std::fmt;
+use std::time::Duration;
+
+use async_trait::async_trait;
+use redis::aio::{ConnectionManager, ConnectionManagerConfig};
+use tokio::time::Instant;
+
+use super::{StoreKey, StoreLock, TokenStore};
+use crate::error::Error;
+use crate::policy::{RateLimit, SharedLimiter};
+
+/// How long a renewal lock lives if its holder never releases it (a killed
+/// process): the most a dead holder can delay the others.
+pub const REDIS_LOCK_LIFETIME: Duration = Duration::from_secs(10);
+/// The pause between two tries of a lock another process holds.
+const LOCK_POLL: Duration = Duration::from_millis(10);
+/// How long one Redis command may take before the store counts as down.
+const RESPONSE_TIMEOUT: Duration = Duration::from_millis(500);
+
+/// Deletes the lock only if it still holds this holder's value.
+const RELEASE: &str = r"
+if redis.call('GET', KEYS[1]) == ARGV[1] then
+    return redis.call('DEL', KEYS[1])
+end
+return 0";
+
+/// GCRA with a queue: reserves the next slot of the key's schedule and
+/// answers how many microseconds the caller waits for it. `ARGV[1]`: the
+/// interval between two requests, `ARGV[2]`: the burst tolerance, both in µs.
+const RESERVE: &str = r"
+local time = redis.call('TIME')
+local now = tonumber(time[1]) * 1000000 + tonumber(time[2])
+local interval = tonumber(ARGV[1])
+local tolerance = tonumber(ARGV[2])
+local tat = tonumber(redis.call('GET', KEYS[1]) or now)
+if tat < now then tat = now end
+local next_tat = tat + interval
+local wait = next_tat - now - tolerance
+if wait < 0 then wait = 0 end
+redis.call('SET', KEYS[1], string.format('%.0f', next_tat), 'PX', math.ceil((next_tat - now) / 1000) + 1000)
+return wait";
+
+/// Tokens shared by a fleet of processes on many machines, in Redis.
+///
+/// Entries live under `{prefix}tokens:{key}` with a TTL equal to their
+/// remaining lifetime; the renewal lock is `{prefix}lock:{key}`, taken with
+/// `SET NX PX` and a random value, released by a compare-and-delete script,
+/// and expiring after [`REDIS_LOCK_LIFETIME`] if its holder dies. The
+/// connection is made on first use and made again after a failure; TLS
+/// (`rediss://`) and `AUTH` (`redis://user:password@host`) come with the URL.
+/// A Redis that is down or slow (over 500 ms a command) leaves each process
+/// to its in-memory cache, with a warning.
+///
+/// ```no_run
+/// use up42_auth::{Credentials, RedisTokenStore, Up42Client};
+///
+/// # fn run() -> Result<(), up42_auth::Error> {
+/// let redis = RedisTokenStore::connect("redis://127.0.0.1:6379")?;
+/// let client = Up42Client::builder()
+///     .credentials(Credentials::discover()?)
+///     .rate_limiter(redis.rate_limit(100, 500)) // UP42's limit per egress IP, fleet-wide
+///     .token_store(redis)
+///     .build()?;
+/// # Ok(()) }
+/// ```
+#[derive(Clone)]
+pub struct RedisTokenStore {
+    connection: ConnectionManager,
+    prefix: String,
+    address: String,
+}
+
+impl fmt::Debug for RedisTokenStore {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("RedisTokenStore")
+            .field("address", &self.address)
+            .field("prefix", &self.prefix)
+            .finish_non_exhaustive()
+    }
+}
+
+/// The error of a failed Redis command: transient; the cache goes on without it.
+fn failed(what: &str, error: redis::RedisError) -> Error {
+    Error::token_source(true, format!("token store (Redis): {what} failed: {error}"))
+}
+
+impl RedisTokenStore {
+    /// The store at `url` (`redis://`, `rediss://`, with a user and password
+    /// if the server wants them), keys under the prefix `up42:`. Nothing is
+    /// sent yet: the connection is made on first use, so a Redis that is down
+    /// now costs nothing but a warning later. Must be called inside a tokio
+    /// runtime.
+    pub fn connect(url: &str) -> Result<RedisTokenStore, Error> {
+        let shown = crate::error::display_url_text(url);
+        let client = redis::Client::open(url)
+            .map_err(|e| Error::config(format!("`{shown}` is not a Redis URL ({:?})", e.kind())))?;
+        let config = ConnectionManagerConfig::new()
+            .set_connection_timeout(Some(RESPONSE_TIMEOUT))
+            .set_response_timeout(Some(RESPONSE_TIMEOUT))
+            .set_number_of_retries(1)
+            .set_min_delay(Duration::from_millis(10))
+            .set_max_delay(Duration::from_millis(100));
+        let connection = ConnectionManager::new_lazy_with_config(client, config)
+            .map_err(|e| Error::config(format!("the Redis connection to `{shown}` cannot be set up: {e}")))?;
+        Ok(RedisTokenStore {
+            connection,
+            prefix: "up42:".to_string(),
+            address: shown,
+        })
+    }
+
+    /// Puts every key under `prefix` instead of `up42:` (one Redis, several
+    /// applications or environments).
+    pub fn prefix(mut self, prefix: &str) -> RedisTokenStore {
+        self.prefix = prefix.to_string();
+        self
+    }
+
+    /// A rate limit shared by every client of this Redis and prefix: at most
+    /// `per_second` requests a second on average across all of them, `burst`
+    /// at once. Give it to [`Up42ClientBuilder::rate_limiter`](crate::Up42ClientBuilder::rate_limiter).
+    /// While Redis fails, each process keeps to the same limit on its own.
+    pub fn rate_limit(&self, per_second: u32, burst: u32) -> RateLimit {
+        RateLimit::shared(per_second, burst, self.clone())
+    }
+
+    fn key(&self, kind: &str, key: &str) -> String {
+        format!("{}{kind}:{key}", self.prefix)
+    }
+}
+
+#[async_trait]
+impl TokenStore for RedisTokenStore {
+    async fn load(&self, key: &StoreKey) -> Result<Option<Vec<u8>>, Error> {
+        let mut connection = self.connection.clone();
+        redis::cmd("GET")
+            .arg(self.key("tokens", key.as_str()))
+            .query_async(&mut connection)
+            .await
+            .map_err(|e| failed("GET", e))
+    }
+
+    async fn save(&self, key: &StoreKey, entry: &[u8], ttl: Duration) -> Result<(), Error> {
+        let mut connection = self.connection.clone();
+        redis::cmd("SET")
+            .arg(self.key("tokens", key.as_str()))
+            .arg(entry)
+            .arg("PX")
+            .arg(ttl.as_millis().max(1) as u64)
+            .query_async::<()>(&mut connection)
+            .await
+            .map_err(|e| failed("SET", e))
+    }
+
+    async fn remove(&self, key: &StoreKey) -> Result<(), Error> {
+        let mut connection = self.connection.clone();
+        redis::cmd("DEL")
+            .arg(self.key("tokens", key.as_str()))
+            .query_async::<()>(&mut connection)
+            .await
+            .map_err(|e| failed("DEL", e))
+    }
+
+    async fn lock(&self, key: &StoreKey, wait: Duration) -> Result<Box<dyn StoreLock>, Error> {
+        let mut connection = self.connection.clone();
+        let name = self.key("lock", key.as_str());
+        let value = format!("{:016x}{:016x}", fastrand::u64(..), fastrand::u64(..));
+        let deadline = Instant::now() + wait;
+        loop {
+            let taken: Option<String> = redis::cmd("SET")
+                .arg(&name)
+                .arg(&value)
+                .arg("NX")
+                .arg("PX")
+                .arg(REDIS_LOCK_LIFETIME.as_millis() as u64)
+                .query_async(&mut connection)
+                .await
+                .map_err(|e| failed("SET NX", e))?;
+            if taken.is_some() {
+                return Ok(Box::new(RedisLock {
+                    connection,
+                    name,
+                    value,
+                }));
+            }
+            if Instant::now() >= deadline {
+                return Err(Error::token_source(
+                    true,
+                    format!("token store (Redis): another process held the renewal lock for over {wait:?}"),
+                ));
+            }
+            tokio::time::sleep(LOCK_POLL).await;
+        }
+    }
+}
+
+/// A held Redis lock.
+struct RedisLock {
+    connection: ConnectionManager,
+    name: String,
+    value: String,
+}
+
+#[async_trait]
+impl StoreLock for RedisLock {
+    async fn release(mut self: Box<Self>) -> Result<(), Error> {
+        redis::Script::new(RELEASE)
+            .key(&self.name)
+            .arg(&self.value)
+            .invoke_async::<i64>(&mut self.connection)
+            .await
+            .map(drop)
+            .map_err(|e| failed("the lock release", e))
+    }
+}
+
+#[async_trait]
+impl SharedLimiter for RedisTokenStore {
+    async fn reserve(&self, per_second: u32, burst: u32) -> Result<Duration, Error> {
+        let interval = 1_000_000 / u64::from(per_second.max(1));
+        let tolerance = interval * u64::from(burst.max(1) - 1);
+        let mut connection = self.connection.clone();
+        let wait: u64 = redis::Script::new(RESERVE)
+            .key(self.key("rate", "api"))
+            .arg(interval)
+            .arg(tolerance)
+            .invoke_async(&mut connection)
+            .await
+            .map_err(|e| failed("the rate limit", e))?;
+        Ok(Duration::from_micros(wait))
+    }
+}
