@@ -346,7 +346,7 @@ impl Up42ClientBuilder {
     }
 
     /// A rate limit of your making instead of [`rate_limit`](Self::rate_limit)'s
-    /// in-process one: [`RedisTokenStore::rate_limit`](crate::RedisTokenStore)
+    /// in-process one: `RedisTokenStore::rate_limit`
     /// (feature `redis`) shares one limit between every process of a fleet.
     pub fn rate_limiter(mut self, limit: RateLimit) -> Self {
         self.rate_limiter = Some(limit);

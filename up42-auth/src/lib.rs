@@ -38,6 +38,8 @@
 //! - [`up42_endpoint`]: typed calls; [`Paged`] streams the items of a list
 //!   that pages; [`poll`] waits for asynchronous work; [`Download`] writes a
 //!   body to a file as it arrives.
+//! - [`TokenStore`]: tokens shared between processes ([`FileTokenStore`]) and
+//!   machines (`RedisTokenStore`, feature `redis`).
 //!
 //! For tests without an UP42 account, the `up42-testkit` crate runs a local
 //! Keycloak-compatible sandbox.

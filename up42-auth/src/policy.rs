@@ -182,7 +182,7 @@ struct Shared {
 const SHARED_RETRY: Duration = Duration::from_secs(5);
 
 /// A rate limit kept outside the process, shared by every client that uses
-/// it: [`RedisTokenStore`](crate::RedisTokenStore) implements it with one
+/// it: `RedisTokenStore` (feature `redis`) implements it with one
 /// script on the server's clock.
 #[async_trait::async_trait]
 pub trait SharedLimiter: Send + Sync + 'static {
