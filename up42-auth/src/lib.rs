@@ -72,6 +72,7 @@ pub use client::{
 };
 pub use credentials::{Credentials, PASSWORD_ENV, USERNAME_ENV, default_file as default_credentials_file};
 pub use download::{Download, Progress};
+pub use endpoint::Call;
 pub use error::{ApiError, Error, ErrorKind, Operation};
 pub use paging::{MAX_PAGES, Paged};
 pub use policy::{DEFAULT_MAX_RESPONSE_SIZE, RateLimit, RequestPolicy, RetryPolicy, SharedLimiter};

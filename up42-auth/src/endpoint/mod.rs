@@ -6,10 +6,12 @@
 //! Generated code reaches it through [`crate::__private_0_1_0`]; nothing here is a
 //! stable API of its own.
 
+mod call;
 mod request;
 mod response;
 mod send;
 
+pub use call::Call;
 pub use request::{Endpoint, PathPart, Request, Retry};
 pub(crate) use response::read_success;
 pub use response::{FromJson, decode_json, decode_unit};

@@ -86,6 +86,8 @@ pub struct Request {
     pub(crate) endpoint: &'static Endpoint,
     /// Encoded values of the `Param` parts, in template order.
     params: Vec<String>,
+    /// A path given at run time ([`Call`](crate::Call)), used instead of the template.
+    dynamic_path: Option<String>,
     query: Vec<(String, String)>,
     pub(super) headers: HeaderMap,
     pub(super) body: Option<Bytes>,
@@ -118,6 +120,7 @@ impl Request {
         Request {
             endpoint,
             params: Vec::new(),
+            dynamic_path: None,
             query: Vec::new(),
             headers: HeaderMap::new(),
             body: None,
@@ -187,6 +190,17 @@ impl Request {
         Ok(())
     }
 
+    /// Sends the call to `path` (checked by the caller: it starts with `/`)
+    /// instead of the endpoint's template.
+    pub(crate) fn set_dynamic_path(&mut self, path: String) {
+        self.dynamic_path = Some(path);
+    }
+
+    /// A query pair whose key is known at run time only.
+    pub(crate) fn push_query(&mut self, key: String, value: String) {
+        self.query.push((key, value));
+    }
+
     /// A header `name: value`, the value formatted with `Display`.
     pub fn header(&mut self, name: &'static str, value: &dyn Display) -> Result<(), Error> {
         let header = HeaderName::from_bytes(name.as_bytes()).map_err(|e| invalid(name, e.to_string()))?;
@@ -211,6 +225,9 @@ impl Request {
     /// URL's own path is kept as a prefix.
     pub(crate) fn url(&self, base: &Url) -> Result<Url, Error> {
         let mut path = base.path().trim_end_matches('/').to_string();
+        if let Some(dynamic) = &self.dynamic_path {
+            path.push_str(dynamic);
+        }
         let mut params = self.params.iter();
         for part in self.endpoint.path {
             match part {

@@ -1,0 +1,75 @@
+//! `get`, `post`, `put`, `patch`, `delete`: calls on the API host, the JSON
+//! answer on stdout.
+
+use std::io::Read;
+
+use up42_auth::Call;
+use up42_auth::reqwest::Method;
+
+use crate::cli::{Get, Send};
+use crate::failure::Failure;
+use crate::output;
+use crate::session::Session;
+
+/// The call of `path` with the query pairs added.
+fn call(method: Method, path: &str, query: &[(String, String)]) -> Result<Call, Failure> {
+    let mut call = Call::new(method, path)?;
+    for (key, value) in query {
+        call = call.query(key, value);
+    }
+    Ok(call)
+}
+
+/// `up42 get PATH [-q KEY=VALUE]... [--all]`.
+pub async fn get(session: &Session, args: Get) -> Result<(), Failure> {
+    let call = call(Method::GET, &args.path, &args.query)?;
+    if args.all {
+        let items: Vec<serde_json::Value> = call.collect_pages(&session.client).await?;
+        return output::json(&serde_json::Value::Array(items));
+    }
+    answer(call.send(&session.client).await?).await
+}
+
+/// `up42 post|put|patch|delete PATH [--data JSON|@file|@-]`.
+pub async fn send(session: &Session, method: Method, args: Send) -> Result<(), Failure> {
+    let mut call = call(method, &args.path, &args.query)?;
+    if let Some(data) = &args.data {
+        call = call.json_body(&body(data)?)?;
+    }
+    answer(call.send(&session.client).await?).await
+}
+
+/// The `--data` argument as JSON: inline, `@file` or `@-` (stdin).
+fn body(data: &str) -> Result<serde_json::Value, Failure> {
+    let (text, from) = match data.strip_prefix('@') {
+        Some("-") => {
+            let mut text = String::new();
+            std::io::stdin()
+                .read_to_string(&mut text)
+                .map_err(|e| Failure::Usage(format!("cannot read --data from stdin: {e}")))?;
+            (text, "stdin".to_string())
+        }
+        Some(file) => {
+            let text = std::fs::read_to_string(file)
+                .map_err(|e| Failure::Usage(format!("cannot read --data file `{file}`: {e}")))?;
+            (text, format!("`{file}`"))
+        }
+        None => (data.to_string(), "--data".to_string()),
+    };
+    serde_json::from_str(&text).map_err(|e| Failure::Usage(format!("{from} is not JSON: {e}")))
+}
+
+/// Prints an answer's body: JSON pretty-printed, anything else as it is.
+async fn answer(response: up42_auth::reqwest::Response) -> Result<(), Failure> {
+    let body = response
+        .bytes()
+        .await
+        .map_err(|e| Failure::Local(format!("the answer could not be read: {e}")))?;
+    if body.is_empty() {
+        return Ok(());
+    }
+    match serde_json::from_slice::<serde_json::Value>(&body) {
+        Ok(value) => output::json(&value),
+        Err(_) => output::line(String::from_utf8_lossy(&body).trim_end()),
+    }
+}

@@ -1,0 +1,147 @@
+//! `login`, `token`, `whoami` and `logout`.
+
+use std::io::{BufRead, IsTerminal, Write};
+use std::path::Path;
+
+use up42_auth::{Authenticated, Credentials, ErrorKind};
+
+use crate::cli::{Global, Login};
+use crate::failure::Failure;
+use crate::output;
+use crate::session::{self, Session};
+
+/// Reads one line of stdin, without its line ending.
+fn read_line(what: &str) -> Result<String, Failure> {
+    let mut line = String::new();
+    std::io::stdin()
+        .lock()
+        .read_line(&mut line)
+        .map_err(|e| Failure::Local(format!("cannot read the {what} from stdin: {e}")))?;
+    Ok(line.trim_end_matches(['\n', '\r']).to_string())
+}
+
+/// `up42 login`: checks the credentials with one token request, then saves them.
+pub async fn login(global: &Global, args: Login) -> Result<(), Failure> {
+    let username = match args.username {
+        Some(username) => username,
+        None => {
+            eprint!("UP42 email: ");
+            let _ = std::io::stderr().flush();
+            read_line("email")?
+        }
+    };
+    if username.trim().is_empty() {
+        return Err(Failure::Usage("the email is empty".to_string()));
+    }
+    let password = if args.password_stdin {
+        read_line("password")?
+    } else if std::io::stdin().is_terminal() {
+        rpassword::prompt_password("Password: ")
+            .map_err(|e| Failure::Local(format!("cannot read the password: {e}")))?
+    } else {
+        return Err(Failure::Usage(
+            "stdin is not a terminal: pass the password with --password-stdin".to_string(),
+        ));
+    };
+    let credentials = Credentials::new(username.trim(), password);
+    let session = match global.sandbox {
+        true => session::open(global).await?,
+        false => {
+            let builder = session::builder(global).credentials(credentials.clone());
+            Session::new(session::with_store(builder).build()?)
+        }
+    };
+    session.client.force_refresh().await?;
+    if global.sandbox {
+        eprintln!("up42: the sandbox accepted the credentials; nothing was saved");
+        return Ok(());
+    }
+    let path = up42_auth::default_credentials_file()
+        .ok_or_else(|| Failure::Local("no home directory to save the credentials in".to_string()))?;
+    save_credentials(&path, &credentials)?;
+    eprintln!(
+        "up42: logged in as {}; credentials saved to {} (mode 0600)",
+        credentials.username(),
+        path.display()
+    );
+    Ok(())
+}
+
+/// Writes the credentials file: a private directory, a 0600 file written
+/// to a temporary file and renamed.
+fn save_credentials(path: &Path, credentials: &Credentials) -> Result<(), Failure> {
+    let failed = |e: std::io::Error| Failure::Local(format!("cannot write {}: {e}", path.display()));
+    let dir = path.parent().unwrap_or(Path::new("."));
+    if !dir.is_dir() {
+        let mut builder = std::fs::DirBuilder::new();
+        builder.recursive(true);
+        #[cfg(unix)]
+        std::os::unix::fs::DirBuilderExt::mode(&mut builder, 0o700);
+        builder.create(dir).map_err(failed)?;
+    }
+    let body = serde_json::json!({"username": credentials.username(), "password": credentials.password()});
+    let mut file = tempfile::NamedTempFile::new_in(dir).map_err(failed)?;
+    file.write_all(body.to_string().as_bytes())
+        .and_then(|()| file.as_file().sync_all())
+        .map_err(failed)?;
+    file.persist(path).map_err(|e| failed(e.error))?;
+    Ok(())
+}
+
+/// `up42 token`: the access token alone on stdout, or `--json`.
+pub async fn token(session: &Session, json: bool) -> Result<(), Failure> {
+    let token = session.client.access_token().await?;
+    match json {
+        true => output::json(&serde_json::json!({
+            "access_token": token.secret(),
+            "expires_in": token.expires_in().as_secs(),
+        })),
+        false => output::line(token.secret()),
+    }
+}
+
+/// `up42 whoami`: `sub` and `email` from the auth host's user info.
+pub async fn whoami(session: &Session) -> Result<(), Failure> {
+    let client = &session.client;
+    let token = client.access_token().await?;
+    let url = client.token_url().as_str().trim_end_matches("/token").to_string() + "/userinfo";
+    let failed =
+        |e: up42_auth::reqwest::Error| Failure::Local(format!("the user info could not be read: {e}"));
+    let response = client
+        .http_client()
+        .get(&url)
+        .header("Authorization", token.bearer_header().clone())
+        .send()
+        .await
+        .map_err(failed)?;
+    if !response.status().is_success() {
+        return Err(Failure::Local(format!(
+            "the user info answered {}",
+            response.status()
+        )));
+    }
+    let body = response.bytes().await.map_err(failed)?;
+    let info: serde_json::Value = serde_json::from_slice(&body)
+        .map_err(|e| Failure::Local(format!("the user info is not JSON: {e}")))?;
+    output::json(&serde_json::json!({"sub": info["sub"], "email": info["email"]}))
+}
+
+/// `up42 logout`: forgets the cached tokens, and the credentials file if asked.
+pub async fn logout(global: &Global, forget_credentials: bool) -> Result<(), Failure> {
+    match session::open(global).await {
+        Ok(session) => session.client.forget_tokens().await?,
+        // No credentials: no key, so no tokens of theirs to forget.
+        Err(Failure::Up42(error)) if error.kind() == ErrorKind::CredentialsMissing => {}
+        Err(other) => return Err(other),
+    }
+    if forget_credentials && let Some(path) = up42_auth::default_credentials_file() {
+        match std::fs::remove_file(&path) {
+            Err(e) if e.kind() != std::io::ErrorKind::NotFound => {
+                return Err(Failure::Local(format!("cannot remove {}: {e}", path.display())));
+            }
+            _ => eprintln!("up42: removed {}", path.display()),
+        }
+    }
+    eprintln!("up42: logged out");
+    Ok(())
+}

@@ -1,0 +1,149 @@
+//! The command line: commands, their arguments and the global options.
+
+use std::path::PathBuf;
+
+use clap::{Args, Parser, Subcommand, ValueEnum};
+
+/// Tokens, API calls and downloads for UP42.
+///
+/// Credentials come from UP42_USERNAME and UP42_PASSWORD, else from
+/// ~/.up42/credentials.json (which `up42 login` writes). Tokens are cached
+/// between runs in the platform cache directory (~/.cache/up42 on Linux).
+///
+/// Exit codes: 0 success, 1 the API answered an error, 2 usage error,
+/// 3 authentication failed, 4 network or timeout.
+#[derive(Debug, Parser)]
+#[command(name = "up42", version, propagate_version = true, max_term_width = 100)]
+pub struct Cli {
+    #[command(flatten)]
+    pub global: Global,
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+/// Options every command takes.
+#[derive(Debug, Args)]
+pub struct Global {
+    /// The UP42 region: its token URL and API URL.
+    #[arg(long, global = true, value_enum, default_value_t = Region::Eu)]
+    pub region: Region,
+    /// The token endpoint, instead of the region's.
+    #[arg(long, global = true, value_name = "URL")]
+    pub token_url: Option<String>,
+    /// The API's base URL, instead of the region's.
+    #[arg(long, global = true, value_name = "URL")]
+    pub api_url: Option<String>,
+    /// Runs against a local sandbox started for this command, with a demo
+    /// user: try every command with no account.
+    #[arg(long, global = true)]
+    pub sandbox: bool,
+    /// Prints what the toolkit does on stderr (-v: requests and renewals,
+    /// -vv: more); never a secret.
+    #[arg(short, long, global = true, action = clap::ArgAction::Count)]
+    pub verbose: u8,
+}
+
+/// UP42's regions.
+#[derive(Debug, Clone, Copy, ValueEnum)]
+pub enum Region {
+    /// Europe: auth.up42.com, api.up42.com.
+    Eu,
+    /// South America: auth.sa.up42.com, api.sa.up42.com.
+    Sa,
+}
+
+/// The commands.
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Checks your email and password with one token request and saves them
+    /// to ~/.up42/credentials.json (mode 0600).
+    Login(Login),
+    /// Prints a valid access token and nothing else:
+    /// curl -H "Authorization: Bearer $(up42 token)" ...
+    Token {
+        /// Prints {"access_token": ..., "expires_in": seconds} instead.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Shows the account behind the token (the auth host's user info).
+    Whoami,
+    /// An authenticated GET on the API; prints the JSON answer.
+    Get(Get),
+    /// An authenticated POST on the API with a JSON body.
+    Post(Send),
+    /// An authenticated PUT on the API with a JSON body.
+    Put(Send),
+    /// An authenticated PATCH on the API with a JSON body.
+    Patch(Send),
+    /// An authenticated DELETE on the API.
+    Delete(Send),
+    /// Downloads an asset: asks for its signed URL and streams it to a file
+    /// (no token goes to the storage host; no partial file is left).
+    Download(Download),
+    /// Lists UP42's endpoints known to the toolkit (its compile-time catalogue).
+    Endpoints {
+        /// Only the endpoints whose method or path contains this text.
+        filter: Option<String>,
+    },
+    /// Forgets the cached tokens.
+    Logout {
+        /// Also removes the credentials file.
+        #[arg(long)]
+        forget_credentials: bool,
+    },
+}
+
+/// `up42 login`.
+#[derive(Debug, Args)]
+pub struct Login {
+    /// Your UP42 email; asked for if not given.
+    #[arg(long, value_name = "EMAIL")]
+    pub username: Option<String>,
+    /// Reads the password from stdin (one line) instead of asking, for scripts.
+    #[arg(long)]
+    pub password_stdin: bool,
+}
+
+/// `up42 get`.
+#[derive(Debug, Args)]
+pub struct Get {
+    /// The path on the API host, from its first `/`: /v2/orders.
+    pub path: String,
+    /// A query parameter; repeat for more.
+    #[arg(short, long = "query", value_name = "KEY=VALUE", value_parser = key_value)]
+    pub query: Vec<(String, String)>,
+    /// Follows UP42's page object (page=0, 1, ...) and prints one JSON
+    /// array of every item.
+    #[arg(long)]
+    pub all: bool,
+}
+
+/// `up42 post`, `put`, `patch`, `delete`.
+#[derive(Debug, Args)]
+pub struct Send {
+    /// The path on the API host, from its first `/`.
+    pub path: String,
+    /// A query parameter; repeat for more.
+    #[arg(short, long = "query", value_name = "KEY=VALUE", value_parser = key_value)]
+    pub query: Vec<(String, String)>,
+    /// The JSON body: inline ('{"a": 1}'), @file.json, or @- for stdin.
+    #[arg(short, long, value_name = "JSON")]
+    pub data: Option<String>,
+}
+
+/// `up42 download`.
+#[derive(Debug, Args)]
+pub struct Download {
+    /// The asset's id.
+    pub asset_id: String,
+    /// Where to write it.
+    #[arg(short, long, value_name = "FILE")]
+    pub output: PathBuf,
+}
+
+fn key_value(text: &str) -> Result<(String, String), String> {
+    match text.split_once('=') {
+        Some((key, value)) if !key.is_empty() => Ok((key.to_string(), value.to_string())),
+        _ => Err(format!("`{text}` is not KEY=VALUE")),
+    }
+}

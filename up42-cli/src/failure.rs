@@ -1,0 +1,81 @@
+//! How a command fails: one line on stderr that says what to do, and the
+//! documented exit code.
+
+use std::error::Error as _;
+
+use up42_auth::ErrorKind;
+
+/// Exit code: the API answered an error (or another failure of the call).
+pub const API: i32 = 1;
+/// Exit code: the command line was wrong (clap uses it too).
+pub const USAGE: i32 = 2;
+/// Exit code: authentication failed, or no credentials were found.
+pub const AUTH: i32 = 3;
+/// Exit code: the network failed or a time limit expired.
+pub const NETWORK: i32 = 4;
+
+/// Why a command failed.
+#[derive(Debug)]
+pub enum Failure {
+    /// The toolkit's error.
+    Up42(up42_auth::Error),
+    /// A wrong argument the toolkit never saw (`--data` that is not JSON, ...).
+    Usage(String),
+    /// Something local went wrong (a file, the terminal).
+    Local(String),
+}
+
+impl From<up42_auth::Error> for Failure {
+    fn from(error: up42_auth::Error) -> Self {
+        Failure::Up42(error)
+    }
+}
+
+impl Failure {
+    /// The exit code of this failure.
+    pub fn exit_code(&self) -> i32 {
+        let error = match self {
+            Failure::Usage(_) => return USAGE,
+            Failure::Local(_) => return API,
+            Failure::Up42(error) => error,
+        };
+        match error.kind() {
+            ErrorKind::InvalidArgument | ErrorKind::Config => USAGE,
+            ErrorKind::InvalidCredentials
+            | ErrorKind::RefreshTokenRejected
+            | ErrorKind::InvalidClient
+            | ErrorKind::InvalidTokenRequest
+            | ErrorKind::UnsupportedMediaType
+            | ErrorKind::WrongTokenUrl
+            | ErrorKind::CredentialsMissing
+            | ErrorKind::CredentialsFile => AUTH,
+            ErrorKind::Transport | ErrorKind::Timeout | ErrorKind::Server => NETWORK,
+            _ => API,
+        }
+    }
+
+    /// Prints the failure on stderr: one line, and with `verbose` the chain
+    /// of causes under it. The toolkit's errors never hold a secret.
+    pub fn report(&self, verbose: bool) {
+        match self {
+            Failure::Up42(error) => {
+                let hint = match error.kind() {
+                    ErrorKind::CredentialsMissing | ErrorKind::InvalidCredentials => {
+                        Some("run `up42 login`, or set UP42_USERNAME and UP42_PASSWORD".to_string())
+                    }
+                    _ => error.hint(),
+                };
+                let hint = hint.map(|h| format!("; {h}")).unwrap_or_default();
+                eprintln!("up42: {error}{hint}");
+                if verbose {
+                    let mut cause = error.source();
+                    while let Some(next) = cause {
+                        eprintln!("  caused by: {next}");
+                        cause = next.source();
+                    }
+                }
+            }
+            Failure::Usage(message) | Failure::Local(message) => eprintln!("up42: {message}"),
+        }
+    }
+}

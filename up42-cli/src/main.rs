@@ -1,0 +1,50 @@
+//! `up42`: tokens, API calls and downloads for UP42 from the command line,
+//! on top of the toolkit (`up42-auth`), with tokens cached between runs.
+
+mod api;
+mod auth;
+mod cli;
+mod download;
+mod endpoints;
+mod failure;
+mod output;
+mod session;
+
+use clap::Parser;
+use up42_auth::reqwest::Method;
+
+use cli::{Cli, Command};
+use failure::Failure;
+
+#[tokio::main]
+async fn main() {
+    let cli = Cli::parse();
+    session::trace(cli.global.verbose);
+    let verbose = cli.global.verbose > 0;
+    if let Err(failure) = run(cli).await {
+        failure.report(verbose);
+        std::process::exit(failure.exit_code());
+    }
+}
+
+async fn run(cli: Cli) -> Result<(), Failure> {
+    let global = &cli.global;
+    match cli.command {
+        Command::Login(login) => auth::login(global, login).await,
+        Command::Token { json } => auth::token(&session::open(global).await?, json).await,
+        Command::Whoami => auth::whoami(&session::open(global).await?).await,
+        Command::Logout { forget_credentials } => auth::logout(global, forget_credentials).await,
+        Command::Get(get) => api::get(&session::open(global).await?, get).await,
+        Command::Post(send) => api_send(global, Method::POST, send).await,
+        Command::Put(send) => api_send(global, Method::PUT, send).await,
+        Command::Patch(send) => api_send(global, Method::PATCH, send).await,
+        Command::Delete(send) => api_send(global, Method::DELETE, send).await,
+        Command::Download(download) => download::run(&session::open(global).await?, download).await,
+        Command::Endpoints { filter } => endpoints::list(filter.as_deref()),
+    }
+}
+
+/// `post`, `put`, `patch` and `delete`.
+async fn api_send(global: &cli::Global, method: Method, send: cli::Send) -> Result<(), Failure> {
+    api::send(&session::open(global).await?, method, send).await
+}

@@ -1,0 +1,94 @@
+//! What every command starts from: tracing on stderr, and a client built
+//! from the global options, with tokens cached between runs.
+
+use up42_auth::{Credentials, FileTokenStore, Region, Up42Client, Up42ClientBuilder};
+use up42_testkit::Sandbox;
+
+use crate::cli::{self, Global};
+use crate::failure::Failure;
+
+/// A client, and the sandbox it talks to if `--sandbox` started one.
+pub struct Session {
+    pub client: Up42Client,
+    /// Kept alive as long as the client needs it.
+    _sandbox: Option<Sandbox>,
+}
+
+impl Session {
+    /// A session of `client` alone.
+    pub fn new(client: Up42Client) -> Session {
+        Session {
+            client,
+            _sandbox: None,
+        }
+    }
+}
+
+/// `-v`: the toolkit's requests and renewals on stderr; `-vv`: its debug
+/// events too. Never a secret: the toolkit's events carry none.
+pub fn trace(verbose: u8) {
+    let level = match verbose {
+        0 => return,
+        1 => tracing::Level::INFO,
+        _ => tracing::Level::DEBUG,
+    };
+    let only_ours = tracing_subscriber::filter::Targets::new()
+        .with_target("up42_auth", level)
+        .with_target("up42", level);
+    use tracing_subscriber::layer::SubscriberExt;
+    let layer = tracing_subscriber::fmt::layer()
+        .with_writer(std::io::stderr)
+        .with_target(false);
+    let _ =
+        tracing::subscriber::set_global_default(tracing_subscriber::registry().with(layer).with(only_ours));
+}
+
+/// The URLs and region of the global options, on a builder.
+pub fn builder(global: &Global) -> Up42ClientBuilder {
+    let region = match global.region {
+        cli::Region::Eu => Region::Eu,
+        cli::Region::Sa => Region::Sa,
+    };
+    let mut builder = Up42Client::builder().region(region);
+    if let Some(url) = &global.token_url {
+        builder = builder.token_url(url);
+    }
+    if let Some(url) = &global.api_url {
+        builder = builder.api_url(url);
+    }
+    builder
+}
+
+/// The client for a command: the sandbox's with `--sandbox`; otherwise one
+/// with the discovered credentials and the file token store.
+pub async fn open(global: &Global) -> Result<Session, Failure> {
+    if global.sandbox {
+        let sandbox = Sandbox::start().await;
+        eprintln!(
+            "up42: using a local sandbox at {} (demo user, nothing goes to UP42)",
+            sandbox.base_url()
+        );
+        let client = sandbox.client_builder().build()?;
+        return Ok(Session {
+            client,
+            _sandbox: Some(sandbox),
+        });
+    }
+    // Discovered here rather than by the builder, which discovers them for
+    // UP42's own token URLs only: `--token-url` is the user's explicit choice.
+    let credentials = Credentials::discover()?;
+    Ok(Session::new(
+        with_store(builder(global).credentials(credentials)).build()?,
+    ))
+}
+
+/// The file token store, where the platform has a cache directory.
+pub fn with_store(builder: Up42ClientBuilder) -> Up42ClientBuilder {
+    match FileTokenStore::default_location() {
+        Ok(store) => builder.token_store(store),
+        Err(error) => {
+            tracing::info!(%error, "no token cache between runs");
+            builder
+        }
+    }
+}

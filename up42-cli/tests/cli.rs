@@ -1,0 +1,381 @@
+//! The real `up42` binary against a sandbox the test starts: every command,
+//! every exit code, tokens cached between runs, and no secret in any output
+//! but `up42 token`'s stdout.
+
+use std::io::Write;
+use std::path::Path;
+use std::process::{Command, Output, Stdio};
+
+use up42_testkit::{ORDER_ID, PASSWORD, Route, Sandbox, USERNAME, WORKSPACE_ID, generated_asset};
+
+/// A home directory of the test's own: no credentials file, no token cache.
+struct Home(tempfile::TempDir);
+
+impl Home {
+    fn new() -> Home {
+        Home(tempfile::tempdir().unwrap())
+    }
+    fn path(&self) -> &Path {
+        self.0.path()
+    }
+}
+
+/// `up42 ARGS` against `sandbox`, with the sandbox user's credentials in the
+/// environment unless `creds` is false; `stdin` is written to its input.
+async fn up42_with(sandbox: &Sandbox, home: &Home, args: &[&str], creds: bool, stdin: &str) -> Output {
+    let mut command = Command::new(env!("CARGO_BIN_EXE_up42"));
+    command
+        .args([
+            "--token-url",
+            &sandbox.token_url(),
+            "--api-url",
+            &sandbox.api_url(),
+        ])
+        .args(args)
+        .env_clear()
+        .env("HOME", home.path())
+        .env("XDG_CACHE_HOME", home.path().join("cache"))
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped());
+    if creds {
+        command
+            .env("UP42_USERNAME", USERNAME)
+            .env("UP42_PASSWORD", PASSWORD);
+    }
+    let stdin = stdin.to_string();
+    tokio::task::spawn_blocking(move || {
+        let mut child = command.spawn().unwrap();
+        child.stdin.take().unwrap().write_all(stdin.as_bytes()).unwrap();
+        child.wait_with_output().unwrap()
+    })
+    .await
+    .unwrap()
+}
+
+async fn up42(sandbox: &Sandbox, home: &Home, args: &[&str]) -> Output {
+    up42_with(sandbox, home, args, true, "").await
+}
+
+fn stdout(output: &Output) -> String {
+    String::from_utf8(output.stdout.clone()).unwrap()
+}
+
+fn stderr(output: &Output) -> String {
+    String::from_utf8(output.stderr.clone()).unwrap()
+}
+
+fn json(output: &Output) -> serde_json::Value {
+    assert_eq!(output.status.code(), Some(0), "{}", stderr(output));
+    serde_json::from_slice(&output.stdout).unwrap_or_else(|e| panic!("not JSON ({e}): {}", stdout(output)))
+}
+
+/// Asserts the exit code and a one-line message on stderr containing `says`.
+fn fails(output: &Output, code: i32, says: &str) {
+    let err = stderr(output);
+    assert_eq!(output.status.code(), Some(code), "{err}");
+    assert!(err.contains(says), "{err}");
+    assert!(output.stdout.is_empty(), "nothing on stdout: {}", stdout(output));
+    assert!(!err.contains(PASSWORD), "{err}");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn token_prints_the_token_alone_and_twenty_runs_log_in_once() {
+    let sandbox = Sandbox::start().await;
+    let home = Home::new();
+    let mut tokens = Vec::new();
+    for _ in 0..20 {
+        let output = up42(&sandbox, &home, &["token"]).await;
+        assert_eq!(output.status.code(), Some(0), "{}", stderr(&output));
+        let text = stdout(&output);
+        assert_eq!(text.lines().count(), 1);
+        assert_eq!(text.trim().split('.').count(), 3, "a JWT and nothing else");
+        assert!(output.stderr.is_empty());
+        tokens.push(text);
+    }
+    assert_eq!(sandbox.counters().token_requests, 1, "20 runs, 1 login");
+    assert!(tokens.windows(2).all(|w| w[0] == w[1]));
+    let answer = json(&up42(&sandbox, &home, &["token", "--json"]).await);
+    assert_eq!(answer["access_token"].as_str(), Some(tokens[0].trim()));
+    assert!(answer["expires_in"].as_u64().is_some_and(|s| s > 200 && s <= 300));
+    // The same through `get`: still 1 login.
+    json(&up42(&sandbox, &home, &["get", &format!("/v2/orders/{ORDER_ID}")]).await);
+    assert_eq!(sandbox.counters().token_requests, 1);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn get_prints_the_answer_and_all_follows_every_page() {
+    let sandbox = Sandbox::start().await;
+    let home = Home::new();
+    let order = json(&up42(&sandbox, &home, &["get", &format!("/v2/orders/{ORDER_ID}")]).await);
+    assert_eq!(order["id"], ORDER_ID);
+    let ws = format!("workspaceId={WORKSPACE_ID}");
+    for (size, pages, items) in [("100", 1, 25), ("4", 7, 25)] {
+        sandbox.clear_journal();
+        let size = format!("size={size}");
+        let all = json(
+            &up42(
+                &sandbox,
+                &home,
+                &["get", "/v2/orders", "--all", "-q", &ws, "-q", &size],
+            )
+            .await,
+        );
+        assert_eq!(all.as_array().map(Vec::len), Some(items));
+        let listed = sandbox
+            .journal_of(Route::Api)
+            .iter()
+            .filter(|r| r.path == "/v2/orders")
+            .count();
+        assert_eq!(listed, pages);
+    }
+    let none = json(
+        &up42(
+            &sandbox,
+            &home,
+            &["get", "/v2/orders", "--all", "-q", "workspaceId=none"],
+        )
+        .await,
+    );
+    assert_eq!(none, serde_json::json!([]));
+    // A query in the path works too.
+    let page = json(&up42(&sandbox, &home, &["get", "/v2/orders?size=2"]).await);
+    assert_eq!(page["content"].as_array().map(Vec::len), Some(2));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn bodies_come_inline_from_a_file_or_from_stdin() {
+    let sandbox = Sandbox::start().await;
+    let home = Home::new();
+    let file = home.path().join("order.json");
+    std::fs::write(&file, r#"{"from": "file"}"#).unwrap();
+    let at_file = format!("@{}", file.display());
+    let cases: [(&str, &[&str], &str, &str); 4] = [
+        ("post", &["--data", r#"{"from": "inline"}"#], "", "inline"),
+        ("put", &["--data", &at_file], "", "file"),
+        ("patch", &["--data", "@-"], r#"{"from": "stdin"}"#, "stdin"),
+        ("delete", &[], "", ""),
+    ];
+    for (method, data, stdin, from) in cases {
+        let mut args = vec![method, "/echo/orders"];
+        args.extend_from_slice(data);
+        let echo = json(&up42_with(&sandbox, &home, &args, true, stdin).await);
+        assert_eq!(echo["method"], method.to_uppercase());
+        if !from.is_empty() {
+            let body: serde_json::Value = serde_json::from_str(echo["body"].as_str().unwrap()).unwrap();
+            assert_eq!(body["from"], from);
+            assert_eq!(echo["headers"]["content-type"][0], "application/json");
+        }
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn every_exit_code() {
+    let sandbox = Sandbox::start().await;
+    let home = Home::new();
+    // 1: the API answered an error; its status and message on stderr.
+    let missing = up42(&sandbox, &home, &["get", "/v2/orders/no-such-order"]).await;
+    fails(&missing, 1, "404");
+    assert!(stderr(&missing).contains("Order no-such-order not found"));
+    assert_eq!(stderr(&missing).lines().count(), 1);
+    // 2: usage errors, clap's and ours.
+    fails(&up42(&sandbox, &home, &["get"]).await, 2, "required");
+    fails(
+        &up42(&sandbox, &home, &["get", "v2/orders"]).await,
+        2,
+        "is not a path on the API host",
+    );
+    fails(
+        &up42(&sandbox, &home, &["get", "https://example.com/v2/orders"]).await,
+        2,
+        "not a path",
+    );
+    fails(
+        &up42(&sandbox, &home, &["post", "/v2/orders", "--data", "{nope"]).await,
+        2,
+        "--data is not JSON",
+    );
+    fails(
+        &up42(&sandbox, &home, &["nonsense"]).await,
+        2,
+        "unrecognized subcommand",
+    );
+    // 3: authentication failed; no credentials lists where it looked.
+    let nobody = up42_with(&sandbox, &home, &["token"], false, "").await;
+    fails(&nobody, 3, "no UP42 credentials found");
+    assert!(stderr(&nobody).contains("UP42_USERNAME") && stderr(&nobody).contains("credentials.json"));
+    assert!(stderr(&nobody).contains("up42 login"));
+    let mut wrong = Command::new(env!("CARGO_BIN_EXE_up42"));
+    wrong
+        .args([
+            "--token-url",
+            &sandbox.token_url(),
+            "--api-url",
+            &sandbox.api_url(),
+            "token",
+        ])
+        .env_clear()
+        .env("HOME", home.path())
+        .env("UP42_USERNAME", USERNAME)
+        .env("UP42_PASSWORD", "wrong-password");
+    let wrong = tokio::task::spawn_blocking(move || wrong.output().unwrap())
+        .await
+        .unwrap();
+    fails(&wrong, 3, "rejected");
+    assert!(!stderr(&wrong).contains("wrong-password"));
+    // 4: the network.
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let closed = format!("http://127.0.0.1:{port}/realms/public/protocol/openid-connect/token");
+    let mut offline = Command::new(env!("CARGO_BIN_EXE_up42"));
+    offline
+        .args(["--token-url", &closed, "--api-url", &sandbox.api_url(), "token"])
+        .env_clear()
+        .env("HOME", home.path())
+        .env("UP42_USERNAME", USERNAME)
+        .env("UP42_PASSWORD", PASSWORD);
+    let offline = tokio::task::spawn_blocking(move || offline.output().unwrap())
+        .await
+        .unwrap();
+    fails(&offline, 4, "connection refused");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn login_saves_private_credentials_that_later_runs_use() {
+    let sandbox = Sandbox::start().await;
+    let home = Home::new();
+    let stdin = format!("{PASSWORD}\n");
+    let wrong = up42_with(
+        &sandbox,
+        &home,
+        &["login", "--username", USERNAME, "--password-stdin"],
+        false,
+        "bad\n",
+    )
+    .await;
+    fails(&wrong, 3, "rejected");
+    let file = home.path().join(".up42/credentials.json");
+    assert!(!file.exists(), "nothing saved after a failed login");
+
+    let login = up42_with(
+        &sandbox,
+        &home,
+        &["login", "--username", USERNAME, "--password-stdin"],
+        false,
+        &stdin,
+    )
+    .await;
+    assert_eq!(login.status.code(), Some(0), "{}", stderr(&login));
+    assert!(login.stdout.is_empty());
+    assert!(!stderr(&login).contains(PASSWORD));
+    let saved: serde_json::Value = serde_json::from_slice(&std::fs::read(&file).unwrap()).unwrap();
+    assert_eq!(
+        (saved["username"].as_str(), saved["password"].as_str()),
+        (Some(USERNAME), Some(PASSWORD))
+    );
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        assert_eq!(
+            std::fs::metadata(&file).unwrap().permissions().mode() & 0o777,
+            0o600
+        );
+    }
+    // The next run finds the file, and the token the login cached.
+    let before = sandbox.counters().token_requests;
+    let token = up42_with(&sandbox, &home, &["token"], false, "").await;
+    assert_eq!(token.status.code(), Some(0), "{}", stderr(&token));
+    assert_eq!(sandbox.counters().token_requests, before);
+
+    // Logout forgets the cached token; --forget-credentials the file too.
+    let logout = up42_with(&sandbox, &home, &["logout"], false, "").await;
+    assert_eq!(logout.status.code(), Some(0), "{}", stderr(&logout));
+    up42_with(&sandbox, &home, &["token"], false, "").await;
+    assert_eq!(
+        sandbox.counters().token_requests,
+        before + 1,
+        "a new login after logout"
+    );
+    up42_with(&sandbox, &home, &["logout", "--forget-credentials"], false, "").await;
+    assert!(!file.exists());
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn whoami_download_and_endpoints() {
+    let sandbox = Sandbox::start().await;
+    let home = Home::new();
+    let me = json(&up42(&sandbox, &home, &["whoami"]).await);
+    assert_eq!(me["email"], USERNAME);
+    assert!(me["sub"].is_string());
+
+    const SIZE: u64 = 3 * 1024 * 1024 + 17;
+    sandbox.add_generated_asset("scene", SIZE, None);
+    let target = home.path().join("scene.tif");
+    let download = up42(
+        &sandbox,
+        &home,
+        &["download", "scene", "-o", target.to_str().unwrap()],
+    )
+    .await;
+    assert_eq!(download.status.code(), Some(0), "{}", stderr(&download));
+    assert!(download.stdout.is_empty());
+    assert_eq!(std::fs::read(&target).unwrap(), generated_asset(0, SIZE as usize));
+    let storage = sandbox.journal_of(Route::Storage);
+    assert_eq!(storage.len(), 1);
+    assert!(
+        storage.iter().all(|r| r.header("authorization").is_none()),
+        "no token to the storage host"
+    );
+    sandbox.add_generated_asset("broken", SIZE, Some(1024 * 1024));
+    let broken = home.path().join("broken.tif");
+    let failed = up42(
+        &sandbox,
+        &home,
+        &["download", "broken", "-o", broken.to_str().unwrap()],
+    )
+    .await;
+    assert_ne!(failed.status.code(), Some(0));
+    assert!(!broken.exists(), "no partial file");
+
+    let listed = up42(&sandbox, &home, &["endpoints", "download"]).await;
+    assert_eq!(listed.status.code(), Some(0));
+    assert!(stdout(&listed).lines().any(|l| {
+        l.split_whitespace()
+            .eq(["POST", "/v2/assets/{asset-id}/download-url"])
+    }));
+    assert!(
+        stdout(&listed)
+            .lines()
+            .all(|l| l.to_lowercase().contains("download"))
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn sandbox_mode_needs_no_account_and_verbose_shows_no_secret() {
+    let home = Home::new();
+    let run = |args: &'static [&'static str]| {
+        let home = home.path().to_path_buf();
+        tokio::task::spawn_blocking(move || {
+            Command::new(env!("CARGO_BIN_EXE_up42"))
+                .args(args)
+                .env_clear()
+                .env("HOME", home)
+                .output()
+                .unwrap()
+        })
+    };
+    let orders = run(&["--sandbox", "get", "/v2/orders", "--all"]).await.unwrap();
+    assert_eq!(json(&orders).as_array().map(Vec::len), Some(25));
+    let token = run(&["--sandbox", "-vv", "token"]).await.unwrap();
+    assert_eq!(token.status.code(), Some(0));
+    let secret = stdout(&token).trim().to_string();
+    let err = stderr(&token);
+    assert!(err.contains("sandbox"), "{err}");
+    assert!(
+        !err.contains(&secret) && !err.contains(PASSWORD),
+        "-vv leaks nothing: {err}"
+    );
+}
