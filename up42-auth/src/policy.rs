@@ -497,4 +497,52 @@ mod tests {
         headers.insert(RETRY_AFTER, HeaderValue::from_static("soon"));
         assert_eq!(retry_after(&headers), None);
     }
+
+    /// A shared limiter that answers `wait` until `fail_from` calls, then fails.
+    struct Flaky {
+        calls: std::sync::atomic::AtomicU32,
+        fail_from: u32,
+    }
+
+    #[async_trait::async_trait]
+    impl SharedLimiter for Flaky {
+        async fn reserve(&self, _per_second: u32, _burst: u32) -> Result<Duration, Error> {
+            let call = self.calls.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+            match call < self.fail_from {
+                true => Ok(Duration::from_millis(250)),
+                false => Err(Error::token_source(true, "the shared limiter is down")),
+            }
+        }
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn a_failing_shared_limit_falls_back_to_the_local_one() {
+        let limit = RateLimit::shared(
+            10,
+            1,
+            Flaky {
+                calls: std::sync::atomic::AtomicU32::new(0),
+                fail_from: 2,
+            },
+        );
+        let started = Instant::now();
+        limit.acquire().await;
+        limit.acquire().await;
+        // The shared limiter's answers are obeyed: 250 ms each.
+        assert_eq!(started.elapsed(), Duration::from_millis(500));
+        // Then it fails: the local bucket (10/s, burst 1) keeps the pace, and
+        // the shared limiter is left alone for 5 s instead of being asked each time.
+        let fallback = Instant::now();
+        for _ in 0..5 {
+            limit.acquire().await;
+        }
+        assert_eq!(fallback.elapsed(), Duration::from_millis(400));
+        let Some(shared) = &limit.shared else {
+            unreachable!()
+        };
+        assert!(
+            shared.down_until.lock().unwrap().is_some(),
+            "left alone for a while"
+        );
+    }
 }
