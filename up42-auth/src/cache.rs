@@ -433,7 +433,7 @@ async fn load(store: &dyn TokenStore, key: &StoreKey, held: Option<&AccessToken>
         Ok(Some(bytes)) => bytes,
         Ok(None) => return Stored::Nothing,
         Err(error) => {
-            tracing::warn!(%error, "the token store failed; renewing in memory");
+            tracing::warn!(error = %store_error(&error), "the token store failed; renewing in memory");
             return Stored::Unavailable;
         }
     };
@@ -465,6 +465,16 @@ async fn load(store: &dyn TokenStore, key: &StoreKey, held: Option<&AccessToken>
     Stored::Stale(refresh.and_then(|r| r.usable(now)))
 }
 
+/// A store's error with its cause: the store's own message (a path, an I/O
+/// error, Redis's answer), which the error's `Display` keeps out for token
+/// sources in general.
+fn store_error(error: &Error) -> String {
+    match std::error::Error::source(error) {
+        Some(cause) => format!("{error}: {cause}"),
+        None => error.to_string(),
+    }
+}
+
 /// Marks a renewal as one adopted from the store.
 fn adopted(renewed: Renewed) -> Renewed {
     tracing::Span::current().record("grant", "stored");
@@ -481,7 +491,7 @@ async fn save(store: &dyn TokenStore, key: &StoreKey, cached: &Cached, refresh: 
     };
     let entry = Entry::new(cached.token.secret(), refresh.map(|r| r.token.secret()), &times);
     if let Err(error) = store.save(key, &entry.encode(), entry.ttl()).await {
-        tracing::warn!(%error, "the token store could not save the new tokens; other processes will renew on their own");
+        tracing::warn!(error = %store_error(&error), "the token store could not save the new tokens; other processes will renew on their own");
     }
 }
 
@@ -702,7 +712,7 @@ impl Shared {
         let lock = match store.lock(key, LOCK_WAIT).await {
             Ok(lock) => Some(lock),
             Err(error) => {
-                tracing::warn!(%error, "the token store's renewal lock could not be had; renewing without it");
+                tracing::warn!(error = %store_error(&error), "the token store's renewal lock could not be had; renewing without it");
                 None
             }
         };
@@ -725,7 +735,7 @@ impl Shared {
         if let Some(lock) = lock
             && let Err(error) = lock.release().await
         {
-            tracing::warn!(%error, "the token store's renewal lock could not be released; it expires on its own");
+            tracing::warn!(error = %store_error(&error), "the token store's renewal lock could not be released; it expires on its own");
         }
         (outcome, refused)
     }
