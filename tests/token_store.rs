@@ -71,11 +71,10 @@ async fn rotating_refresh_tokens_renew_once_per_round(store: Store) {
         let seen = first_seen.entry(*token).or_insert(*at);
         *seen = (*seen).min(*at);
     }
-    assert_eq!(
-        first_seen.len() as u64,
-        counters.token_requests,
-        "every token issued was used"
-    );
+    // Every token issued was used, but perhaps the last: a process's final
+    // call may start an early renewal that nobody calls for before exiting.
+    let unused = counters.token_requests - first_seen.len() as u64;
+    assert!(unused <= 1, "{unused} tokens issued and never used: {counters:?}");
     let mut times: Vec<u64> = first_seen.into_values().collect();
     times.sort_unstable();
     for pair in times.windows(2) {
@@ -85,6 +84,7 @@ async fn rotating_refresh_tokens_renew_once_per_round(store: Store) {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn file_sequential_processes_log_in_once() {
+    let _serial = processes::serial().await;
     sequential_processes_log_in_once(Store::file()).await;
     // The contrast: the same processes without a store log in each time.
     let sandbox = Sandbox::start().await;
@@ -101,26 +101,31 @@ async fn file_sequential_processes_log_in_once() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn file_concurrent_processes_on_a_cold_store_log_in_once() {
+    let _serial = processes::serial().await;
     concurrent_processes_on_a_cold_store_log_in_once(Store::file()).await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn file_rotating_refresh_tokens_renew_once_per_round() {
+    let _serial = processes::serial().await;
     rotating_refresh_tokens_renew_once_per_round(Store::file()).await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn redis_sequential_processes_log_in_once() {
+    let _serial = processes::serial().await;
     sequential_processes_log_in_once(Store::Redis(RedisServer::start())).await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn redis_concurrent_processes_on_a_cold_store_log_in_once() {
+    let _serial = processes::serial().await;
     concurrent_processes_on_a_cold_store_log_in_once(Store::Redis(RedisServer::start())).await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn redis_rotating_refresh_tokens_renew_once_per_round() {
+    let _serial = processes::serial().await;
     rotating_refresh_tokens_renew_once_per_round(Store::Redis(RedisServer::start())).await;
 }
 
@@ -131,6 +136,7 @@ fn entry_path(dir: &Path, sandbox: &Sandbox) -> std::path::PathBuf {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn file_entries_are_private_hold_no_password_and_expire() {
+    let _serial = processes::serial().await;
     let store = Store::file();
     let Store::File(dir) = &store else { unreachable!() };
     let sandbox = Sandbox::start().await;
@@ -175,6 +181,7 @@ async fn file_entries_are_private_hold_no_password_and_expire() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn file_faults_never_cost_a_call() {
+    let _serial = processes::serial().await;
     let sandbox = Sandbox::start().await;
     // A corrupt entry: ignored with a warning, then overwritten.
     let store = Store::file();
@@ -204,6 +211,7 @@ async fn file_faults_never_cost_a_call() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_lock_holder_that_dies_blocks_nobody() {
+    let _serial = processes::serial().await;
     let sandbox = Sandbox::start().await;
     let store = Store::file();
     let Store::File(dir) = &store else { unreachable!() };
@@ -235,6 +243,7 @@ async fn a_lock_holder_that_dies_blocks_nobody() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_redis_that_is_down_costs_no_call() {
+    let _serial = processes::serial().await;
     let sandbox = Sandbox::start().await;
     let port = std::net::TcpListener::bind("127.0.0.1:0")
         .unwrap()
@@ -256,6 +265,7 @@ async fn a_redis_that_is_down_costs_no_call() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_redis_rate_limit_holds_across_processes() {
+    let _serial = processes::serial().await;
     let redis = RedisServer::start();
     let sandbox = Sandbox::start().await;
     let rate = Job {

@@ -25,6 +25,15 @@ use up42_testkit::{ORDER_ID, PASSWORD, Sandbox, USERNAME};
 /// harness's filter for the `worker` test by default; a benchmark sets none.
 static WORKER_ARGS: OnceLock<&'static [&'static str]> = OnceLock::new();
 
+/// One batch of workers at a time: they measure rates and renewal rounds,
+/// which other batches on the same cores would disturb.
+static SERIAL: tokio::sync::Mutex<()> = tokio::sync::Mutex::const_new(());
+
+/// Waits until no other batch of workers runs; hold the guard while yours does.
+pub async fn serial() -> tokio::sync::MutexGuard<'static, ()> {
+    SERIAL.lock().await
+}
+
 /// Sets the arguments a worker is started with (before the first spawn).
 pub fn set_worker_args(args: &'static [&'static str]) {
     let _ = WORKER_ARGS.set(args);
