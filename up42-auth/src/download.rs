@@ -176,13 +176,11 @@ impl<'a> Download<'a> {
         let timing = self.response.extensions().get::<Timing>().copied();
         let mut bytes = 0u64;
         loop {
-            let chunk = self.response.chunk().await.map_err(|e| {
-                let error = Error::transport(Operation::ApiRequest, &url, e);
-                match &timing {
-                    Some(timing) => error.timed(timing),
-                    None => error,
-                }
-            })?;
+            let chunk = self
+                .response
+                .chunk()
+                .await
+                .map_err(|e| Error::transport(Operation::ApiRequest, &url, e).timed(timing.as_ref()))?;
             let Some(chunk) = chunk else { break };
             out.write_all(&chunk).await.map_err(io_error("write", path))?;
             bytes += chunk.len() as u64;

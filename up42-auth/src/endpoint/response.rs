@@ -150,10 +150,7 @@ pub(crate) async fn read_success(response: reqwest::Response) -> Result<(StatusC
     let timing = response.extensions().get::<Timing>().copied();
     let body = read_limited(response, limit, Operation::ApiRequest, &url)
         .await
-        .map_err(|error| match &timing {
-            Some(timing) => error.timed(timing),
-            None => error,
-        })?;
+        .map_err(|error| error.timed(timing.as_ref()))?;
     Ok((status, body))
 }
 

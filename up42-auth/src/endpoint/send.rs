@@ -141,19 +141,8 @@ async fn send_once<A: Authenticated + ?Sized>(
         if let Some(body) = &request.body {
             call = call.header(CONTENT_TYPE, "application/json").body(body.clone());
         }
-        if let Some(total) = total {
-            call = call.timeout(total);
-        }
         sends.fetch_add(1, Ordering::Relaxed);
-        let timing = Timing {
-            started: std::time::Instant::now(),
-            total,
-        };
-        let mut response = call
-            .send()
-            .await
-            .map_err(|e| Error::transport(Operation::ApiRequest, url, e).timed(&timing))?;
-        response.extensions_mut().insert(timing);
+        let response = send_timed(call, url, total).await?;
         let status = response.status();
         if !same_origin(response.url(), url) {
             // A client of the user's, with another redirect policy, followed
@@ -187,6 +176,29 @@ async fn send_once<A: Authenticated + ?Sized>(
     }
 }
 
+/// Sends `call` to `url` with `total` as its time limit, if any; a timeout
+/// names the limit that expired, and the answer carries its [`Timing`] so
+/// that reading its body can say the same.
+async fn send_timed(
+    mut call: reqwest::RequestBuilder,
+    url: &Url,
+    total: Option<std::time::Duration>,
+) -> Result<reqwest::Response, Error> {
+    if let Some(total) = total {
+        call = call.timeout(total);
+    }
+    let timing = Timing {
+        started: std::time::Instant::now(),
+        total,
+    };
+    let mut response = call
+        .send()
+        .await
+        .map_err(|e| Error::transport(Operation::ApiRequest, url, e).timed(Some(&timing)))?;
+    response.extensions_mut().insert(timing);
+    Ok(response)
+}
+
 /// Where a redirect points, resolved against the URL that answered it.
 fn location(response: &reqwest::Response) -> Option<Url> {
     let value = response.headers().get(reqwest::header::LOCATION)?.to_str().ok()?;
@@ -207,19 +219,7 @@ async fn follow_without_token<A: Authenticated + ?Sized>(
             return Err(redirected(&Method::GET, &from, StatusCode::FOUND, &target));
         }
         tracing::debug!(to = %origin(&target), "download redirected to another origin; following without the token");
-        let mut call = client.http_client().get(target.clone());
-        if let Some(total) = total {
-            call = call.timeout(total);
-        }
-        let timing = Timing {
-            started: std::time::Instant::now(),
-            total,
-        };
-        let mut response = call
-            .send()
-            .await
-            .map_err(|e| Error::transport(Operation::ApiRequest, &target, e).timed(&timing))?;
-        response.extensions_mut().insert(timing);
+        let response = send_timed(client.http_client().get(target.clone()), &target, total).await?;
         let status = response.status();
         if status.is_success() {
             return Ok(response);

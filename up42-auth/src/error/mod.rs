@@ -506,8 +506,10 @@ impl Error {
     }
 
     /// Names the time limit that expired, for a timeout of a call whose limits
-    /// `timing` knows; any other error is returned as it is.
-    pub(crate) fn timed(mut self, timing: &Timing) -> Self {
+    /// `timing` knows; any other error, or one without a `timing`, is
+    /// returned as it is.
+    pub(crate) fn timed(mut self, timing: Option<&Timing>) -> Self {
+        let Some(timing) = timing else { return self };
         if let Some(Repr::Transport { source, limit, .. }) = Arc::get_mut(&mut self.repr)
             && source.is_timeout()
         {
