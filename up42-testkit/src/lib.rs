@@ -639,17 +639,8 @@ impl SandboxBuilder {
             .layer(axum::middleware::from_fn_with_state(
                 Arc::clone(&shared),
                 api::mocked,
-            ))
-            .layer(axum::middleware::from_fn_with_state(
-                Arc::clone(&faults),
-                faults::inject,
-            ))
-            // Outermost: every request is counted, whatever fault it meets.
-            .layer(axum::middleware::from_fn_with_state(
-                Arc::clone(&shared),
-                state::count,
-            ))
-            .with_state(Arc::clone(&shared));
+            ));
+        let app = faulty_and_counted(app, &faults, &shared);
         // The storage host of signed download URLs: another port, no token.
         let storage_listener = tokio::net::TcpListener::bind("127.0.0.1:0")
             .await
@@ -658,17 +649,8 @@ impl SandboxBuilder {
             .local_addr()
             .expect("a bound socket has an address");
         let _ = shared.storage_url.set(format!("http://{storage_addr}"));
-        let storage = Router::new()
-            .route("/storage/{asset_id}", get(assets::storage))
-            .layer(axum::middleware::from_fn_with_state(
-                Arc::clone(&faults),
-                faults::inject,
-            ))
-            .layer(axum::middleware::from_fn_with_state(
-                Arc::clone(&shared),
-                state::count,
-            ))
-            .with_state(Arc::clone(&shared));
+        let storage = Router::new().route("/storage/{asset_id}", get(assets::storage));
+        let storage = faulty_and_counted(storage, &faults, &shared);
         let (shutdown, stopped) = oneshot::channel::<()>();
         let (storage_shutdown, storage_stopped) = oneshot::channel::<()>();
         let (acceptor, certificate_pem) = match tls {
@@ -692,6 +674,22 @@ impl SandboxBuilder {
             shutdown: vec![shutdown, storage_shutdown],
         }
     }
+}
+
+/// What both hosts of the sandbox put in front of their routes: the faults
+/// tests inject, and outermost the counters and journal, so that every
+/// request is counted whatever fault it meets.
+fn faulty_and_counted(routes: Router<Arc<Shared>>, faults: &Arc<Faults>, shared: &Arc<Shared>) -> Router {
+    routes
+        .layer(axum::middleware::from_fn_with_state(
+            Arc::clone(faults),
+            faults::inject,
+        ))
+        .layer(axum::middleware::from_fn_with_state(
+            Arc::clone(shared),
+            state::count,
+        ))
+        .with_state(Arc::clone(shared))
 }
 
 /// Accepts connections until `stopped`; each connection can be closed from a
