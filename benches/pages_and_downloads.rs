@@ -7,35 +7,16 @@
 //!
 //! `cargo bench --bench pages_and_downloads`
 
-use std::alloc::{GlobalAlloc, Layout, System};
-use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::{Duration, Instant};
 
 use serde::Deserialize;
 use up42_auth::{Authenticated, Download, Error, Up42Client, up42_endpoint};
 use up42_testkit::{Sandbox, WORKSPACE_ID};
 
-struct Peak;
+#[path = "../tests/support/peak.rs"]
+mod peak;
 
-static LIVE: AtomicUsize = AtomicUsize::new(0);
-static PEAK: AtomicUsize = AtomicUsize::new(0);
-
-unsafe impl GlobalAlloc for Peak {
-    unsafe fn alloc(&self, layout: Layout) -> *mut u8 {
-        let live = LIVE.fetch_add(layout.size(), Ordering::Relaxed) + layout.size();
-        PEAK.fetch_max(live, Ordering::Relaxed);
-        // SAFETY: forwarded unchanged to the system allocator.
-        unsafe { System.alloc(layout) }
-    }
-    unsafe fn dealloc(&self, ptr: *mut u8, layout: Layout) {
-        LIVE.fetch_sub(layout.size(), Ordering::Relaxed);
-        // SAFETY: forwarded unchanged to the system allocator.
-        unsafe { System.dealloc(ptr, layout) }
-    }
-}
-
-#[global_allocator]
-static ALLOCATOR: Peak = Peak;
+mod common;
 
 #[derive(Debug, Deserialize)]
 #[allow(dead_code)]
@@ -68,17 +49,7 @@ async fn all_orders_by_hand(client: &Up42Client, http: &reqwest::Client) -> Vec<
             "{}v2/orders?workspaceId={WORKSPACE_ID}&size=5&page={page}",
             client.api_url()
         );
-        let answer: Page = http
-            .get(url)
-            .header(reqwest::header::AUTHORIZATION, bearer.bearer_header().clone())
-            .send()
-            .await
-            .expect("sent")
-            .error_for_status()
-            .expect("2xx")
-            .json()
-            .await
-            .expect("json");
+        let answer: Page = common::get_by_hand(http, &url, bearer.bearer_header()).await;
         orders.extend(answer.content);
         page += 1;
         if page >= answer.total_pages {
@@ -119,11 +90,9 @@ async fn paging(rounds: usize) {
 
 /// Time and peak heap growth of `f`.
 async fn measured<F: std::future::Future<Output = u64>>(f: F) -> (Duration, usize, u64) {
-    let before = LIVE.load(Ordering::Relaxed);
-    PEAK.store(before, Ordering::Relaxed);
     let started = Instant::now();
-    let bytes = f.await;
-    (started.elapsed(), PEAK.load(Ordering::Relaxed) - before, bytes)
+    let (bytes, peak) = peak::peak_growth(f).await;
+    (started.elapsed(), peak, bytes)
 }
 
 async fn downloads(runs: usize) {
@@ -167,15 +136,7 @@ async fn downloads(runs: usize) {
 }
 
 fn main() {
-    // `cargo test --benches` runs bench targets with `--bench` absent: skip the work there.
-    if !std::env::args().any(|a| a == "--bench") {
-        return;
-    }
-    let runtime = tokio::runtime::Builder::new_multi_thread()
-        .enable_all()
-        .build()
-        .expect("runtime");
-    runtime.block_on(async {
+    common::run_bench(async {
         paging(500).await;
         downloads(3).await;
     });

@@ -225,15 +225,7 @@ async fn early_window(calls: usize) {
 }
 
 fn main() {
-    // `cargo test --benches` runs bench targets with `--bench` absent: skip the work there.
-    if !std::env::args().any(|a| a == "--bench") {
-        return;
-    }
-    let runtime = tokio::runtime::Builder::new_multi_thread()
-        .enable_all()
-        .build()
-        .expect("runtime");
-    runtime.block_on(async {
+    common::run_bench(async {
         println!("### Stampede: callers arriving when the token has just gone stale\n");
         println!("| callers | token requests | p50 wait | p99 wait | max wait |");
         println!("|---|---|---|---|---|");

@@ -1,37 +1,15 @@
 //! Downloads: streamed to a file with flat memory, complete or not at all,
 //! no token to a storage host, and timeouts that fit a download.
 
-use std::alloc::{GlobalAlloc, Layout, System};
 use std::io::Read;
-use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::Duration;
 
 use serde::Deserialize;
 use up42_auth::{Download, Error, ErrorKind, Progress, Up42Client, reqwest, up42_endpoint};
 use up42_testkit::{Authorization, Fault, Mock, Respond, Route, Sandbox, generated_asset};
 
-/// Live heap bytes, and the most there were since the last reset.
-struct Peak;
-
-static LIVE: AtomicUsize = AtomicUsize::new(0);
-static PEAK: AtomicUsize = AtomicUsize::new(0);
-
-unsafe impl GlobalAlloc for Peak {
-    unsafe fn alloc(&self, layout: Layout) -> *mut u8 {
-        let live = LIVE.fetch_add(layout.size(), Ordering::Relaxed) + layout.size();
-        PEAK.fetch_max(live, Ordering::Relaxed);
-        // SAFETY: forwarded unchanged to the system allocator.
-        unsafe { System.alloc(layout) }
-    }
-    unsafe fn dealloc(&self, ptr: *mut u8, layout: Layout) {
-        LIVE.fetch_sub(layout.size(), Ordering::Relaxed);
-        // SAFETY: forwarded unchanged to the system allocator.
-        unsafe { System.dealloc(ptr, layout) }
-    }
-}
-
-#[global_allocator]
-static ALLOCATOR: Peak = Peak;
+#[path = "support/peak.rs"]
+mod peak;
 
 #[derive(Debug, Deserialize)]
 struct SignedUrl {
@@ -86,16 +64,16 @@ async fn a_256_mib_download_streams_with_flat_memory_and_no_token() {
     let signed = download_url(&client, "scene").await.unwrap();
     assert!(signed.url.starts_with(sandbox.storage_url()));
     let mut reports: Vec<Progress> = Vec::new();
-    let before = LIVE.load(Ordering::Relaxed);
-    PEAK.store(before, Ordering::Relaxed);
-    let written = Download::get(&client, &signed.url)
-        .await
-        .unwrap()
-        .progress(|p| reports.push(p))
-        .to_file(&target)
-        .await
-        .unwrap();
-    let peak = PEAK.load(Ordering::Relaxed) - before;
+    let (written, peak) = peak::peak_growth(async {
+        Download::get(&client, &signed.url)
+            .await
+            .unwrap()
+            .progress(|p| reports.push(p))
+            .to_file(&target)
+            .await
+            .unwrap()
+    })
+    .await;
 
     assert_eq!(written, SIZE);
     assert!(

@@ -1,5 +1,7 @@
 //! What the call benchmarks share: the order type, the generated endpoint, and
-//! its hand-written equivalent.
+//! its hand-written equivalent. Each benchmark uses a part of it.
+
+#![allow(dead_code)]
 
 use serde::Deserialize;
 use up42_auth::{Error, Up42Client, up42_endpoint};
@@ -25,6 +27,15 @@ pub async fn get_order_by_hand(
     url: &str,
     bearer: &reqwest::header::HeaderValue,
 ) -> Order {
+    get_by_hand(http, url, bearer).await
+}
+
+/// A hand-written GET decoded as `T`, as [`get_order_by_hand`] does it.
+pub async fn get_by_hand<T: serde::de::DeserializeOwned>(
+    http: &reqwest::Client,
+    url: &str,
+    bearer: &reqwest::header::HeaderValue,
+) -> T {
     http.get(url)
         .header(reqwest::header::AUTHORIZATION, bearer.clone())
         .send()
@@ -35,4 +46,18 @@ pub async fn get_order_by_hand(
         .json()
         .await
         .expect("json")
+}
+
+/// Runs `work` on a multi-threaded runtime, when the benchmark was started
+/// by `cargo bench`: `cargo test --benches` runs bench targets without
+/// `--bench`, and then they skip the work.
+pub fn run_bench(work: impl std::future::Future<Output = ()>) {
+    if !std::env::args().any(|a| a == "--bench") {
+        return;
+    }
+    tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .expect("runtime")
+        .block_on(work);
 }
