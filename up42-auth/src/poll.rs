@@ -170,6 +170,14 @@ enum State<Fut> {
 // The call in flight and the timers are boxed; nothing is pinned in place.
 impl<F, Fut, P> Unpin for Waiting<F, Fut, P> {}
 
+impl<F: FnMut() -> Fut, Fut, P> Waiting<F, Fut, P> {
+    /// Makes the next call, counted as soon as it is made.
+    fn start_call(&mut self) {
+        self.attempts += 1;
+        self.state = State::Calling(Box::pin((self.poller.call)()));
+    }
+}
+
 impl<F, Fut, T, E, P> Future for Waiting<F, Fut, P>
 where
     F: FnMut() -> Fut,
@@ -189,10 +197,7 @@ where
                 }))));
             }
             match &mut this.state {
-                State::Start => {
-                    this.attempts += 1;
-                    this.state = State::Calling(Box::pin((this.poller.call)()));
-                }
+                State::Start => this.start_call(),
                 State::Calling(call) => {
                     let answer = match call.as_mut().poll(cx) {
                         Poll::Pending => return Poll::Pending,
@@ -215,10 +220,7 @@ where
                 }
                 State::Pausing(pause) => match pause.as_mut().poll(cx) {
                     Poll::Pending => return Poll::Pending,
-                    Poll::Ready(()) => {
-                        this.attempts += 1;
-                        this.state = State::Calling(Box::pin((this.poller.call)()));
-                    }
+                    Poll::Ready(()) => this.start_call(),
                 },
             }
         }
