@@ -184,6 +184,19 @@ async fn the_token_goes_to_the_api_host_only() {
 
     let bad = Download::get(&client, "ftp://example.com/x").await.unwrap_err();
     assert_eq!(bad.kind(), ErrorKind::InvalidArgument);
+
+    // A target in a directory that does not exist: the file side's error, naming it.
+    let nowhere = dir.path().join("missing").join("scene.tif");
+    let error = Download::get(&client, &signed.url)
+        .await
+        .unwrap()
+        .to_file(&nowhere)
+        .await
+        .unwrap_err();
+    assert_eq!(error.kind(), ErrorKind::Io);
+    assert_eq!(error.path(), Some(nowhere.as_path()));
+    assert!(error.to_string().contains("missing"), "{error}");
+    assert!(error.hint().unwrap().contains("directory exists"));
 }
 
 #[tokio::test]

@@ -292,3 +292,13 @@ async fn a_redis_rate_limit_holds_across_processes() {
         "windows {low}..{high}"
     );
 }
+
+#[tokio::test]
+async fn a_bad_redis_url_is_a_config_error_that_hides_the_password() {
+    for url in ["not a url", "http://user:s3cret@127.0.0.1:6379"] {
+        let error = up42_auth::RedisTokenStore::connect(url).unwrap_err();
+        assert_eq!(error.kind(), up42_auth::ErrorKind::Config, "{url}");
+        assert!(error.to_string().contains("is not a Redis URL"), "{error}");
+        assert!(!error.to_string().contains("s3cret"), "{error}");
+    }
+}
