@@ -96,6 +96,26 @@ impl Credentials {
         }
     }
 
+    /// Writes the credentials to `path` (usually
+    /// [`default_credentials_file`](crate::default_credentials_file)) as
+    /// [`from_file`](Self::from_file) reads them. On Unix the file gets mode
+    /// 0600 and a missing directory mode 0700; the file is written to a
+    /// temporary file and renamed, so a reader never sees half of it. A
+    /// failure is an [`ErrorKind::CredentialsFile`](crate::ErrorKind::CredentialsFile)
+    /// naming the path.
+    pub fn save(&self, path: impl AsRef<Path>) -> Result<(), Error> {
+        let path = path.as_ref();
+        let failed =
+            |e: std::io::Error| file_error(path, format!("it cannot be written ({})", e.kind()), Some(e));
+        let dir = match path.parent() {
+            Some(dir) if !dir.as_os_str().is_empty() => dir,
+            _ => Path::new("."),
+        };
+        crate::private::create_dir(dir).map_err(failed)?;
+        let body = serde_json::json!({"username": self.username, "password": self.password.expose_secret()});
+        crate::private::write_file(dir, path, body.to_string().as_bytes()).map_err(failed)
+    }
+
     /// Looks for credentials where users keep them: first `UP42_USERNAME` and
     /// `UP42_PASSWORD`, then `~/.up42/credentials.json`.
     ///
@@ -387,5 +407,30 @@ mod tests {
         let shown = format!("{creds:?}");
         assert!(shown.contains("me@example.com"));
         assert!(!shown.contains("hunter2"));
+    }
+
+    #[test]
+    fn saved_credentials_read_back_from_a_private_file() {
+        let dir = std::env::temp_dir().join(format!("up42-auth-test-{}-save", std::process::id()));
+        let _ = std::fs::remove_dir_all(&dir);
+        let path = dir.join("nested").join("credentials.json");
+        let credentials = Credentials::new("me@example.com", "pa\"ss");
+        credentials.save(&path).unwrap();
+        let back = Credentials::from_file(&path).unwrap();
+        assert_eq!((back.username(), back.password()), ("me@example.com", "pa\"ss"));
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::PermissionsExt;
+            let mode = |p: &Path| std::fs::metadata(p).unwrap().permissions().mode() & 0o777;
+            assert_eq!(mode(&path), 0o600);
+            assert_eq!(mode(&dir.join("nested")), 0o700);
+        }
+        // Under a file, not a directory: the credentials file's error, naming it.
+        let blocked = path.join("credentials.json");
+        let error = credentials.save(&blocked).unwrap_err();
+        assert_eq!(error.kind(), crate::ErrorKind::CredentialsFile);
+        assert_eq!(error.path(), Some(blocked.as_path()));
+        assert!(!error.to_string().contains("pa\"ss"), "{error}");
+        let _ = std::fs::remove_dir_all(&dir);
     }
 }

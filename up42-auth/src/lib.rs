@@ -59,6 +59,7 @@ mod oauth;
 mod paging;
 mod policy;
 mod poll;
+mod private;
 pub mod redirect;
 mod source;
 mod store;

@@ -1,7 +1,6 @@
 //! `login`, `token`, `whoami` and `logout`.
 
 use std::io::{BufRead, IsTerminal, Write};
-use std::path::Path;
 
 use up42_auth::{Authenticated, Credentials, ErrorKind};
 
@@ -58,33 +57,12 @@ pub async fn login(global: &Global, args: Login) -> Result<(), Failure> {
     }
     let path = up42_auth::default_credentials_file()
         .ok_or_else(|| Failure::Local("no home directory to save the credentials in".to_string()))?;
-    save_credentials(&path, &credentials)?;
+    credentials.save(&path)?;
     eprintln!(
         "up42: logged in as {}; credentials saved to {} (mode 0600)",
         credentials.username(),
         path.display()
     );
-    Ok(())
-}
-
-/// Writes the credentials file: a private directory, a 0600 file written
-/// to a temporary file and renamed.
-fn save_credentials(path: &Path, credentials: &Credentials) -> Result<(), Failure> {
-    let failed = |e: std::io::Error| Failure::Local(format!("cannot write {}: {e}", path.display()));
-    let dir = path.parent().unwrap_or(Path::new("."));
-    if !dir.is_dir() {
-        let mut builder = std::fs::DirBuilder::new();
-        builder.recursive(true);
-        #[cfg(unix)]
-        std::os::unix::fs::DirBuilderExt::mode(&mut builder, 0o700);
-        builder.create(dir).map_err(failed)?;
-    }
-    let body = serde_json::json!({"username": credentials.username(), "password": credentials.password()});
-    let mut file = tempfile::NamedTempFile::new_in(dir).map_err(failed)?;
-    file.write_all(body.to_string().as_bytes())
-        .and_then(|()| file.as_file().sync_all())
-        .map_err(failed)?;
-    file.persist(path).map_err(|e| failed(e.error))?;
     Ok(())
 }
 

@@ -3,7 +3,7 @@
 //! its holder dies.
 
 use std::fs::{File, OpenOptions};
-use std::io::{Read, Write};
+use std::io::Read;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
@@ -82,16 +82,7 @@ impl FileTokenStore {
 
     /// Creates the directory, private to the user, if it is missing.
     fn ensure_dir(&self) -> Result<(), Error> {
-        if self.dir.is_dir() {
-            return Ok(());
-        }
-        let mut builder = std::fs::DirBuilder::new();
-        builder.recursive(true);
-        #[cfg(unix)]
-        std::os::unix::fs::DirBuilderExt::mode(&mut builder, 0o700);
-        builder
-            .create(&self.dir)
-            .map_err(|e| failed("create the directory", &self.dir, e))
+        crate::private::create_dir(&self.dir).map_err(|e| failed("create the directory", &self.dir, e))
     }
 }
 
@@ -132,19 +123,7 @@ impl TokenStore for FileTokenStore {
         let entry = entry.to_vec();
         blocking(move || {
             store.ensure_dir()?;
-            // tempfile creates the file with mode 0600 on Unix.
-            let mut temporary = tempfile::Builder::new()
-                .prefix(".up42-token-")
-                .tempfile_in(&store.dir)
-                .map_err(|e| failed("write to", &store.dir, e))?;
-            temporary
-                .write_all(&entry)
-                .and_then(|()| temporary.as_file().sync_all())
-                .map_err(|e| failed("write", temporary.path(), e))?;
-            temporary
-                .persist(&path)
-                .map_err(|e| failed("replace", &path, e.error))?;
-            Ok(())
+            crate::private::write_file(&store.dir, &path, &entry).map_err(|e| failed("write", &path, e))
         })
         .await
     }
