@@ -2,16 +2,22 @@
 //! from the global options, with tokens cached between runs.
 
 use up42_auth::{Credentials, FileTokenStore, Region, Up42Client, Up42ClientBuilder};
-use up42_testkit::Sandbox;
 
 use crate::cli::{self, Global};
 use crate::failure::Failure;
+
+/// What keeps the sandbox of `--sandbox` running; nothing in a build
+/// without the `sandbox` feature.
+#[cfg(feature = "sandbox")]
+type SandboxGuard = up42_testkit::Sandbox;
+#[cfg(not(feature = "sandbox"))]
+type SandboxGuard = std::convert::Infallible;
 
 /// A client, and the sandbox it talks to if `--sandbox` started one.
 pub struct Session {
     pub client: Up42Client,
     /// Kept alive as long as the client needs it.
-    _sandbox: Option<Sandbox>,
+    _sandbox: Option<SandboxGuard>,
 }
 
 impl Session {
@@ -63,22 +69,37 @@ pub fn builder(global: &Global) -> Up42ClientBuilder {
 /// with the discovered credentials and the file token store.
 pub async fn open(global: &Global) -> Result<Session, Failure> {
     if global.sandbox {
-        let sandbox = Sandbox::start().await;
-        eprintln!(
-            "up42: using a local sandbox at {} (demo user, nothing goes to UP42)",
-            sandbox.base_url()
-        );
-        let client = sandbox.client_builder().build()?;
-        return Ok(Session {
-            client,
-            _sandbox: Some(sandbox),
-        });
+        return sandbox().await;
     }
     // Discovered here rather than by the builder, which discovers them for
     // UP42's own token URLs only: `--token-url` is the user's explicit choice.
     let credentials = Credentials::discover()?;
     Ok(Session::new(
         with_store(builder(global).credentials(credentials)).build()?,
+    ))
+}
+
+/// A session on a local sandbox with the demo user.
+#[cfg(feature = "sandbox")]
+async fn sandbox() -> Result<Session, Failure> {
+    let sandbox = up42_testkit::Sandbox::start().await;
+    eprintln!(
+        "up42: using a local sandbox at {} (demo user, nothing goes to UP42)",
+        sandbox.base_url()
+    );
+    let client = sandbox.client_builder().build()?;
+    Ok(Session {
+        client,
+        _sandbox: Some(sandbox),
+    })
+}
+
+/// `--sandbox` in a build without the sandbox: a usage error.
+#[cfg(not(feature = "sandbox"))]
+async fn sandbox() -> Result<Session, Failure> {
+    Err(Failure::Usage(
+        "this build of up42 has no sandbox: install it with the `sandbox` feature (on by default)"
+            .to_string(),
     ))
 }
 

@@ -5,10 +5,10 @@ use syn::parse::Parser;
 use syn::punctuated::Punctuated;
 use syn::{Expr, ExprLit, Lit, LitStr, Token};
 
+use up42_catalogue::Method;
+
 use crate::ctxt::Ctxt;
 
-/// The HTTP methods an endpoint can use.
-pub(crate) const METHODS: [&str; 6] = ["GET", "POST", "PUT", "PATCH", "DELETE", "HEAD"];
 /// The options that may follow the path.
 const OPTIONS: [&str; 10] = [
     "public",
@@ -52,8 +52,7 @@ pub(crate) enum BindingKind {
 
 /// What the attribute says.
 pub(crate) struct Args {
-    /// One of [`METHODS`].
-    pub(crate) method: String,
+    pub(crate) method: Method,
     pub(crate) method_span: Span,
     pub(crate) path: LitStr,
     /// No token fetched, no `Authorization` header sent.
@@ -361,7 +360,7 @@ pub(crate) fn parse_duration(text: &str) -> Option<u64> {
     number.checked_mul(scale).filter(|ms| *ms > 0)
 }
 
-fn parse_method(cx: &mut Ctxt, expr: &Expr) -> Option<(String, Span)> {
+fn parse_method(cx: &mut Ctxt, expr: &Expr) -> Option<(Method, Span)> {
     let ident = match expr {
         Expr::Path(p) if p.qself.is_none() => p.path.get_ident(),
         _ => None,
@@ -371,19 +370,20 @@ fn parse_method(cx: &mut Ctxt, expr: &Expr) -> Option<(String, Span)> {
         return None;
     };
     let name = ident.to_string();
-    if METHODS.contains(&name.as_str()) {
-        return Some((name, ident.span()));
-    }
-    let hint = if METHODS.contains(&name.to_uppercase().as_str()) {
-        format!("; write it in capitals: `{}`", name.to_uppercase())
-    } else {
-        String::new()
+    let unknown = match name.parse::<Method>() {
+        Ok(method) => return Some((method, ident.span())),
+        Err(unknown) => unknown,
     };
+    let hint = match unknown.in_capitals() {
+        Some(method) => format!("; write it in capitals: `{method}`"),
+        None => String::new(),
+    };
+    let methods = Method::ALL.map(Method::as_str);
     cx.error_spanned_by(
         ident,
         format!(
             "unknown HTTP method `{name}`; expected one of {}{hint}",
-            backticked(&METHODS)
+            backticked(&methods)
         ),
     );
     None

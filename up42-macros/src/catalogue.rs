@@ -1,5 +1,5 @@
-//! The check against UP42's real endpoints: the bundled catalogue
-//! (`catalogue/up42-openapi.json`, generated from public sources), merged
+//! The check against UP42's real endpoints: the bundled catalogue of
+//! `up42-catalogue` (generated from public sources), merged
 //! with the user's own OpenAPI document if there is one, and matched on
 //! method plus path shape.
 //!
@@ -18,7 +18,7 @@ use crate::attr::{Args, BindingKind, Paged};
 use crate::ctxt::Ctxt;
 use crate::distance::{chars_distance, nearest, segment_distance};
 use crate::path::{self, Part};
-use crate::spec::{self, Operation, Spec};
+use up42_catalogue::{Catalogue as Spec, Method, Operation, Pagination};
 
 /// The environment variable naming a user's OpenAPI document.
 pub(crate) const SPEC_ENV: &str = "UP42_OPENAPI";
@@ -30,15 +30,6 @@ pub(crate) const SPEC_FILE: &str = "up42-openapi.json";
 pub(crate) struct Checked {
     /// The user's document, if one was read: cargo must rebuild when it changes.
     pub(crate) user_file: Option<PathBuf>,
-}
-
-/// The bundled catalogue, read once per compiler process.
-fn bundled() -> &'static Spec {
-    static BUNDLED: OnceLock<Spec> = OnceLock::new();
-    BUNDLED.get_or_init(|| {
-        spec::parse(include_str!("../catalogue/up42-openapi.json"))
-            .expect("the bundled catalogue is a valid OpenAPI document (tested)")
-    })
 }
 
 /// The user's document at `path`, read again only when it changed.
@@ -58,7 +49,7 @@ fn user_spec(path: &Path) -> Result<Arc<Spec>, String> {
     }
     let spec = std::fs::read_to_string(path)
         .map_err(|e| format!("it cannot be read ({e})"))
-        .and_then(|text| spec::parse(&text))
+        .and_then(|text| Spec::parse(&text).map_err(|e| e.to_string()))
         .map(Arc::new);
     cache.insert(path.to_path_buf(), (modified, spec.clone()));
     spec
@@ -108,11 +99,11 @@ pub(crate) fn check(cx: &mut Ctxt, args: &Args, parts: &[Part], fn_args: &[Arg<'
     };
     let catalogue = Catalogue {
         user: user.as_deref(),
-        bundled: bundled(),
+        bundled: up42_catalogue::bundled(),
     };
     let template = path::render(parts);
-    let shape = spec::shape(&template);
-    let method = args.method.as_str();
+    let shape = up42_catalogue::shape(&template);
+    let method = args.method;
     let on_path = catalogue.operations_on(&shape);
     let Some(op) = on_path.iter().find(|op| op.method == method) else {
         cx.error_spanned_by(&args.path, catalogue.unknown(method, &template, &shape, &on_path));
@@ -131,7 +122,7 @@ pub(crate) fn check(cx: &mut Ctxt, args: &Args, parts: &[Part], fn_args: &[Arg<'
         check_query_keys(cx, method, op, known, fn_args);
         check_bound_keys(cx, method, op, known, args);
     }
-    if let (Some((paged, span)), Some(pagination), "GET") = (&args.paged, &op.pagination, method) {
+    if let (Some((paged, span)), Some(pagination), Method::Get) = (&args.paged, op.pagination, method) {
         check_pagination(cx, method, op, paged, *span, pagination);
     }
     checked
@@ -140,19 +131,19 @@ pub(crate) fn check(cx: &mut Ctxt, args: &Args, parts: &[Part], fn_args: &[Arg<'
 /// `paged` in the shape the catalogue says the endpoint pages in.
 fn check_pagination(
     cx: &mut Ctxt,
-    method: &str,
+    method: Method,
     op: &Operation,
     paged: &Paged,
     span: Span,
-    pagination: &str,
+    pagination: Pagination,
 ) {
     let problem = match (paged, pagination) {
-        (_, "none") => "is not paged: remove `paged`".to_string(),
-        (Paged::NextLink(_), "page") => {
+        (_, Pagination::None) => "is not paged: remove `paged`".to_string(),
+        (Paged::NextLink(_), Pagination::Page) => {
             "answers UP42's page object (`content`, `totalPages`, ...): write `paged` without a field"
                 .to_string()
         }
-        (Paged::Numbered, "links-next" | "token") => {
+        (Paged::Numbered, Pagination::LinksNext | Pagination::Token) => {
             "links each page to the next: write `paged = \"...\"` with the field that holds the items \
              (`jobs` for processing jobs, `features` for STAC items)"
                 .to_string()
@@ -163,7 +154,7 @@ fn check_pagination(
 }
 
 /// Keys of `query(key = self.field)` the document does not list.
-fn check_bound_keys(cx: &mut Ctxt, method: &str, op: &Operation, known: &[String], args: &Args) {
+fn check_bound_keys(cx: &mut Ctxt, method: Method, op: &Operation, known: &[String], args: &Args) {
     let bound = args.bindings.iter().filter(|b| b.kind == BindingKind::Query);
     for binding in bound.filter(|b| !known.contains(&b.name)) {
         cx.error_at(
@@ -197,14 +188,11 @@ impl Catalogue<'_> {
     }
 
     /// The message for a method and path no operation has.
-    fn unknown(&self, method: &str, template: &str, shape: &[String], on_path: &[&Operation]) -> String {
+    fn unknown(&self, method: Method, template: &str, shape: &[String], on_path: &[&Operation]) -> String {
         if let Some(first) = on_path.first() {
-            let mut methods: Vec<&str> = on_path.iter().map(|op| op.method.as_str()).collect();
-            methods.sort_unstable_by_key(|m| {
-                ["GET", "POST", "PUT", "PATCH", "DELETE", "HEAD"]
-                    .iter()
-                    .position(|x| x == m)
-            });
+            let mut methods: Vec<Method> = on_path.iter().map(|op| op.method).collect();
+            methods.sort_unstable();
+            let methods: Vec<&str> = methods.into_iter().map(Method::as_str).collect();
             return format!(
                 "UP42 allows {} on `{}`, not {method}; declare an endpoint UP42 does not list with the \
                  `unchecked` option",
@@ -212,15 +200,8 @@ impl Catalogue<'_> {
                 first.template
             );
         }
-        let retired_lists = self
-            .user
-            .into_iter()
-            .chain([self.bundled])
-            .flat_map(|s| &s.retired);
-        if let Some(retired) = retired_lists
-            .clone()
-            .find(|r| r.method == method && r.shape == shape)
-        {
+        let retired = self.user.into_iter().chain([self.bundled]);
+        if let Some(retired) = retired.into_iter().find_map(|s| s.retired(method, shape)) {
             let when = retired
                 .last_seen
                 .as_deref()
@@ -269,7 +250,7 @@ impl Catalogue<'_> {
 }
 
 /// Query keys the endpoint sends that the document does not list.
-fn check_query_keys(cx: &mut Ctxt, method: &str, op: &Operation, known: &[String], fn_args: &[Arg<'_>]) {
+fn check_query_keys(cx: &mut Ctxt, method: Method, op: &Operation, known: &[String], fn_args: &[Arg<'_>]) {
     for arg in fn_args {
         let Role::Query { key } = &arg.role else { continue };
         let explicit = arg
@@ -356,7 +337,7 @@ mod tests {
     use super::*;
 
     fn segs(path: &str) -> Vec<String> {
-        spec::shape(path)
+        up42_catalogue::shape(path)
     }
 
     #[test]
@@ -380,16 +361,16 @@ mod tests {
     fn the_nearest_endpoint_is_suggested() {
         let catalogue = Catalogue {
             user: None,
-            bundled: bundled(),
+            bundled: up42_catalogue::bundled(),
         };
         let shape = segs("/v2/order/{order_id}");
-        let message = catalogue.unknown("GET", "/v2/order/{order_id}", &shape, &[]);
+        let message = catalogue.unknown(Method::Get, "/v2/order/{order_id}", &shape, &[]);
         assert!(
             message.ends_with("did you mean `/v2/orders/{order_id}`?"),
             "{message}"
         );
         let message = catalogue.unknown(
-            "GET",
+            Method::Get,
             "/nothing/like/it/at/all",
             &segs("/nothing/like/it/at/all"),
             &[],

@@ -127,7 +127,7 @@ fn generate(
     let response = Ident::new("__up42_response", Span::mixed_site());
     let endpoint = format_ident!("__UP42_ENDPOINT");
 
-    let method = syn::Ident::new(&args.method, args.method_span);
+    let method = syn::Ident::new(args.method.as_str(), args.method_span);
     let path_parts = parts.iter().map(|part| match part {
         Part::Literal(text) => quote!(#private::PathPart::Literal(#text)),
         Part::Param(name) => quote!(#private::PathPart::Param(#name)),

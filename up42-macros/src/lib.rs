@@ -12,7 +12,6 @@ mod ctxt;
 mod distance;
 mod expand;
 mod path;
-mod spec;
 mod valid;
 
 use proc_macro::TokenStream;
@@ -117,7 +116,7 @@ use proc_macro::TokenStream;
 /// # Compile-time checks
 ///
 /// Every endpoint is checked against UP42's real endpoints: the catalogue
-/// bundled with this crate (`catalogue/up42-openapi.json`, an OpenAPI 3
+/// of the `up42-catalogue` crate (`up42-openapi.json`, an OpenAPI 3
 /// document generated from public sources), merged with your own OpenAPI 3
 /// JSON document if you have one (`up42-openapi.json` at your crate's root, or
 /// the file named by `UP42_OPENAPI` at compile time; yours wins on conflicts).

@@ -8,6 +8,7 @@ use crate::attr::{Args, BindingKind, Paged};
 use crate::ctxt::Ctxt;
 use crate::distance::nearest;
 use crate::path::{self, Part};
+use up42_catalogue::Method;
 
 const CLIENT_HINT: &str = "the first parameter must be the client: `&self`, or a reference to an \
                            `Authenticated` value such as `client: &impl Authenticated`, \
@@ -69,7 +70,7 @@ fn check_paged(cx: &mut Ctxt, args: &Args, item: &EndpointFn, fn_args: &[Arg<'_>
         }
         return;
     };
-    if args.method != "GET" {
+    if args.method != Method::Get {
         cx.error_at(
             *span,
             format!(
@@ -298,7 +299,7 @@ fn check_placeholders(cx: &mut Ctxt, args: &Args, parts: &[Part], item: &Endpoin
 
 fn check_roles(cx: &mut Ctxt, args: &Args, parts: &[Part], fn_args: &[Arg<'_>]) {
     let bodies: Vec<&Arg<'_>> = fn_args.iter().filter(|a| a.role == Role::Body).collect();
-    if matches!(args.method.as_str(), "GET" | "HEAD") {
+    if matches!(args.method, Method::Get | Method::Head) {
         for body in &bodies {
             cx.error_spanned_by(
                 body.role_attr.expect("#[body] is an attribute"),
