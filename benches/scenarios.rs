@@ -30,7 +30,7 @@ async fn stampede(callers: usize) -> (u64, Duration, Duration, Duration) {
     let sandbox = Sandbox::start().await;
     let client = sandbox.client().expect("client");
     let stale = client.access_token().await.expect("token");
-    client.token_rejected(&stale);
+    client.token_cache().report_rejected(&stale);
     sandbox.reset_counters();
     let tasks: Vec<_> = (0..callers)
         .map(|_| {
@@ -199,7 +199,7 @@ async fn early_window(calls: usize) {
     let client = sandbox.client().expect("client");
     call_times(&client, 200).await; // warm-up, and the first token
     let before = call_times(&client, calls).await;
-    let valid_for = client.token_valid_for().expect("a cached token");
+    let valid_for = client.token_cache().valid_for().expect("a cached token");
     tokio::time::sleep(valid_for.saturating_sub(Duration::from_millis(3_900))).await;
     sandbox.set_delay(up42_testkit::Route::Token, Duration::from_millis(200));
     sandbox.reset_counters();

@@ -270,7 +270,12 @@ async fn against_sandbox(sandbox: &Sandbox) -> Result<(), Error> {
     let id = &placed.results[0].id;
     println!("placed order {id} ({} errors)", placed.errors.len());
     let done = poll(|| get_order(client, id))
-        .until(|order| matches!(order.status.as_str(), "FULFILLED" | "FAILED"))
+        .until(|order| {
+            matches!(
+                order.status.as_str(),
+                "FULFILLED" | "FAILED_PERMANENTLY" | "PLACEMENT_FAILED" | "CANCELED"
+            )
+        })
         .every(Duration::from_millis(50))
         .timeout(Duration::from_secs(60))
         .await?;

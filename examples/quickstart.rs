@@ -62,7 +62,7 @@ async fn run() -> Result<(), Error> {
 
     // What happens after the API answers 401 to a token: the next call renews it,
     // with the refresh token.
-    client.token_rejected(&token);
+    client.token_cache().report_rejected(&token);
     let started = Instant::now();
     let renewed = client.access_token().await?;
     println!(

@@ -3,12 +3,12 @@
 use std::sync::Arc;
 use std::time::Duration;
 
-use up42_auth::{Authenticated, Credentials, Error, ErrorKind, RetryPolicy, Up42Client};
+use up42_auth::{Authenticated, Credentials, Error, ErrorKind, Up42Client, policy::RetryPolicy};
 use up42_testkit::{Fault, PASSWORD, Route, Sandbox, USERNAME};
 
 const HOSTILE_PASSWORD: &str = "pa&ss=word+%# ü/?";
 
-async fn api_status(client: &Up42Client, token: &up42_auth::AccessToken) -> u16 {
+async fn api_status(client: &Up42Client, token: &up42_auth::auth::AccessToken) -> u16 {
     client
         .http_client()
         .get(
@@ -85,8 +85,8 @@ async fn rotated_refresh_tokens_are_always_the_newest() {
     let sandbox = Sandbox::builder().rotate_refresh_tokens(true).start().await;
     let client = sandbox.client().unwrap();
     for _ in 0..3 {
-        let token = client.access_token().await.unwrap();
-        assert!(client.token_rejected(&token));
+        client.access_token().await.unwrap();
+        client.token_cache().force_refresh().await.unwrap();
     }
     client.access_token().await.unwrap();
     let counters = sandbox.counters();
@@ -100,7 +100,7 @@ async fn a_revoked_refresh_token_falls_back_to_one_password_login() {
     let client = sandbox.client().unwrap();
     let first = client.access_token().await.unwrap();
     sandbox.revoke_refresh_tokens();
-    client.token_rejected(&first);
+    client.token_cache().report_rejected(&first);
     let second = client.access_token().await.unwrap();
     assert!(!second.same_token(&first));
     let counters = sandbox.counters();
@@ -112,7 +112,7 @@ async fn without_refresh_tokens_renewal_logs_in_again() {
     let sandbox = Sandbox::builder().refresh_token_lifetime(None).start().await;
     let client = sandbox.client().unwrap();
     let first = client.access_token().await.unwrap();
-    client.token_rejected(&first);
+    client.token_cache().report_rejected(&first);
     client.access_token().await.unwrap();
     let counters = sandbox.counters();
     assert_eq!((counters.password_grants, counters.refresh_grants), (2, 0));
@@ -123,7 +123,7 @@ async fn a_thousand_concurrent_callers_at_expiry_cause_one_token_request() {
     let sandbox = Sandbox::start().await;
     let client = sandbox.client().unwrap();
     let stale = client.access_token().await.unwrap();
-    client.token_rejected(&stale);
+    client.token_cache().report_rejected(&stale);
     sandbox.reset_counters();
     // A slow answer makes sure all callers pile up behind the one renewal.
     sandbox.set_delay(Route::Token, Duration::from_millis(200));
@@ -175,11 +175,14 @@ async fn a_reported_401_renews_once_and_never_drops_a_newer_token() {
     sandbox.revoke_access_tokens();
     assert_eq!(api_status(&client, &first).await, 401);
 
-    assert!(client.token_rejected(&first), "the cached token is dropped");
+    assert!(
+        client.token_cache().report_rejected(&first),
+        "the cached token is dropped"
+    );
     let second = client.access_token().await.unwrap();
     assert!(
-        !client.token_rejected(&first),
-        "a late report of the old token changes nothing"
+        client.token_cache().report_rejected(&first),
+        "a late report of the old token: send again, with the newer token"
     );
     assert!(client.access_token().await.unwrap().same_token(&second));
     assert_eq!(api_status(&client, &second).await, 200);
@@ -373,7 +376,7 @@ async fn a_changed_password_is_not_hammered_and_new_credentials_work_at_once() {
     // The owner changes the password; the sessions end with it.
     sandbox.set_password(USERNAME, "changed-password");
     sandbox.revoke_refresh_tokens();
-    client.token_rejected(&token);
+    client.token_cache().report_rejected(&token);
     sandbox.reset_counters();
     // A worker polling every 50 ms for 1.5 s: one refresh grant, one failed
     // login, then the remembered error (for at least 2 s) with no request.
@@ -395,7 +398,7 @@ async fn a_caller_cancelled_mid_refresh_loses_nothing_under_rotation() {
     let sandbox = Sandbox::builder().rotate_refresh_tokens(true).start().await;
     let client = sandbox.client().unwrap();
     let first = client.access_token().await.unwrap();
-    client.token_rejected(&first);
+    client.token_cache().report_rejected(&first);
     sandbox.set_delay(Route::Token, Duration::from_millis(300));
     let cancelled = tokio::time::timeout(Duration::from_millis(50), client.access_token()).await;
     assert!(cancelled.is_err(), "the only caller gave up mid-refresh");
@@ -405,7 +408,7 @@ async fn a_caller_cancelled_mid_refresh_loses_nothing_under_rotation() {
     // rotated refresh token is the one the next renewal sends.
     let second = client.access_token().await.unwrap();
     assert!(!second.same_token(&first));
-    client.token_rejected(&second);
+    client.token_cache().force_refresh().await.unwrap();
     client.access_token().await.unwrap();
     let counters = sandbox.counters();
     assert_eq!(
@@ -419,6 +422,6 @@ async fn a_caller_cancelled_mid_refresh_loses_nothing_under_rotation() {
 fn the_client_is_cheap_to_share_across_tasks() {
     fn assert_shareable<T: Clone + Send + Sync + 'static>() {}
     assert_shareable::<Up42Client>();
-    assert_shareable::<up42_auth::AccessToken>();
+    assert_shareable::<up42_auth::auth::AccessToken>();
     assert_shareable::<Error>();
 }

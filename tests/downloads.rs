@@ -5,7 +5,9 @@ use std::io::Read;
 use std::time::Duration;
 
 use serde::Deserialize;
-use up42_auth::{Download, Error, ErrorKind, Progress, Up42Client, reqwest, up42_endpoint};
+use up42_auth::{
+    Authenticated, Download, Error, ErrorKind, Up42Client, download::Progress, reqwest, up42_endpoint,
+};
 use up42_testkit::{Authorization, Fault, Mock, Respond, Route, Sandbox, generated_asset};
 
 #[path = "support/peak.rs"]
@@ -249,10 +251,10 @@ async fn timeouts_say_which_limit_expired() {
     let client = sandbox
         .client_builder()
         .read_timeout(Duration::from_millis(300))
-        .retry_policy(up42_auth::RetryPolicy::never())
+        .retry_policy(up42_auth::policy::RetryPolicy::never())
         .build()
         .unwrap();
-    client.force_refresh().await.unwrap();
+    client.token_cache().force_refresh().await.unwrap();
     // The endpoint's own `timeout = "200ms"` wins over the client's 120 s.
     sandbox.inject(Route::Api, Fault::Delay(Duration::from_millis(250)), 1);
     let error = order_quickly(&client, up42_testkit::ORDER_ID).await.unwrap_err();

@@ -9,7 +9,8 @@ use std::time::Duration;
 
 use serde::{Deserialize, Serialize};
 use up42_auth::{
-    Authenticated, Error, ErrorKind, RefreshToken, TokenCache, TokenGrant, TokenSource, Up42Client, Url,
+    Authenticated, Error, ErrorKind, Up42Client, Url,
+    auth::{RefreshToken, TokenCache, TokenGrant, TokenSource},
     delegate_authenticated, up42_endpoint,
 };
 use up42_testkit::Sandbox;
@@ -180,7 +181,7 @@ async fn get_sends_bearer_agent_and_path() {
         echo.header("authorization"),
         Some(format!("Bearer {}", token.secret()).as_str())
     );
-    assert_eq!(echo.header("user-agent"), Some(up42_auth::USER_AGENT));
+    assert_eq!(echo.header("user-agent"), Some(up42_auth::defaults::USER_AGENT));
 }
 
 #[tokio::test]
@@ -235,19 +236,19 @@ async fn query_options_structs_and_headers() {
     let client = sandbox.client().unwrap();
     let filter = OrderFilter {
         workspace_id: "w1",
-        status: vec!["FULFILLED", "FAILED"],
+        status: vec!["FULFILLED", "FAILED_PERMANENTLY"],
         tags: None,
     };
     let echo = list_orders(&client, Some(2), &filter, "corr-7").await.unwrap();
     assert_eq!(
         echo.query.as_deref(),
-        Some("page=2&workspaceId=w1&status=FULFILLED&status=FAILED")
+        Some("page=2&workspaceId=w1&status=FULFILLED&status=FAILED_PERMANENTLY")
     );
     assert_eq!(echo.header("x-correlation-id"), Some("corr-7"));
     let echo = list_orders(&client, None, &filter, "corr-8").await.unwrap();
     assert_eq!(
         echo.query.as_deref(),
-        Some("workspaceId=w1&status=FULFILLED&status=FAILED")
+        Some("workspaceId=w1&status=FULFILLED&status=FAILED_PERMANENTLY")
     );
 
     let echo = repeated(&client, &["a", "b"], 50).await.unwrap();

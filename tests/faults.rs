@@ -5,7 +5,7 @@
 use std::time::Duration;
 
 use serde::Deserialize;
-use up42_auth::{Authenticated, Error, ErrorKind, RetryPolicy, Up42Client, up42_endpoint};
+use up42_auth::{Authenticated, Error, ErrorKind, Up42Client, policy::RetryPolicy, up42_endpoint};
 use up42_testkit::{Fault, Route, Sandbox};
 
 #[derive(Debug, Deserialize)]
@@ -415,7 +415,7 @@ async fn try_later_is_one_question_for_both_servers() {
     let client = without_retries(&sandbox);
     for code in [408, 429, 500, 502, 503, 504] {
         sandbox.inject(Route::Token, Fault::retry_after(code, "7"), 1);
-        let token_side = client.force_refresh().await.unwrap_err();
+        let token_side = client.token_cache().force_refresh().await.unwrap_err();
         assert_eq!(token_side.kind(), ErrorKind::Server, "{code}: {token_side}");
         assert!(token_side.is_retryable(), "{code}");
         assert_eq!(token_side.retry_after(), Some(Duration::from_secs(7)), "{code}");

@@ -257,7 +257,10 @@ async fn a_server_that_never_says_last_is_stopped_after_the_maximum() {
     )));
     let error = all_orders(&client, WORKSPACE_ID, None).await.unwrap_err();
     assert!(error.to_string().contains("after 10000"), "{error}");
-    assert_eq!(sandbox.counters().api_calls, u64::from(up42_auth::MAX_PAGES));
+    assert_eq!(
+        sandbox.counters().api_calls,
+        u64::from(up42_auth::paging::MAX_PAGES)
+    );
 }
 
 #[tokio::test]

@@ -2,7 +2,10 @@
 
 use std::time::Duration;
 
-use up42_auth::{Authenticated, Credentials, Error, RefreshToken, TokenGrant, Up42Client};
+use up42_auth::{
+    Authenticated, Credentials, Error, Up42Client,
+    auth::{RefreshToken, TokenGrant},
+};
 use up42_testkit::{Sandbox, USERNAME};
 
 const PASSWORD: &str = "s3cret-P@ss&word";

@@ -6,7 +6,7 @@
 use std::time::Duration;
 
 use serde::Deserialize;
-use up42_auth::{Error, RetryPolicy, Up42Client, up42_endpoint};
+use up42_auth::{Error, Up42Client, policy::RetryPolicy, up42_endpoint};
 use up42_testkit::{Route, Sandbox};
 
 #[derive(Debug, Deserialize)]

@@ -8,7 +8,7 @@ use std::path::Path;
 use std::time::Duration;
 
 use tokio::io::{AsyncBufReadExt, BufReader};
-use up42_auth::StoreKey;
+use up42_auth::store::StoreKey;
 use up42_testkit::{PASSWORD, Sandbox, USERNAME};
 
 #[path = "support/processes.rs"]
@@ -130,7 +130,7 @@ async fn redis_rotating_refresh_tokens_renew_once_per_round() {
 }
 
 fn entry_path(dir: &Path, sandbox: &Sandbox) -> std::path::PathBuf {
-    let key = StoreKey::new(&sandbox.token_url(), up42_auth::CLIENT_ID, USERNAME);
+    let key = StoreKey::new(&sandbox.token_url(), up42_auth::defaults::CLIENT_ID, USERNAME);
     dir.join(format!("{}.json", key.as_str()))
 }
 
@@ -296,7 +296,7 @@ async fn a_redis_rate_limit_holds_across_processes() {
 #[tokio::test]
 async fn a_bad_redis_url_is_a_config_error_that_hides_the_password() {
     for url in ["not a url", "http://user:s3cret@127.0.0.1:6379"] {
-        let error = up42_auth::RedisTokenStore::connect(url).unwrap_err();
+        let error = up42_auth::store::RedisTokenStore::connect(url).unwrap_err();
         assert_eq!(error.kind(), up42_auth::ErrorKind::Config, "{url}");
         assert!(error.to_string().contains("is not a Redis URL"), "{error}");
         assert!(!error.to_string().contains("s3cret"), "{error}");

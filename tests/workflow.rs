@@ -56,7 +56,10 @@ impl Workspace {
 }
 
 fn done(order: &Order) -> bool {
-    matches!(order.status.as_str(), "FULFILLED" | "FAILED")
+    matches!(
+        order.status.as_str(),
+        "FULFILLED" | "FAILED_PERMANENTLY" | "PLACEMENT_FAILED" | "CANCELED"
+    )
 }
 
 async fn workspace(sandbox: &Sandbox) -> Workspace {

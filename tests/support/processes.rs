@@ -16,7 +16,8 @@ use std::time::{Duration, SystemTime, UNIX_EPOCH};
 use serde::{Deserialize, Serialize};
 use tokio::process::Command;
 use up42_auth::{
-    Authenticated, Credentials, Error, FileTokenStore, RedisTokenStore, StoreKey, TokenStore, Up42Client,
+    Authenticated, Credentials, Error, Up42Client,
+    store::{FileTokenStore, RedisTokenStore, StoreKey, TokenStore},
     up42_endpoint,
 };
 use up42_testkit::{ORDER_ID, PASSWORD, Sandbox, USERNAME};
@@ -111,7 +112,7 @@ pub async fn run_worker() -> bool {
     match mode.as_str() {
         "hold-lock" => {
             let store = store_from(&store_spec).expect("a store");
-            let key = StoreKey::new(&token_url, up42_auth::CLIENT_ID, USERNAME);
+            let key = StoreKey::new(&token_url, up42_auth::defaults::CLIENT_ID, USERNAME);
             let _lock = store.lock(&key, Duration::from_secs(5)).await.expect("the lock");
             println!("{LOCKED}");
             tokio::time::sleep(Duration::from_secs(3600)).await;

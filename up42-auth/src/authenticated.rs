@@ -4,16 +4,15 @@ use std::sync::Arc;
 
 use url::Url;
 
-use crate::cache::{TokenCache, TokenFuture};
+use crate::auth::cache::{TokenCache, TokenFuture};
 use crate::policy::RequestPolicy;
-use crate::token::AccessToken;
 
 /// Something that can call the UP42 API: it knows the API's base URL, has an
 /// HTTP client, and a [`TokenCache`] of access tokens.
 ///
 /// [`Up42Client`](crate::Up42Client) is the ready implementation. For another
 /// source of tokens (a vault, a test double), implement
-/// [`TokenSource`](crate::TokenSource) and return a [`TokenCache`] of it from
+/// [`TokenSource`](crate::auth::TokenSource) and return a [`TokenCache`] of it from
 /// [`token_cache`](Self::token_cache): its documentation has a complete
 /// example. `delegate_authenticated!` implements this trait for a typed client
 /// struct by delegating to a field.
@@ -50,17 +49,6 @@ pub trait Authenticated: Send + Sync {
     /// cannot bypass the cache.
     fn access_token(&self) -> TokenFuture<'_> {
         self.token_cache().get()
-    }
-
-    /// Reports that the API rejected `token` (HTTP 401). The cache drops it if
-    /// it is still the current one, so the next [`access_token`](Self::access_token)
-    /// renews; returns whether it was dropped. A newer token is never thrown away.
-    ///
-    /// Endpoint functions report their 401s to the cache themselves, and renew
-    /// for them at most once every 10 s, so that an API that rejects every
-    /// token does not cost a login per call; this method drops unconditionally.
-    fn token_rejected(&self, token: &AccessToken) -> bool {
-        self.token_cache().invalidate(token)
     }
 }
 

@@ -2,7 +2,7 @@
 
 use url::Url;
 
-use crate::error::{Error, Operation, Repr};
+use crate::error::{Error, Operation};
 
 /// The most bytes read from a token answer or an error body.
 pub(crate) const SMALL_BODY_LIMIT: usize = 64 * 1024;
@@ -40,16 +40,16 @@ fn too_large(operation: Operation, url: &Url, status: reqwest::StatusCode, limit
         (Operation::ApiRequest, true) => "; `Up42ClientBuilder::max_response_size` raises the limit",
         _ => "",
     };
-    Error::from(Repr::MalformedResponse {
+    Error::malformed(
         operation,
-        url: crate::error::display_url(url),
+        crate::error::display_url(url),
         status,
-        reason: format!(
+        format!(
             "the body is larger than the {} KiB accepted here{raise}",
             limit / 1024
         ),
-        body_excerpt: String::new(),
-    })
+        String::new(),
+    )
 }
 
 /// The start of `body` as printable text: lossily decoded, control characters

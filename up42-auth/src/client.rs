@@ -8,58 +8,17 @@ use std::time::Duration;
 use arc_swap::ArcSwap;
 use url::{Host, Url};
 
+use crate::auth::cache::TokenCache;
+use crate::auth::credentials::Credentials;
+use crate::auth::oauth::{PasswordSource, TokenEndpoint};
 use crate::authenticated::Authenticated;
-use crate::cache::TokenCache;
-use crate::credentials::Credentials;
-use crate::error::{Error, Repr, display_url, display_url_text};
-use crate::oauth::{PasswordSource, TokenEndpoint};
-use crate::policy::{DEFAULT_MAX_RESPONSE_SIZE, RateLimit, RequestPolicy, RetryPolicy};
+use crate::defaults::{
+    CLIENT_ID, DEFAULT_CONNECT_TIMEOUT, DEFAULT_MAX_RESPONSE_SIZE, DEFAULT_READ_TIMEOUT,
+    DEFAULT_REQUEST_TIMEOUT, DEFAULT_TOKEN_TIMEOUT, Region, USER_AGENT,
+};
+use crate::error::{Error, display_url, display_url_text};
+use crate::policy::{RateLimit, RequestPolicy, RetryPolicy};
 use crate::store::TokenStore;
-
-/// The OAuth client id UP42 users log in with.
-pub const CLIENT_ID: &str = "up42-api";
-/// The `User-Agent` sent with every request.
-pub const USER_AGENT: &str = concat!("up42-rs/", env!("CARGO_PKG_VERSION"));
-
-/// Default time allowed for a TCP (and TLS) connection to be set up.
-pub const DEFAULT_CONNECT_TIMEOUT: Duration = Duration::from_secs(10);
-/// Default time allowed for a whole token request.
-pub const DEFAULT_TOKEN_TIMEOUT: Duration = Duration::from_secs(30);
-/// Default time allowed for a whole API call (not for downloads: see
-/// [`RequestPolicy::timeout`]).
-pub const DEFAULT_REQUEST_TIMEOUT: Duration = Duration::from_secs(120);
-/// Default time the API client waits for the next bytes of an answer: what
-/// bounds a download.
-pub const DEFAULT_READ_TIMEOUT: Duration = Duration::from_secs(60);
-
-/// The UP42 region, which decides both the token URL and the API URL.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
-#[non_exhaustive]
-pub enum Region {
-    /// Europe: `auth.up42.com` and `api.up42.com`.
-    #[default]
-    Eu,
-    /// South America: `auth.sa.up42.com` and `api.sa.up42.com`.
-    Sa,
-}
-
-impl Region {
-    /// The token endpoint of the region.
-    pub fn token_url(self) -> &'static str {
-        match self {
-            Region::Eu => "https://auth.up42.com/realms/public/protocol/openid-connect/token",
-            Region::Sa => "https://auth.sa.up42.com/realms/public/protocol/openid-connect/token",
-        }
-    }
-
-    /// The API base URL of the region.
-    pub fn api_url(self) -> &'static str {
-        match self {
-            Region::Eu => "https://api.up42.com",
-            Region::Sa => "https://api.sa.up42.com",
-        }
-    }
-}
 
 /// A client for the UP42 API that logs in once and keeps its token fresh.
 ///
@@ -107,42 +66,6 @@ impl Up42Client {
     /// The username the client logs in with.
     pub fn username(&self) -> String {
         self.inner.source.credentials.load().username().to_string()
-    }
-
-    /// Renews the token now, whatever its age (single flight: concurrent
-    /// calls share one token request). See [`TokenCache::force_refresh`].
-    ///
-    /// ```no_run
-    /// # async fn run(client: up42_auth::Up42Client) -> Result<(), up42_auth::Error> {
-    /// // A role was just granted to the account: the next calls should carry it.
-    /// let renewed = client.force_refresh().await?;
-    /// println!("a new token, valid for {:?}", renewed.expires_in());
-    /// # Ok(()) }
-    /// ```
-    pub async fn force_refresh(&self) -> Result<crate::AccessToken, Error> {
-        self.inner.cache.force_refresh().await
-    }
-
-    /// How long the cached token stays valid, read without a renewal; `None`
-    /// before the first token.
-    ///
-    /// ```no_run
-    /// # async fn run(client: up42_auth::Up42Client) -> Result<(), up42_auth::Error> {
-    /// use std::time::Duration;
-    /// if client.token_valid_for().is_none_or(|left| left < Duration::from_secs(60)) {
-    ///     client.force_refresh().await?; // before a long upload, say
-    /// }
-    /// # Ok(()) }
-    /// ```
-    pub fn token_valid_for(&self) -> Option<Duration> {
-        self.inner.cache.valid_for()
-    }
-
-    /// Forgets the tokens: in memory, and in the [token store](Up42ClientBuilder::token_store)
-    /// if there is one, so that no process of this account adopts them again.
-    /// The next call logs in. See [`TokenCache::forget`].
-    pub async fn forget_tokens(&self) -> Result<(), Error> {
-        self.inner.cache.forget().await
     }
 
     /// Replaces the credentials, for example after the account's password was
@@ -202,11 +125,10 @@ pub struct Up42ClientBuilder {
     request_timeout: Option<Duration>,
     read_timeout: Option<Duration>,
     retry: Option<RetryPolicy>,
-    rate_limit: Option<(u32, u32)>,
+    rate_limit: Option<RateLimit>,
     max_response_size: Option<usize>,
     http_client: Option<reqwest::Client>,
     token_store: Option<Arc<dyn TokenStore>>,
-    rate_limiter: Option<RateLimit>,
     proxies: Vec<reqwest::Proxy>,
     root_certificates: Vec<reqwest::Certificate>,
 }
@@ -285,11 +207,18 @@ impl Up42ClientBuilder {
         self
     }
 
-    /// Keeps this client's API calls under `per_second` requests a second on
-    /// average and `burst` at once (off by default). UP42 allows 100 a second
-    /// sustained and bursts of 500 per client IP.
-    pub fn rate_limit(mut self, per_second: u32, burst: u32) -> Self {
-        self.rate_limit = Some((per_second, burst));
+    /// Keeps this client's API calls under `limit` (off by default):
+    /// [`RateLimit::new`] for this process, `RedisTokenStore::rate_limit`
+    /// (feature `redis`) for every process of a fleet. UP42 allows 100 a
+    /// second sustained and bursts of 500 per client IP.
+    ///
+    /// ```
+    /// use up42_auth::{Up42Client, policy::RateLimit};
+    ///
+    /// let builder = Up42Client::builder().rate_limit(RateLimit::new(100, 500));
+    /// ```
+    pub fn rate_limit(mut self, limit: RateLimit) -> Self {
+        self.rate_limit = Some(limit);
         self
     }
 
@@ -331,7 +260,7 @@ impl Up42ClientBuilder {
     /// fails. Without it, tokens live in this process's memory only.
     ///
     /// ```no_run
-    /// use up42_auth::{Credentials, FileTokenStore, Up42Client};
+    /// use up42_auth::{Credentials, Up42Client, store::FileTokenStore};
     ///
     /// # fn run() -> Result<(), up42_auth::Error> {
     /// let client = Up42Client::builder()
@@ -342,14 +271,6 @@ impl Up42ClientBuilder {
     /// ```
     pub fn token_store(mut self, store: impl TokenStore) -> Self {
         self.token_store = Some(Arc::new(store));
-        self
-    }
-
-    /// A rate limit of your making instead of [`rate_limit`](Self::rate_limit)'s
-    /// in-process one: `RedisTokenStore::rate_limit`
-    /// (feature `redis`) shares one limit between every process of a fleet.
-    pub fn rate_limiter(mut self, limit: RateLimit) -> Self {
-        self.rate_limiter = Some(limit);
         self
     }
 
@@ -421,17 +342,17 @@ impl Up42ClientBuilder {
             Some(credentials) => credentials,
             None if is_up42_token_url(&token_url) => Credentials::discover()?,
             None => {
-                return Err(Error::from(Repr::Config(format!(
+                return Err(Error::config(format!(
                     "no credentials were given for the token URL `{}`, which is not UP42's; \
                      credentials are only discovered for UP42's own token URLs: pass them with \
                      `.credentials(..)` to send them there",
                     display_url(&token_url)
-                ))));
+                )));
             }
         };
         let connect_timeout = self.connect_timeout.unwrap_or(DEFAULT_CONNECT_TIMEOUT);
         let client_error =
-            |e: reqwest::Error| Error::from(Repr::Config(format!("the HTTP client cannot be set up: {e}")));
+            |e: reqwest::Error| Error::config(format!("the HTTP client cannot be set up: {e}"));
         let network = Network {
             connect_timeout,
             proxies: &self.proxies,
@@ -476,10 +397,7 @@ impl Up42ClientBuilder {
         });
         let policy = RequestPolicy {
             retry,
-            rate_limit: self.rate_limiter.or_else(|| {
-                self.rate_limit
-                    .map(|(per_second, burst)| RateLimit::new(per_second, burst))
-            }),
+            rate_limit: self.rate_limit,
             max_response_size: self.max_response_size.unwrap_or(DEFAULT_MAX_RESPONSE_SIZE),
             timeout,
         };
@@ -557,33 +475,33 @@ fn is_up42_token_url(url: &Url) -> bool {
 /// Parses a configured URL: `https`, or `http` on a loopback host only.
 fn parse_url(what: &str, text: &str) -> Result<Url, Error> {
     let url = Url::parse(text).map_err(|e| {
-        Error::from(Repr::Config(format!(
+        Error::config(format!(
             "the {what} `{}` is not a valid URL: {e}",
             display_url_text(text)
-        )))
+        ))
     })?;
     match url.scheme() {
         "https" => {}
         "http" if is_loopback(&url) => {}
         "http" => {
-            return Err(Error::from(Repr::Config(format!(
+            return Err(Error::config(format!(
                 "the {what} `{}` uses plain http, which would send secrets unencrypted; \
                  use https (plain http is allowed on loopback hosts only)",
                 display_url(&url)
-            ))));
+            )));
         }
         other => {
-            return Err(Error::from(Repr::Config(format!(
+            return Err(Error::config(format!(
                 "the {what} `{}` has scheme `{other}`; use https",
                 display_url(&url)
-            ))));
+            )));
         }
     }
     if url.query().is_some() || url.fragment().is_some() {
-        return Err(Error::from(Repr::Config(format!(
+        return Err(Error::config(format!(
             "the {what} `{}` must not have a query or fragment",
             display_url(&url)
-        ))));
+        )));
     }
     Ok(url)
 }
@@ -601,10 +519,10 @@ fn is_loopback(url: &Url) -> bool {
 fn check_token_host(url: &Url) -> Result<(), Error> {
     let host = url.host_str().unwrap_or_default().to_ascii_lowercase();
     if host.starts_with("api.") && host.ends_with("up42.com") {
-        return Err(Error::from(Repr::WrongTokenUrl {
-            url: display_url(url),
-            reason: format!("`{host}` is the API host; tokens come from the auth host"),
-        }));
+        return Err(Error::wrong_token_url(
+            display_url(url),
+            format!("`{host}` is the API host; tokens come from the auth host"),
+        ));
     }
     Ok(())
 }
@@ -675,7 +593,7 @@ mod tests {
     fn retry_and_rate_limit_reach_the_request_policy() {
         let client = builder()
             .retry_policy(RetryPolicy::never())
-            .rate_limit(100, 500)
+            .rate_limit(RateLimit::new(100, 500))
             .build()
             .unwrap();
         assert_eq!(client.request_policy().retry.attempts(), 1);

@@ -9,9 +9,8 @@ use tokio::io::{AsyncWriteExt, BufWriter};
 use url::Url;
 
 use crate::authenticated::Authenticated;
-use crate::endpoint::{Endpoint, Request, Retry, send_to};
-use crate::error::{Error, Operation, Repr, Timing, display_url};
-use crate::paging::Paging;
+use crate::endpoint::{Endpoint, Paging, Request, Retry, send_to};
+use crate::error::{Error, Operation, Timing, display_url};
 
 /// How much of a download is buffered before it is written: memory stays at
 /// this, whatever the file's size.
@@ -72,7 +71,7 @@ static ELSEWHERE: Endpoint = download_endpoint(true);
 const fn download_endpoint(public: bool) -> Endpoint {
     Endpoint {
         method: reqwest::Method::GET,
-        template: "(download URL)",
+        template: None,
         function: "Download::get",
         path: &[],
         public,
@@ -100,16 +99,16 @@ impl<'a> Download<'a> {
     /// the body is bounded by the read timeout only.
     pub async fn get(client: &(impl Authenticated + ?Sized), url: &str) -> Result<Download<'a>, Error> {
         let url = Url::parse(url).map_err(|e| {
-            Error::from(Repr::InvalidArgument {
-                name: "url".to_string(),
-                reason: format!("`{}` is not a URL ({e})", crate::error::display_url_text(url)),
-            })
+            Error::invalid_argument(
+                "url".to_string(),
+                format!("`{}` is not a URL ({e})", crate::error::display_url_text(url)),
+            )
         })?;
         if !matches!(url.scheme(), "http" | "https") {
-            return Err(Error::from(Repr::InvalidArgument {
-                name: "url".to_string(),
-                reason: format!("`{}` is not an http(s) URL", display_url(&url)),
-            }));
+            return Err(Error::invalid_argument(
+                "url".to_string(),
+                format!("`{}` is not an http(s) URL", display_url(&url)),
+            ));
         }
         let endpoint = match crate::redirect::same_origin(&url, client.api_url()) {
             true => &ON_API,
@@ -189,13 +188,13 @@ impl<'a> Download<'a> {
             }
         }
         if let Some(total) = total.filter(|total| *total != bytes) {
-            return Err(Error::from(Repr::MalformedResponse {
-                operation: Operation::ApiRequest,
-                url: display_url(&url),
-                status: self.response.status(),
-                reason: format!("the body ended after {bytes} of the {total} bytes announced"),
-                body_excerpt: String::new(),
-            }));
+            return Err(Error::malformed(
+                Operation::ApiRequest,
+                display_url(&url),
+                self.response.status(),
+                format!("the body ended after {bytes} of the {total} bytes announced"),
+                String::new(),
+            ));
         }
         Ok(bytes)
     }
@@ -203,13 +202,7 @@ impl<'a> Download<'a> {
 
 /// The error for a failed file operation on `path`.
 fn io_error<'p>(action: &'static str, path: &'p Path) -> impl FnOnce(std::io::Error) -> Error + 'p {
-    move |source| {
-        Error::from(Repr::Io {
-            action,
-            path: path.to_path_buf(),
-            source,
-        })
-    }
+    move |source| Error::io(action, path.to_path_buf(), source)
 }
 
 impl fmt::Debug for Download<'_> {

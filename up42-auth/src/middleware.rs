@@ -70,7 +70,7 @@ impl<A: Authenticated + 'static> Middleware for BearerAuth<A> {
         let Some(mut again) = resend.filter(|_| response.status() == StatusCode::UNAUTHORIZED) else {
             return Ok(response);
         };
-        if !self.client.token_cache().rejected_by_api(&token) {
+        if !self.client.token_cache().report_rejected(&token) {
             return Ok(response);
         }
         tracing::info!(url = %crate::error::display_url(again.url()), "the API rejected the token; resending once with a new one");

@@ -9,7 +9,7 @@ use std::time::Duration;
 
 use tokio::time::{Instant, Sleep};
 
-use crate::error::{Error, Repr};
+use crate::error::Error;
 
 /// The first pause between two calls, unless [`Poller::every`] sets it.
 pub const DEFAULT_POLL_INTERVAL: Duration = Duration::from_secs(5);
@@ -48,7 +48,7 @@ const GROWTH: f64 = 1.5;
 ///
 /// # async fn run(client: Up42Client, id: String) -> Result<(), Error> {
 /// let order = poll(|| get_order(&client, &id))
-///     .until(|order| matches!(order.status.as_str(), "FULFILLED" | "FAILED"))
+///     .until(|order| matches!(order.status.as_str(), "FULFILLED" | "FAILED_PERMANENTLY" | "PLACEMENT_FAILED" | "CANCELED"))
 ///     .every(Duration::from_secs(5))
 ///     .timeout(Duration::from_secs(3600))
 ///     .await?;
@@ -65,7 +65,7 @@ pub fn poll<F>(call: F) -> Poller<F, ()> {
     }
 }
 
-/// A wait being set up by [`poll`]; `.await` it once [`until`](Self::until)
+/// A wait being set up by [`poll`](poll()); `.await` it once [`until`](Self::until)
 /// says when it is done.
 #[must_use = "a poller does nothing until it is awaited"]
 pub struct Poller<F, P> {
@@ -191,10 +191,10 @@ where
         let this = &mut *self;
         loop {
             if this.deadline.as_mut().poll(cx).is_ready() {
-                return Poll::Ready(Err(E::from(Error::from(Repr::WaitTimedOut {
-                    waited: this.started.elapsed(),
-                    attempts: this.attempts,
-                }))));
+                return Poll::Ready(Err(E::from(Error::wait_timed_out(
+                    this.started.elapsed(),
+                    this.attempts,
+                ))));
             }
             match &mut this.state {
                 State::Start => this.start_call(),

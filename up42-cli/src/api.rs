@@ -27,7 +27,7 @@ pub async fn get(session: &Session, args: Get) -> Result<(), Failure> {
         let items: Vec<serde_json::Value> = call.collect_pages(&session.client).await?;
         return output::json(&serde_json::Value::Array(items));
     }
-    answer(call.send(&session.client).await?).await
+    answer(&call.bytes(&session.client).await?)
 }
 
 /// `up42 post|put|patch|delete PATH [--data JSON|@file|@-]`.
@@ -36,7 +36,7 @@ pub async fn send(session: &Session, method: Method, args: Send) -> Result<(), F
     if let Some(data) = &args.data {
         call = call.json_body(&body(data)?)?;
     }
-    answer(call.send(&session.client).await?).await
+    answer(&call.bytes(&session.client).await?)
 }
 
 /// The `--data` argument as JSON: inline, `@file` or `@-` (stdin).
@@ -60,16 +60,12 @@ fn body(data: &str) -> Result<serde_json::Value, Failure> {
 }
 
 /// Prints an answer's body: JSON pretty-printed, anything else as it is.
-async fn answer(response: up42_auth::reqwest::Response) -> Result<(), Failure> {
-    let body = response
-        .bytes()
-        .await
-        .map_err(|e| Failure::Local(format!("the answer could not be read: {e}")))?;
+fn answer(body: &[u8]) -> Result<(), Failure> {
     if body.is_empty() {
         return Ok(());
     }
-    match serde_json::from_slice::<serde_json::Value>(&body) {
+    match serde_json::from_slice::<serde_json::Value>(body) {
         Ok(value) => output::json(&value),
-        Err(_) => output::line(String::from_utf8_lossy(&body).trim_end()),
+        Err(_) => output::line(String::from_utf8_lossy(body).trim_end()),
     }
 }

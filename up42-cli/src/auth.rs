@@ -50,12 +50,12 @@ pub async fn login(global: &Global, args: Login) -> Result<(), Failure> {
             Session::new(session::with_store(builder).build()?)
         }
     };
-    session.client.force_refresh().await?;
+    session.client.token_cache().force_refresh().await?;
     if global.sandbox {
         eprintln!("up42: the sandbox accepted the credentials; nothing was saved");
         return Ok(());
     }
-    let path = up42_auth::default_credentials_file()
+    let path = up42_auth::auth::default_credentials_file()
         .ok_or_else(|| Failure::Local("no home directory to save the credentials in".to_string()))?;
     credentials.save(&path)?;
     eprintln!(
@@ -107,12 +107,12 @@ pub async fn whoami(session: &Session) -> Result<(), Failure> {
 /// `up42 logout`: forgets the cached tokens, and the credentials file if asked.
 pub async fn logout(global: &Global, forget_credentials: bool) -> Result<(), Failure> {
     match session::open(global).await {
-        Ok(session) => session.client.forget_tokens().await?,
+        Ok(session) => session.client.token_cache().forget().await?,
         // No credentials: no key, so no tokens of theirs to forget.
         Err(Failure::Up42(error)) if error.kind() == ErrorKind::CredentialsMissing => {}
         Err(other) => return Err(other),
     }
-    if forget_credentials && let Some(path) = up42_auth::default_credentials_file() {
+    if forget_credentials && let Some(path) = up42_auth::auth::default_credentials_file() {
         match std::fs::remove_file(&path) {
             Err(e) if e.kind() != std::io::ErrorKind::NotFound => {
                 return Err(Failure::Local(format!("cannot remove {}: {e}", path.display())));

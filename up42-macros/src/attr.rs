@@ -162,7 +162,7 @@ pub(crate) fn parse(cx: &mut Ctxt, tokens: TokenStream) -> Option<Args> {
                     Err(_) => cx.error_spanned_by(
                         text,
                         format!(
-                            "`{}` is not a path; write where `up42_auth` is reached from, e.g. \
+                            "`{}` is not a path; write where `up42` or `up42_auth` is reached from, e.g. \
                              `crate = \"my_sdk::up42_auth\"`",
                             text.value()
                         ),

@@ -96,21 +96,30 @@ fn private_module() -> Ident {
     Ident::new(&format!("__private_{version}"), Span::call_site())
 }
 
-/// Where generated code reaches `up42_auth`: the `crate = "..."` option if
-/// given, else the name the calling crate gave the dependency in its
-/// `Cargo.toml` (so `auth = { package = "up42-auth" }` works), else `::up42_auth`.
+/// Where generated code reaches the runtime, in this order: the
+/// `crate = "..."` option; else the `up42` crate, under the name the calling
+/// crate gave it in its `Cargo.toml`; else `up42-auth`, likewise (so
+/// `u = { package = "up42" }` and `auth = { package = "up42-auth" }` work);
+/// else `::up42_auth`.
 fn runtime_crate(args: &Args) -> TokenStream {
     if let Some(path) = &args.krate {
         return quote!(#path);
     }
-    match proc_macro_crate::crate_name("up42-auth") {
-        Ok(proc_macro_crate::FoundCrate::Name(name)) => {
-            let name = Ident::new(&name, Span::call_site());
-            quote!(::#name)
+    for (package, itself) in [("up42", "up42"), ("up42-auth", "up42_auth")] {
+        match proc_macro_crate::crate_name(package) {
+            Ok(proc_macro_crate::FoundCrate::Name(name)) => {
+                let name = Ident::new(&name, Span::call_site());
+                return quote!(::#name);
+            }
+            // The crate's own code, doctests and tests, which see it by its own name.
+            Ok(proc_macro_crate::FoundCrate::Itself) => {
+                let name = Ident::new(itself, Span::call_site());
+                return quote!(::#name);
+            }
+            Err(_) => {}
         }
-        // `Itself`: up42-auth's own doctests and tests, which see it as `up42_auth`.
-        Ok(proc_macro_crate::FoundCrate::Itself) | Err(_) => quote!(::up42_auth),
     }
+    quote!(::up42_auth)
 }
 
 fn generate(
@@ -203,7 +212,7 @@ fn generate(
     let endpoint_static = quote! {
         static #endpoint: #private::Endpoint = #private::Endpoint {
             method: #private::Method::#method,
-            template: #template,
+            template: ::core::option::Option::Some(#template),
             function: #function,
             path: &[#(#path_parts),*],
             public: #public,

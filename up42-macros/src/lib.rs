@@ -1,4 +1,5 @@
-//! The `#[up42_endpoint]` attribute. Use it through `up42_auth::up42_endpoint`.
+//! The `#[up42_endpoint]` attribute. Use it through `up42::up42_endpoint` (or
+//! `up42_auth::up42_endpoint`).
 //!
 //! The crate follows parse → validate → expand: `attr` reads the attribute's
 //! arguments, `path` the path template, `ast` the signature; `valid`
@@ -82,9 +83,11 @@ use proc_macro::TokenStream;
 ///   retried and `POST` and `PATCH` are not, since they may not be safe to repeat.
 /// - `unchecked`: not checked against UP42's endpoint catalogue (below), for
 ///   an endpoint the catalogue does not know yet.
-/// - `crate = "path"`: where `up42_auth` is reached from, for a crate that
-///   re-exports it (`crate = "my_sdk::up42_auth"`). A renamed dependency
-///   (`auth = { package = "up42-auth" }`) is found without it.
+/// - `crate = "path"`: where the runtime is reached from, for a crate that
+///   re-exports `up42` or `up42_auth` (`crate = "my_sdk::up42"`). Without
+///   it, generated code calls `up42` if the crate depends on it, else
+///   `up42-auth`, under whatever name `Cargo.toml` gives them
+///   (`u = { package = "up42" }` works).
 ///
 /// # The function
 ///

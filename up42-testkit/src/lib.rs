@@ -451,7 +451,7 @@ impl Default for SandboxBuilder {
         SandboxBuilder {
             config: Config {
                 users: HashMap::from([(USERNAME.to_string(), PASSWORD.to_string())]),
-                client_id: up42_auth::CLIENT_ID.to_string(),
+                client_id: up42_auth::defaults::CLIENT_ID.to_string(),
                 access_lifetime: Duration::from_secs(300),
                 refresh_lifetime: Some(Duration::from_secs(1800)),
                 rotate_refresh_tokens: false,

@@ -6,13 +6,14 @@
 //! Generated code reaches it through [`crate::__private_0_1_0`]; nothing here is a
 //! stable API of its own.
 
-mod call;
+mod page;
 mod request;
 mod response;
 mod send;
 
-pub use call::Call;
-pub use request::{Endpoint, PathPart, Request, Retry};
+pub use page::Page;
+pub(crate) use page::decode as decode_page;
+pub use request::{Endpoint, Paging, PathPart, Request, Retry};
 pub(crate) use response::read_success;
 pub use response::{FromJson, decode_json, decode_unit};
 pub use send::send;

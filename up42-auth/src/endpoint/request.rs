@@ -13,8 +13,7 @@ use serde::Serialize;
 use serde_json::Value;
 use url::Url;
 
-use crate::error::{Error, Repr};
-use crate::paging::Paging;
+use crate::error::Error;
 
 /// What a path segment value keeps unencoded: RFC 3986 unreserved characters.
 const SEGMENT: &AsciiSet = &NON_ALPHANUMERIC
@@ -43,14 +42,28 @@ pub enum Retry {
     Never,
 }
 
+/// How an endpoint's answers are paged.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Paging {
+    /// One answer, not paged.
+    None,
+    /// UP42's page object: `{"content": [...], "number", "totalPages", "last", ...}`,
+    /// asked for with `page=0, 1, ...`.
+    Numbered,
+    /// Items under the named field and a `links` entry with `rel: "next"`
+    /// (processing jobs, STAC): the `href` is followed.
+    NextLink(&'static str),
+}
+
 /// The static description of an endpoint, emitted by the macro.
 #[derive(Debug)]
 pub struct Endpoint {
     /// The HTTP method.
     pub method: Method,
     /// The path template as written (`/v2/orders/{order_id}`): what traces
-    /// show, never the filled-in path.
-    pub template: &'static str,
+    /// show, never the filled-in path. `None` for a path known only at run
+    /// time ([`Call`](crate::Call), a download URL), which traces leave out.
+    pub template: Option<&'static str>,
     /// The endpoint function's name, for traces.
     pub function: &'static str,
     /// The path template, split at its placeholders.
@@ -108,10 +121,7 @@ impl fmt::Debug for Request {
 }
 
 fn invalid(name: &str, reason: impl Into<String>) -> Error {
-    Error::from(Repr::InvalidArgument {
-        name: name.to_string(),
-        reason: reason.into(),
-    })
+    Error::invalid_argument(name.to_string(), reason.into())
 }
 
 impl Request {
@@ -256,7 +266,7 @@ mod tests {
 
     static TEMPLATE: Endpoint = Endpoint {
         method: Method::GET,
-        template: "/v2/orders/{order_id}/items",
+        template: Some("/v2/orders/{order_id}/items"),
         function: "items",
         path: &[
             PathPart::Literal("/v2/orders/"),

@@ -6,13 +6,14 @@ use serde::de::DeserializeOwned;
 use serde_json::Value;
 use url::Url;
 
+use super::page::Page;
+use super::request::Paging;
 use crate::body::{SMALL_BODY_LIMIT, excerpt, read_limited};
+use crate::defaults::DEFAULT_MAX_RESPONSE_SIZE;
 use crate::error::{ApiError, Error, Operation, Repr, Timing, display_url};
-use crate::paging::{Page, Paging};
-use crate::policy::DEFAULT_MAX_RESPONSE_SIZE;
 
 /// The most bytes [`decode_json`] reads of a response, as set by the client's
-/// [`RequestPolicy`](crate::RequestPolicy); carried in the response's extensions.
+/// [`RequestPolicy`](crate::policy::RequestPolicy); carried in the response's extensions.
 #[derive(Debug, Clone, Copy)]
 pub(super) struct BodyLimit(pub(super) usize);
 
@@ -97,7 +98,7 @@ pub trait FromJson: Sized {
 
 impl<T: DeserializeOwned> FromJson for T {
     fn from_page(paging: Paging, body: &[u8]) -> Result<Page<Self>, String> {
-        crate::paging::decode_page(paging, body)
+        super::page::decode(paging, body)
     }
 
     fn from_json(body: &[u8]) -> Result<Self, String> {
@@ -128,18 +129,18 @@ pub async fn decode_json<T, E: From<Error>>(
     let (status, url) = (response.status(), response.url().clone());
     let (_, body) = read_success(response).await?;
     decode(&body).map_err(|reason| {
-        E::from(Error::from(Repr::MalformedResponse {
-            operation: Operation::ApiRequest,
-            url: display_url(&url),
+        E::from(Error::malformed(
+            Operation::ApiRequest,
+            display_url(&url),
             status,
             reason,
-            body_excerpt: excerpt(&body),
-        }))
+            excerpt(&body),
+        ))
     })
 }
 
 /// The whole body of a successful answer, up to the client's
-/// [`max_response_size`](crate::RequestPolicy::max_response_size).
+/// [`max_response_size`](crate::policy::RequestPolicy::max_response_size).
 pub(crate) async fn read_success(response: reqwest::Response) -> Result<(StatusCode, Vec<u8>), Error> {
     let status = response.status();
     let url = response.url().clone();

@@ -12,13 +12,13 @@ use url::Url;
 use super::request::Request;
 use super::response::{BodyLimit, api_error};
 use crate::authenticated::Authenticated;
-use crate::error::{Error, Operation, Repr, Timing, display_url};
+use crate::error::{Error, Operation, Timing, display_url};
 use crate::policy::RetryPolicy;
 use crate::redirect::{MAX_REDIRECTS, origin, same_origin};
 
 /// Sends `request` through `client`: token, bearer header, one resend after a
 /// 401 on a token, status check, and retries of transient failures by the
-/// client's [`RequestPolicy`](crate::RequestPolicy). Returns the successful
+/// client's [`RequestPolicy`](crate::policy::RequestPolicy). Returns the successful
 /// response, body unread.
 ///
 /// All of it runs in one `up42.request` span, with OpenTelemetry's HTTP client
@@ -157,7 +157,7 @@ async fn send_once<A: Authenticated + ?Sized>(
             return Ok(response);
         }
         if let (StatusCode::UNAUTHORIZED, Some(token), false) = (status, &token, resent)
-            && client.token_cache().rejected_by_api(token)
+            && client.token_cache().report_rejected(token)
         {
             tracing::info!(%method, url = %display_url(url), "the API rejected the token; resending once with a new one");
             resent = true;
@@ -236,10 +236,5 @@ async fn follow_without_token<A: Authenticated + ?Sized>(
 
 /// The error for a redirect from `url` to another origin, `to`, not followed.
 fn redirected(method: &Method, url: &Url, status: StatusCode, to: &Url) -> Error {
-    Error::from(Repr::Redirected {
-        method: method.clone(),
-        url: display_url(url),
-        status,
-        target: origin(to),
-    })
+    Error::redirected(method.clone(), display_url(url), status, origin(to))
 }

@@ -22,7 +22,7 @@ impl Error {
             Repr::RefreshTokenRejected { .. } => "log in again with the password".to_string(),
             Repr::InvalidClient { .. } => format!(
                 "UP42 expects the client id `{}`; check the one set on the builder",
-                crate::CLIENT_ID
+                crate::defaults::CLIENT_ID
             ),
             Repr::InvalidTokenRequest { .. } | Repr::UnsupportedMediaType => {
                 "token requests are form-encoded and carry `grant_type`, `client_id` and the grant's \
@@ -91,14 +91,14 @@ impl Error {
 }
 
 /// The region whose hosts `url` names (the EU by default).
-fn region_of(url: &str) -> crate::Region {
+fn region_of(url: &str) -> crate::defaults::Region {
     let host = url::Url::parse(url)
         .ok()
         .and_then(|u| u.host_str().map(str::to_ascii_lowercase))
         .unwrap_or_default();
     match host.contains(".sa.up42.com") {
-        true => crate::Region::Sa,
-        false => crate::Region::Eu,
+        true => crate::defaults::Region::Sa,
+        false => crate::defaults::Region::Eu,
     }
 }
 
@@ -300,7 +300,7 @@ impl fmt::Display for ApiError {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::error::{Operation, Repr};
+    use crate::error::Operation;
     use reqwest::StatusCode;
 
     #[test]
@@ -308,23 +308,21 @@ mod tests {
         let errors: Vec<Error> = vec![
             Error::invalid_credentials("me@example.com", "Invalid user credentials"),
             Error::refresh_token_rejected("Token is not active"),
-            Error::from(Repr::WrongTokenUrl {
-                url: "https://auth.sa.up42.com/realms/nope/protocol/openid-connect/token".into(),
-                reason: "it answered HTTP 404: Realm does not exist".into(),
-            }),
-            Error::from(Repr::Server {
-                operation: Operation::TokenRequest,
-                url: "https://auth.up42.com/realms/public/protocol/openid-connect/token".into(),
-                status: StatusCode::SERVICE_UNAVAILABLE,
-                body_excerpt: "upstream down".into(),
-                retry_after: None,
-            }),
-            Error::from(Repr::CredentialsMissing {
-                searched: vec![
-                    "environment variables UP42_USERNAME/UP42_PASSWORD".into(),
-                    "file /home/me/.up42/credentials.json".into(),
-                ],
-            }),
+            Error::wrong_token_url(
+                "https://auth.sa.up42.com/realms/nope/protocol/openid-connect/token",
+                "it answered HTTP 404: Realm does not exist",
+            ),
+            Error::server(
+                Operation::TokenRequest,
+                "https://auth.up42.com/realms/public/protocol/openid-connect/token",
+                StatusCode::SERVICE_UNAVAILABLE,
+                "upstream down",
+                None,
+            ),
+            Error::credentials_missing(vec![
+                "environment variables UP42_USERNAME/UP42_PASSWORD".into(),
+                "file /home/me/.up42/credentials.json".into(),
+            ]),
             Error::token_source(false, "vault sealed"),
         ];
         for error in &errors {
@@ -339,7 +337,7 @@ mod tests {
         }
         assert_eq!(
             errors[2].hint().unwrap(),
-            format!("the token URL is {}", crate::Region::Sa.token_url()),
+            format!("the token URL is {}", crate::defaults::Region::Sa.token_url()),
             "the advice fits the region of the URL"
         );
         assert!(

@@ -1,6 +1,6 @@
 //! The one error type of the toolkit: a pointer-sized handle on what went
 //! wrong, with accessors for the facts and a [`kind`](Error::kind) to match on.
-//! How it reads (`Display`, [`Error::hint`]) is in [`message`].
+//! How it reads (`Display`, [`Error::hint`]) is in its `message` module.
 
 use std::error::Error as StdError;
 use std::fmt;
@@ -11,6 +11,9 @@ use std::time::Duration;
 use reqwest::StatusCode;
 
 mod message;
+
+/// What every fallible call of the toolkit returns: `Result<T, Error>`.
+pub type Result<T, E = Error> = std::result::Result<T, E>;
 
 /// Which kind of HTTP call failed.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -64,7 +67,7 @@ pub enum ErrorKind {
     /// The call got no HTTP answer: connection refused, DNS or TLS failure.
     Transport,
     /// A time limit expired: the connect, request or read timeout of a call,
-    /// or the timeout of a [`poll`](crate::poll).
+    /// or the timeout of a [`poll`](crate::poll()).
     Timeout,
     /// An answer arrived but could not be used: not the expected JSON, too
     /// large, a token answer without a token.
@@ -219,7 +222,7 @@ pub(crate) enum Repr {
         path: PathBuf,
         source: std::io::Error,
     },
-    /// A [`poll`](crate::poll) that reached its timeout.
+    /// A [`poll`](crate::poll()) that reached its timeout.
     WaitTimedOut {
         waited: Duration,
         attempts: u32,
@@ -296,6 +299,167 @@ impl fmt::Debug for ApiError {
 impl From<Repr> for Error {
     fn from(repr: Repr) -> Self {
         Error { repr: Arc::new(repr) }
+    }
+}
+
+/// Constructors of the crate's own errors, one per kind of fact: every
+/// place that fails names the facts, never the representation.
+impl Error {
+    /// The token endpoint refused `username`'s password (`invalid_grant`).
+    pub(crate) fn rejected_login(
+        username: impl Into<String>,
+        status: StatusCode,
+        description: impl Into<String>,
+    ) -> Self {
+        Repr::InvalidCredentials {
+            username: username.into(),
+            status,
+            description: description.into(),
+        }
+        .into()
+    }
+
+    /// The token endpoint refused the refresh token (`invalid_grant`).
+    pub(crate) fn rejected_refresh(status: Option<StatusCode>, description: impl Into<String>) -> Self {
+        Repr::RefreshTokenRejected {
+            status,
+            description: description.into(),
+        }
+        .into()
+    }
+
+    /// The token endpoint does not know or allow the client id.
+    pub(crate) fn invalid_client(
+        client_id: impl Into<String>,
+        status: StatusCode,
+        error: impl Into<String>,
+        description: impl Into<String>,
+    ) -> Self {
+        Repr::InvalidClient {
+            client_id: client_id.into(),
+            status,
+            error: error.into(),
+            description: description.into(),
+        }
+        .into()
+    }
+
+    /// The token endpoint found the request itself wrong (`invalid_request`, ...).
+    pub(crate) fn invalid_token_request(
+        status: StatusCode,
+        error: impl Into<String>,
+        description: impl Into<String>,
+    ) -> Self {
+        Repr::InvalidTokenRequest {
+            status,
+            error: error.into(),
+            description: description.into(),
+        }
+        .into()
+    }
+
+    /// The token URL is not a token endpoint; `reason` says what it answered.
+    pub(crate) fn wrong_token_url(url: impl Into<String>, reason: impl Into<String>) -> Self {
+        Repr::WrongTokenUrl {
+            url: url.into(),
+            reason: reason.into(),
+        }
+        .into()
+    }
+
+    /// A server error (5xx, 408, 429): retryable, with its `Retry-After`.
+    pub(crate) fn server(
+        operation: Operation,
+        url: impl Into<String>,
+        status: StatusCode,
+        body_excerpt: impl Into<String>,
+        retry_after: Option<Duration>,
+    ) -> Self {
+        Repr::Server {
+            operation,
+            url: url.into(),
+            status,
+            body_excerpt: body_excerpt.into(),
+            retry_after,
+        }
+        .into()
+    }
+
+    /// An answer redirected to another origin, which is never followed with the token.
+    pub(crate) fn redirected(
+        method: reqwest::Method,
+        url: impl Into<String>,
+        status: StatusCode,
+        target: impl Into<String>,
+    ) -> Self {
+        Repr::Redirected {
+            method,
+            url: url.into(),
+            status,
+            target: target.into(),
+        }
+        .into()
+    }
+
+    /// A successful answer that cannot be read as promised.
+    pub(crate) fn malformed(
+        operation: Operation,
+        url: impl Into<String>,
+        status: StatusCode,
+        reason: impl Into<String>,
+        body_excerpt: impl Into<String>,
+    ) -> Self {
+        Repr::MalformedResponse {
+            operation,
+            url: url.into(),
+            status,
+            reason: reason.into(),
+            body_excerpt: body_excerpt.into(),
+        }
+        .into()
+    }
+
+    /// No credentials in any of the places `searched`.
+    pub(crate) fn credentials_missing(searched: Vec<String>) -> Self {
+        Repr::CredentialsMissing { searched }.into()
+    }
+
+    /// An unusable credentials file: what is wrong, and the I/O error behind it.
+    pub(crate) fn credentials_file(
+        path: impl Into<PathBuf>,
+        problem: impl Into<String>,
+        source: Option<std::io::Error>,
+    ) -> Self {
+        Repr::CredentialsFile {
+            path: path.into(),
+            problem: problem.into(),
+            source,
+        }
+        .into()
+    }
+
+    /// An argument that cannot be sent; `name` is the argument's.
+    pub(crate) fn invalid_argument(name: impl Into<String>, reason: impl Into<String>) -> Self {
+        Repr::InvalidArgument {
+            name: name.into(),
+            reason: reason.into(),
+        }
+        .into()
+    }
+
+    /// A local file that could not be written or renamed.
+    pub(crate) fn io(action: &'static str, path: impl Into<PathBuf>, source: std::io::Error) -> Self {
+        Repr::Io {
+            action,
+            path: path.into(),
+            source,
+        }
+        .into()
+    }
+
+    /// A `poll` that reached its timeout after `attempts` calls.
+    pub(crate) fn wait_timed_out(waited: Duration, attempts: u32) -> Self {
+        Repr::WaitTimedOut { waited, attempts }.into()
     }
 }
 
@@ -637,11 +801,11 @@ mod tests {
 
     #[test]
     fn io_errors_keep_their_kind_in_the_chain() {
-        let error = Error::from(Repr::CredentialsFile {
-            path: PathBuf::from("/nowhere/credentials.json"),
-            problem: "it cannot be read (not found)".into(),
-            source: Some(std::io::Error::from(std::io::ErrorKind::NotFound)),
-        });
+        let error = Error::credentials_file(
+            PathBuf::from("/nowhere/credentials.json"),
+            "it cannot be read (not found)",
+            Some(std::io::Error::from(std::io::ErrorKind::NotFound)),
+        );
         let io = error
             .source()
             .and_then(|s| s.downcast_ref::<std::io::Error>())

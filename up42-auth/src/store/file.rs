@@ -29,7 +29,7 @@ const LOCK_POLL: Duration = Duration::from_millis(10);
 /// entry: a process killed while it holds the lock releases it at once.
 ///
 /// ```no_run
-/// use up42_auth::{Credentials, FileTokenStore, Up42Client};
+/// use up42_auth::{Credentials, Up42Client, store::FileTokenStore};
 ///
 /// # fn run() -> Result<(), up42_auth::Error> {
 /// let client = Up42Client::builder()

@@ -1,5 +1,5 @@
 //! Tokens that outlive the process: the [`TokenStore`] seam the
-//! [`TokenCache`](crate::TokenCache) consults at each renewal, and two stores,
+//! [`TokenCache`](crate::auth::TokenCache) consults at each renewal, and two stores,
 //! a file for one machine and Redis (feature `redis`) for a fleet.
 //!
 //! What the cache does with a store, at each renewal (never on the cached
@@ -50,7 +50,7 @@ impl StoreKey {
     /// The key of `username`'s tokens from `token_url` for `client_id`.
     ///
     /// ```
-    /// use up42_auth::StoreKey;
+    /// use up42_auth::store::StoreKey;
     ///
     /// let url = "https://auth.up42.com/realms/public/protocol/openid-connect/token";
     /// let key = StoreKey::new(url, "up42-api", "me@example.com");

@@ -56,13 +56,13 @@ return wait";
 /// to its in-memory cache, with a warning.
 ///
 /// ```no_run
-/// use up42_auth::{Credentials, RedisTokenStore, Up42Client};
+/// use up42_auth::{Credentials, Up42Client, store::RedisTokenStore};
 ///
 /// # fn run() -> Result<(), up42_auth::Error> {
 /// let redis = RedisTokenStore::connect("redis://127.0.0.1:6379")?;
 /// let client = Up42Client::builder()
 ///     .credentials(Credentials::discover()?)
-///     .rate_limiter(redis.rate_limit(100, 500)) // UP42's limit per egress IP, fleet-wide
+///     .rate_limit(redis.rate_limit(100, 500)) // UP42's limit per egress IP, fleet-wide
 ///     .token_store(redis)
 ///     .build()?;
 /// # Ok(()) }
@@ -122,7 +122,7 @@ impl RedisTokenStore {
 
     /// A rate limit shared by every client of this Redis and prefix: at most
     /// `per_second` requests a second on average across all of them, `burst`
-    /// at once. Give it to [`Up42ClientBuilder::rate_limiter`](crate::Up42ClientBuilder::rate_limiter).
+    /// at once. Give it to [`Up42ClientBuilder::rate_limit`](crate::Up42ClientBuilder::rate_limit).
     /// While Redis fails, each process keeps to the same limit on its own.
     pub fn rate_limit(&self, per_second: u32, burst: u32) -> RateLimit {
         RateLimit::shared(per_second, burst, self.clone())

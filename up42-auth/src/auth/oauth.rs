@@ -10,12 +10,12 @@ use reqwest::header::CONTENT_TYPE;
 use serde::Deserialize;
 use url::Url;
 
+use crate::auth::credentials::Credentials;
+use crate::auth::source::TokenSource;
+use crate::auth::token::{RefreshToken, TokenGrant};
 use crate::body::{SMALL_BODY_LIMIT, excerpt, read_limited};
-use crate::credentials::Credentials;
 use crate::error::{Error, Operation, Repr, display_url};
 use crate::policy::RetryPolicy;
-use crate::source::TokenSource;
-use crate::token::{RefreshToken, TokenGrant};
 
 /// The longest access-token lifetime believed; longer ones signal a broken answer.
 const MAX_LIFETIME: Duration = Duration::from_secs(7 * 24 * 3600);
@@ -65,9 +65,9 @@ impl TokenSource for PasswordSource {
             .await
     }
 
-    fn store_key(&self) -> Option<crate::StoreKey> {
+    fn store_key(&self) -> Option<crate::store::StoreKey> {
         let credentials = self.credentials.load();
-        Some(crate::StoreKey::new(
+        Some(crate::store::StoreKey::new(
             self.endpoint.url.as_str(),
             &self.endpoint.client_id,
             credentials.username(),
@@ -186,14 +186,13 @@ impl TokenAnswer<'_> {
 
     fn success(&self, url: String) -> Result<TokenGrant, Error> {
         let malformed = |reason: String| {
-            Error::from(Repr::MalformedResponse {
-                operation: Operation::TokenRequest,
-                url: url.clone(),
-                status: self.status,
+            Error::malformed(
+                Operation::TokenRequest,
+                url.clone(),
+                self.status,
                 reason,
-                // A token answer may hold secrets: never quote it.
-                body_excerpt: String::new(),
-            })
+                String::new(),
+            )
         };
         let fields: SuccessFields = serde_json::from_slice(self.body).map_err(|e| {
             malformed(format!(
@@ -247,43 +246,31 @@ impl TokenAnswer<'_> {
     ) -> Error {
         let status = self.status;
         match (code.as_str(), grant) {
-            ("invalid_grant", Grant::Password { username }) => Error::from(Repr::InvalidCredentials {
-                username: username.to_string(),
-                status,
-                description,
-            }),
-            ("invalid_grant", Grant::Refresh) => Error::from(Repr::RefreshTokenRejected {
-                status: Some(status),
-                description,
-            }),
-            ("invalid_client" | "unauthorized_client", _) => Error::from(Repr::InvalidClient {
-                client_id: client_id.to_string(),
-                status,
-                error: code,
-                description,
-            }),
-            ("invalid_request" | "unsupported_grant_type" | "invalid_scope", _) => {
-                Error::from(Repr::InvalidTokenRequest {
-                    status,
-                    error: code,
-                    description,
-                })
+            ("invalid_grant", Grant::Password { username }) => {
+                Error::rejected_login(username.to_string(), status, description)
             }
-            _ if code.contains("Realm does not exist") => Error::from(Repr::WrongTokenUrl {
+            ("invalid_grant", Grant::Refresh) => Error::rejected_refresh(Some(status), description),
+            ("invalid_client" | "unauthorized_client", _) => {
+                Error::invalid_client(client_id.to_string(), status, code, description)
+            }
+            ("invalid_request" | "unsupported_grant_type" | "invalid_scope", _) => {
+                Error::invalid_token_request(status, code, description)
+            }
+            _ if code.contains("Realm does not exist") => Error::wrong_token_url(
                 url,
-                reason: format!("it answered HTTP {status}: {}", excerpt(code.as_bytes())),
-            }),
+                format!("it answered HTTP {status}: {}", excerpt(code.as_bytes())),
+            ),
             _ => self.by_status(&url, Some(&code)).unwrap_or_else(|| {
-                Error::from(Repr::MalformedResponse {
-                    operation: Operation::TokenRequest,
+                Error::malformed(
+                    Operation::TokenRequest,
                     url,
                     status,
-                    reason: format!(
+                    format!(
                         "unknown OAuth error `{}`: {description}",
                         excerpt(code.as_bytes())
                     ),
-                    body_excerpt: String::new(),
-                })
+                    String::new(),
+                )
             }),
         }
     }
@@ -291,13 +278,13 @@ impl TokenAnswer<'_> {
     /// A failure status without an OAuth error code.
     fn unexplained(&self, url: String) -> Error {
         self.by_status(&url, None).unwrap_or_else(|| {
-            Error::from(Repr::MalformedResponse {
-                operation: Operation::TokenRequest,
+            Error::malformed(
+                Operation::TokenRequest,
                 url,
-                status: self.status,
-                reason: "the answer has no OAuth `error` field".into(),
-                body_excerpt: excerpt(self.body),
-            })
+                self.status,
+                "the answer has no OAuth `error` field",
+                excerpt(self.body),
+            )
         })
     }
 
@@ -306,12 +293,7 @@ impl TokenAnswer<'_> {
     /// OAuth `error` if there was one.
     fn by_status(&self, url: &str, detail: Option<&str>) -> Option<Error> {
         let status = self.status;
-        let wrong_url = |reason: String| {
-            Some(Error::from(Repr::WrongTokenUrl {
-                url: url.to_string(),
-                reason,
-            }))
-        };
+        let wrong_url = |reason: String| Some(Error::wrong_token_url(url.to_string(), reason));
         if status == StatusCode::NOT_FOUND || status == StatusCode::METHOD_NOT_ALLOWED {
             let detail = detail
                 .map(|d| format!(": {}", excerpt(d.as_bytes())))
@@ -328,13 +310,13 @@ impl TokenAnswer<'_> {
             ));
         }
         if status.is_server_error() || crate::error::is_retryable_status(status) {
-            return Some(Error::from(Repr::Server {
-                operation: Operation::TokenRequest,
-                url: url.to_string(),
+            return Some(Error::server(
+                Operation::TokenRequest,
+                url.to_string(),
                 status,
-                body_excerpt: excerpt(self.body),
-                retry_after: self.retry_after,
-            }));
+                excerpt(self.body),
+                self.retry_after,
+            ));
         }
         if self.content_type.starts_with("text/html") {
             return wrong_url(format!("it answered HTTP {status} with an HTML page"));

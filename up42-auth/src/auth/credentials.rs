@@ -8,7 +8,7 @@ use std::path::{Path, PathBuf};
 use secrecy::{ExposeSecret, SecretString};
 use serde::Deserialize;
 
-use crate::error::{Error, Repr};
+use crate::error::Error;
 
 /// Environment variable holding the username (the account's e-mail address).
 pub const USERNAME_ENV: &str = "UP42_USERNAME";
@@ -54,11 +54,8 @@ impl Credentials {
     ///
     /// Fails with [`ErrorKind::CredentialsMissing`](crate::ErrorKind::CredentialsMissing) when either is unset or empty.
     pub fn from_env() -> Result<Self, Error> {
-        from_lookup(|name| std::env::var(name).ok())?.ok_or_else(|| {
-            Error::from(Repr::CredentialsMissing {
-                searched: vec![env_place()],
-            })
-        })
+        from_lookup(|name| std::env::var(name).ok())?
+            .ok_or_else(|| Error::credentials_missing(vec![env_place()]))
     }
 
     /// Reads a JSON file of the form `{"username": "...", "password": "..."}`,
@@ -97,7 +94,7 @@ impl Credentials {
     }
 
     /// Writes the credentials to `path` (usually
-    /// [`default_credentials_file`](crate::default_credentials_file)) as
+    /// [`default_credentials_file`](crate::auth::default_credentials_file)) as
     /// [`from_file`](Self::from_file) reads them. On Unix the file gets mode
     /// 0600 and a missing directory mode 0700; the file is written to a
     /// temporary file and renamed, so a reader never sees half of it. A
@@ -162,12 +159,12 @@ fn from_lookup(lookup: impl Fn(&str) -> Option<String>) -> Result<Option<Credent
     match (username, password) {
         (Some(username), Some(password)) => Ok(Some(Credentials::new(username, password))),
         (None, None) => Ok(None),
-        (Some(_), None) => Err(Error::from(Repr::Config(format!(
+        (Some(_), None) => Err(Error::config(format!(
             "{USERNAME_ENV} is set but {PASSWORD_ENV} is not; set both or neither"
-        )))),
-        (None, Some(_)) => Err(Error::from(Repr::Config(format!(
+        ))),
+        (None, Some(_)) => Err(Error::config(format!(
             "{PASSWORD_ENV} is set but {USERNAME_ENV} is not; set both or neither"
-        )))),
+        ))),
     }
 }
 
@@ -186,17 +183,13 @@ pub(crate) fn discover_with(
         Some(path) => searched.push(format!("file {}", path.display())),
         None => searched.push("~/.up42/credentials.json (no home directory is known)".into()),
     }
-    Err(Error::from(Repr::CredentialsMissing { searched }))
+    Err(Error::credentials_missing(searched))
 }
 
 /// An unusable credentials file: what is wrong (never its content), and the
 /// I/O error behind it if there was one.
 fn file_error(path: &Path, problem: String, source: Option<std::io::Error>) -> Error {
-    Error::from(Repr::CredentialsFile {
-        path: path.to_path_buf(),
-        problem,
-        source,
-    })
+    Error::credentials_file(path.to_path_buf(), problem, source)
 }
 
 /// The text of `path` if it is a regular file of at most [`MAX_FILE_SIZE`].

@@ -8,35 +8,39 @@ use reqwest::Method;
 use serde::Serialize;
 use serde::de::DeserializeOwned;
 
-use super::request::{Endpoint, Request, Retry};
-use super::send::send;
 use crate::authenticated::Authenticated;
-use crate::error::{Error, Repr};
-use crate::paging::{Paging, collect_pages, decode_page};
+use crate::download::Download;
+use crate::endpoint::{
+    Endpoint, FromJson, Paging, Request, Retry, decode_json, decode_page, read_success, send,
+};
+use crate::error::Error;
+use crate::paging::run::collect_pages;
 
-/// The endpoint of a call of each method: only the method, retries and
-/// paging come from here; the path is the call's own.
-const fn dynamic(method: Method, paging: Paging) -> Endpoint {
+/// The descriptor of a call of each method: only the method, retries,
+/// paging and whether the body is a file come from here; the path is the
+/// call's own, and traces name no template for it.
+const fn dynamic(method: Method, paging: Paging, raw: bool) -> Endpoint {
     Endpoint {
         method,
-        template: "(run-time path)",
-        function: "Call::send",
+        template: None,
+        function: "Call",
         path: &[],
         public: false,
         retry: Retry::IfIdempotent,
-        raw: false,
+        raw,
         paging,
         timeout: None,
     }
 }
 
-static GET: Endpoint = dynamic(Method::GET, Paging::None);
-static GET_PAGES: Endpoint = dynamic(Method::GET, Paging::Numbered);
-static POST: Endpoint = dynamic(Method::POST, Paging::None);
-static PUT: Endpoint = dynamic(Method::PUT, Paging::None);
-static PATCH: Endpoint = dynamic(Method::PATCH, Paging::None);
-static DELETE: Endpoint = dynamic(Method::DELETE, Paging::None);
-static HEAD: Endpoint = dynamic(Method::HEAD, Paging::None);
+static GET: Endpoint = dynamic(Method::GET, Paging::None, false);
+static GET_PAGES: Endpoint = dynamic(Method::GET, Paging::Numbered, false);
+static GET_RAW: Endpoint = dynamic(Method::GET, Paging::None, true);
+static POST: Endpoint = dynamic(Method::POST, Paging::None, false);
+static PUT: Endpoint = dynamic(Method::PUT, Paging::None, false);
+static PATCH: Endpoint = dynamic(Method::PATCH, Paging::None, false);
+static DELETE: Endpoint = dynamic(Method::DELETE, Paging::None, false);
+static HEAD: Endpoint = dynamic(Method::HEAD, Paging::None, false);
 
 /// An API call whose path is known only at run time. Prefer
 /// [`up42_endpoint`](crate::up42_endpoint), which checks the path while
@@ -47,16 +51,16 @@ static HEAD: Endpoint = dynamic(Method::HEAD, Paging::None);
 /// token, resends once after a 401, retries transient failures of
 /// idempotent methods and checks the status, as a declared endpoint does.
 ///
+/// The call ends in one of its terminals, each with the toolkit's [`Error`]:
+/// [`json`](Self::json) decodes the answer, [`bytes`](Self::bytes) reads it
+/// whole, [`download`](Self::download) streams it to a file,
+/// [`collect_pages`](Self::collect_pages) follows every page of a list.
+///
 /// ```no_run
 /// use up42_auth::{Call, Error, Up42Client, reqwest::Method};
 ///
 /// # async fn run(client: Up42Client) -> Result<(), Error> {
-/// let order: serde_json::Value = Call::new(Method::GET, "/v2/orders/some-id")?
-///     .send(&client)
-///     .await?
-///     .json()
-///     .await
-///     .map_err(|e| Error::config(e.to_string()))?;
+/// let order: serde_json::Value = Call::new(Method::GET, "/v2/orders/some-id")?.json(&client).await?;
 /// let every: Vec<serde_json::Value> = Call::new(Method::GET, "/v2/orders")?
 ///     .query("workspaceId", "my-workspace")
 ///     .collect_pages(&client)
@@ -74,10 +78,7 @@ impl fmt::Debug for Call {
 }
 
 fn invalid(reason: String) -> Error {
-    Error::from(Repr::InvalidArgument {
-        name: "path".to_string(),
-        reason,
-    })
+    Error::invalid_argument("path".to_string(), reason)
 }
 
 impl Call {
@@ -131,9 +132,36 @@ impl Call {
         Ok(self)
     }
 
-    /// Sends the call; the answer's status is checked, its body unread.
-    pub async fn send(self, client: &(impl Authenticated + ?Sized)) -> Result<reqwest::Response, Error> {
-        send(client, self.request).await
+    /// Sends the call and decodes the JSON answer as `T`. A body that does
+    /// not fit is [`ErrorKind::MalformedResponse`](crate::ErrorKind::MalformedResponse)
+    /// naming the JSON path; one over the client's
+    /// [`max_response_size`](crate::policy::RequestPolicy::max_response_size) too.
+    pub async fn json<T: DeserializeOwned>(self, client: &(impl Authenticated + ?Sized)) -> Result<T, Error> {
+        let response = send(client, self.request).await?;
+        decode_json(response, <T as FromJson>::from_json).await
+    }
+
+    /// Sends the call and reads the whole answer (empty for a `204`), up to the
+    /// client's [`max_response_size`](crate::policy::RequestPolicy::max_response_size).
+    /// A body cut off or too slow is the same error as for any call
+    /// ([`ErrorKind::Transport`](crate::ErrorKind::Transport),
+    /// [`ErrorKind::Timeout`](crate::ErrorKind::Timeout)).
+    pub async fn bytes(self, client: &(impl Authenticated + ?Sized)) -> Result<Vec<u8>, Error> {
+        let response = send(client, self.request).await?;
+        read_success(response).await.map(|(_, body)| body)
+    }
+
+    /// Sends a `GET` for a file: the answer's body is not limited in size,
+    /// only by the client's read timeout, and a redirect to a storage host is
+    /// followed without the token, as for a `raw` endpoint. Write it with
+    /// [`Download::to_file`](crate::Download::to_file).
+    pub async fn download<'a>(self, client: &(impl Authenticated + ?Sized)) -> Result<Download<'a>, Error> {
+        if self.request.endpoint.method != Method::GET {
+            return Err(invalid("only a GET answers a file to download".to_string()));
+        }
+        let mut request = self.request;
+        request.endpoint = &GET_RAW;
+        Ok(Download::new(send(client, request).await?))
     }
 
     /// Follows UP42's page object (`page=0, 1, ...` until the last page, as

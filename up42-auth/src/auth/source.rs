@@ -1,19 +1,19 @@
-//! `TokenSource`: where new tokens come from. The [`TokenCache`](crate::TokenCache)
+//! `TokenSource`: where new tokens come from. The [`TokenCache`](crate::auth::TokenCache)
 //! owns one and asks it for a grant whenever a renewal is due.
 
 use std::sync::Arc;
 
 use async_trait::async_trait;
 
+use crate::auth::token::{RefreshToken, TokenGrant};
 use crate::error::Error;
 use crate::store::StoreKey;
-use crate::token::{RefreshToken, TokenGrant};
 
 /// Obtains token grants: UP42's Keycloak for [`Up42Client`](crate::Up42Client),
 /// or anything of your own (a token vault, a test double).
 ///
 /// Implement [`request_token`](Self::request_token) and hand the source to
-/// [`TokenCache::new`](crate::TokenCache::new): caching, renewal before
+/// [`TokenCache::new`](crate::auth::TokenCache::new): caching, renewal before
 /// expiry, single flight and the failure memory come from the cache. The
 /// cache calls it from a task of its own, never concurrently.
 ///
@@ -28,7 +28,8 @@ use crate::token::{RefreshToken, TokenGrant};
 /// ```
 /// use std::time::Duration;
 /// use up42_auth::{
-///     Authenticated, Error, RefreshToken, TokenCache, TokenGrant, TokenSource, Url, async_trait,
+///     Authenticated, Error, Url, async_trait,
+///     auth::{RefreshToken, TokenCache, TokenGrant, TokenSource},
 /// };
 ///
 /// /// Hands out tokens from a vault; here, a counter.
@@ -75,7 +76,7 @@ use crate::token::{RefreshToken, TokenGrant};
 /// assert_eq!(first.secret(), "vault-token-0");
 /// assert!(first.same_token(&second)); // cached: one request for both calls
 ///
-/// client.token_rejected(&second); // the API answered 401
+/// client.token_cache().report_rejected(&second); // the API answered 401
 /// assert_eq!(client.access_token().await?.secret(), "vault-token-1");
 /// # Ok(())
 /// # }
@@ -87,7 +88,7 @@ pub trait TokenSource: Send + Sync + 'static {
     /// refused, and the cache calls again with `None` for a full login.
     async fn request_token(&self, refresh: Option<&RefreshToken>) -> Result<TokenGrant, Error>;
 
-    /// Which account's tokens these are, for a [`TokenStore`](crate::TokenStore)
+    /// Which account's tokens these are, for a [`TokenStore`](crate::store::TokenStore)
     /// that shares them between processes; `None` (the default) keeps them
     /// in memory only, even with a store.
     fn store_key(&self) -> Option<StoreKey> {

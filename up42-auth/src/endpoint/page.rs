@@ -7,31 +7,20 @@ use std::marker::PhantomData;
 use serde::de::{DeserializeOwned, DeserializeSeed, IgnoredAny, MapAccess, Visitor};
 use serde::{Deserialize, Deserializer};
 
-/// How an endpoint's answers are paged.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Paging {
-    /// One answer, not paged.
-    None,
-    /// UP42's page object: `{"content": [...], "number", "totalPages", "last", ...}`,
-    /// asked for with `page=0, 1, ...`.
-    Numbered,
-    /// Items under the named field and a `links` entry with `rel: "next"`
-    /// (processing jobs, STAC): the `href` is followed.
-    NextLink(&'static str),
-}
+use super::request::Paging;
 
 /// What a page says about the items and what comes next.
 #[derive(Debug)]
 pub struct Page<T> {
-    pub(super) items: Vec<T>,
+    pub(crate) items: Vec<T>,
     /// `number` of a page object.
-    pub(super) number: Option<u64>,
+    pub(crate) number: Option<u64>,
     /// `totalPages` of a page object.
-    pub(super) total_pages: Option<u64>,
+    pub(crate) total_pages: Option<u64>,
     /// `last` of a page object.
-    pub(super) last: Option<bool>,
+    pub(crate) last: Option<bool>,
     /// The `href` of the `rel: "next"` link.
-    pub(super) next: Option<String>,
+    pub(crate) next: Option<String>,
 }
 
 /// Decodes one page of `paging`'s shape; the error names the JSON path

@@ -9,7 +9,7 @@ use reqwest::header::HeaderValue;
 use secrecy::{ExposeSecret, SecretString};
 use tokio::time::Instant;
 
-use crate::error::{Error, Repr};
+use crate::error::Error;
 
 /// A bearer token for the UP42 API.
 ///
@@ -31,9 +31,7 @@ impl AccessToken {
     pub(crate) fn new(secret: SecretString, expires_at: Instant) -> Result<Self, Error> {
         let mut header =
             HeaderValue::try_from(format!("Bearer {}", secret.expose_secret())).map_err(|_| {
-                Error::from(Repr::Config(
-                    "the access token contains characters that cannot be sent in an HTTP header".into(),
-                ))
+                Error::config("the access token contains characters that cannot be sent in an HTTP header")
             })?;
         header.set_sensitive(true);
         Ok(AccessToken {
@@ -107,13 +105,13 @@ impl fmt::Debug for RefreshToken {
 /// What a token source returns: a new access token with its lifetime and,
 /// optionally, a refresh token.
 ///
-/// Lifetimes are durations, not instants: the [`TokenCache`](crate::TokenCache)
+/// Lifetimes are durations, not instants: the [`TokenCache`](crate::auth::TokenCache)
 /// measures them from the moment it started the request, on the monotonic
 /// clock, so a wrong wall clock cannot matter.
 ///
 /// ```
 /// use std::time::Duration;
-/// use up42_auth::TokenGrant;
+/// use up42_auth::auth::TokenGrant;
 ///
 /// let grant = TokenGrant::new("eyJhbGciOi...", Duration::from_secs(300))
 ///     .with_refresh_token("eyJhbGciOi...", Some(Duration::from_secs(1800)));

@@ -1,0 +1,327 @@
+//! Paused-clock tests of the cache with a scripted token source.
+
+use super::renewal::*;
+use super::*;
+use crate::auth::token::{RefreshToken, TokenGrant};
+use crate::error::ErrorKind;
+use std::sync::Mutex as StdMutex;
+use std::sync::atomic::AtomicBool;
+
+use async_trait::async_trait;
+
+#[test]
+fn margin_scales_with_lifetime() {
+    assert_eq!(margin(Duration::from_secs(300)), Duration::from_secs(30));
+    assert_eq!(margin(Duration::from_secs(3600)), Duration::from_secs(30));
+    assert_eq!(margin(Duration::from_secs(3)), Duration::from_millis(300));
+    assert_eq!(margin(Duration::from_secs(1)), Duration::from_millis(100));
+}
+
+#[test]
+fn failure_backoff_doubles_up_to_fifteen_minutes() {
+    let secs: Vec<u64> = (1..=11).map(|n| failure_backoff(n).as_secs()).collect();
+    assert_eq!(secs, [2, 4, 8, 16, 32, 64, 128, 256, 512, 900, 900]);
+    assert_eq!(failure_backoff(u32::MAX), FAILURE_BACKOFF_MAX);
+}
+
+/// A token source whose answers the test scripts, recording what it was sent.
+struct Scripted {
+    lifetime: Duration,
+    /// How long each answer takes.
+    delay: StdMutex<Duration>,
+    password_ok: AtomicBool,
+    refresh_ok: AtomicBool,
+    /// When each password login was tried.
+    logins: StdMutex<Vec<Instant>>,
+    /// Each refresh token sent, in order.
+    refreshes: StdMutex<Vec<String>>,
+    issued: AtomicU64,
+}
+
+impl Scripted {
+    /// The source, and a cache of it.
+    fn new(lifetime: Duration) -> (Arc<Self>, TokenCache) {
+        let source = Arc::new(Scripted {
+            lifetime,
+            delay: StdMutex::default(),
+            password_ok: AtomicBool::new(true),
+            refresh_ok: AtomicBool::new(true),
+            logins: StdMutex::default(),
+            refreshes: StdMutex::default(),
+            issued: AtomicU64::new(0),
+        });
+        let cache = TokenCache::new(Arc::clone(&source));
+        (source, cache)
+    }
+
+    fn grant(&self) -> TokenGrant {
+        let n = self.issued.fetch_add(1, Ordering::SeqCst);
+        TokenGrant::new(format!("access-{n}"), self.lifetime)
+            .with_refresh_token(format!("refresh-{n}"), Some(Duration::from_secs(1800)))
+    }
+
+    fn logins(&self) -> Vec<Instant> {
+        self.logins.lock().unwrap().clone()
+    }
+
+    fn refreshes(&self) -> Vec<String> {
+        self.refreshes.lock().unwrap().clone()
+    }
+}
+
+#[async_trait]
+impl TokenSource for Scripted {
+    async fn request_token(&self, refresh: Option<&RefreshToken>) -> Result<TokenGrant, Error> {
+        let delay = *self.delay.lock().unwrap();
+        tokio::time::sleep(delay).await;
+        match refresh {
+            Some(refresh) => {
+                self.refreshes.lock().unwrap().push(refresh.secret().to_string());
+                match self.refresh_ok.load(Ordering::SeqCst) {
+                    true => Ok(self.grant()),
+                    false => Err(Error::refresh_token_rejected("Session not active")),
+                }
+            }
+            None => {
+                self.logins.lock().unwrap().push(Instant::now());
+                match self.password_ok.load(Ordering::SeqCst) {
+                    true => Ok(self.grant()),
+                    false => Err(Error::invalid_credentials(
+                        "me@example.com",
+                        "Invalid user credentials",
+                    )),
+                }
+            }
+        }
+    }
+}
+
+/// Calls `get` every `every` until `until`; counts the calls that failed.
+async fn poll(cache: &TokenCache, every: Duration, until: Instant) -> usize {
+    let mut failed = 0;
+    while Instant::now() < until {
+        if cache.get().await.is_err() {
+            failed += 1;
+        }
+        tokio::time::sleep(every).await;
+    }
+    failed
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_changed_password_costs_a_handful_of_logins_a_minute() {
+    let (source, cache) = Scripted::new(Duration::from_secs(300));
+    cache.get().await.unwrap();
+    let start = Instant::now();
+    // The password changes and the sessions end: refresh and password both fail.
+    source.password_ok.store(false, Ordering::SeqCst);
+    source.refresh_ok.store(false, Ordering::SeqCst);
+    // A worker polling every 100 ms through the early window, expiry and
+    // an hour beyond.
+    let failed_calls = poll(
+        &cache,
+        Duration::from_millis(100),
+        start + Duration::from_secs(240 + 3600),
+    )
+    .await;
+
+    let failures: Vec<Duration> = source.logins()[1..]
+        .iter()
+        .map(|at| at.duration_since(start))
+        .collect();
+    // The early window opens at 240 s (300 s - 2 × 30 s); its first renewal is the first failure.
+    let first = failures[0];
+    assert!(
+        first >= Duration::from_secs(240) && first < Duration::from_millis(240_200),
+        "{first:?}"
+    );
+    let within = |window: u64| {
+        failures
+            .iter()
+            .filter(|at| **at < first + Duration::from_secs(window))
+            .count()
+    };
+    assert_eq!(within(60), 5, "failed logins in the first minute: {failures:?}");
+    assert!(
+        (8..=9).contains(&within(600)),
+        "failed logins in ten minutes: {failures:?}"
+    );
+    assert!(within(3600) <= 13, "failed logins in an hour: {failures:?}");
+    // The refresh token the server refused is never sent again.
+    assert_eq!(source.refreshes(), ["refresh-0"]);
+    // Callers get the valid token until it is stale, then the remembered error, at once.
+    assert!(failed_calls > 30_000, "{failed_calls}");
+}
+
+#[tokio::test(start_paused = true)]
+async fn success_and_reset_forget_the_failure() {
+    let (source, cache) = Scripted::new(Duration::from_secs(60));
+    source.password_ok.store(false, Ordering::SeqCst);
+    let tried = |after: Duration, logins: usize| {
+        let (source, cache) = (&source, &cache);
+        async move {
+            tokio::time::sleep(after).await;
+            let outcome = cache.get().await.map(|_| ());
+            assert_eq!(outcome.unwrap_err().kind(), ErrorKind::InvalidCredentials);
+            assert_eq!(source.logins().len(), logins, "after {after:?}");
+        }
+    };
+    tried(Duration::ZERO, 1).await; // remembered for 2–2.5 s
+    tried(Duration::from_secs(1), 1).await;
+    tried(Duration::from_secs(2), 2).await; // at 3 s: remembered for 4–5 s
+    tried(Duration::from_secs(3), 2).await;
+
+    // New credentials: tried at once, whatever was remembered.
+    source.password_ok.store(true, Ordering::SeqCst);
+    cache.reset();
+    assert_eq!(cache.get().await.unwrap().secret(), "access-0");
+    assert_eq!(source.logins().len(), 3);
+
+    // After a success, a new failure is remembered for 2–2.5 s only.
+    source.password_ok.store(false, Ordering::SeqCst);
+    source.refresh_ok.store(false, Ordering::SeqCst);
+    cache.reset();
+    tried(Duration::ZERO, 4).await;
+    tried(Duration::from_millis(1900), 4).await; // a fresh start: 2–2.5 s
+    tried(Duration::from_millis(700), 5).await;
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_rejected_refresh_token_is_dropped_and_the_login_keeps_going() {
+    let (source, cache) = Scripted::new(Duration::from_secs(60));
+    let first = cache.get().await.unwrap();
+    source.refresh_ok.store(false, Ordering::SeqCst);
+    cache.invalidate(&first);
+    // refresh-0 is refused; the login that follows brings refresh-1.
+    assert_eq!(cache.get().await.unwrap().secret(), "access-1");
+    source.refresh_ok.store(true, Ordering::SeqCst);
+    let second = cache.get().await.unwrap();
+    cache.invalidate(&second);
+    assert_eq!(cache.get().await.unwrap().secret(), "access-2");
+    assert_eq!(source.refreshes(), ["refresh-0", "refresh-1"]);
+    assert_eq!(source.logins().len(), 2);
+}
+
+#[tokio::test(start_paused = true)]
+async fn an_api_that_rejects_every_token_costs_one_login_per_spacing() {
+    let (source, cache) = Scripted::new(Duration::from_secs(300));
+    source.refresh_ok.store(false, Ordering::SeqCst);
+    let mut renewals_allowed = 0;
+    // Every call's token is answered 401, one call every 100 ms for a minute.
+    let until = Instant::now() + Duration::from_secs(60);
+    while Instant::now() < until {
+        let token = cache.get().await.unwrap();
+        if cache.report_rejected(&token) {
+            renewals_allowed += 1;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    assert_eq!(renewals_allowed, 6, "one per 10 s");
+    assert_eq!(source.logins().len(), 7, "the first login and one per renewal");
+}
+
+#[tokio::test(start_paused = true)]
+async fn callers_waiting_on_a_dropped_token_still_resend() {
+    let (_source, cache) = Scripted::new(Duration::from_secs(300));
+    let token = cache.get().await.unwrap();
+    assert!(cache.report_rejected(&token), "the first 401 drops it");
+    assert!(cache.report_rejected(&token), "already dropped: a renewal is due");
+    let newer = cache.get().await.unwrap();
+    assert!(cache.report_rejected(&token), "a newer token is cached");
+    assert!(
+        !cache.report_rejected(&newer),
+        "the newer one is rejected too soon"
+    );
+}
+
+#[tokio::test(start_paused = true)]
+async fn endless_lifetimes_do_not_overflow_the_clock() {
+    let (_source, cache) = Scripted::new(Duration::MAX);
+    let token = cache.get().await.unwrap();
+    assert!(cache.fresh().is_some_and(|t| t.same_token(&token)));
+    assert!(token.expires_in() > Duration::from_secs(300 * 24 * 3600));
+}
+
+#[tokio::test(start_paused = true)]
+async fn nobody_waits_for_an_early_renewal() {
+    let (source, cache) = Scripted::new(Duration::from_secs(300));
+    let first = cache.get().await.unwrap();
+    *source.delay.lock().unwrap() = Duration::from_secs(5);
+    tokio::time::sleep(Duration::from_secs(245)).await; // inside [240 s, 270 s)
+    let started = Instant::now();
+    for _ in 0..100 {
+        assert!(cache.get().await.unwrap().same_token(&first));
+    }
+    // On the paused clock, any wait for the 5 s answer would have moved time.
+    assert_eq!(started.elapsed(), Duration::ZERO);
+    tokio::time::sleep(Duration::from_secs(6)).await;
+    let renewed = cache.fresh().expect("renewed in the background");
+    assert_eq!(renewed.secret(), "access-1");
+    assert_eq!(source.refreshes(), ["refresh-0"], "one renewal for 100 callers");
+}
+
+#[tokio::test(start_paused = true)]
+async fn force_refresh_renews_once_for_concurrent_callers() {
+    let (source, cache) = Scripted::new(Duration::from_secs(300));
+    assert_eq!(cache.valid_for(), None);
+    let first = cache.get().await.unwrap();
+    tokio::time::sleep(Duration::from_secs(100)).await;
+    assert_eq!(cache.valid_for(), Some(Duration::from_secs(200)));
+    *source.delay.lock().unwrap() = Duration::from_millis(100);
+    let cache = Arc::new(cache);
+    let callers: Vec<_> = (0..10)
+        .map(|_| {
+            let cache = Arc::clone(&cache);
+            tokio::spawn(async move { cache.force_refresh().await.unwrap() })
+        })
+        .collect();
+    let mut renewed = Vec::new();
+    for caller in callers {
+        renewed.push(caller.await.unwrap());
+    }
+    assert!(
+        renewed
+            .iter()
+            .all(|t| t.same_token(&renewed[0]) && !t.same_token(&first))
+    );
+    assert_eq!(source.refreshes(), ["refresh-0"], "one renewal for ten callers");
+    assert_eq!(
+        cache.valid_for(),
+        Some(Duration::from_secs(300) - Duration::from_millis(100))
+    );
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_cancelled_caller_does_not_cancel_the_renewal() {
+    let (source, cache) = Scripted::new(Duration::from_secs(300));
+    let first = cache.get().await.unwrap();
+    cache.invalidate(&first);
+    *source.delay.lock().unwrap() = Duration::from_secs(5);
+    let gave_up = tokio::time::timeout(Duration::from_secs(1), cache.get()).await;
+    assert!(gave_up.is_err(), "the only caller gave up");
+    tokio::time::sleep(Duration::from_secs(5)).await;
+    // The renewal finished all the same; its rotated refresh token is the one kept.
+    assert_eq!(cache.fresh().unwrap().secret(), "access-1");
+    cache.invalidate(&cache.fresh().unwrap());
+    cache.get().await.unwrap();
+    assert_eq!(source.refreshes(), ["refresh-0", "refresh-1"]);
+    assert_eq!(source.logins().len(), 1);
+}
+
+#[tokio::test(start_paused = true)]
+async fn concurrent_callers_share_one_renewal_and_its_error() {
+    let (source, cache) = Scripted::new(Duration::from_secs(300));
+    source.password_ok.store(false, Ordering::SeqCst);
+    *source.delay.lock().unwrap() = Duration::from_millis(200);
+    let cache = Arc::new(cache);
+    let callers: Vec<_> = (0..50)
+        .map(|_| {
+            let cache = Arc::clone(&cache);
+            tokio::spawn(async move { cache.get().await.map(|_| ()).unwrap_err().kind() })
+        })
+        .collect();
+    for caller in callers {
+        assert_eq!(caller.await.unwrap(), ErrorKind::InvalidCredentials);
+    }
+    assert_eq!(source.logins().len(), 1);
+}
