@@ -425,3 +425,27 @@ fn the_client_is_cheap_to_share_across_tasks() {
     assert_shareable::<up42_auth::auth::AccessToken>();
     assert_shareable::<Error>();
 }
+
+#[tokio::test]
+async fn https_urls_are_verified_against_the_systems_roots() {
+    // The sandbox's certificate is its own: a client that was not given it
+    // must refuse the server, through the process's shared TLS configuration
+    // (built with the system's roots, once), and send no password.
+    let sandbox = Sandbox::builder().https().start().await;
+    let stranger = Up42Client::builder()
+        .credentials(Credentials::new(USERNAME, PASSWORD))
+        .token_url(&sandbox.token_url())
+        .api_url(&sandbox.api_url())
+        .retry_policy(RetryPolicy::never())
+        .build()
+        .unwrap();
+    let refused = stranger.access_token().await.unwrap_err();
+    assert_eq!(refused.kind(), ErrorKind::Transport, "{refused:?}");
+    let chain = format!("{:?}", std::error::Error::source(&refused));
+    assert!(chain.to_lowercase().contains("certificate"), "{chain}");
+    assert_eq!(sandbox.counters().token_requests, 0, "the password never left");
+    // Given the sandbox's certificate, the same URLs work.
+    let trusting = sandbox.client().unwrap();
+    trusting.access_token().await.unwrap();
+    assert_eq!(sandbox.counters().token_requests, 1);
+}

@@ -19,6 +19,7 @@ use crate::defaults::{
 use crate::error::{Error, display_url, display_url_text};
 use crate::policy::{RateLimit, RequestPolicy, RetryPolicy};
 use crate::store::TokenStore;
+use crate::tls::Tls;
 
 /// A client for the UP42 API that logs in once and keeps its token fresh.
 ///
@@ -353,14 +354,20 @@ impl Up42ClientBuilder {
         let connect_timeout = self.connect_timeout.unwrap_or(DEFAULT_CONNECT_TIMEOUT);
         let client_error =
             |e: reqwest::Error| Error::config(format!("the HTTP client cannot be set up: {e}"));
+        // TLS is set up once per process, and only if a URL is https.
+        let tls = match [&token_url, &api_url].iter().any(|url| url.scheme() == "https") {
+            true => Tls::Platform,
+            false => Tls::PlainHttpOnly,
+        };
         let network = Network {
             connect_timeout,
             proxies: &self.proxies,
             root_certificates: &self.root_certificates,
+            tls,
         };
         // The password goes to the token URL only: no redirect is followed.
         let token_http = network
-            .client_builder(&token_url)
+            .client_builder(&token_url)?
             .redirect(reqwest::redirect::Policy::none())
             .timeout(self.token_timeout.unwrap_or(DEFAULT_TOKEN_TIMEOUT))
             .build()
@@ -374,7 +381,7 @@ impl Up42ClientBuilder {
         let http = match self.http_client {
             Some(mine) => mine,
             None => network
-                .client_builder(&api_url)
+                .client_builder(&api_url)?
                 .redirect(crate::redirect::policy())
                 .read_timeout(self.read_timeout.unwrap_or(DEFAULT_READ_TIMEOUT))
                 .build()
@@ -440,28 +447,36 @@ struct Network<'a> {
     connect_timeout: Duration,
     proxies: &'a [reqwest::Proxy],
     root_certificates: &'a [reqwest::Certificate],
+    tls: Tls,
 }
 
 impl Network<'_> {
     /// The user agent, no `Referer` ever, the connect timeout, the proxies and
     /// certificates given, and no proxy at all for a loopback URL (a proxy
     /// from `HTTP_PROXY`/`ALL_PROXY` would otherwise receive the password or
-    /// the token of a plain-http sandbox in clear text).
-    fn client_builder(&self, url: &Url) -> reqwest::ClientBuilder {
+    /// the token of a plain-http sandbox in clear text). TLS is the
+    /// process's shared configuration (see [`Tls`]), unless root certificates
+    /// were added: then reqwest sets it up with them.
+    fn client_builder(&self, url: &Url) -> Result<reqwest::ClientBuilder, Error> {
         let mut builder = reqwest::Client::builder()
             .user_agent(USER_AGENT)
             .referer(false)
             .connect_timeout(self.connect_timeout);
-        for certificate in self.root_certificates {
-            builder = builder.add_root_certificate(certificate.clone());
+        match self.root_certificates {
+            [] => builder = self.tls.apply(builder)?,
+            certificates => {
+                for certificate in certificates {
+                    builder = builder.add_root_certificate(certificate.clone());
+                }
+            }
         }
         if is_loopback(url) {
-            return builder.no_proxy();
+            return Ok(builder.no_proxy());
         }
         for proxy in self.proxies {
             builder = builder.proxy(proxy.clone());
         }
-        builder
+        Ok(builder)
     }
 }
 

@@ -52,6 +52,7 @@
 pub mod defaults;
 mod private;
 pub mod redirect;
+mod tls;
 
 pub mod error;
 
