@@ -90,6 +90,42 @@ async fn patch_order(
     #[body] patch: &serde_json::Value,
 ) -> Result<Echo, Error>;
 
+/// A merge patch, as `PATCH /v2/orders/{id}` takes it.
+#[up42_endpoint(
+    PATCH,
+    "/echo/orders/{order_id}",
+    unchecked,
+    content_type = "application/merge-patch+json"
+)]
+async fn merge_patch_order(
+    client: &Up42Client,
+    order_id: u64,
+    #[body] patch: &serde_json::Value,
+) -> Result<Echo, Error>;
+
+/// A `Content-Type` of the caller's own: it replaces the endpoint's.
+#[up42_endpoint(
+    PATCH,
+    "/echo/orders/{order_id}",
+    unchecked,
+    content_type = "application/merge-patch+json"
+)]
+async fn patch_with_header(
+    client: &Up42Client,
+    order_id: u64,
+    #[header("Content-Type")] content_type: &str,
+    #[body] patch: &serde_json::Value,
+) -> Result<Echo, Error>;
+
+/// Filters UP42 takes comma-joined, next to one it takes repeated.
+#[up42_endpoint(GET, "/echo/list", unchecked)]
+async fn joined(
+    client: &Up42Client,
+    #[query("budgetIds", comma)] budgets: &[&str],
+    #[query(comma)] ids: Option<Vec<u32>>,
+    #[query] status: &[&str],
+) -> Result<Echo, Error>;
+
 #[up42_endpoint(HEAD, "/echo/orders/{order_id}", unchecked)]
 async fn head_order(client: &Up42Client, order_id: u64) -> Result<(), Error>;
 
@@ -253,6 +289,49 @@ async fn query_options_structs_and_headers() {
 
     let echo = repeated(&client, &["a", "b"], 50).await.unwrap();
     assert_eq!(echo.query.as_deref(), Some("status=a&status=b&size=50"));
+}
+
+#[tokio::test]
+async fn comma_joined_lists_go_as_one_value() {
+    let sandbox = Sandbox::start().await;
+    let client = sandbox.client().unwrap();
+    let echo = joined(
+        &client,
+        &["b-1", "b 2"],
+        Some(vec![7, 8]),
+        &["PLACED", "FULFILLED"],
+    )
+    .await
+    .unwrap();
+    assert_eq!(
+        echo.query.as_deref(),
+        Some("budgetIds=b-1%2Cb+2&ids=7%2C8&status=PLACED&status=FULFILLED")
+    );
+    // Empty and absent lists are left out.
+    let echo = joined(&client, &[], None, &[]).await.unwrap();
+    assert_eq!(echo.query, None);
+    // A value that holds a comma would split: refused, nothing is sent.
+    let calls = sandbox.counters().api_calls;
+    let error = joined(&client, &["a,b"], None, &[]).await.unwrap_err();
+    assert_eq!(error.kind(), ErrorKind::InvalidArgument, "{error}");
+    assert!(error.to_string().contains("budgetIds"), "{error}");
+    assert_eq!(sandbox.counters().api_calls, calls);
+}
+
+#[tokio::test]
+async fn exactly_one_content_type_goes_out() {
+    let sandbox = Sandbox::start().await;
+    let client = sandbox.client().unwrap();
+    let patch = serde_json::json!({"tags": ["a"], "budgetId": null});
+    let echo = merge_patch_order(&client, 7, &patch).await.unwrap();
+    assert_eq!(echo.headers["content-type"], ["application/merge-patch+json"]);
+    assert_eq!(echo.body, r#"{"tags":["a"],"budgetId":null}"#);
+    let echo = patch_with_header(&client, 7, "application/json-patch+json", &patch)
+        .await
+        .unwrap();
+    assert_eq!(echo.headers["content-type"], ["application/json-patch+json"]);
+    let echo = patch_order(&client, 7, &patch).await.unwrap();
+    assert_eq!(echo.headers["content-type"], ["application/json"]);
 }
 
 #[tokio::test]

@@ -302,3 +302,147 @@ async fn items_that_do_not_fit_name_the_path_and_bad_arguments_are_the_first_ite
     assert_eq!(error.kind(), ErrorKind::InvalidArgument);
     assert!(bad.next().await.is_none(), "nothing after the error");
 }
+
+#[derive(Debug, Deserialize)]
+struct Scene {
+    id: String,
+}
+
+#[derive(serde::Serialize)]
+struct Search {
+    collections: Vec<&'static str>,
+    limit: u32,
+}
+
+/// The archive search: its next link is POSTed again with the same body.
+#[up42_endpoint(POST, "/catalog/hosts/{host}/stac/search", paged = "features", retry = true)]
+async fn search_catalog(
+    client: &Up42Client,
+    host: &str,
+    #[body] search: &Search,
+) -> Result<Vec<Scene>, Error>;
+
+/// The storage search: its next link says its method and a body to merge.
+#[up42_endpoint(POST, "/v2/assets/stac/search", paged = "features")]
+fn search_storage(client: &Up42Client, #[body] search: &Search) -> Paged<Scene>;
+
+fn bodies_of(sandbox: &Sandbox, path: &str) -> Vec<serde_json::Value> {
+    sandbox
+        .journal_of(Route::Api)
+        .into_iter()
+        .filter(|r| r.path == path && r.method == "POST")
+        .map(|r| serde_json::from_slice(&r.body).unwrap())
+        .collect()
+}
+
+#[tokio::test]
+async fn a_post_search_posts_its_next_link_again_with_the_same_body() {
+    let sandbox = Sandbox::start().await;
+    let client = sandbox.client().unwrap();
+    let path = "/catalog/hosts/oneatlas/stac/search";
+    let base = sandbox.api_url();
+    sandbox.mount(Mock::given("POST", path).respond_with_fn(move |request| {
+        let page: u32 = request
+            .query
+            .as_deref()
+            .and_then(|q| q.strip_prefix("next="))
+            .map_or(0, |n| n.parse().unwrap());
+        let next = match page {
+            2 => json!([]),
+            n => json!([{"rel": "next", "href": format!("{base}/catalog/hosts/oneatlas/stac/search?next={}", n + 1)}]),
+        };
+        Respond::json(
+            200,
+            json!({"type": "FeatureCollection", "features": [{"id": format!("scene-{page}")}], "links": next}),
+        )
+    }));
+    let search = Search {
+        collections: vec!["phr"],
+        limit: 1,
+    };
+    let scenes = search_catalog(&client, "oneatlas", &search).await.unwrap();
+    let ids: Vec<&str> = scenes.iter().map(|s| s.id.as_str()).collect();
+    assert_eq!(ids, ["scene-0", "scene-1", "scene-2"]);
+    let bodies = bodies_of(&sandbox, path);
+    assert_eq!(bodies.len(), 3, "one POST a page");
+    assert!(
+        bodies
+            .iter()
+            .all(|b| *b == json!({"collections": ["phr"], "limit": 1})),
+        "{bodies:?}"
+    );
+    let queries: Vec<String> = sandbox
+        .journal_of(Route::Api)
+        .iter()
+        .filter(|r| r.path == path)
+        .map(query_of)
+        .collect();
+    assert_eq!(queries, ["", "next=1", "next=2"]);
+}
+
+#[tokio::test]
+async fn a_stac_next_link_merges_its_body_into_the_search_even_on_the_same_url() {
+    let sandbox = Sandbox::start().await;
+    let client = sandbox.client().unwrap();
+    let path = "/v2/assets/stac/search";
+    let href = format!("{}{path}", sandbox.api_url());
+    sandbox.mount(Mock::given("POST", path).respond_with_fn(move |request| {
+        let body: serde_json::Value = serde_json::from_slice(&request.body).unwrap();
+        match body.get("token").and_then(|t| t.as_str()) {
+            None => Respond::json(
+                200,
+                json!({"features": [{"id": "item-1"}], "links": [
+                    {"rel": "self", "href": href},
+                    {"rel": "next", "href": href, "method": "POST", "body": {"token": "next:2"}, "merge": true}
+                ]}),
+            ),
+            Some(_) => Respond::json(200, json!({"features": [{"id": "item-2"}], "links": []})),
+        }
+    }));
+    let search = Search {
+        collections: vec!["my-data"],
+        limit: 1,
+    };
+    let items: Vec<String> = search_storage(&client, &search)
+        .map_ok(|item| item.id)
+        .try_collect()
+        .await
+        .unwrap();
+    assert_eq!(items, ["item-1", "item-2"]);
+    assert_eq!(
+        bodies_of(&sandbox, path),
+        [
+            json!({"collections": ["my-data"], "limit": 1}),
+            json!({"collections": ["my-data"], "limit": 1, "token": "next:2"}),
+        ]
+    );
+}
+
+#[tokio::test]
+async fn a_next_link_cycle_of_two_pages_is_stopped_at_once() {
+    let sandbox = Sandbox::start().await;
+    let client = sandbox.client().unwrap();
+    let base = sandbox.api_url();
+    // Page a links to page b, and b back to a: without a memory of the pages
+    // asked for, this ran to the 10,000-page limit.
+    sandbox.mount(
+        Mock::given("GET", "/v2/processing/jobs").respond_with_fn(move |request| {
+            let other = match request.query.as_deref() {
+                Some(q) if q.contains("token=b") => "a",
+                _ => "b",
+            };
+            Respond::json(
+                200,
+                json!({"jobs": [{"id": "j"}], "links": [{"rel": "next", "href": format!("{base}/v2/processing/jobs?limit=1&token={other}")}]}),
+            )
+        }),
+    );
+    let error = all_jobs(&client, 1).await.unwrap_err();
+    assert_eq!(error.kind(), ErrorKind::MalformedResponse);
+    assert!(error.to_string().contains("already fetched"), "{error}");
+    assert_eq!(
+        list_requests(&sandbox, "/v2/processing/jobs").len(),
+        3,
+        "the start, b, a; b again is not asked for"
+    );
+}

@@ -30,6 +30,7 @@ const fn dynamic(method: Method, paging: Paging, raw: bool) -> Endpoint {
         raw,
         paging,
         timeout: None,
+        content_type: None,
     }
 }
 

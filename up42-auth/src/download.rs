@@ -79,6 +79,7 @@ const fn download_endpoint(public: bool) -> Endpoint {
         raw: true,
         paging: Paging::None,
         timeout: None,
+        content_type: None,
     }
 }
 

@@ -4,6 +4,7 @@
 
 use proc_macro2::{Span, TokenStream};
 use syn::parse::{Parse, ParseStream};
+use syn::punctuated::Punctuated;
 use syn::{Attribute, FnArg, Ident, LitStr, Pat, Receiver, Signature, Token, Type, Visibility};
 
 use crate::ctxt::Ctxt;
@@ -52,8 +53,9 @@ pub(crate) enum Client<'a> {
 pub(crate) enum Role {
     /// No attribute: fills the path placeholder of the same name.
     Path,
-    /// `#[query]` or `#[query("key")]`.
-    Query { key: String },
+    /// `#[query]` or `#[query("key")]`; with `comma` (`#[query("ids", comma)]`),
+    /// a list goes as one comma-joined value instead of a repeated key.
+    Query { key: String, joined: bool },
     /// `#[header("Name")]`.
     Header { name: LitStr },
     /// `#[body]`.
@@ -203,22 +205,22 @@ fn parse_role(cx: &mut Ctxt, attr: &Attribute, ident: &Ident) -> Option<Role> {
         }
         return Some(Role::Body);
     }
+    if path.is_ident("query") {
+        let (name, joined) = parse_query_args(cx, attr)?;
+        let key = name.map(|l| l.value()).unwrap_or_else(|| ident.to_string());
+        if key.is_empty() {
+            cx.error_spanned_by(attr, "the query key cannot be empty");
+        }
+        return Some(Role::Query { key, joined });
+    }
     let name: Option<LitStr> = match &attr.meta {
         syn::Meta::Path(_) => None,
         syn::Meta::List(_) => match attr.parse_args::<LitStr>() {
             Ok(lit) => Some(lit),
             Err(_) => {
-                let which = if path.is_ident("query") {
-                    "query key"
-                } else {
-                    "header name"
-                };
                 cx.error_spanned_by(
                     attr,
-                    format!(
-                        "expected the {which} as a string literal, e.g. `#[{}(\"name\")]`",
-                        path.get_ident()?
-                    ),
+                    "expected the header name as a string literal, e.g. `#[header(\"name\")]`",
                 );
                 return None;
             }
@@ -228,13 +230,6 @@ fn parse_role(cx: &mut Ctxt, attr: &Attribute, ident: &Ident) -> Option<Role> {
             return None;
         }
     };
-    if path.is_ident("query") {
-        let key = name.map(|l| l.value()).unwrap_or_else(|| ident.to_string());
-        if key.is_empty() {
-            cx.error_spanned_by(attr, "the query key cannot be empty");
-        }
-        return Some(Role::Query { key });
-    }
     match name {
         Some(name) if is_header_name(&name.value()) => Some(Role::Header { name }),
         Some(name) => {
@@ -255,6 +250,43 @@ fn parse_role(cx: &mut Ctxt, attr: &Attribute, ident: &Ident) -> Option<Role> {
             None
         }
     }
+}
+
+/// The arguments of `#[query(..)]`: an optional key (a string literal) and
+/// an optional `comma`, in that order.
+fn parse_query_args(cx: &mut Ctxt, attr: &Attribute) -> Option<(Option<LitStr>, bool)> {
+    let list = match &attr.meta {
+        syn::Meta::Path(_) => return Some((None, false)),
+        syn::Meta::NameValue(_) => {
+            cx.error_spanned_by(attr, "write `#[query(\"name\")]`");
+            return None;
+        }
+        syn::Meta::List(list) => list,
+    };
+    let usage = "expected the query key as a string literal and perhaps `comma`, e.g. \
+                 `#[query(\"name\")]` or `#[query(\"ids\", comma)]`";
+    let items = match list.parse_args_with(Punctuated::<syn::Expr, Token![,]>::parse_terminated) {
+        Ok(items) => items,
+        Err(_) => {
+            cx.error_spanned_by(attr, usage);
+            return None;
+        }
+    };
+    let (mut key, mut joined) = (None, false);
+    for (index, item) in items.iter().enumerate() {
+        match item {
+            syn::Expr::Lit(syn::ExprLit {
+                lit: syn::Lit::Str(text),
+                ..
+            }) if index == 0 => key = Some(text.clone()),
+            syn::Expr::Path(p) if p.path.is_ident("comma") && !joined => joined = true,
+            other => {
+                cx.error_spanned_by(other, usage);
+                return None;
+            }
+        }
+    }
+    Some((key, joined))
 }
 
 fn is_header_name(name: &str) -> bool {

@@ -9,20 +9,6 @@ use up42_catalogue::Method;
 
 use crate::ctxt::Ctxt;
 
-/// The options that may follow the path.
-const OPTIONS: [&str; 10] = [
-    "public",
-    "raw",
-    "paged",
-    "paged = \"items_field\"",
-    "retry = true",
-    "retry = false",
-    "timeout = \"30s\"",
-    "query(key = self.field)",
-    "path(name = self.field)",
-    "crate = \"path\"",
-];
-
 /// How a `paged` endpoint's answers are paged.
 pub(crate) enum Paged {
     /// `paged`: UP42's page object, `page=0, 1, ...`.
@@ -71,6 +57,8 @@ pub(crate) struct Args {
     pub(crate) paged: Option<(Paged, Span)>,
     /// `timeout = "30s"`, in milliseconds.
     pub(crate) timeout: Option<u64>,
+    /// `content_type = "application/merge-patch+json"`, and where it was written.
+    pub(crate) content_type: Option<(String, Span)>,
     /// `query(..)` and `path(..)` values from fields of `self`.
     pub(crate) bindings: Vec<Binding>,
 }
@@ -119,159 +107,30 @@ pub(crate) fn parse(cx: &mut Ctxt, tokens: TokenStream) -> Option<Args> {
             None
         }
     };
-    let (mut public, mut raw, mut unchecked) = (false, false, false);
-    let mut public_span = None;
-    let mut retry = None;
-    let mut krate = None;
-    let mut paged = None;
-    let mut timeout = None;
-    let mut bindings = Vec::new();
+    let mut options = Options::default();
+    let mut seen: Vec<&'static str> = Vec::new();
     for option in items {
-        if let Expr::Assign(assign) = &option
-            && let Expr::Path(left) = &*assign.left
-            && let Some(name) = left.path.get_ident().map(ToString::to_string)
-            && ["crate", "retry", "paged", "timeout"].contains(&name.as_str())
-        {
-            let twice = match name.as_str() {
-                "crate" => krate.is_some(),
-                "retry" => retry.is_some(),
-                "paged" => paged.is_some(),
-                _ => timeout.is_some(),
-            };
-            if twice {
-                cx.error_spanned_by(&option, "this option is given twice");
-                continue;
-            }
-            let right = &*assign.right;
-            match (name.as_str(), right) {
-                (
-                    "retry",
-                    Expr::Lit(ExprLit {
-                        lit: Lit::Bool(value),
-                        ..
-                    }),
-                ) => retry = Some(value.value),
-                ("retry", other) => cx.error_spanned_by(other, "write `retry = true` or `retry = false`"),
-                (
-                    "crate",
-                    Expr::Lit(ExprLit {
-                        lit: Lit::Str(text), ..
-                    }),
-                ) => match text.parse::<syn::Path>() {
-                    Ok(path) => krate = Some(path),
-                    Err(_) => cx.error_spanned_by(
-                        text,
-                        format!(
-                            "`{}` is not a path; write where `up42` or `up42_auth` is reached from, e.g. \
-                             `crate = \"my_sdk::up42_auth\"`",
-                            text.value()
-                        ),
-                    ),
-                },
-                ("crate", other) => cx.error_spanned_by(
-                    other,
-                    "write the path as a string: `crate = \"my_sdk::up42_auth\"`",
+        let Some(spec) = option_name(&option).and_then(|name| OPTIONS.iter().find(|o| o.name == name)) else {
+            let shown = quote::quote!(#option).to_string();
+            let written: Vec<&str> = OPTIONS.iter().flat_map(|o| o.written.iter().copied()).collect();
+            cx.error_spanned_by(
+                &option,
+                format!(
+                    "unknown option `{shown}`; the options are {}",
+                    backticked(&written)
                 ),
-                (
-                    "paged",
-                    Expr::Lit(ExprLit {
-                        lit: Lit::Str(field), ..
-                    }),
-                ) if !field.value().is_empty() => {
-                    paged = Some((
-                        Paged::NextLink(field.clone()),
-                        syn::spanned::Spanned::span(&option),
-                    ));
-                }
-                ("paged", other) => cx.error_spanned_by(
-                    other,
-                    "write `paged` for UP42's page object, or `paged = \"jobs\"` with the field that \
-                     holds the items of a list that links to its next page",
-                ),
-                (
-                    "timeout",
-                    Expr::Lit(ExprLit {
-                        lit: Lit::Str(text), ..
-                    }),
-                ) => match parse_duration(&text.value()) {
-                    Some(ms) => timeout = Some(ms),
-                    None => cx.error_spanned_by(
-                        text,
-                        format!(
-                            "`{}` is not a timeout; write a positive number and a unit: `\"30s\"`, \
-                             `\"500ms\"`, `\"2m\"` or `\"1h\"`",
-                            text.value()
-                        ),
-                    ),
-                },
-                (_, other) => {
-                    cx.error_spanned_by(other, "write the timeout as a string: `timeout = \"30s\"`")
-                }
-            }
+            );
             continue;
-        }
-        if let Expr::Call(call) = &option
-            && let Expr::Path(func) = &*call.func
-            && let Some(kind) = func
-                .path
-                .get_ident()
-                .and_then(|name| match name.to_string().as_str() {
-                    "query" => Some(BindingKind::Query),
-                    "path" => Some(BindingKind::Path),
-                    _ => None,
-                })
-        {
-            for arg in &call.args {
-                if let Some(binding) = parse_binding(cx, kind, arg) {
-                    bindings.push(binding);
-                }
-            }
-            continue;
-        }
-        let name = match &option {
-            Expr::Path(p) if p.attrs.is_empty() && p.qself.is_none() => {
-                p.path.get_ident().map(|i| i.to_string())
-            }
-            _ => None,
         };
-        let flag = match name.as_deref() {
-            Some("public") => {
-                public_span = Some(syn::spanned::Spanned::span(&option));
-                &mut public
-            }
-            Some("raw") => &mut raw,
-            Some("unchecked") => &mut unchecked,
-            Some("paged") if paged.is_none() => {
-                paged = Some((Paged::Numbered, syn::spanned::Spanned::span(&option)));
-                continue;
-            }
-            Some("paged") => {
-                cx.error_spanned_by(&option, "this option is given twice");
-                continue;
-            }
-            _ => {
-                let shown = quote::quote!(#option).to_string();
-                cx.error_spanned_by(
-                    &option,
-                    format!(
-                        "unknown option `{shown}`; the options are {}",
-                        backticked(&OPTIONS)
-                    ),
-                );
-                continue;
-            }
-        };
-        if *flag {
+        if !spec.repeats && seen.contains(&spec.name) {
             cx.error_spanned_by(&option, "this option is given twice");
+            continue;
         }
-        *flag = true;
+        seen.push(spec.name);
+        (spec.parse)(cx, &mut options, &option);
     }
     let (method, method_span) = method?;
-    Some(Args {
-        method,
-        method_span,
-        path: path?,
-        public,
+    let Options {
         public_span,
         unchecked,
         raw,
@@ -279,8 +138,298 @@ pub(crate) fn parse(cx: &mut Ctxt, tokens: TokenStream) -> Option<Args> {
         krate,
         paged,
         timeout,
+        content_type,
+        bindings,
+    } = options;
+    Some(Args {
+        method,
+        method_span,
+        path: path?,
+        public: public_span.is_some(),
+        public_span,
+        unchecked,
+        raw,
+        retry,
+        krate,
+        paged,
+        timeout,
+        content_type,
         bindings,
     })
+}
+
+/// The options read so far.
+#[derive(Default)]
+struct Options {
+    public_span: Option<Span>,
+    unchecked: bool,
+    raw: bool,
+    retry: Option<bool>,
+    krate: Option<syn::Path>,
+    paged: Option<(Paged, Span)>,
+    timeout: Option<u64>,
+    content_type: Option<(String, Span)>,
+    bindings: Vec<Binding>,
+}
+
+/// One option that may follow the path: its name, how it is written (the
+/// forms the "the options are ..." message lists), whether it may be given
+/// more than once, and what reads it.
+struct OptionSpec {
+    name: &'static str,
+    written: &'static [&'static str],
+    repeats: bool,
+    parse: fn(&mut Ctxt, &mut Options, &Expr),
+}
+
+/// Every option, in the order the message lists them: the one table that
+/// both dispatches and words the error, so the two cannot drift apart.
+const OPTIONS: &[OptionSpec] = &[
+    OptionSpec {
+        name: "public",
+        written: &["public"],
+        repeats: false,
+        parse: |cx, options, expr| {
+            if flag(cx, expr, "public") {
+                options.public_span = Some(syn::spanned::Spanned::span(expr));
+            }
+        },
+    },
+    OptionSpec {
+        name: "raw",
+        written: &["raw"],
+        repeats: false,
+        parse: |cx, options, expr| options.raw = flag(cx, expr, "raw"),
+    },
+    OptionSpec {
+        name: "unchecked",
+        written: &["unchecked"],
+        repeats: false,
+        parse: |cx, options, expr| options.unchecked = flag(cx, expr, "unchecked"),
+    },
+    OptionSpec {
+        name: "paged",
+        written: &["paged", "paged = \"items_field\""],
+        repeats: false,
+        parse: parse_paged,
+    },
+    OptionSpec {
+        name: "retry",
+        written: &["retry = true", "retry = false"],
+        repeats: false,
+        parse: parse_retry,
+    },
+    OptionSpec {
+        name: "timeout",
+        written: &["timeout = \"30s\""],
+        repeats: false,
+        parse: parse_timeout,
+    },
+    OptionSpec {
+        name: "content_type",
+        written: &["content_type = \"application/merge-patch+json\""],
+        repeats: false,
+        parse: parse_content_type,
+    },
+    OptionSpec {
+        name: "query",
+        written: &["query(key = self.field)"],
+        repeats: true,
+        parse: |cx, options, expr| parse_bindings(cx, options, expr, BindingKind::Query),
+    },
+    OptionSpec {
+        name: "path",
+        written: &["path(name = self.field)"],
+        repeats: true,
+        parse: |cx, options, expr| parse_bindings(cx, options, expr, BindingKind::Path),
+    },
+    OptionSpec {
+        name: "crate",
+        written: &["crate = \"path\""],
+        repeats: false,
+        parse: parse_crate,
+    },
+];
+
+/// The name an option starts with: `name`, `name = ...` or `name(...)`.
+fn option_name(option: &Expr) -> Option<String> {
+    let head = match option {
+        Expr::Path(p) if p.attrs.is_empty() && p.qself.is_none() => &p.path,
+        Expr::Assign(assign) => match &*assign.left {
+            Expr::Path(left) => &left.path,
+            _ => return None,
+        },
+        Expr::Call(call) => match &*call.func {
+            Expr::Path(func) => &func.path,
+            _ => return None,
+        },
+        _ => return None,
+    };
+    head.get_ident().map(ToString::to_string)
+}
+
+/// The value of `name = value`, or an error saying how the option is written.
+fn assigned<'a>(cx: &mut Ctxt, option: &'a Expr, how: &str) -> Option<&'a Expr> {
+    match option {
+        Expr::Assign(assign) => Some(&assign.right),
+        other => {
+            cx.error_spanned_by(other, format!("write {how}"));
+            None
+        }
+    }
+}
+
+/// A string literal, or `None`.
+fn string(expr: &Expr) -> Option<&LitStr> {
+    match expr {
+        Expr::Lit(ExprLit {
+            lit: Lit::Str(text), ..
+        }) => Some(text),
+        _ => None,
+    }
+}
+
+/// A flag option: its name alone.
+fn flag(cx: &mut Ctxt, option: &Expr, name: &str) -> bool {
+    if matches!(option, Expr::Path(_)) {
+        return true;
+    }
+    cx.error_spanned_by(option, format!("`{name}` takes no value: write `{name}` alone"));
+    false
+}
+
+fn parse_paged(cx: &mut Ctxt, options: &mut Options, option: &Expr) {
+    let span = syn::spanned::Spanned::span(option);
+    if matches!(option, Expr::Path(_)) {
+        options.paged = Some((Paged::Numbered, span));
+        return;
+    }
+    match assigned(cx, option, "`paged` or `paged = \"jobs\"`").map(string) {
+        Some(Some(field)) if !field.value().is_empty() => {
+            options.paged = Some((Paged::NextLink(field.clone()), span));
+        }
+        Some(_) => {
+            let value = match option {
+                Expr::Assign(assign) => &*assign.right,
+                other => other,
+            };
+            cx.error_spanned_by(
+                value,
+                "write `paged` for UP42's page object, or `paged = \"jobs\"` with the field that \
+                 holds the items of a list that links to its next page",
+            );
+        }
+        None => {}
+    }
+}
+
+fn parse_retry(cx: &mut Ctxt, options: &mut Options, option: &Expr) {
+    match assigned(cx, option, "`retry = true` or `retry = false`") {
+        Some(Expr::Lit(ExprLit {
+            lit: Lit::Bool(value),
+            ..
+        })) => options.retry = Some(value.value),
+        Some(other) => cx.error_spanned_by(other, "write `retry = true` or `retry = false`"),
+        None => {}
+    }
+}
+
+fn parse_timeout(cx: &mut Ctxt, options: &mut Options, option: &Expr) {
+    let Some(value) = assigned(cx, option, "the timeout as a string: `timeout = \"30s\"`") else {
+        return;
+    };
+    let Some(text) = string(value) else {
+        cx.error_spanned_by(value, "write the timeout as a string: `timeout = \"30s\"`");
+        return;
+    };
+    match parse_duration(&text.value()) {
+        Some(ms) => options.timeout = Some(ms),
+        None => cx.error_spanned_by(
+            text,
+            format!(
+                "`{}` is not a timeout; write a positive number and a unit: `\"30s\"`, \
+                 `\"500ms\"`, `\"2m\"` or `\"1h\"`",
+                text.value()
+            ),
+        ),
+    }
+}
+
+fn parse_content_type(cx: &mut Ctxt, options: &mut Options, option: &Expr) {
+    let how = "the media type as a string: `content_type = \"application/merge-patch+json\"`";
+    let Some(value) = assigned(cx, option, how) else {
+        return;
+    };
+    let Some(text) = string(value) else {
+        cx.error_spanned_by(value, format!("write {how}"));
+        return;
+    };
+    let media = text.value();
+    if !is_media_type(&media) {
+        cx.error_spanned_by(
+            text,
+            format!(
+                "`{media}` is not a media type; write `type/subtype`, such as \
+                 `\"application/merge-patch+json\"`"
+            ),
+        );
+        return;
+    }
+    options.content_type = Some((media, text.span()));
+}
+
+/// `type/subtype`, perhaps with `; parameters`, in header-safe characters.
+fn is_media_type(text: &str) -> bool {
+    let token = |t: &str| {
+        !t.is_empty()
+            && t.bytes()
+                .all(|b| b.is_ascii_alphanumeric() || b"!#$&-^_.+".contains(&b))
+    };
+    let essence = text.split(';').next().unwrap_or_default().trim();
+    let parameters_ok = text.bytes().all(|b| (b' '..=b'~').contains(&b));
+    matches!(essence.split_once('/'), Some((kind, sub)) if token(kind) && token(sub)) && parameters_ok
+}
+
+fn parse_crate(cx: &mut Ctxt, options: &mut Options, option: &Expr) {
+    let how = "the path as a string: `crate = \"my_sdk::up42_auth\"`";
+    let Some(value) = assigned(cx, option, how) else {
+        return;
+    };
+    let Some(text) = string(value) else {
+        cx.error_spanned_by(value, format!("write {how}"));
+        return;
+    };
+    match text.parse::<syn::Path>() {
+        Ok(path) => options.krate = Some(path),
+        Err(_) => cx.error_spanned_by(
+            text,
+            format!(
+                "`{}` is not a path; write where `up42` or `up42_auth` is reached from, e.g. \
+                 `crate = \"my_sdk::up42_auth\"`",
+                text.value()
+            ),
+        ),
+    }
+}
+
+/// `query(key = self.field, ...)` or `path(name = self.field, ...)`.
+fn parse_bindings(cx: &mut Ctxt, options: &mut Options, option: &Expr, kind: BindingKind) {
+    let Expr::Call(call) = option else {
+        let which = match kind {
+            BindingKind::Query => "query(workspaceId = self.workspace_id)",
+            BindingKind::Path => "path(workspace_id = self.workspace_id)",
+        };
+        cx.error_spanned_by(
+            option,
+            format!("write `{which}`: a name, `=`, and a field of `self`"),
+        );
+        return;
+    };
+    for arg in &call.args {
+        if let Some(binding) = parse_binding(cx, kind, arg) {
+            options.bindings.push(binding);
+        }
+    }
 }
 
 /// `key = self.field` inside `query(..)` or `path(..)`.

@@ -122,7 +122,9 @@ pub(crate) fn check(cx: &mut Ctxt, args: &Args, parts: &[Part], fn_args: &[Arg<'
         check_query_keys(cx, method, op, known, fn_args);
         check_bound_keys(cx, method, op, known, args);
     }
-    if let (Some((paged, span)), Some(pagination), Method::Get) = (&args.paged, op.pagination, method) {
+    if let (Some((paged, span)), Some(pagination), Method::Get | Method::Post) =
+        (&args.paged, op.pagination, method)
+    {
         check_pagination(cx, method, op, paged, *span, pagination);
     }
     checked
@@ -138,6 +140,8 @@ fn check_pagination(
     pagination: Pagination,
 ) {
     let problem = match (paged, pagination) {
+        // Reported by the signature's checks: a POST search has no page object.
+        (Paged::Numbered, _) if method == Method::Post => return,
         (_, Pagination::None) => "is not paged: remove `paged`".to_string(),
         (Paged::NextLink(_), Pagination::Page) => {
             "answers UP42's page object (`content`, `totalPages`, ...): write `paged` without a field"
@@ -252,7 +256,9 @@ impl Catalogue<'_> {
 /// Query keys the endpoint sends that the document does not list.
 fn check_query_keys(cx: &mut Ctxt, method: Method, op: &Operation, known: &[String], fn_args: &[Arg<'_>]) {
     for arg in fn_args {
-        let Role::Query { key } = &arg.role else { continue };
+        let Role::Query { key, .. } = &arg.role else {
+            continue;
+        };
         let explicit = arg
             .role_attr
             .is_some_and(|attr| matches!(attr.meta, syn::Meta::List(_)));

@@ -6,10 +6,11 @@ use quote::{format_ident, quote, quote_spanned};
 use syn::Ident;
 use syn::spanned::Spanned;
 
-use crate::ast::{self, Arg, Client, EndpointFn, Role};
-use crate::attr::{self, Args, BindingKind, Paged};
+use crate::ast::{self, Client, EndpointFn};
+use crate::attr::{self, Args, Paged};
 use crate::catalogue;
 use crate::ctxt::Ctxt;
+use crate::model::{Fill, Model, Output, Source};
 use crate::path::{self, Part};
 use crate::valid;
 
@@ -52,13 +53,22 @@ pub(crate) fn expand(attr_tokens: TokenStream, item_tokens: TokenStream) -> Toke
     {
         checked = catalogue::check(&mut cx, args, parts, &fn_args);
     }
-    match (cx.check(), args, parts) {
-        (Ok(()), Some(args), Some(parts)) => generate(&args, &parts, &item, &fn_args, &checked),
-        (Err(errors), ..) => fallback(&item, errors),
-        // A missing method or path is always reported above; stay total all the same.
-        (Ok(()), ..) => fallback(
+    if let Err(errors) = cx.check() {
+        return fallback(&item, errors);
+    }
+    // Every mistake was reported above; stay total all the same.
+    let model = args
+        .as_ref()
+        .zip(parts.as_deref())
+        .and_then(|(args, parts)| Model::resolve(args, parts, &item, &fn_args));
+    match model {
+        Some(model) => generate(&model, &checked),
+        None => fallback(
             &item,
-            syn::Error::new(Span::call_site(), "the endpoint method or path is missing"),
+            syn::Error::new(
+                Span::call_site(),
+                "`#[up42_endpoint]` could not read this endpoint; please report it with the declaration",
+            ),
         ),
     }
 }
@@ -122,13 +132,8 @@ fn runtime_crate(args: &Args) -> TokenStream {
     quote!(::up42_auth)
 }
 
-fn generate(
-    args: &Args,
-    parts: &[Part],
-    item: &EndpointFn,
-    fn_args: &[Arg<'_>],
-    checked: &catalogue::Checked,
-) -> TokenStream {
+fn generate(model: &Model<'_>, checked: &catalogue::Checked) -> TokenStream {
+    let (args, item) = (model.args, model.item);
     let runtime = runtime_crate(args);
     let module = private_module();
     let private = quote!(#runtime::#module);
@@ -137,7 +142,7 @@ fn generate(
     let endpoint = format_ident!("__UP42_ENDPOINT");
 
     let method = syn::Ident::new(args.method.as_str(), args.method_span);
-    let path_parts = parts.iter().map(|part| match part {
+    let path_parts = model.parts.iter().map(|part| match part {
         Part::Literal(text) => quote!(#private::PathPart::Literal(#text)),
         Part::Param(name) => quote!(#private::PathPart::Param(#name)),
     });
@@ -150,58 +155,50 @@ fn generate(
         Some(true) => quote!(#private::Retry::Always),
         Some(false) => quote!(#private::Retry::Never),
     };
-
-    let paging = match &args.paged {
+    let paging = match model.paged() {
         None => quote!(#private::Paging::None),
-        Some((Paged::Numbered, _)) => quote!(#private::Paging::Numbered),
-        Some((Paged::NextLink(field), _)) => quote!(#private::Paging::NextLink(#field)),
+        Some(Paged::Numbered) => quote!(#private::Paging::Numbered),
+        Some(Paged::NextLink(field)) => quote!(#private::Paging::NextLink(#field)),
     };
+    let some = |value: TokenStream| quote!(::core::option::Option::Some(#value));
+    let none = quote!(::core::option::Option::None);
     let timeout = match args.timeout {
-        Some(ms) => quote!(::core::option::Option::Some(#private::Duration::from_millis(#ms))),
-        None => quote!(::core::option::Option::None),
+        Some(ms) => some(quote!(#private::Duration::from_millis(#ms))),
+        None => none.clone(),
+    };
+    let content_type = match &args.content_type {
+        Some((media, _)) => some(quote!(#media)),
+        None => none,
     };
 
-    // Path values in template order, then fields of `self`, then the other
-    // roles in argument order.
-    let mut fill = Vec::new();
-    for name in path::params(parts) {
-        let binding = args
-            .bindings
-            .iter()
-            .find(|b| b.kind == BindingKind::Path && b.name == name);
-        if let Some(binding) = binding {
-            let value = &binding.value;
-            fill.push(quote_spanned!(value.span()=> #request.path(#name, &#value)?;));
-            continue;
+    let fill = model.fills.iter().map(|fill| {
+        let (value, span) = match fill {
+            Fill::Path { value, .. }
+            | Fill::Query { value, .. }
+            | Fill::Header { value, .. }
+            | Fill::Body { value, .. } => (value, value.span()),
+        };
+        let value = match value {
+            Source::Arg { ident, .. } => quote!(#ident),
+            Source::Field(expr) => quote!(#expr),
+        };
+        match fill {
+            Fill::Path { name, .. } => quote_spanned!(span=> #request.path(#name, &#value)?;),
+            Fill::Query {
+                key, joined: false, ..
+            } => quote_spanned!(span=> #request.query(#key, &#value)?;),
+            Fill::Query {
+                key, joined: true, ..
+            } => {
+                quote_spanned!(span=> #request.query_joined(#key, &#value)?;)
+            }
+            Fill::Header { name, .. } => quote_spanned!(span=> #request.header(#name, &#value)?;),
+            Fill::Body { name, .. } => quote_spanned!(span=> #request.json_body(#name, &#value)?;),
         }
-        let arg = fn_args
-            .iter()
-            .find(|a| a.ident == name)
-            .expect("validated: every placeholder has an argument or a field");
-        let ident = arg.ident;
-        fill.push(quote_spanned!(arg.ty.span()=> #request.path(#name, &#ident)?;));
-    }
-    for binding in args.bindings.iter().filter(|b| b.kind == BindingKind::Query) {
-        let (key, value) = (&binding.name, &binding.value);
-        fill.push(quote_spanned!(value.span()=> #request.query(#key, &#value)?;));
-    }
-    for arg in fn_args {
-        let ident = arg.ident;
-        let name = ident.to_string();
-        let span = arg.ty.span();
-        match &arg.role {
-            Role::Path | Role::Invalid => {}
-            Role::Query { key } => fill.push(quote_spanned!(span=> #request.query(#key, &#ident)?;)),
-            Role::Header { name } => fill.push(quote_spanned!(span=> #request.header(#name, &#ident)?;)),
-            Role::Body => fill.push(quote_spanned!(span=> #request.json_body(#name, &#ident)?;)),
-        }
-    }
+    });
+    let fill: Vec<TokenStream> = fill.collect();
 
-    let placeholders: Vec<&str> = path::params(parts).collect();
-    let client = match item
-        .client(&placeholders)
-        .expect("validated: the endpoint has a client")
-    {
+    let client = match &model.client {
         Client::SelfRef(receiver) => {
             let self_token = &receiver.self_token;
             quote_spanned!(receiver.span()=> #self_token as &dyn #private::Authenticated)
@@ -220,48 +217,45 @@ fn generate(
             raw: #raw,
             paging: #paging,
             timeout: #timeout,
+            content_type: #content_type,
         };
     };
     let decode_page = |item_type: &syn::Type| quote_spanned!(item_type.span()=> <#item_type as #private::FromJson>::from_page);
-    let call = if let (Some(_), Some(item_type)) = (&args.paged, item.paged_item()) {
-        let decode_page = decode_page(item_type);
-        // The stream form: an argument that cannot be sent is the stream's first item.
-        quote! {
-            let #request = (|| {
-                let mut #request = #private::Request::new(&#endpoint);
-                #(#fill)*
-                ::core::result::Result::Ok::<_, #private::Error>(#request)
-            })();
-            #private::stream_pages(#client, #request, #decode_page)
-        }
-    } else {
-        let finish = match (&args.paged, item.vec_item()) {
-            (Some(_), Some(item_type)) => {
-                let decode_page = decode_page(item_type);
-                quote!(#private::collect_pages(#client, #request, #decode_page).await)
-            }
-            _ => {
-                let success = item
-                    .success_type()
-                    .expect("validated: the return type is a Result");
-                let decode = if args.raw {
-                    quote_spanned!(success.span()=> ::core::result::Result::Ok(#response))
-                } else if matches!(success, syn::Type::Tuple(t) if t.elems.is_empty()) {
-                    quote!(#private::decode_unit(#response).await)
-                } else {
-                    quote_spanned!(success.span()=> #private::decode_json(#response, <#success as #private::FromJson>::from_json).await)
-                };
-                quote! {
-                    let #response = #private::send(#client, #request).await?;
-                    #decode
-                }
-            }
-        };
+    let filled = |finish: TokenStream| {
         quote! {
             let mut #request = #private::Request::new(&#endpoint);
             #(#fill)*
             #finish
         }
+    };
+    let call = match model.output {
+        // The stream form: an argument that cannot be sent is the stream's first item.
+        Output::Stream(item_type) => {
+            let decode_page = decode_page(item_type);
+            quote! {
+                let #request = (|| {
+                    let mut #request = #private::Request::new(&#endpoint);
+                    #(#fill)*
+                    ::core::result::Result::Ok::<_, #private::Error>(#request)
+                })();
+                #private::stream_pages(#client, #request, #decode_page)
+            }
+        }
+        Output::Collect(item_type) => {
+            let decode_page = decode_page(item_type);
+            filled(quote!(#private::collect_pages(#client, #request, #decode_page).await))
+        }
+        Output::Raw(success) => filled(quote_spanned!(success.span()=>
+            ::core::result::Result::Ok(#private::send(#client, #request).await?)
+        )),
+        Output::Unit => filled(quote! {
+            let #response = #private::send(#client, #request).await?;
+            #private::decode_unit(#response).await
+        }),
+        Output::Json(success) => filled(quote_spanned! {success.span()=>
+            let #response = #private::send(#client, #request).await?;
+            #private::decode_json(#response, <#success as #private::FromJson>::from_json).await
+        }),
     };
 
     // Cargo rebuilds the crate when the user's OpenAPI document, or the

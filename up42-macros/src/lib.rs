@@ -12,6 +12,7 @@ mod catalogue;
 mod ctxt;
 mod distance;
 mod expand;
+mod model;
 mod path;
 mod valid;
 
@@ -83,6 +84,22 @@ use proc_macro::TokenStream;
 ///   retried and `POST` and `PATCH` are not, since they may not be safe to repeat.
 /// - `unchecked`: not checked against UP42's endpoint catalogue (below), for
 ///   an endpoint the catalogue does not know yet.
+/// - `paged`: a `GET` list answering UP42's page object (`content`,
+///   `totalPages`, ...), asked for as `page=0, 1, ...`; `paged = "jobs"`: the
+///   items under that field, and each page's `rel: "next"` link followed
+///   (processing jobs, STAC). On a `POST` search (`paged = "features"`) the
+///   next link is POSTed again with the same body, or with the `method`,
+///   `body` and `merge` a STAC link gives. The function returns the items of
+///   every page, `async fn .. -> Result<Vec<T>, Error>`, or streams them,
+///   `fn .. -> up42_auth::Paged<T>`.
+/// - `timeout = "30s"`: the time allowed for the whole call (`ms`, `s`, `m`,
+///   `h`), instead of the client's request timeout.
+/// - `content_type = "application/merge-patch+json"`: the `Content-Type` of
+///   the `#[body]`, instead of `application/json` (`PATCH /v2/orders/{id}`
+///   takes a merge patch). Exactly one `Content-Type` goes out: a
+///   `#[header("Content-Type")]` argument replaces it.
+/// - `query(key = self.field)`, `path(name = self.field)`: on a method of
+///   `&self`, a query key or placeholder filled from a field.
 /// - `crate = "path"`: where the runtime is reached from, for a crate that
 ///   re-exports `up42` or `up42_auth` (`crate = "my_sdk::up42"`). Without
 ///   it, generated code calls `up42` if the crate depends on it, else
@@ -104,6 +121,7 @@ use proc_macro::TokenStream;
 /// | `#[query] page: Option<u32>` | `page=…`, left out when `None` | `if let Some(p) = page { query.push(("page", p)) }` |
 /// | `#[query("workspaceId")] id: &str` | `workspaceId=…` | `query.push(("workspaceId", id))` |
 /// | `#[query] status: &[&str]` | `status=a&status=b` | one pair per item |
+/// | `#[query("orderIds", comma)] ids: &[&str]` | `orderIds=a,b` (an item holding a comma is refused) | `query.push(("orderIds", ids.join(",")))` |
 /// | `#[query] filter: &Filter` (a `Serialize` struct) | one pair per field, `None` fields left out | `serde_urlencoded` of the struct |
 /// | `#[header("X-Correlation-Id")] id: &str` | a request header, from `Display` | `.header("X-Correlation-Id", id.to_string())` |
 /// | `#[body] order: &NewOrder` | the JSON body (`Serialize`), with `Content-Type: application/json`; not on `GET`/`HEAD`, at most one | `.json(order)` |

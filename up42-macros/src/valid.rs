@@ -57,8 +57,9 @@ fn check_raw(cx: &mut Ctxt, args: &Args, item: &EndpointFn) {
     }
 }
 
-/// `paged` endpoints list items: a `GET` whose items are collected
-/// (`Result<Vec<T>, E>`) or streamed (`Paged<T>`), with `page` left to the toolkit.
+/// `paged` endpoints list items: a `GET` list, or a `POST` search whose next
+/// links are POSTed again, whose items are collected (`Result<Vec<T>, E>`) or
+/// streamed (`Paged<T>`), with `page` left to the toolkit.
 fn check_paged(cx: &mut Ctxt, args: &Args, item: &EndpointFn, fn_args: &[Arg<'_>]) {
     let Some((paged, span)) = &args.paged else {
         if let Some(item_type) = item.paged_item() {
@@ -70,14 +71,19 @@ fn check_paged(cx: &mut Ctxt, args: &Args, item: &EndpointFn, fn_args: &[Arg<'_>
         }
         return;
     };
-    if args.method != Method::Get {
-        cx.error_at(
+    match (args.method, paged) {
+        (Method::Get, _) | (Method::Post, Paged::NextLink(_)) => {}
+        (Method::Post, Paged::Numbered) => cx.error_at(
+            *span,
+            "a `POST` search links each page to the next: write `paged = \"features\"` with the field \
+             that holds the items; `paged` alone follows UP42's page object of a `GET` list",
+        ),
+        (method, _) => cx.error_at(
             *span,
             format!(
-                "`paged` follows the pages of a `GET` list; this endpoint is `{}`",
-                args.method
+                "`paged` follows the pages of a `GET` list or a `POST` search; this endpoint is `{method}`"
             ),
-        );
+        ),
     }
     if args.raw {
         cx.error_at(
@@ -95,7 +101,7 @@ fn check_paged(cx: &mut Ctxt, args: &Args, item: &EndpointFn, fn_args: &[Arg<'_>
     if matches!(paged, Paged::Numbered) {
         let page_args = fn_args
             .iter()
-            .filter(|a| matches!(&a.role, Role::Query { key } if key == "page"));
+            .filter(|a| matches!(&a.role, Role::Query { key, .. } if key == "page"));
         for arg in page_args {
             cx.error_spanned_by(
                 arg.role_attr.expect("#[query] is an attribute"),
@@ -123,7 +129,7 @@ fn check_bindings(cx: &mut Ctxt, args: &Args, parts: &[Part], item: &EndpointFn,
     let on_self = matches!(item.client(&placeholders), Some(Client::SelfRef(_)));
     let mut keys: BTreeMap<&str, ()> = BTreeMap::new();
     for arg in fn_args {
-        if let Role::Query { key } = &arg.role {
+        if let Role::Query { key, .. } = &arg.role {
             keys.insert(key, ());
         }
     }
@@ -299,6 +305,14 @@ fn check_placeholders(cx: &mut Ctxt, args: &Args, parts: &[Part], item: &Endpoin
 
 fn check_roles(cx: &mut Ctxt, args: &Args, parts: &[Part], fn_args: &[Arg<'_>]) {
     let bodies: Vec<&Arg<'_>> = fn_args.iter().filter(|a| a.role == Role::Body).collect();
+    if let Some((media, span)) = &args.content_type
+        && bodies.is_empty()
+    {
+        cx.error_at(
+            *span,
+            format!("`{media}` would be the `Content-Type` of the body, and this endpoint has no `#[body]` argument"),
+        );
+    }
     if matches!(args.method, Method::Get | Method::Head) {
         for body in &bodies {
             cx.error_spanned_by(
@@ -317,7 +331,9 @@ fn check_roles(cx: &mut Ctxt, args: &Args, parts: &[Part], fn_args: &[Arg<'_>]) 
     let mut keys: BTreeMap<&str, &Arg<'_>> = BTreeMap::new();
     let placeholders: Vec<&str> = path::params(parts).collect();
     for arg in fn_args {
-        let Role::Query { key } = &arg.role else { continue };
+        let Role::Query { key, .. } = &arg.role else {
+            continue;
+        };
         if placeholders.contains(&arg.ident.to_string().as_str()) {
             continue; // reported as a placeholder with a role
         }

@@ -11,6 +11,7 @@ mod request;
 mod response;
 mod send;
 
+pub(crate) use page::NextLink;
 pub use page::Page;
 pub(crate) use page::decode as decode_page;
 pub use request::{Endpoint, Paging, PathPart, Request, Retry};

@@ -19,8 +19,21 @@ pub struct Page<T> {
     pub(crate) total_pages: Option<u64>,
     /// `last` of a page object.
     pub(crate) last: Option<bool>,
-    /// The `href` of the `rel: "next"` link.
-    pub(crate) next: Option<String>,
+    /// The `rel: "next"` link.
+    pub(crate) next: Option<NextLink>,
+}
+
+/// A `rel: "next"` link: where the next page is and, for a search that is
+/// POSTed (STAC API), how to ask for it.
+#[derive(Debug, Clone, PartialEq)]
+pub(crate) struct NextLink {
+    pub(crate) href: String,
+    /// `GET` or `POST`; absent: the method of the request.
+    pub(crate) method: Option<String>,
+    /// The body to send; absent: the body of the request.
+    pub(crate) body: Option<serde_json::Value>,
+    /// Whether `body` is merged into the request's body rather than replacing it.
+    pub(crate) merge: bool,
 }
 
 /// Decodes one page of `paging`'s shape; the error names the JSON path
@@ -106,7 +119,7 @@ impl<'de, T: DeserializeOwned> Visitor<'de> for PageSeed<T> {
                     page.next = links
                         .into_iter()
                         .find(|link| link.rel.as_deref() == Some("next"))
-                        .and_then(|link| link.href);
+                        .and_then(Link::into_next);
                 }
                 _ => {
                     map.next_value::<IgnoredAny>()?;
@@ -120,11 +133,29 @@ impl<'de, T: DeserializeOwned> Visitor<'de> for PageSeed<T> {
     }
 }
 
-/// A `links` entry: `{"rel": "next", "href": "..."}`; other fields ignored.
+/// A `links` entry: `{"rel": "next", "href": "...", ...}`; a link without an
+/// `href` leads nowhere, and other fields are ignored.
 #[derive(Deserialize)]
 struct Link {
     rel: Option<String>,
     href: Option<String>,
+    #[serde(default)]
+    method: Option<String>,
+    #[serde(default)]
+    body: Option<serde_json::Value>,
+    #[serde(default)]
+    merge: bool,
+}
+
+impl Link {
+    fn into_next(self) -> Option<NextLink> {
+        Some(NextLink {
+            href: self.href?,
+            method: self.method,
+            body: self.body,
+            merge: self.merge,
+        })
+    }
 }
 
 #[cfg(test)]
@@ -154,7 +185,10 @@ mod tests {
         let body = br#"{"jobs":[{"id":7}],"links":[{"rel":"self","href":"/a"},{"rel":"next","href":"/v2/processing/jobs?page=2"}]}"#;
         let page: Page<Item> = decode(Paging::NextLink("jobs"), body).unwrap();
         assert_eq!(page.items, [Item { id: 7 }]);
-        assert_eq!(page.next.as_deref(), Some("/v2/processing/jobs?page=2"));
+        assert_eq!(
+            page.next.map(|next| next.href).as_deref(),
+            Some("/v2/processing/jobs?page=2")
+        );
         let last = br#"{"jobs":[],"links":[{"rel":"self","href":"/a"}]}"#;
         let page: Page<Item> = decode(Paging::NextLink("jobs"), last).unwrap();
         assert!(page.items.is_empty() && page.next.is_none());

@@ -80,6 +80,9 @@ pub struct Endpoint {
     /// The `timeout = "30s"` option: the time allowed for the whole call,
     /// instead of the client's request timeout.
     pub timeout: Option<Duration>,
+    /// The `content_type = "..."` option: the `Content-Type` of the body,
+    /// instead of `application/json`.
+    pub content_type: Option<&'static str>,
 }
 
 impl Endpoint {
@@ -95,8 +98,11 @@ impl Endpoint {
 }
 
 /// One call being put together.
+#[derive(Clone)]
 pub struct Request {
     pub(crate) endpoint: &'static Endpoint,
+    /// The endpoint's method; a page of a paged search may say another.
+    pub(crate) method: Method,
     /// Encoded values of the `Param` parts, in template order.
     params: Vec<String>,
     /// A path given at run time ([`Call`](crate::Call)), used instead of the template.
@@ -109,7 +115,7 @@ pub struct Request {
 impl fmt::Debug for Request {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("Request")
-            .field("method", &self.endpoint.method)
+            .field("method", &self.method)
             .field("path", &self.endpoint.path)
             .field(
                 "query_keys",
@@ -129,6 +135,7 @@ impl Request {
     pub fn new(endpoint: &'static Endpoint) -> Self {
         Request {
             endpoint,
+            method: endpoint.method.clone(),
             params: Vec::new(),
             dynamic_path: None,
             query: Vec::new(),
@@ -173,6 +180,36 @@ impl Request {
         }
     }
 
+    /// A query argument under `key` sent as one comma-joined value
+    /// (`ids=a,b,c`), as some UP42 lists take their filters; an empty list or
+    /// `None` is left out, and a scalar is sent as it is.
+    pub fn query_joined<T: Serialize + ?Sized>(&mut self, key: &'static str, value: &T) -> Result<(), Error> {
+        let value = serde_json::to_value(value).map_err(|e| invalid(key, e.to_string()))?;
+        let Value::Array(items) = value else {
+            return self.query_value(key, value);
+        };
+        let mut joined = Vec::with_capacity(items.len());
+        for item in items {
+            let before = self.query.len();
+            self.query_scalar(key, item)?;
+            if self.query.len() > before
+                && let Some((_, text)) = self.query.pop()
+            {
+                if text.contains(',') {
+                    return Err(invalid(
+                        key,
+                        format!("`{text}` holds a comma, which would split it in a comma-joined list"),
+                    ));
+                }
+                joined.push(text);
+            }
+        }
+        if !joined.is_empty() {
+            self.query.push((key.to_string(), joined.join(",")));
+        }
+        Ok(())
+    }
+
     fn query_value(&mut self, key: &str, value: Value) -> Result<(), Error> {
         match value {
             Value::Null => Ok(()),
@@ -198,6 +235,21 @@ impl Request {
         };
         self.query.push((key.to_string(), text));
         Ok(())
+    }
+
+    /// The same call with another method and body: the request for a page a
+    /// next link names (`POST` again with the same or a merged body, or `GET`).
+    pub(crate) fn for_page(&self, method: Method, body: Option<Bytes>) -> Request {
+        Request {
+            method,
+            body,
+            ..self.clone()
+        }
+    }
+
+    /// The body, if there is one.
+    pub(crate) fn body(&self) -> Option<&Bytes> {
+        self.body.as_ref()
     }
 
     /// Sends the call to `path` (checked by the caller: it starts with `/`)
@@ -278,6 +330,7 @@ mod tests {
         raw: false,
         paging: Paging::None,
         timeout: None,
+        content_type: None,
     };
 
     fn url_for(base: &str, value: &str) -> Result<String, Error> {

@@ -44,7 +44,7 @@ pub(crate) async fn send_to<A: Authenticated + ?Sized>(
     let endpoint = request.endpoint;
     let span = tracing::info_span!(
         "up42.request",
-        http.request.method = %endpoint.method,
+        http.request.method = %request.method,
         url.template = endpoint.template,
         server.address = client.api_url().host_str().unwrap_or_default(),
         code.function = endpoint.function,
@@ -112,7 +112,7 @@ async fn send_once<A: Authenticated + ?Sized>(
     url: &Url,
     sends: &AtomicU32,
 ) -> Result<reqwest::Response, Error> {
-    let method = &request.endpoint.method;
+    let method = &request.method;
     // Downloads are bounded by the read timeout only, unless the endpoint sets its own.
     let total = match request.endpoint.raw {
         true => request.endpoint.timeout,
@@ -139,7 +139,12 @@ async fn send_once<A: Authenticated + ?Sized>(
             call = call.header(AUTHORIZATION, token.bearer_header().clone());
         }
         if let Some(body) = &request.body {
-            call = call.header(CONTENT_TYPE, "application/json").body(body.clone());
+            // Exactly one `Content-Type`: a header argument's, else the endpoint's.
+            if !request.headers.contains_key(CONTENT_TYPE) {
+                let content_type = request.endpoint.content_type.unwrap_or("application/json");
+                call = call.header(CONTENT_TYPE, content_type);
+            }
+            call = call.body(body.clone());
         }
         sends.fetch_add(1, Ordering::Relaxed);
         let response = send_timed(call, url, total).await?;

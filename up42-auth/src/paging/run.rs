@@ -1,19 +1,23 @@
 //! The paging runtime: fetching each page, finding the next one, the guard
 //! rails, and the `Paged` stream.
 
+use std::collections::HashSet;
 use std::fmt;
 use std::future::Future;
+use std::hash::{Hash, Hasher};
 use std::marker::PhantomData;
 use std::pin::Pin;
 use std::sync::Arc;
 use std::task::{Context, Poll};
 
+use bytes::Bytes;
 use futures_core::Stream;
+use reqwest::Method;
 use url::Url;
 
 use crate::auth::cache::TokenCache;
 use crate::authenticated::Authenticated;
-use crate::endpoint::{Page, Paging, Request, read_success, send_to};
+use crate::endpoint::{NextLink, Page, Paging, Request, read_success, send_to};
 use crate::error::{Error, Operation, display_url};
 use crate::policy::RequestPolicy;
 use crate::redirect::{origin, same_origin};
@@ -30,8 +34,29 @@ enum Next {
     Start,
     /// `page=n` of a page object.
     Page(u64),
-    /// The `href` of a next link, resolved and checked to be on the API's origin.
-    Url(Url),
+    /// A next link: its `href`, resolved and checked to be on the API's
+    /// origin, and the method and body to ask for it with.
+    Link {
+        url: Url,
+        method: Method,
+        body: Option<Bytes>,
+    },
+}
+
+/// The pages one call has asked for: how many, and which (method, URL and
+/// body, hashed), so that a next link back to any of them ends the call
+/// instead of looping.
+#[derive(Debug, Default)]
+struct Visited {
+    pages: u32,
+    seen: HashSet<u64>,
+}
+
+/// What identifies a page request.
+fn page_identity(method: &Method, url: &Url, body: Option<&Bytes>) -> u64 {
+    let mut hasher = std::collections::hash_map::DefaultHasher::new();
+    (method.as_str(), url.as_str(), body.map(|b| &b[..])).hash(&mut hasher);
+    hasher.finish()
 }
 
 /// One page fetched: its items, and where the next one is (`None`: it was the last).
@@ -62,17 +87,18 @@ async fn fetch<T>(
     request: &Request,
     decode: DecodePage<T>,
     next: Next,
-    fetched: u32,
+    visited: &mut Visited,
 ) -> Result<Fetched<T>, Error> {
     let paging = request.endpoint.paging;
+    let fetched = visited.pages;
     let asked = match (&next, paging) {
         (Next::Start, Paging::Numbered) => Some(0),
         (Next::Page(number), _) => Some(*number),
         _ => None,
     };
-    let url = match (next, asked) {
-        (Next::Url(url), _) => url,
-        (_, None) => request.url(client.api_url())?,
+    let (url, page_request) = match (next, asked) {
+        (Next::Link { url, method, body }, _) => (url, Some(request.for_page(method, body))),
+        (_, None) => (request.url(client.api_url())?, None),
         (_, Some(number)) => {
             let mut url = request.url(client.api_url())?;
             // A `page` of the caller's (in a flattened query struct) gives way.
@@ -85,9 +111,10 @@ async fn fetch<T>(
                 .clear()
                 .extend_pairs(kept)
                 .append_pair("page", &number.to_string());
-            url
+            (url, None)
         }
     };
+    let request = page_request.as_ref().unwrap_or(request);
     if fetched >= MAX_PAGES {
         return Err(paging_error(
             &url,
@@ -97,6 +124,10 @@ async fn fetch<T>(
             ),
         ));
     }
+    visited.pages += 1;
+    visited
+        .seen
+        .insert(page_identity(&request.method, &url, request.body()));
     let response = send_to(client, request, url.clone()).await?;
     let (status, body) = read_success(response).await?;
     let page = decode(paging, &body).map_err(|reason| {
@@ -123,7 +154,10 @@ async fn fetch<T>(
             let last = page.last == Some(true) || page.total_pages.is_some_and(|total| asked + 1 >= total);
             (!last).then_some(Next::Page(asked + 1))
         }
-        None => follow(client, &url, page.next.as_deref())?,
+        None => match page.next {
+            Some(link) => Some(follow(client, request, &url, link, visited)?),
+            None => None,
+        },
     };
     Ok(Fetched {
         items: page.items,
@@ -131,12 +165,18 @@ async fn fetch<T>(
     })
 }
 
-/// The next link of the page at `url`, resolved; it must stay on the API's
-/// origin, since the token goes with it.
-fn follow(client: &dyn Authenticated, url: &Url, href: Option<&str>) -> Result<Option<Next>, Error> {
-    let Some(href) = href else { return Ok(None) };
+/// The next link of the page at `url` (asked for with `request`), resolved;
+/// it must stay on the API's origin, since the token goes with it, and lead
+/// to a page not asked for yet.
+fn follow(
+    client: &dyn Authenticated,
+    request: &Request,
+    url: &Url,
+    link: NextLink,
+    visited: &Visited,
+) -> Result<Next, Error> {
     let next = url
-        .join(href)
+        .join(&link.href)
         .map_err(|e| paging_error(url, format!("the next link is not a URL ({e})")))?;
     if !same_origin(&next, client.api_url()) {
         return Err(paging_error(
@@ -147,13 +187,66 @@ fn follow(client: &dyn Authenticated, url: &Url, href: Option<&str>) -> Result<O
             ),
         ));
     }
-    if next == *url {
+    let method = match link.method.as_deref().map(str::to_ascii_uppercase).as_deref() {
+        None => request.method.clone(),
+        Some("GET") => Method::GET,
+        Some("POST") => Method::POST,
+        Some(other) => {
+            return Err(paging_error(
+                url,
+                format!("the next link asks for the method `{other}`; only GET and POST pages are followed"),
+            ));
+        }
+    };
+    let body = match (&method, link.body) {
+        (&Method::GET, _) => None,
+        // A search POSTed again: with the same body, ...
+        (_, None) => request.body().cloned(),
+        // ... or with the link's, merged into it (STAC's `merge: true`) or alone.
+        (_, Some(extra)) => {
+            let body = match (link.merge, request.body()) {
+                (true, Some(current)) => {
+                    merged(current, extra).map_err(|reason| paging_error(url, reason))?
+                }
+                _ => extra,
+            };
+            Some(Bytes::from(
+                serde_json::to_vec(&body).map_err(|e| paging_error(url, e.to_string()))?,
+            ))
+        }
+    };
+    let identity = page_identity(&method, &next, body.as_ref());
+    if identity == page_identity(&request.method, url, request.body()) {
         return Err(paging_error(
             url,
             "the next link points at the page itself; stopped, as following it would loop".to_string(),
         ));
     }
-    Ok(Some(Next::Url(next)))
+    if visited.seen.contains(&identity) {
+        return Err(paging_error(
+            url,
+            "the next link leads back to a page already fetched; stopped, as following it would loop"
+                .to_string(),
+        ));
+    }
+    Ok(Next::Link {
+        url: next,
+        method,
+        body,
+    })
+}
+
+/// `extra`'s fields set on the JSON object `current`.
+fn merged(current: &[u8], extra: serde_json::Value) -> Result<serde_json::Value, String> {
+    let mut body: serde_json::Value =
+        serde_json::from_slice(current).map_err(|e| format!("the search body is not JSON ({e})"))?;
+    match (body.as_object_mut(), extra) {
+        (Some(fields), serde_json::Value::Object(more)) => {
+            fields.extend(more);
+            Ok(body)
+        }
+        _ => Err("the next link's body cannot be merged: both must be JSON objects".to_string()),
+    }
 }
 
 /// The items of every page, in order: what a `paged` endpoint returning
@@ -165,10 +258,9 @@ pub async fn collect_pages<T, E: From<Error>>(
 ) -> Result<Vec<T>, E> {
     let mut items = Vec::new();
     let mut next = Some(Next::Start);
-    let mut fetched = 0;
+    let mut visited = Visited::default();
     while let Some(at) = next {
-        let page = fetch(client, &request, decode, at, fetched).await?;
-        fetched += 1;
+        let page = fetch(client, &request, decode, at, &mut visited).await?;
         items.extend(page.items);
         next = page.next;
     }
@@ -213,14 +305,19 @@ pub struct Paged<T, E = Error> {
     items: std::vec::IntoIter<T>,
     state: State<T>,
     decode: DecodePage<T>,
+    /// Pages fetched so far, for `Debug`.
     fetched: u32,
     error: PhantomData<fn() -> E>,
 }
 
-type PageFuture<T> = Pin<Box<dyn Future<Output = (Result<Fetched<T>, Error>, Arc<Walk>)> + Send>>;
+type PageFuture<T> = Pin<Box<dyn Future<Output = (Result<Fetched<T>, Error>, Arc<Walk>, Visited)> + Send>>;
 
 enum State<T> {
-    Idle { walk: Arc<Walk>, next: Next },
+    Idle {
+        walk: Arc<Walk>,
+        next: Next,
+        visited: Visited,
+    },
     Fetching(PageFuture<T>),
     Failed(Error),
     Done,
@@ -266,6 +363,7 @@ pub fn stream_pages<T: Send + 'static, E: From<Error>>(
     let state = match request {
         Ok(request) => State::Idle {
             next: Next::Start,
+            visited: Visited::default(),
             walk: Arc::new(Walk {
                 client: Detached {
                     api_url: client.api_url().clone(),
@@ -302,11 +400,15 @@ impl<T: Send + 'static, E: From<Error>> Stream for Paged<T, E> {
             match std::mem::replace(&mut this.state, State::Done) {
                 State::Done => return Poll::Ready(None),
                 State::Failed(error) => return Poll::Ready(Some(Err(E::from(error)))),
-                State::Idle { walk, next } => {
-                    let (decode, fetched) = (this.decode, this.fetched);
+                State::Idle {
+                    walk,
+                    next,
+                    mut visited,
+                } => {
+                    let decode = this.decode;
                     this.state = State::Fetching(Box::pin(async move {
-                        let page = fetch(&walk.client, &walk.request, decode, next, fetched).await;
-                        (page, walk)
+                        let page = fetch(&walk.client, &walk.request, decode, next, &mut visited).await;
+                        (page, walk, visited)
                     }));
                 }
                 State::Fetching(mut future) => match future.as_mut().poll(cx) {
@@ -314,12 +416,12 @@ impl<T: Send + 'static, E: From<Error>> Stream for Paged<T, E> {
                         this.state = State::Fetching(future);
                         return Poll::Pending;
                     }
-                    Poll::Ready((Err(error), _)) => return Poll::Ready(Some(Err(E::from(error)))),
-                    Poll::Ready((Ok(page), walk)) => {
-                        this.fetched += 1;
+                    Poll::Ready((Err(error), ..)) => return Poll::Ready(Some(Err(E::from(error)))),
+                    Poll::Ready((Ok(page), walk, visited)) => {
+                        this.fetched = visited.pages;
                         this.items = page.items.into_iter();
                         if let Some(next) = page.next {
-                            this.state = State::Idle { walk, next };
+                            this.state = State::Idle { walk, next, visited };
                         }
                     }
                 },
