@@ -41,17 +41,22 @@ pub(crate) struct Args {
     pub(crate) method: Method,
     pub(crate) method_span: Span,
     pub(crate) path: LitStr,
-    /// No token fetched, no `Authorization` header sent.
-    pub(crate) public: bool,
-    /// Where `public` was written, for errors about it.
-    pub(crate) public_span: Option<Span>,
+    /// The options after the path.
+    pub(crate) options: Options,
+}
+
+/// The options after the path, as [`OPTIONS`] reads them.
+#[derive(Default)]
+pub(crate) struct Options {
+    /// `public`: no token fetched, no `Authorization` header sent; where it was written.
+    pub(crate) public: Option<Span>,
     /// Not checked against UP42's endpoint catalogue.
     pub(crate) unchecked: bool,
     /// The function returns the status-checked `reqwest::Response`.
     pub(crate) raw: bool,
     /// `retry = true` or `retry = false`; `None`: retried if idempotent.
     pub(crate) retry: Option<bool>,
-    /// `crate = "path"`: where `up42_auth` is reached from (a façade's re-export).
+    /// `crate = "path"`: where the runtime is reached from (a façade's re-export).
     pub(crate) krate: Option<syn::Path>,
     /// `paged` or `paged = "items_field"`, and where it was written.
     pub(crate) paged: Option<(Paged, Span)>,
@@ -130,46 +135,12 @@ pub(crate) fn parse(cx: &mut Ctxt, tokens: TokenStream) -> Option<Args> {
         (spec.parse)(cx, &mut options, &option);
     }
     let (method, method_span) = method?;
-    let Options {
-        public_span,
-        unchecked,
-        raw,
-        retry,
-        krate,
-        paged,
-        timeout,
-        content_type,
-        bindings,
-    } = options;
     Some(Args {
         method,
         method_span,
         path: path?,
-        public: public_span.is_some(),
-        public_span,
-        unchecked,
-        raw,
-        retry,
-        krate,
-        paged,
-        timeout,
-        content_type,
-        bindings,
+        options,
     })
-}
-
-/// The options read so far.
-#[derive(Default)]
-struct Options {
-    public_span: Option<Span>,
-    unchecked: bool,
-    raw: bool,
-    retry: Option<bool>,
-    krate: Option<syn::Path>,
-    paged: Option<(Paged, Span)>,
-    timeout: Option<u64>,
-    content_type: Option<(String, Span)>,
-    bindings: Vec<Binding>,
 }
 
 /// One option that may follow the path: its name, how it is written (the
@@ -191,7 +162,7 @@ const OPTIONS: &[OptionSpec] = &[
         repeats: false,
         parse: |cx, options, expr| {
             if flag(cx, expr, "public") {
-                options.public_span = Some(syn::spanned::Spanned::span(expr));
+                options.public = Some(syn::spanned::Spanned::span(expr));
             }
         },
     },

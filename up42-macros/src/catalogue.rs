@@ -109,9 +109,9 @@ pub(crate) fn check(cx: &mut Ctxt, args: &Args, parts: &[Part], fn_args: &[Arg<'
         cx.error_spanned_by(&args.path, catalogue.unknown(method, &template, &shape, &on_path));
         return checked;
     };
-    if args.public && op.public == Some(false) {
+    if args.options.public.is_some() && op.public == Some(false) {
         cx.error_at(
-            args.public_span.unwrap_or_else(Span::call_site),
+            args.options.public.unwrap_or_else(Span::call_site),
             format!(
                 "`{method} {}` needs a token: remove `public`, which would send the call without one",
                 op.template
@@ -123,7 +123,7 @@ pub(crate) fn check(cx: &mut Ctxt, args: &Args, parts: &[Part], fn_args: &[Arg<'
         check_bound_keys(cx, method, op, known, args);
     }
     if let (Some((paged, span)), Some(pagination), Method::Get | Method::Post) =
-        (&args.paged, op.pagination, method)
+        (&args.options.paged, op.pagination, method)
     {
         check_pagination(cx, method, op, paged, *span, pagination);
     }
@@ -159,7 +159,11 @@ fn check_pagination(
 
 /// Keys of `query(key = self.field)` the document does not list.
 fn check_bound_keys(cx: &mut Ctxt, method: Method, op: &Operation, known: &[String], args: &Args) {
-    let bound = args.bindings.iter().filter(|b| b.kind == BindingKind::Query);
+    let bound = args
+        .options
+        .bindings
+        .iter()
+        .filter(|b| b.kind == BindingKind::Query);
     for binding in bound.filter(|b| !known.contains(&b.name)) {
         cx.error_at(
             binding.name_span,

@@ -49,7 +49,7 @@ pub(crate) fn expand(attr_tokens: TokenStream, item_tokens: TokenStream) -> Toke
     valid::check(&mut cx, args.as_ref(), parts.as_deref(), &item, &fn_args);
     let mut checked = catalogue::Checked::default();
     if let (Some(args), Some(parts)) = (&args, &parts)
-        && !args.unchecked
+        && !args.options.unchecked
     {
         checked = catalogue::check(&mut cx, args, parts, &fn_args);
     }
@@ -112,7 +112,7 @@ fn private_module() -> Ident {
 /// `u = { package = "up42" }` and `auth = { package = "up42-auth" }` work);
 /// else `::up42_auth`.
 fn runtime_crate(args: &Args) -> TokenStream {
-    if let Some(path) = &args.krate {
+    if let Some(path) = &args.options.krate {
         return quote!(#path);
     }
     for (package, itself) in [("up42", "up42"), ("up42-auth", "up42_auth")] {
@@ -146,11 +146,11 @@ fn generate(model: &Model<'_>, checked: &catalogue::Checked) -> TokenStream {
         Part::Literal(text) => quote!(#private::PathPart::Literal(#text)),
         Part::Param(name) => quote!(#private::PathPart::Param(#name)),
     });
-    let public = args.public;
-    let raw = args.raw;
+    let public = args.options.public.is_some();
+    let raw = args.options.raw;
     let template = args.path.value();
     let function = item.sig.ident.to_string();
-    let retry = match args.retry {
+    let retry = match args.options.retry {
         None => quote!(#private::Retry::IfIdempotent),
         Some(true) => quote!(#private::Retry::Always),
         Some(false) => quote!(#private::Retry::Never),
@@ -162,11 +162,11 @@ fn generate(model: &Model<'_>, checked: &catalogue::Checked) -> TokenStream {
     };
     let some = |value: TokenStream| quote!(::core::option::Option::Some(#value));
     let none = quote!(::core::option::Option::None);
-    let timeout = match args.timeout {
+    let timeout = match args.options.timeout {
         Some(ms) => some(quote!(#private::Duration::from_millis(#ms))),
         None => none.clone(),
     };
-    let content_type = match &args.content_type {
+    let content_type = match &args.options.content_type {
         Some((media, _)) => some(quote!(#media)),
         None => none,
     };

@@ -86,6 +86,7 @@ impl<'a> Model<'a> {
         let mut fills = Vec::new();
         for name in path::params(parts) {
             let bound = args
+                .options
                 .bindings
                 .iter()
                 .find(|b| b.kind == BindingKind::Path && b.name == name);
@@ -101,7 +102,12 @@ impl<'a> Model<'a> {
             };
             fills.push(Fill::Path { name, value });
         }
-        for binding in args.bindings.iter().filter(|b| b.kind == BindingKind::Query) {
+        for binding in args
+            .options
+            .bindings
+            .iter()
+            .filter(|b| b.kind == BindingKind::Query)
+        {
             fills.push(Fill::Query {
                 key: &binding.name,
                 joined: false,
@@ -127,14 +133,14 @@ impl<'a> Model<'a> {
                 }),
             }
         }
-        let output = match (&args.paged, item.paged_item(), item.vec_item()) {
+        let output = match (&args.options.paged, item.paged_item(), item.vec_item()) {
             (Some(_), Some(streamed), _) => Output::Stream(streamed),
             (Some(_), None, Some(collected)) => Output::Collect(collected),
             (Some(_), None, None) => return None,
             (None, ..) => {
                 let success = item.success_type()?;
                 match success {
-                    _ if args.raw => Output::Raw(success),
+                    _ if args.options.raw => Output::Raw(success),
                     Type::Tuple(unit) if unit.elems.is_empty() => Output::Unit,
                     other => Output::Json(other),
                 }
@@ -152,6 +158,6 @@ impl<'a> Model<'a> {
 
     /// Whether the answers page, and how.
     pub(crate) fn paged(&self) -> Option<&'a Paged> {
-        self.args.paged.as_ref().map(|(paged, _)| paged)
+        self.args.options.paged.as_ref().map(|(paged, _)| paged)
     }
 }

@@ -24,7 +24,7 @@ pub(crate) fn check(
     item: &EndpointFn,
     fn_args: &[Arg<'_>],
 ) {
-    let streamed = args.is_some_and(|a| a.paged.is_some()) && item.paged_item().is_some();
+    let streamed = args.is_some_and(|a| a.options.paged.is_some()) && item.paged_item().is_some();
     check_function(cx, item, streamed);
     if let Some(args) = args {
         check_raw(cx, args, item);
@@ -44,7 +44,7 @@ pub(crate) fn check(
 
 /// `raw` endpoints hand back the response itself.
 fn check_raw(cx: &mut Ctxt, args: &Args, item: &EndpointFn) {
-    let Some(success) = item.success_type().filter(|_| args.raw) else {
+    let Some(success) = item.success_type().filter(|_| args.options.raw) else {
         return;
     };
     let is_response = matches!(success, syn::Type::Path(p) if p.path.segments.last().is_some_and(|s| s.ident == "Response"));
@@ -61,7 +61,7 @@ fn check_raw(cx: &mut Ctxt, args: &Args, item: &EndpointFn) {
 /// links are POSTed again, whose items are collected (`Result<Vec<T>, E>`) or
 /// streamed (`Paged<T>`), with `page` left to the toolkit.
 fn check_paged(cx: &mut Ctxt, args: &Args, item: &EndpointFn, fn_args: &[Arg<'_>]) {
-    let Some((paged, span)) = &args.paged else {
+    let Some((paged, span)) = &args.options.paged else {
         if let Some(item_type) = item.paged_item() {
             cx.error_spanned_by(
                 item_type,
@@ -85,7 +85,7 @@ fn check_paged(cx: &mut Ctxt, args: &Args, item: &EndpointFn, fn_args: &[Arg<'_>
             ),
         ),
     }
-    if args.raw {
+    if args.options.raw {
         cx.error_at(
             *span,
             "`paged` decodes the items of each page and cannot be `raw`",
@@ -110,6 +110,7 @@ fn check_paged(cx: &mut Ctxt, args: &Args, item: &EndpointFn, fn_args: &[Arg<'_>
             );
         }
         for binding in args
+            .options
             .bindings
             .iter()
             .filter(|b| b.kind == BindingKind::Query && b.name == "page")
@@ -134,7 +135,7 @@ fn check_bindings(cx: &mut Ctxt, args: &Args, parts: &[Part], item: &EndpointFn,
         }
     }
     let mut bound_paths: Vec<&str> = Vec::new();
-    for binding in &args.bindings {
+    for binding in &args.options.bindings {
         if !on_self {
             cx.error_at(
                 binding.name_span,
@@ -258,7 +259,8 @@ fn check_placeholders(cx: &mut Ctxt, args: &Args, parts: &[Part], item: &Endpoin
         names.join(", ")
     };
     let bound = |p: &str| {
-        args.bindings
+        args.options
+            .bindings
             .iter()
             .any(|b| b.kind == BindingKind::Path && b.name == p)
     };
@@ -305,7 +307,7 @@ fn check_placeholders(cx: &mut Ctxt, args: &Args, parts: &[Part], item: &Endpoin
 
 fn check_roles(cx: &mut Ctxt, args: &Args, parts: &[Part], fn_args: &[Arg<'_>]) {
     let bodies: Vec<&Arg<'_>> = fn_args.iter().filter(|a| a.role == Role::Body).collect();
-    if let Some((media, span)) = &args.content_type
+    if let Some((media, span)) = &args.options.content_type
         && bodies.is_empty()
     {
         cx.error_at(

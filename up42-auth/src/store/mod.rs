@@ -34,6 +34,7 @@ use crate::error::Error;
 pub(crate) use entry::{Entry, Times};
 pub use file::FileTokenStore;
 #[cfg(feature = "redis")]
+#[cfg_attr(docsrs, doc(cfg(feature = "redis")))]
 pub use redis::{REDIS_LOCK_LIFETIME, RedisTokenStore};
 
 /// How long a renewal waits for the store's lock before it renews without
