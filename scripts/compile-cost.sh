@@ -84,7 +84,7 @@ pub async fn get_thing_$i(client: &Up42Client, thing_id: &str, page: Option<u32>
         .send()
         .await?;
     if response.status() == up42_auth::reqwest::StatusCode::UNAUTHORIZED {
-        client.token_rejected(&token);
+        client.token_cache().report_rejected(&token);
         return Err("the token was rejected".into());
     }
     let body = response.error_for_status()?.bytes().await?;
