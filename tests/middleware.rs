@@ -15,10 +15,55 @@ fn stack(sandbox: &Sandbox) -> reqwest_middleware::ClientWithMiddleware {
     let retries = ExponentialBackoff::builder()
         .retry_bounds(Duration::from_millis(1), Duration::from_millis(5))
         .build_with_max_retries(2);
-    ClientBuilder::new(reqwest::Client::new())
+    // Exactly the README's construction.
+    ClientBuilder::new(BearerAuth::http_client())
         .with(RetryTransientMiddleware::new_with_policy(retries))
         .with(BearerAuth::new(up42))
         .build()
+}
+
+#[tokio::test]
+async fn a_redirect_through_another_host_never_carries_the_token() {
+    let sandbox = Sandbox::start().await;
+    let foreign = Sandbox::start().await;
+    let client = stack(&sandbox);
+    // The API redirects to a foreign host that redirects again: reqwest's own
+    // policy re-adds `Authorization` on that second hop.
+    let hop = format!(
+        "http://localhost:{}/redirect/public/echo/stolen",
+        foreign.addr().port()
+    );
+    sandbox.inject(Route::Api, Fault::redirect(307, &hop), 1);
+    let response = client
+        .get(format!("{}/v2/orders", sandbox.api_url()))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), 307, "the redirect comes back unfollowed");
+    let seen = foreign.counters();
+    assert_eq!((seen.api_calls, seen.with_authorization), (0, 0), "{seen:?}");
+}
+
+#[tokio::test]
+async fn an_answer_from_another_origin_is_refused() {
+    let sandbox = Sandbox::start().await;
+    let foreign = Sandbox::start().await;
+    // A stack on a client that follows every redirect.
+    let client = ClientBuilder::new(reqwest::Client::new())
+        .with(BearerAuth::new(sandbox.client().unwrap()))
+        .build();
+    let elsewhere = format!("http://localhost:{}/public/echo/x", foreign.addr().port());
+    sandbox.inject(Route::Api, Fault::redirect(307, &elsewhere), 1);
+    let error = client
+        .get(format!("{}/v2/orders", sandbox.api_url()))
+        .send()
+        .await
+        .unwrap_err();
+    let reqwest_middleware::Error::Middleware(refused) = error else {
+        panic!("not the middleware's error: {error:?}");
+    };
+    let refused = refused.downcast::<up42_auth::Error>().unwrap();
+    assert_eq!(refused.kind(), up42_auth::ErrorKind::Redirected, "{refused:?}");
 }
 
 #[tokio::test]

@@ -59,12 +59,25 @@ pub(crate) fn excerpt(body: &[u8]) -> String {
     let mut out: String = text
         .chars()
         .take(EXCERPT_CHARS)
-        .map(|c| if c.is_control() || is_format(c) { ' ' } else { c })
+        .map(|c| {
+            if c.is_control() || is_format(c) || is_separator(c) {
+                ' '
+            } else {
+                c
+            }
+        })
         .collect();
     if text.chars().nth(EXCERPT_CHARS).is_some() {
         out.push('…');
     }
     out.trim().to_string()
+}
+
+/// The Unicode line and paragraph separators (U+2028, U+2029): not control
+/// characters, yet terminals and log viewers break lines at them, so one
+/// could forge a second line of output.
+fn is_separator(c: char) -> bool {
+    matches!(c, '\u{2028}' | '\u{2029}')
 }
 
 /// Invisible Unicode format characters (category Cf) that can disguise text
@@ -104,6 +117,11 @@ mod tests {
         let cut = excerpt(long.as_bytes());
         assert_eq!(cut.chars().count(), EXCERPT_CHARS + 1);
         assert!(cut.ends_with('…'));
+    }
+
+    #[test]
+    fn excerpt_breaks_no_line() {
+        assert_eq!(excerpt("one\u{2028}two\u{2029}three".as_bytes()), "one two three");
     }
 
     #[test]

@@ -102,14 +102,27 @@ impl Call {
                 crate::error::display_url_text(path)
             )));
         }
-        if path
-            .split(['?', '#'])
-            .next()
-            .unwrap_or_default()
-            .split('/')
-            .any(|s| s == "..")
-        {
-            return Err(invalid("a path cannot hold `..`".to_string()));
+        let only_path = path.split(['?', '#']).next().unwrap_or_default();
+        // The URL parser drops tabs and line breaks and reads `\` as `/`, so
+        // `/v2/.\t./x` or `/v2\..\x` would climb out of the API's path prefix.
+        if let Some(bad) = only_path.chars().find(|c| c.is_control() || *c == '\\') {
+            return Err(invalid(format!(
+                "a path cannot hold {}: it would be read as another path",
+                match bad {
+                    '\\' => "`\\`".to_string(),
+                    other => format!("the control character {other:?}"),
+                }
+            )));
+        }
+        // `..` and `.` segments, encoded or not (`%2e%2e`), would too.
+        let climbs = only_path.split('/').any(|segment| {
+            let decoded = percent_encoding::percent_decode_str(segment).decode_utf8_lossy();
+            decoded == ".." || decoded == "."
+        });
+        if climbs {
+            return Err(invalid(
+                "a path cannot hold `.` or `..` segments, encoded or not".to_string(),
+            ));
         }
         let mut request = Request::new(endpoint);
         let path = path.split('#').next().unwrap_or_default();
@@ -201,6 +214,12 @@ mod tests {
             "https://evil.example/v2",
             "//evil.example/v2",
             "/v2/../admin",
+            "/v2/%2e%2e/admin",
+            "/v2/.%2E/admin",
+            "/v2/./orders",
+            "/v2\\..\\admin",
+            "/v2/.\t./admin",
+            "/v2/..\n/admin",
             "",
         ] {
             let error = Call::new(Method::GET, bad).unwrap_err();

@@ -50,6 +50,8 @@ impl Failure {
             | ErrorKind::CredentialsMissing
             | ErrorKind::CredentialsFile => AUTH,
             ErrorKind::Transport | ErrorKind::Timeout | ErrorKind::Server => NETWORK,
+            // The API refused the token even after a renewal: an authentication failure.
+            ErrorKind::Api if error.status().is_some_and(|s| s.as_u16() == 401) => AUTH,
             _ => API,
         }
     }

@@ -6,7 +6,7 @@ use std::io::Write;
 use std::path::Path;
 use std::process::{Command, Output, Stdio};
 
-use up42_testkit::{ORDER_ID, PASSWORD, Route, Sandbox, USERNAME, WORKSPACE_ID, generated_asset};
+use up42_testkit::{Fault, ORDER_ID, PASSWORD, Route, Sandbox, USERNAME, WORKSPACE_ID, generated_asset};
 
 /// A home directory of the test's own: no credentials file, no token cache.
 struct Home(tempfile::TempDir);
@@ -223,6 +223,9 @@ async fn every_exit_code() {
         .unwrap();
     fails(&wrong, 3, "rejected");
     assert!(!stderr(&wrong).contains("wrong-password"));
+    // 3 too: the API refuses the token even after the one renewal.
+    sandbox.inject(Route::Api, Fault::status(401), 2);
+    fails(&up42(&sandbox, &home, &["get", "/v2/orders"]).await, 3, "401");
     // 4: the network.
     let port = std::net::TcpListener::bind("127.0.0.1:0")
         .unwrap()
