@@ -50,6 +50,13 @@ fn body(data: &str) -> Result<serde_json::Value, Failure> {
             (text, "stdin".to_string())
         }
         Some(file) => {
+            // A FIFO or a device would block or never end: only regular files.
+            let regular = std::fs::metadata(file).map(|m| m.is_file());
+            if let Ok(false) = regular {
+                return Err(Failure::Usage(format!(
+                    "--data file `{file}` is not a regular file; use `--data @-` to read from a pipe"
+                )));
+            }
             let text = std::fs::read_to_string(file)
                 .map_err(|e| Failure::Usage(format!("cannot read --data file `{file}`: {e}")))?;
             (text, format!("`{file}`"))
@@ -66,6 +73,20 @@ fn answer(body: &[u8]) -> Result<(), Failure> {
     }
     match serde_json::from_slice::<serde_json::Value>(body) {
         Ok(value) => output::json(&value),
-        Err(_) => output::line(String::from_utf8_lossy(body).trim_end()),
+        Err(_) => output::line(&printable(&String::from_utf8_lossy(body))),
     }
+}
+
+/// A text answer made safe for a terminal: control characters other than
+/// line breaks and tabs (an escape sequence could rewrite the screen) become
+/// U+FFFD, and trailing white space goes.
+fn printable(text: &str) -> String {
+    text.trim_end()
+        .chars()
+        .map(|c| match c {
+            '\n' | '\t' => c,
+            c if c.is_control() => '\u{FFFD}',
+            c => c,
+        })
+        .collect()
 }

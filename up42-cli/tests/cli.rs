@@ -6,7 +6,9 @@ use std::io::Write;
 use std::path::Path;
 use std::process::{Command, Output, Stdio};
 
-use up42_testkit::{Fault, ORDER_ID, PASSWORD, Route, Sandbox, USERNAME, WORKSPACE_ID, generated_asset};
+use up42_testkit::{
+    Fault, Mock, ORDER_ID, PASSWORD, Respond, Route, Sandbox, USERNAME, WORKSPACE_ID, generated_asset,
+};
 
 /// A home directory of the test's own: no credentials file, no token cache.
 struct Home(tempfile::TempDir);
@@ -109,6 +111,18 @@ async fn get_prints_the_answer_and_all_follows_every_page() {
     let home = Home::new();
     let order = json(&up42(&sandbox, &home, &["get", &format!("/v2/orders/{ORDER_ID}")]).await);
     assert_eq!(order["id"], ORDER_ID);
+    // A text answer reaches the terminal without its escape sequences.
+    sandbox.mount(Mock::given("GET", "/v2/notes").respond_with(Respond::bytes(
+        200,
+        "text/plain",
+        "plain \x1b]0;owned\x07\x1b[2Jtext\nline two\n",
+    )));
+    let text = up42(&sandbox, &home, &["get", "/v2/notes"]).await;
+    assert_eq!(text.status.code(), Some(0), "{}", stderr(&text));
+    assert_eq!(
+        String::from_utf8(text.stdout).unwrap(),
+        "plain \u{FFFD}]0;owned\u{FFFD}\u{FFFD}[2Jtext\nline two\n"
+    );
     let ws = format!("workspaceId={WORKSPACE_ID}");
     for (size, pages, items) in [("100", 1, 25), ("4", 7, 25)] {
         sandbox.clear_journal();
@@ -223,6 +237,19 @@ async fn every_exit_code() {
         .unwrap();
     fails(&wrong, 3, "rejected");
     assert!(!stderr(&wrong).contains("wrong-password"));
+    // 2: a `--data` file that is a FIFO would block forever.
+    #[cfg(unix)]
+    {
+        let fifo = home.path().join("data.fifo");
+        let made = Command::new("mkfifo").arg(&fifo).status().unwrap();
+        assert!(made.success());
+        let data = format!("@{}", fifo.display());
+        fails(
+            &up42(&sandbox, &home, &["post", "/v2/orders", "--data", &data]).await,
+            2,
+            "not a regular file",
+        );
+    }
     // 3 too: the API refuses the token even after the one renewal.
     sandbox.inject(Route::Api, Fault::status(401), 2);
     fails(&up42(&sandbox, &home, &["get", "/v2/orders"]).await, 3, "401");
