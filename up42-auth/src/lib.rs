@@ -47,8 +47,9 @@
 #![warn(missing_docs)]
 #![cfg_attr(docsrs, feature(doc_cfg))]
 
-// The modules in layers: each imports only modules of the layers above it
-// (the `layers` test checks it).
+// The modules in layers, leaves first: a module imports only modules of its
+// own layer or of the layers before it, and none imports a module that leads
+// back to it (the test `modules_import_down_only` checks that).
 pub mod defaults;
 mod private;
 pub mod redirect;
