@@ -250,6 +250,16 @@ fn assigned<'a>(cx: &mut Ctxt, option: &'a Expr, how: &str) -> Option<&'a Expr> 
     }
 }
 
+/// The string literal of `name = "..."`, or an error saying to write `how`.
+fn assigned_string<'a>(cx: &mut Ctxt, option: &'a Expr, how: &str) -> Option<&'a LitStr> {
+    let value = assigned(cx, option, how)?;
+    let text = string(value);
+    if text.is_none() {
+        cx.error_spanned_by(value, format!("write {how}"));
+    }
+    text
+}
+
 /// A string literal, or `None`.
 fn string(expr: &Expr) -> Option<&LitStr> {
     match expr {
@@ -306,11 +316,7 @@ fn parse_retry(cx: &mut Ctxt, options: &mut Options, option: &Expr) {
 }
 
 fn parse_timeout(cx: &mut Ctxt, options: &mut Options, option: &Expr) {
-    let Some(value) = assigned(cx, option, "the timeout as a string: `timeout = \"30s\"`") else {
-        return;
-    };
-    let Some(text) = string(value) else {
-        cx.error_spanned_by(value, "write the timeout as a string: `timeout = \"30s\"`");
+    let Some(text) = assigned_string(cx, option, "the timeout as a string: `timeout = \"30s\"`") else {
         return;
     };
     match parse_duration(&text.value()) {
@@ -328,11 +334,7 @@ fn parse_timeout(cx: &mut Ctxt, options: &mut Options, option: &Expr) {
 
 fn parse_content_type(cx: &mut Ctxt, options: &mut Options, option: &Expr) {
     let how = "the media type as a string: `content_type = \"application/merge-patch+json\"`";
-    let Some(value) = assigned(cx, option, how) else {
-        return;
-    };
-    let Some(text) = string(value) else {
-        cx.error_spanned_by(value, format!("write {how}"));
+    let Some(text) = assigned_string(cx, option, how) else {
         return;
     };
     let media = text.value();
@@ -363,11 +365,7 @@ fn is_media_type(text: &str) -> bool {
 
 fn parse_crate(cx: &mut Ctxt, options: &mut Options, option: &Expr) {
     let how = "the path as a string: `crate = \"my_sdk::up42_auth\"`";
-    let Some(value) = assigned(cx, option, how) else {
-        return;
-    };
-    let Some(text) = string(value) else {
-        cx.error_spanned_by(value, format!("write {how}"));
+    let Some(text) = assigned_string(cx, option, how) else {
         return;
     };
     match text.parse::<syn::Path>() {
