@@ -50,8 +50,9 @@ pub struct Order {
 #[serde(rename_all = "camelCase")]
 pub struct NewOrder {
     pub display_name: String,
-    pub data_product_id: String,
+    pub data_product: String,
     pub params: Value,
+    pub feature_collection: Value,
     pub tags: Vec<String>,
 }
 
@@ -109,12 +110,12 @@ pub struct StacItem {
 }
 
 #[derive(Debug, Deserialize)]
-#[serde(rename_all = "camelCase")]
 pub struct Job {
+    #[serde(rename = "jobID")]
     pub id: String,
+    #[serde(rename = "processID")]
     pub process_id: String,
     pub status: String,
-    pub credits: Option<u64>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -257,8 +258,12 @@ async fn against_sandbox(sandbox: &Sandbox) -> Result<(), Error> {
 
     let new_order = NewOrder {
         display_name: "Berlin, March".into(),
-        data_product_id: "47dadb27-9532-4552-93a5-48f70a83eaef".into(),
-        params: serde_json::json!({"aoi": {"type": "Point", "coordinates": [13.4, 52.5]}}),
+        data_product: up42_testkit::seed::ARCHIVE_PRODUCT_ID.into(),
+        params: serde_json::json!({"id": up42_testkit::seed::SCENE_ID}),
+        feature_collection: serde_json::json!({"type": "FeatureCollection", "features": [{
+            "type": "Feature", "properties": {},
+            "geometry": {"type": "Polygon", "coordinates": [[[13.35, 52.45], [13.45, 52.45], [13.45, 52.55], [13.35, 52.55], [13.35, 52.45]]]},
+        }]}),
         tags: vec!["example".into()],
     };
     let estimate = estimate_order(client, &new_order).await?;
@@ -281,8 +286,7 @@ async fn against_sandbox(sandbox: &Sandbox) -> Result<(), Error> {
         .await?;
     println!("waited for it: {}", done.status);
 
-    sandbox.add_asset("asset-1", b"GeoTIFF bytes of the delivery".to_vec());
-    let signed = download_url(client, "asset-1").await?;
+    let signed = download_url(client, up42_testkit::seed::ASSET_ID).await?;
     let target = std::env::temp_dir().join(format!("up42-example-{}.tif", std::process::id()));
     let bytes = Download::get(client, &signed.url)
         .await?
@@ -303,14 +307,19 @@ async fn against_sandbox(sandbox: &Sandbox) -> Result<(), Error> {
     let names: Vec<&str> = catalogue.content.iter().map(|c| c.name.as_str()).collect();
     println!("public collections: {}", names.join(", "));
 
-    let licence = eula(client, "eula-1").await?;
+    let licence = eula(client, "eula-airbus").await?;
     println!(
         "EULA {}: {} (accepted: {})",
         licence.id, licence.title, licence.is_accepted
     );
-    let delivery = stac_collection(client, "delivery-1").await?;
+    let delivery = stac_collection(client, up42_testkit::seed::STAC_COLLECTION_ID).await?;
     println!("STAC collection {} ({})", delivery.id, delivery.license);
-    let item = stac_item(client, "delivery-1", "scene-1").await?;
+    let item = stac_item(
+        client,
+        up42_testkit::seed::STAC_COLLECTION_ID,
+        up42_testkit::seed::STAC_ITEM_ID,
+    )
+    .await?;
     println!(
         "STAC item {} of {}, bbox {:?}",
         item.id, item.collection, item.bbox
@@ -322,7 +331,9 @@ async fn against_sandbox(sandbox: &Sandbox) -> Result<(), Error> {
         "{every} processing jobs, 2 a page; the first ran {} and is {}",
         first.process_id, first.status
     );
-    let quote = &quotations(client, "quote-1").await?.content[0];
+    let quote = &quotations(client, up42_testkit::seed::QUOTATION_ID)
+        .await?
+        .content[0];
     println!(
         "quotation {}: {} credits, {}",
         quote.id, quote.credits_price, quote.decision

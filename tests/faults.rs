@@ -104,7 +104,7 @@ async fn run(call: Call, fault: &Fault, times: usize) -> (Outcome, u64) {
     let result = match call {
         Call::Token => client.access_token().await.map(drop),
         Call::ApiGet => get_order(&client, up42_testkit::ORDER_ID).await.map(drop),
-        Call::ApiPost => estimate(&client, &serde_json::json!({"dataProductId": "d"}))
+        Call::ApiPost => estimate(&client, &up42_testkit::seed::archive_order_request("a"))
             .await
             .map(drop),
     };
@@ -267,7 +267,9 @@ async fn posts_are_retried_only_when_declared_and_gets_can_opt_out() {
     let client = quick_client(&sandbox);
     client.access_token().await.unwrap();
     sandbox.inject(Route::Api, Fault::status(503), 1);
-    estimate_retried(&client, &serde_json::json!({})).await.unwrap();
+    estimate_retried(&client, &up42_testkit::seed::archive_order_request("a"))
+        .await
+        .unwrap();
     assert_eq!(sandbox.counters().api_calls, 2);
 
     sandbox.reset_counters();

@@ -17,6 +17,7 @@ struct Order {
 
 #[derive(Debug, Deserialize)]
 struct Job {
+    #[serde(rename = "jobID")]
     id: String,
 }
 
@@ -207,7 +208,7 @@ async fn a_next_link_to_another_host_is_refused_and_never_sent() {
     sandbox.mount(
         Mock::given("GET", "/v2/processing/jobs").respond_with(Respond::json(
             200,
-            json!({"jobs": [{"id": "j-1"}], "links": [{"rel": "next", "href": href}]}),
+            json!({"jobs": [{"jobID": "j-1"}], "links": [{"rel": "next", "href": href}]}),
         )),
     );
     let error = all_jobs(&client, 1).await.unwrap_err();
@@ -239,7 +240,7 @@ async fn a_server_that_repeats_a_page_is_stopped() {
     sandbox.mount(
         Mock::given("GET", "/v2/processing/jobs").respond_with(Respond::json(
             200,
-            json!({"jobs": [{"id": "j"}], "links": [{"rel": "next", "href": "/v2/processing/jobs?limit=1"}]}),
+            json!({"jobs": [{"jobID": "j"}], "links": [{"rel": "next", "href": "/v2/processing/jobs?limit=1"}]}),
         )),
     );
     let error = all_jobs(&client, 1).await.unwrap_err();
@@ -433,7 +434,7 @@ async fn a_next_link_cycle_of_two_pages_is_stopped_at_once() {
             };
             Respond::json(
                 200,
-                json!({"jobs": [{"id": "j"}], "links": [{"rel": "next", "href": format!("{base}/v2/processing/jobs?limit=1&token={other}")}]}),
+                json!({"jobs": [{"jobID": "j"}], "links": [{"rel": "next", "href": format!("{base}/v2/processing/jobs?limit=1&token={other}")}]}),
             )
         }),
     );

@@ -489,12 +489,6 @@ mod order_flow {
         pub results: Vec<serde_json::Value>,
     }
 
-    #[derive(serde::Serialize)]
-    #[serde(rename_all = "camelCase")]
-    pub struct NewOrder {
-        pub display_name: &'static str,
-    }
-
     #[derive(Debug, Deserialize)]
     pub struct DownloadUrl {
         pub url: String,
@@ -504,7 +498,7 @@ mod order_flow {
     async fn place(
         client: &Up42Client,
         #[query("workspaceId")] ws: &str,
-        #[body] order: &NewOrder,
+        #[body] order: &serde_json::Value,
     ) -> Result<Placed, Error>;
 
     #[up42_endpoint(GET, "/v2/orders")]
@@ -530,9 +524,13 @@ mod order_flow {
             .start()
             .await;
         let client = sandbox.client().unwrap();
-        let placed = place(&client, "ws-mine", &NewOrder { display_name: "mine" })
-            .await
-            .unwrap();
+        let placed = place(
+            &client,
+            "ws-mine",
+            &up42_testkit::seed::archive_order_request("mine"),
+        )
+        .await
+        .unwrap();
         let mut keys: Vec<&String> = placed.results[0].as_object().unwrap().keys().collect();
         keys.sort();
         assert_eq!(keys, ["id", "index"], "UP42's exact result keys");
@@ -570,7 +568,18 @@ mod order_flow {
             ]
         );
 
-        let cancelled = cancel(&client, &id).await.unwrap();
+        // A fulfilled order cannot be canceled; a placed one can.
+        let refused = cancel(&client, &id).await.unwrap_err();
+        assert_eq!(refused.status().map(|s| s.as_u16()), Some(409));
+        let other = place(
+            &client,
+            "ws-mine",
+            &up42_testkit::seed::archive_order_request("other"),
+        )
+        .await
+        .unwrap();
+        let other = other.results[0]["id"].as_str().unwrap().to_string();
+        let cancelled = cancel(&client, &other).await.unwrap();
         assert_eq!(cancelled["status"], "CANCELED");
 
         let unknown = get(&client, "no-such-order").await.unwrap_err();

@@ -3,20 +3,13 @@
 
 use std::time::Duration;
 
-use serde::{Deserialize, Serialize};
+use serde::Deserialize;
 use up42_auth::{Download, Error, ErrorKind, Up42Client, delegate_authenticated, poll, up42_endpoint};
 use up42_testkit::{Route, Sandbox, WORKSPACE_ID};
 
 #[derive(Debug, Deserialize)]
 struct Order {
     status: String,
-}
-
-#[derive(Serialize)]
-#[serde(rename_all = "camelCase")]
-struct NewOrder {
-    display_name: &'static str,
-    data_product_id: &'static str,
 }
 
 #[derive(Deserialize)]
@@ -46,7 +39,7 @@ impl Workspace {
     async fn orders(&self, #[query] size: u32) -> Result<Vec<Order>, Error>;
 
     #[up42_endpoint(POST, "/v2/orders", query(workspaceId = self.id))]
-    async fn place(&self, #[body] order: &NewOrder) -> Result<Placed, Error>;
+    async fn place(&self, #[body] order: &serde_json::Value) -> Result<Placed, Error>;
 
     #[up42_endpoint(GET, "/v2/orders/{order_id}")]
     async fn order(&self, order_id: &str) -> Result<Order, Error>;
@@ -88,10 +81,7 @@ async fn list_place_wait_download() {
     let workspace = workspace(&sandbox).await;
 
     assert_eq!(workspace.orders(10).await.unwrap().len(), 25);
-    let new = NewOrder {
-        display_name: "Berlin",
-        data_product_id: "47dadb27-9532-4552-93a5-48f70a83eaef",
-    };
+    let new = up42_testkit::seed::archive_order_request("Berlin");
     let id = workspace.place(&new).await.unwrap().results.remove(0).id;
     let order = poll(|| workspace.order(&id))
         .until(done)
@@ -139,10 +129,7 @@ async fn a_wait_that_never_ends_times_out_naming_time_and_calls() {
         .await;
     let workspace = workspace(&sandbox).await;
     let id = workspace
-        .place(&NewOrder {
-            display_name: "never",
-            data_product_id: "47dadb27-9532-4552-93a5-48f70a83eaef",
-        })
+        .place(&up42_testkit::seed::archive_order_request("never"))
         .await
         .unwrap()
         .results

@@ -2,7 +2,7 @@
 //! and, case by case, its error answers.
 
 use std::sync::Arc;
-use std::time::Instant;
+use tokio::time::Instant;
 
 use axum::body::Bytes;
 use axum::extract::{Path, State};
@@ -10,8 +10,10 @@ use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use serde_json::json;
 
+use crate::counters::Count;
 use crate::jwt::{self, Claims};
-use crate::state::{Count, IssuedAccess, IssuedRefresh, Shared};
+use crate::seed::Caller;
+use crate::state::{IssuedAccess, IssuedRefresh, Shared};
 
 /// The one realm the sandbox knows.
 pub(crate) const REALM: &str = "public";
@@ -64,7 +66,7 @@ pub(crate) async fn token(
                 "Missing client_id parameter",
             );
         }
-        Some(id) if id != shared.config.client_id => {
+        Some(id) if !shared.config.client_ids.iter().any(|c| c == id) => {
             return oauth_error(
                 StatusCode::UNAUTHORIZED,
                 "invalid_client",
@@ -117,11 +119,7 @@ fn password_grant(shared: &Shared, username: Option<&str>, password: Option<&str
     let known = shared.store().users.get(username).cloned();
     match known {
         Some(expected) if Some(expected.as_str()) == password => {
-            let session = {
-                let mut store = shared.store();
-                store.serial += 1;
-                format!("3bf00b63-7188-4b04-aa27-{:012x}", store.serial)
-            };
+            let session = format!("3bf00b63-7188-4b04-aa27-{:012x}", shared.store().next_serial());
             issue(shared, username, &session)
         }
         _ => oauth_error(
@@ -165,15 +163,12 @@ fn refresh_grant(shared: &Shared, refresh_token: Option<&str>) -> Response {
 fn issue(shared: &Shared, username: &str, session: &str) -> Response {
     let config = &shared.config;
     let issuer = format!("{}/realms/{REALM}", shared.base_url);
-    let serial = {
-        let mut store = shared.store();
-        store.serial += 1;
-        store.serial
-    };
+    let serial = shared.store().next_serial();
     let access_secs = config.access_lifetime.as_secs().max(1);
+    let subject = Caller::of(username).workspace_id;
     let claims = |kind, lifetime_secs| Claims {
         issuer: &issuer,
-        subject: username,
+        subject: &subject,
         username,
         session,
         kind,
