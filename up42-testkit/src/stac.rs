@@ -6,7 +6,11 @@
 use chrono::{DateTime, Utc};
 use serde_json::{Value, json};
 
-use crate::shapes::{bbox_of, bboxes_overlap};
+use axum::Json;
+use axum::http::{StatusCode, header};
+use axum::response::{IntoResponse, Response};
+
+use crate::shapes::{bbox_of, bboxes_overlap, error, link};
 
 /// A time interval; either end open.
 pub(crate) type Interval = (Option<DateTime<Utc>>, Option<DateTime<Utc>>);
@@ -124,6 +128,43 @@ impl Search {
         let next = (end < matched.len()).then(|| format!("next:{end}"));
         Ok((matched[start..end].to_vec(), next))
     }
+}
+
+/// The answer to a STAC item search `body` (empty for all) over `items`: a
+/// FeatureCollection of `render`ed items, with a `next` link that POSTs the
+/// same search to `href` with the next `token` merged in; a bad search is a
+/// 400 naming what is wrong.
+pub(crate) fn answer(
+    items: &[Value],
+    body: &[u8],
+    href: &str,
+    root: &str,
+    render: impl Fn(&Value) -> Value,
+) -> Response {
+    let bad = |message: String| error::current(StatusCode::BAD_REQUEST, message);
+    let body: Value = match body.is_empty() {
+        true => json!({}),
+        false => match serde_json::from_slice(body) {
+            Ok(body) => body,
+            Err(e) => return bad(format!("the body is not JSON: {e}")),
+        },
+    };
+    let search = match Search::from_body(&body) {
+        Ok(search) => search,
+        Err(message) => return bad(message),
+    };
+    let (page, token) = match search.page(items) {
+        Ok(page) => page,
+        Err(message) => return bad(message),
+    };
+    let features: Vec<Value> = page.into_iter().map(render).collect();
+    let mut links = vec![link("root", root, "application/json")];
+    if let Some(token) = token {
+        links.push(json!({"rel": "next", "href": href, "type": "application/geo+json", "method": "POST", "body": {"token": token}, "merge": true}));
+    }
+    let context = json!({"returned": features.len(), "limit": search.limit});
+    let body = json!({"type": "FeatureCollection", "features": features, "links": links, "context": context});
+    ([(header::CONTENT_TYPE, "application/geo+json")], Json(body)).into_response()
 }
 
 /// `[west, south, east, north]` from a JSON list or `"w,s,e,n"`.

@@ -225,27 +225,8 @@ pub(crate) async fn collection(State(shared): State<Arc<Shared>>, Path(name): Pa
 /// `POST /v2/catalog/search`: STAC item search over every scene, with a
 /// `next` link that POSTs the same body with the next `token` merged in.
 pub(crate) async fn catalog_search(State(shared): State<Arc<Shared>>, body: Bytes) -> Response {
-    let body = if body.is_empty() {
-        json!({})
-    } else {
-        match json_body(&body) {
-            Ok(body) => body,
-            Err(response) => return response,
-        }
-    };
-    let search = match Search::from_body(&body) {
-        Ok(search) => search,
-        Err(message) => return error::current(StatusCode::BAD_REQUEST, message),
-    };
-    let (page, token) = match search.page(seed::scenes()) {
-        Ok(page) => page,
-        Err(message) => return error::current(StatusCode::BAD_REQUEST, message),
-    };
-    let features: Vec<Value> = page.into_iter().map(|s| scene_item(&shared, s)).collect();
-    let mut links = vec![link("root", &shared.url("/v2/catalog/"), "application/json")];
-    if let Some(token) = token {
-        links.push(json!({"rel": "next", "href": shared.url("/v2/catalog/search"), "type": "application/geo+json", "method": "POST", "body": {"token": token}, "merge": true}));
-    }
-    let body = json!({"type": "FeatureCollection", "features": features, "links": links});
-    ([(header::CONTENT_TYPE, "application/geo+json")], Json(body)).into_response()
+    let (href, root) = (shared.url("/v2/catalog/search"), shared.url("/v2/catalog/"));
+    crate::stac::answer(seed::scenes(), &body, &href, &root, |scene| {
+        scene_item(&shared, scene)
+    })
 }

@@ -273,18 +273,6 @@ pub(crate) async fn search(
     Extension(caller): Extension<Caller>,
     body: Bytes,
 ) -> Response {
-    let body = if body.is_empty() {
-        json!({})
-    } else {
-        match json_body(&body) {
-            Ok(body) => body,
-            Err(response) => return response,
-        }
-    };
-    let search = match Search::from_body(&body) {
-        Ok(search) => search,
-        Err(message) => return bad(message),
-    };
     let items: Vec<Value> = shared
         .store()
         .world
@@ -293,17 +281,11 @@ pub(crate) async fn search(
         .filter(|s| s.collection["up42-system:account_id"] == caller.account_id.as_str())
         .flat_map(|s| s.items.iter().cloned())
         .collect();
-    let (page, token) = match search.page(&items) {
-        Ok(page) => page,
-        Err(message) => return bad(message),
-    };
-    let href = shared.url("/v2/assets/stac/search");
-    let mut links = vec![link("root", &shared.url("/v2/assets/stac/"), "application/json")];
-    if let Some(token) = token {
-        links.push(json!({"rel": "next", "href": href, "type": "application/geo+json", "method": "POST", "body": {"token": token}, "merge": true}));
-    }
-    let body = json!({"type": "FeatureCollection", "features": page, "links": links, "context": {"returned": page.len(), "limit": search.limit}});
-    ([(header::CONTENT_TYPE, "application/geo+json")], Json(body)).into_response()
+    let (href, root) = (
+        shared.url("/v2/assets/stac/search"),
+        shared.url("/v2/assets/stac/"),
+    );
+    stac::answer(&items, &body, &href, &root, Value::clone)
 }
 
 /// The length of the pattern generated assets repeat: a prime, so that no
