@@ -49,7 +49,7 @@
 
 // The modules in layers, leaves first: a module imports only modules of its
 // own layer or of the layers before it, and none imports a module that leads
-// back to it (the test `modules_import_down_only` checks that).
+// back to it (`tests/layers.rs` at the workspace root checks that).
 pub mod defaults;
 mod private;
 pub mod redirect;
@@ -179,84 +179,6 @@ macro_rules! delegate_authenticated {
 
 #[cfg(test)]
 mod tests {
-    use std::collections::{BTreeMap, BTreeSet};
-    use std::path::Path;
-
-    /// The crate's top-level modules and the ones each imports (`crate::x`
-    /// in code, comments left out).
-    fn imports() -> BTreeMap<String, BTreeSet<String>> {
-        fn visit(path: &Path, module: &str, graph: &mut BTreeMap<String, BTreeSet<String>>) {
-            if path.is_dir() {
-                for entry in std::fs::read_dir(path).unwrap() {
-                    visit(&entry.unwrap().path(), module, graph);
-                }
-                return;
-            }
-            let text = std::fs::read_to_string(path).unwrap();
-            let used = graph.entry(module.to_string()).or_default();
-            for line in text.lines().filter(|l| !l.trim_start().starts_with("//")) {
-                for (at, _) in line.match_indices("crate::") {
-                    if line[..at].ends_with('$') {
-                        continue;
-                    }
-                    let name: String = line[at + 7..]
-                        .chars()
-                        .take_while(|c| c.is_ascii_alphanumeric() || *c == '_')
-                        .collect();
-                    if !name.is_empty() && name != module && !name.starts_with(char::is_uppercase) {
-                        used.insert(name);
-                    }
-                }
-            }
-        }
-        let src = Path::new(env!("CARGO_MANIFEST_DIR")).join("src");
-        let mut graph = BTreeMap::new();
-        for entry in std::fs::read_dir(&src).unwrap() {
-            let path = entry.unwrap().path();
-            let name = path.file_stem().unwrap().to_str().unwrap().to_string();
-            if name != "lib" {
-                visit(&path, &name, &mut graph);
-            }
-        }
-        graph
-    }
-
-    #[test]
-    fn modules_import_down_only() {
-        let graph = imports();
-        // Depth-first search for a path from `to` back to `from`.
-        fn reaches(
-            graph: &BTreeMap<String, BTreeSet<String>>,
-            from: &str,
-            to: &str,
-            seen: &mut BTreeSet<String>,
-        ) -> bool {
-            if from == to {
-                return true;
-            }
-            if !seen.insert(from.to_string()) {
-                return false;
-            }
-            graph
-                .get(from)
-                .into_iter()
-                .flatten()
-                .any(|next| reaches(graph, next, to, seen))
-        }
-        for (module, used) in &graph {
-            for other in used {
-                assert!(
-                    !reaches(&graph, other, module, &mut BTreeSet::new()),
-                    "`{module}` imports `{other}`, which leads back to `{module}`: {graph:#?}"
-                );
-            }
-        }
-        // The leaves import nothing of the crate.
-        for leaf in ["defaults", "redirect", "private"] {
-            assert_eq!(graph[leaf], BTreeSet::new(), "`{leaf}` is a leaf");
-        }
-    }
-
     #[test]
     fn the_private_module_carries_the_version() {
         // `up42-macros` generates paths to `__private_<version>`: keep the two in step.

@@ -10,8 +10,23 @@ use tokio::sync::oneshot;
 use crate::counters::AtomicCounters;
 use crate::faults::Faults;
 use crate::mock::Mocks;
+use crate::sandbox::Sandbox;
 use crate::state::{Config, Schedule, Shared, Store};
-use crate::{PASSWORD, Sandbox, USERNAME, jwt, router, seed, server, tls};
+use crate::{PASSWORD, USERNAME, jwt, router, seed, server, tls};
+
+// Starting lives beside the builder, so that the handle needs nothing of it.
+impl Sandbox {
+    /// Starts a sandbox with the default user, 300 s access tokens and 1800 s
+    /// refresh tokens, as UP42 issues them.
+    pub async fn start() -> Sandbox {
+        Sandbox::builder().start().await
+    }
+
+    /// Configures a sandbox.
+    pub fn builder() -> SandboxBuilder {
+        SandboxBuilder::default()
+    }
+}
 
 /// Configures a [`Sandbox`].
 ///

@@ -9,13 +9,14 @@ use std::time::Duration;
 
 use tokio::sync::oneshot;
 
+use crate::counters::Counters;
 use crate::faults::{Fault, Faults};
 use crate::journal::Recorded;
 use crate::keycloak;
 use crate::mock::Mock;
 use crate::route::Route;
 use crate::state::{Asset, Shared};
-use crate::{Counters, PASSWORD, SandboxBuilder, USERNAME};
+use crate::{PASSWORD, USERNAME};
 
 /// A running sandbox. Stops when dropped, and then checks the expected call
 /// counts of mounted routes.
@@ -59,17 +60,6 @@ pub struct Sandbox {
 }
 
 impl Sandbox {
-    /// Starts a sandbox with the default user, 300 s access tokens and 1800 s
-    /// refresh tokens, as UP42 issues them.
-    pub async fn start() -> Sandbox {
-        Sandbox::builder().start().await
-    }
-
-    /// Configures a sandbox.
-    pub fn builder() -> SandboxBuilder {
-        SandboxBuilder::default()
-    }
-
     /// `http://127.0.0.1:PORT`.
     pub fn base_url(&self) -> &str {
         &self.shared.base_url
