@@ -608,3 +608,62 @@ mod order_flow {
         assert_eq!(missing.status().map(|s| s.as_u16()), Some(404));
     }
 }
+
+/// One rule type: steps in sequence, each for a number of requests, then the
+/// built-in fake; rules for a side before rules for a path; `inject` as sugar.
+#[tokio::test]
+async fn rules_answer_in_steps_then_let_requests_through() {
+    use serde_json::json;
+    use up42_testkit::{Fault, Mock, Respond};
+
+    let sandbox = Sandbox::start().await;
+    let client = sandbox.client().unwrap();
+    let token = client.access_token().await.unwrap();
+    let http = reqwest::Client::new();
+    let order = format!("{}/v2/orders/{}", sandbox.base_url(), up42_testkit::ORDER_ID);
+    let status = || async {
+        let answer = http
+            .get(&order)
+            .header("Authorization", token.bearer_header())
+            .send()
+            .await;
+        answer.map(|a| a.status().as_u16()).unwrap_or(0)
+    };
+    sandbox.mount(
+        Mock::given("GET", "/v2/orders/{id}")
+            .respond_with(Respond::status(503))
+            .times(2)
+            .then(Fault::DropConnection)
+            .times(1)
+            .then(Respond::json(202, json!({})))
+            .times(1)
+            .expect(4),
+    );
+    let mut seen = Vec::new();
+    for _ in 0..5 {
+        seen.push(status().await);
+    }
+    assert_eq!(
+        seen,
+        [503, 503, 0, 202, 200],
+        "steps in order, then the built-in order"
+    );
+
+    // Faults on a side come before rules for a path; a delay step goes on.
+    sandbox.mount(
+        Mock::given("GET", "/v2/orders/{id}")
+            .respond_with(Respond::status(418))
+            .times(1),
+    );
+    sandbox.inject(Route::Api, Fault::status(500), 1);
+    sandbox.inject(Route::Api, Fault::Delay(Duration::from_millis(1)), 1);
+    assert_eq!(status().await, 500, "the first injected fault");
+    assert_eq!(status().await, 418, "the delay, then the rule for the path");
+    assert_eq!(status().await, 200);
+
+    // clear_faults drops injected faults and conditions, not mounted rules.
+    sandbox.inject(Route::Api, Fault::status(500), 5);
+    sandbox.mount(Mock::given("GET", "/v2/orders/{id}").respond_with(Respond::status(409)));
+    sandbox.clear_faults();
+    assert_eq!(status().await, 409);
+}

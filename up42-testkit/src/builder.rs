@@ -9,7 +9,7 @@ use tokio::sync::oneshot;
 
 use crate::counters::AtomicCounters;
 use crate::faults::Faults;
-use crate::mock::Mocks;
+use crate::mock::Rules;
 use crate::sandbox::Sandbox;
 use crate::state::{Config, Schedule, Shared, Store};
 use crate::{PASSWORD, USERNAME, jwt, router, seed, server, tls};
@@ -252,12 +252,12 @@ impl SandboxBuilder {
             }),
             counters: AtomicCounters::default(),
             journal: Mutex::new(Vec::new()),
-            mocks: Mocks::default(),
+            rules: Rules::default(),
+            faults: Faults::new(seed),
             storage_url: OnceLock::from(format!("http://{storage_addr}")),
         });
-        let faults = Arc::new(Faults::new(seed));
-        let app = server::faulty_and_counted(router::api(&shared), &faults, &shared);
-        let storage = server::faulty_and_counted(router::storage(), &faults, &shared);
+        let app = server::ruled_and_counted(router::api(&shared), &shared);
+        let storage = server::ruled_and_counted(router::storage(), &shared);
         let (shutdown, stopped) = oneshot::channel::<()>();
         let (storage_shutdown, storage_stopped) = oneshot::channel::<()>();
         let (acceptor, certificate_pem) = match tls {
@@ -281,7 +281,6 @@ impl SandboxBuilder {
         Sandbox {
             addr,
             shared,
-            faults,
             seed,
             certificate_pem,
             shutdown: vec![shutdown, storage_shutdown],

@@ -1,14 +1,13 @@
-//! Fault injection: failing statuses, delays, dropped connections and broken
-//! bodies, for the token endpoint and the API routes alike.
+//! Faults: failing statuses, delays, dropped connections and broken bodies
+//! (steps of a [`Mock`](crate::Mock)), and the conditions of a whole side
+//! of the sandbox (a delay, a latency range, failure rates) that a seed replays.
 
-use std::collections::{HashMap, VecDeque};
+use std::collections::HashMap;
 use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::Duration;
 
 use axum::body::Body;
-use axum::extract::{Request, State};
 use axum::http::{StatusCode, header};
-use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 use serde_json::json;
 use tokio::sync::Notify;
@@ -86,11 +85,9 @@ impl Fault {
     }
 }
 
-/// What fault injection remembers for one route.
+/// The conditions of one side of the sandbox.
 #[derive(Debug, Default)]
-pub(crate) struct RouteFaults {
-    /// Faults for the next requests, one each.
-    pub(crate) queue: VecDeque<Fault>,
+pub(crate) struct Conditions {
     /// `(n, status)`: every n-th request answers `status`.
     pub(crate) every: Option<(u64, u16)>,
     pub(crate) seen: u64,
@@ -102,16 +99,16 @@ pub(crate) struct RouteFaults {
     pub(crate) failure_rate: Option<(f64, u16)>,
 }
 
-/// The faults and delays queued for each route, and the seeded random
-/// source that latency ranges and failure rates draw from.
+/// The conditions of each side, and the seeded random source that latency
+/// ranges and failure rates draw from.
 #[derive(Debug)]
 pub(crate) struct Faults {
-    table: Mutex<HashMap<Route, RouteFaults>>,
+    table: Mutex<HashMap<Route, Conditions>>,
     random: Mutex<fastrand::Rng>,
 }
 
 impl Faults {
-    /// No faults; random draws from `seed`.
+    /// No conditions; random draws from `seed`.
     pub(crate) fn new(seed: u64) -> Faults {
         Faults {
             table: Mutex::default(),
@@ -120,13 +117,32 @@ impl Faults {
     }
 
     /// The table, locked.
-    pub(crate) fn table(&self) -> MutexGuard<'_, HashMap<Route, RouteFaults>> {
+    pub(crate) fn table(&self) -> MutexGuard<'_, HashMap<Route, Conditions>> {
         lock(&self.table)
     }
 
-    /// A number in `[0, 1)` from the seeded source.
-    fn draw(&self) -> f64 {
-        lock(&self.random).f64()
+    /// What the conditions of `route` make of one more request: a delay, and
+    /// the failure they draw, if any. Random draws come in a fixed order per
+    /// request, so that a seed replays a run.
+    pub(crate) fn draw_for(&self, route: Route) -> (Duration, Option<Fault>) {
+        let mut table = self.table();
+        let conditions = table.entry(route).or_default();
+        conditions.seen += 1;
+        let mut fault = match conditions.every {
+            Some((n, status)) if conditions.seen.is_multiple_of(n) => Some(Fault::status(status)),
+            _ => None,
+        };
+        let mut delay = conditions.delay;
+        let mut random = lock(&self.random);
+        if let Some((min, max)) = conditions.latency {
+            delay += min + (max.saturating_sub(min)).mul_f64(random.f64());
+        }
+        if let Some((percent, status)) = conditions.failure_rate
+            && random.f64() * 100.0 < percent
+        {
+            fault = fault.or(Some(Fault::status(status)));
+        }
+        (delay, fault)
     }
 }
 
@@ -134,76 +150,47 @@ impl Faults {
 #[derive(Clone)]
 pub(crate) struct ConnectionKill(pub(crate) Arc<Notify>);
 
-/// The middleware in front of every route (inside the counting one): applies
-/// the delay and the next fault of the request's route, if any.
-pub(crate) async fn inject(State(faults): State<Arc<Faults>>, request: Request, next: Next) -> Response {
-    let route = Route::of(request.uri().path());
-    let (delay, fault) = {
-        let mut table = faults.table();
-        let route_faults = table.entry(route).or_default();
-        route_faults.seen += 1;
-        let mut fault = route_faults
-            .queue
-            .pop_front()
-            .or_else(|| match route_faults.every {
-                Some((n, status)) if route_faults.seen % n == 0 => Some(Fault::status(status)),
-                _ => None,
-            });
-        let mut delay = route_faults.delay;
-        // Random draws in a fixed order per request, so that a seed replays a run.
-        if let Some((min, max)) = route_faults.latency {
-            delay += min + (max.saturating_sub(min)).mul_f64(faults.draw());
-        }
-        if let Some((percent, status)) = route_faults.failure_rate
-            && faults.draw() * 100.0 < percent
-        {
-            fault = fault.or(Some(Fault::status(status)));
-        }
-        (delay, fault)
-    };
-    if !delay.is_zero() {
-        tokio::time::sleep(delay).await;
-    }
-    match fault {
-        None => next.run(request).await,
-        Some(Fault::Delay(extra)) => {
-            tokio::time::sleep(extra).await;
-            next.run(request).await
-        }
-        Some(Fault::DropConnection) => {
-            if let Some(kill) = request.extensions().get::<ConnectionKill>() {
-                kill.0.notify_one();
-            }
-            // The connection is dropped with this future; nothing is answered.
-            std::future::pending().await
-        }
-        Some(Fault::Status { status, retry_after }) => {
-            let code = StatusCode::from_u16(status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
-            let body = match route {
-                Route::Token => {
-                    json!({"error": "temporarily_unavailable", "error_description": "Injected fault"})
+impl Fault {
+    /// The answer this fault gives on `route`; a delay is waited out by the
+    /// caller, and a dropped connection never answers.
+    pub(crate) async fn answer(self, route: Route, connection: Option<ConnectionKill>) -> Response {
+        match self {
+            Fault::Delay(_) => StatusCode::INTERNAL_SERVER_ERROR.into_response(),
+            Fault::DropConnection => {
+                if let Some(kill) = connection {
+                    kill.0.notify_one();
                 }
-                Route::Api | Route::Storage => {
-                    json!({"error": {"code": status, "message": "Injected fault", "details": null}})
-                }
-            };
-            let mut response = (code, axum::Json(body)).into_response();
-            if let Some(value) = retry_after.and_then(|v| header::HeaderValue::from_str(&v).ok()) {
-                response.headers_mut().insert(header::RETRY_AFTER, value);
+                // The connection is dropped with this future; nothing is answered.
+                std::future::pending().await
             }
-            response
-        }
-        Some(Fault::Redirect { status, location }) => {
-            let code = StatusCode::from_u16(status).unwrap_or(StatusCode::TEMPORARY_REDIRECT);
-            (code, [(header::LOCATION, location)]).into_response()
-        }
-        Some(Fault::Body {
-            status,
-            content_type,
-            body,
-        }) => {
-            let code = StatusCode::from_u16(status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
-            (code, [(header::CONTENT_TYPE, content_type)], Body::from(body)).into_response()
+            Fault::Status { status, retry_after } => {
+                let code = StatusCode::from_u16(status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
+                let body = match route {
+                    Route::Token => {
+                        json!({"error": "temporarily_unavailable", "error_description": "Injected fault"})
+                    }
+                    Route::Api | Route::Storage => {
+                        json!({"error": {"code": status, "message": "Injected fault", "details": null}})
+                    }
+                };
+                let mut response = (code, axum::Json(body)).into_response();
+                if let Some(value) = retry_after.and_then(|v| header::HeaderValue::from_str(&v).ok()) {
+                    response.headers_mut().insert(header::RETRY_AFTER, value);
+                }
+                response
+            }
+            Fault::Redirect { status, location } => {
+                let code = StatusCode::from_u16(status).unwrap_or(StatusCode::TEMPORARY_REDIRECT);
+                (code, [(header::LOCATION, location)]).into_response()
+            }
+            Fault::Body {
+                status,
+                content_type,
+                body,
+            } => {
+                let code = StatusCode::from_u16(status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
+                (code, [(header::CONTENT_TYPE, content_type)], Body::from(body)).into_response()
+            }
         }
     }
 }

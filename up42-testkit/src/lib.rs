@@ -106,7 +106,7 @@ pub use builder::SandboxBuilder;
 pub use counters::Counters;
 pub use faults::Fault;
 pub use journal::{Authorization, Recorded};
-pub use mock::{Mock, Respond};
+pub use mock::{Mock, Respond, Step};
 pub use resources::storage::generated_asset;
 pub use route::Route;
 pub use sandbox::Sandbox;

@@ -12,9 +12,10 @@ use axum::response::{IntoResponse, Response};
 use serde_json::json;
 
 use crate::counters::Count;
+use crate::faults::{ConnectionKill, Fault};
 use crate::journal::{Authorization, Recorded, redact_form};
 use crate::keycloak::bearer_user;
-use crate::mock::Outcome;
+use crate::mock::{Action, Outcome};
 use crate::route::Route;
 use crate::seed::Caller;
 use crate::state::Shared;
@@ -47,17 +48,63 @@ pub(crate) async fn require_bearer(
     }
 }
 
-/// Routes the test mounted answer first (after faults), bearer-checked unless
-/// public; anything else goes on to the built-in fake.
-pub(crate) async fn mocked(State(shared): State<Arc<Shared>>, request: Request, next: Next) -> Response {
-    let outcome = match request.extensions().get::<Recorded>() {
-        Some(recorded) => shared.mocks.answer(recorded),
-        None => Outcome::Unmatched,
+/// The rules in front of the built-in fake, on both hosts: the conditions
+/// of the request's side (its delay, and a failure they draw), then the
+/// rules for the whole side, then the rules for the path (bearer-checked
+/// unless public). A delay step waits and lets the request go on.
+pub(crate) async fn rules(State(shared): State<Arc<Shared>>, request: Request, next: Next) -> Response {
+    let route = Route::of(request.uri().path());
+    let (delay, drawn) = shared.faults.draw_for(route);
+    if !delay.is_zero() {
+        tokio::time::sleep(delay).await;
+    }
+    let Some(recorded) = request.extensions().get::<Recorded>().cloned() else {
+        return next.run(request).await;
     };
-    match outcome {
-        Outcome::Unmatched => next.run(request).await,
-        Outcome::Unauthorized => unauthorized(&shared),
-        Outcome::Answer(response) => response,
+    let connection = request.extensions().get::<ConnectionKill>().cloned();
+    let side = match shared.rules.next(&recorded, true) {
+        Outcome::Unmatched => match drawn {
+            Some(fault) => Outcome::Step {
+                action: Action::Fault(fault),
+                public: true,
+            },
+            None => Outcome::Unmatched,
+        },
+        step => step,
+    };
+    if let Some(answer) = take(&shared, route, connection.clone(), &recorded, side).await {
+        return answer;
+    }
+    // The path's step is taken only when the side's did not answer.
+    let path = shared.rules.next(&recorded, false);
+    if let Some(answer) = take(&shared, route, connection, &recorded, path).await {
+        return answer;
+    }
+    next.run(request).await
+}
+
+/// Carries out a rule's step: its answer, or `None` to go on (no step, or
+/// a delay waited out).
+async fn take(
+    shared: &Shared,
+    route: Route,
+    connection: Option<ConnectionKill>,
+    recorded: &Recorded,
+    outcome: Outcome,
+) -> Option<Response> {
+    let Outcome::Step { action, public } = outcome else {
+        return None;
+    };
+    match action {
+        Action::Fault(Fault::Delay(extra)) => {
+            tokio::time::sleep(extra).await;
+            None
+        }
+        Action::Fault(fault) => Some(fault.answer(route, connection).await),
+        Action::Respond(_) if !public && recorded.authorization != Authorization::ValidBearer => {
+            Some(unauthorized(shared))
+        }
+        Action::Respond(respond) => Some(respond(recorded).into_response()),
     }
 }
 

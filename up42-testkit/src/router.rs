@@ -11,7 +11,7 @@ use crate::middleware;
 use crate::resources::{account, budgets, catalog, echo, glossary, orders, processing, storage, tasking};
 use crate::state::Shared;
 
-/// The API host's routes, before faults and counting.
+/// The API host's routes, before rules and counting.
 pub(crate) fn api(shared: &Arc<Shared>) -> Router<Arc<Shared>> {
     // Routes that need a live bearer token.
     let private = Router::new()
@@ -104,10 +104,6 @@ pub(crate) fn api(shared: &Arc<Shared>) -> Router<Arc<Shared>> {
         .route("/public/echo/{*rest}", any(echo::echo_public))
         .route("/redirect/{*to}", any(echo::redirect))
         .merge(private)
-        .layer(axum::middleware::from_fn_with_state(
-            Arc::clone(shared),
-            middleware::mocked,
-        ))
 }
 
 /// The storage host of signed download URLs: no token.

@@ -10,7 +10,7 @@ use std::time::Duration;
 use tokio::sync::oneshot;
 
 use crate::counters::Counters;
-use crate::faults::{Fault, Faults};
+use crate::faults::Fault;
 use crate::journal::Recorded;
 use crate::keycloak;
 use crate::mock::Mock;
@@ -51,7 +51,6 @@ use crate::{PASSWORD, USERNAME};
 pub struct Sandbox {
     pub(crate) addr: SocketAddr,
     pub(crate) shared: Arc<Shared>,
-    pub(crate) faults: Arc<Faults>,
     pub(crate) seed: u64,
     /// The certificate in PEM, when serving HTTPS.
     pub(crate) certificate_pem: Option<String>,
@@ -177,16 +176,16 @@ impl Sandbox {
             .unwrap_or_default()
     }
 
-    /// Mounts a route: requests it matches get its answer, ahead of the
-    /// built-in fake. See [`Mock`].
+    /// Mounts a rule: requests it matches get its steps (answers or faults),
+    /// ahead of the built-in fake. See [`Mock`].
     pub fn mount(&self, mock: Mock) {
-        self.shared.mocks.mount(mock);
+        self.shared.rules.mount(mock);
     }
 
     /// Panics, naming each, if a mounted route's expected number of calls
     /// ([`Mock::expect`]) was not met. Dropping the sandbox checks the same.
     pub fn verify(&self) {
-        let unmet = self.shared.mocks.unmet();
+        let unmet = self.shared.rules.unmet();
         assert!(
             unmet.is_empty(),
             "mounted routes not called as expected:\n{}",
@@ -248,7 +247,7 @@ impl Sandbox {
     /// Makes every request to `route` wait this long before it is answered
     /// (zero: no delay).
     pub fn set_delay(&self, route: Route, delay: Duration) {
-        self.faults.table().entry(route).or_default().delay = delay;
+        self.shared.faults.table().entry(route).or_default().delay = delay;
     }
 
     /// Adds to every request to `route` a further delay drawn at random from
@@ -267,14 +266,14 @@ impl Sandbox {
     /// # }
     /// ```
     pub fn set_latency_range(&self, route: Route, min: Duration, max: Duration) {
-        self.faults.table().entry(route).or_default().latency = Some((min, max.max(min)));
+        self.shared.faults.table().entry(route).or_default().latency = Some((min, max.max(min)));
     }
 
     /// Makes `percent` of the requests to `route`, drawn at random from the
     /// sandbox's seeded source ([`SandboxBuilder::seed`]), answer `status`
     /// (`0.0` stops it). Queued faults come first.
     pub fn set_failure_rate(&self, route: Route, percent: f64, status: u16) {
-        self.faults.table().entry(route).or_default().failure_rate =
+        self.shared.faults.table().entry(route).or_default().failure_rate =
             (percent > 0.0).then_some((percent.min(100.0), status));
     }
 
@@ -285,7 +284,8 @@ impl Sandbox {
     }
 
     /// Injects `fault` into the next `times` requests to `route`, after any
-    /// faults already queued.
+    /// faults already injected there: a [`Mock::on`] rule whose steps are
+    /// these faults.
     ///
     /// ```
     /// use up42_testkit::{Fault, Route, Sandbox};
@@ -298,23 +298,23 @@ impl Sandbox {
     /// # }
     /// ```
     pub fn inject(&self, route: Route, fault: Fault, times: usize) {
-        let mut table = self.faults.table();
-        let queue = &mut table.entry(route).or_default().queue;
-        queue.extend(std::iter::repeat_n(fault, times));
+        self.shared.rules.inject(route, fault, times);
     }
 
     /// Makes every `n`-th request to `route` answer `status` (`n = 0` stops it).
     /// Deterministic, unlike a random rate: `n = 20` fails exactly 5 %.
     pub fn fail_every(&self, route: Route, n: u64, status: u16) {
-        let mut table = self.faults.table();
+        let mut table = self.shared.faults.table();
         let faults = table.entry(route).or_default();
         faults.every = (n > 0).then_some((n, status));
         faults.seen = 0;
     }
 
-    /// Drops every queued fault and delay.
+    /// Drops every injected fault, delay, latency range and failure rate
+    /// (mounted rules stay).
     pub fn clear_faults(&self) {
-        self.faults.table().clear();
+        self.shared.rules.clear_injected();
+        self.shared.faults.table().clear();
     }
 }
 

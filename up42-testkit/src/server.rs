@@ -7,22 +7,18 @@ use axum::Router;
 use tokio::sync::oneshot;
 
 use crate::counters::Count;
-use crate::faults::{self, Faults};
+use crate::faults;
 use crate::middleware;
 use crate::state::Shared;
 
-/// What both hosts of the sandbox put in front of their routes: the faults
-/// tests inject, and outermost the counters and journal, so that every
-/// request is counted whatever fault it meets.
-pub(crate) fn faulty_and_counted(
-    routes: Router<Arc<Shared>>,
-    faults: &Arc<Faults>,
-    shared: &Arc<Shared>,
-) -> Router {
+/// What both hosts of the sandbox put in front of their routes: the rules
+/// tests mount and the conditions they set, and outermost the counters and
+/// journal, so that every request is counted whatever rule it meets.
+pub(crate) fn ruled_and_counted(routes: Router<Arc<Shared>>, shared: &Arc<Shared>) -> Router {
     routes
         .layer(axum::middleware::from_fn_with_state(
-            Arc::clone(faults),
-            faults::inject,
+            Arc::clone(shared),
+            middleware::rules,
         ))
         .layer(axum::middleware::from_fn_with_state(
             Arc::clone(shared),

@@ -12,9 +12,10 @@ use serde_json::Value;
 use tokio::time::Instant;
 
 use crate::counters::AtomicCounters;
+use crate::faults::Faults;
 use crate::journal::Recorded;
 use crate::lock::lock;
-use crate::mock::Mocks;
+use crate::mock::Rules;
 
 /// A schedule: each status shown for that many observations, then the last for good.
 #[derive(Debug, Clone)]
@@ -188,8 +189,10 @@ pub(crate) struct Shared {
     pub(crate) counters: AtomicCounters,
     /// Every request, in order.
     pub(crate) journal: Mutex<Vec<Recorded>>,
-    /// Routes the test mounted.
-    pub(crate) mocks: Mocks,
+    /// The rules the test mounted, injected faults among them.
+    pub(crate) rules: Rules,
+    /// The conditions of each side: delays, latency, failure rates.
+    pub(crate) faults: Faults,
     /// `http://127.0.0.1:PORT` of the storage host, known once bound.
     pub(crate) storage_url: std::sync::OnceLock<String>,
 }
