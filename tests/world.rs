@@ -25,6 +25,12 @@ fn body(error: &Error) -> Value {
     serde_json::from_str(error.body_excerpt().unwrap_or("null")).unwrap_or(Value::Null)
 }
 
+/// The API path of a page's `next` link, if it has one.
+fn next_path(page: &Value, base_url: &str) -> Option<String> {
+    let next = page["links"].as_array()?.iter().find(|l| l["rel"] == "next")?;
+    Some(next["href"].as_str()?.trim_start_matches(base_url).to_string())
+}
+
 fn keys(value: &Value) -> Vec<&str> {
     let mut keys: Vec<&str> = value.as_object().unwrap().keys().map(String::as_str).collect();
     keys.sort_unstable();
@@ -377,19 +383,10 @@ async fn the_glossary_is_public_and_the_archive_searches_page_by_page() {
     loop {
         let page = send(&client, Method::POST, &path, &search).await.unwrap();
         scenes.extend(page["features"].as_array().unwrap().iter().cloned());
-        let Some(next) = page["links"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .find(|l| l["rel"] == "next")
-        else {
+        let Some(next) = next_path(&page, sandbox.base_url()) else {
             break;
         };
-        path = next["href"]
-            .as_str()
-            .unwrap()
-            .trim_start_matches(sandbox.base_url())
-            .to_string();
+        path = next;
     }
     assert_eq!(scenes.len(), 12, "6 scenes each over Berlin");
     assert!(
@@ -446,19 +443,10 @@ async fn storage_is_a_stac_api_with_tokens_filters_and_downloads() {
     loop {
         let page = get(&client, &path).await;
         collections += page["collections"].as_array().unwrap().len();
-        let Some(next) = page["links"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .find(|l| l["rel"] == "next")
-        else {
+        let Some(next) = next_path(&page, sandbox.base_url()) else {
             break;
         };
-        path = next["href"]
-            .as_str()
-            .unwrap()
-            .trim_start_matches(sandbox.base_url())
-            .to_string();
+        path = next;
     }
     assert_eq!(collections, 22 + 2, "22 deliveries, 2 job results");
 

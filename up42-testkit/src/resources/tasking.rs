@@ -105,6 +105,27 @@ fn refused(message: String) -> Response {
     error::current(StatusCode::UNPROCESSABLE_ENTITY, message)
 }
 
+/// The caller's quotation or study `id` (`what`), still undecided: UP42's
+/// 404 for another's or an unknown one, 422 for one already decided.
+fn undecided<'a>(
+    items: &'a mut [Value],
+    caller: &Caller,
+    id: &str,
+    what: &str,
+) -> Result<&'a mut Value, Response> {
+    let item = items
+        .iter_mut()
+        .find(|q| q["id"] == id && caller.owns(q))
+        .ok_or_else(|| error::not_found(what, id))?;
+    match item["decision"] == "NOT_DECIDED" {
+        true => Ok(item),
+        false => Err(refused(format!(
+            "{what} {id} was already decided: {}",
+            item["decision"]
+        ))),
+    }
+}
+
 /// The order of a decided quotation or study, moved to `sub_status` and `flow`.
 fn move_order(store: &mut Store, order_id: &Value, sub_status: &str, flow: OrderFlow, status: Option<&str>) {
     if let Some(order) = store.world.orders.iter_mut().find(|o| o.value["id"] == *order_id) {
@@ -137,20 +158,10 @@ pub(crate) async fn decide_quotation(
         ));
     }
     let mut store = shared.store();
-    let Some(quotation) = store
-        .world
-        .quotations
-        .iter_mut()
-        .find(|q| q["id"] == id.as_str() && caller.owns(q))
-    else {
-        return error::not_found("Quotation", &id);
+    let quotation = match undecided(&mut store.world.quotations, &caller, &id, "Quotation") {
+        Ok(quotation) => quotation,
+        Err(response) => return response,
     };
-    if quotation["decision"] != "NOT_DECIDED" {
-        return refused(format!(
-            "Quotation {id} was already decided: {}",
-            quotation["decision"]
-        ));
-    }
     let now = shapes::now();
     quotation["decision"] = json!(decision);
     quotation["decisionAt"] = json!(now);
@@ -192,17 +203,15 @@ pub(crate) async fn decide_feasibility(
         return refused("acceptedOptionId is required".to_string());
     };
     let mut store = shared.store();
-    let Some(study) = store
-        .world
-        .feasibility_studies
-        .iter_mut()
-        .find(|s| s["id"] == id.as_str() && caller.owns(s))
-    else {
-        return error::not_found("Feasibility study", &id);
+    let study = match undecided(
+        &mut store.world.feasibility_studies,
+        &caller,
+        &id,
+        "Feasibility study",
+    ) {
+        Ok(study) => study,
+        Err(response) => return response,
     };
-    if study["decision"] != "NOT_DECIDED" {
-        return refused(format!("Feasibility study {id} was already decided"));
-    }
     let Some(option) = study["options"]
         .as_array()
         .and_then(|o| o.iter().find(|o| o["id"] == option_id))
