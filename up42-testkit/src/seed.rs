@@ -25,8 +25,8 @@ use std::sync::OnceLock;
 
 use serde_json::{Value, json};
 
-use crate::shapes::{bbox_polygon, uuid};
-use crate::state::{Asset, JobRecord, OrderFlow, OrderRecord, StacRecord, TaskingStage, World};
+use crate::shapes::{Delivery, bbox_polygon, budget, feasibility_study, job, quotation, stac_delivery, uuid};
+use crate::state::{Asset, JobRecord, OrderFlow, OrderRecord, TaskingStage, World};
 
 /// The workspace of the default user, the `sub` of its user info.
 pub const WORKSPACE_ID: &str = "5c6a7f9e-0b7d-4c3e-9a8f-1d2e3f4a5b6c";
@@ -485,6 +485,10 @@ pub(crate) fn world(url: &dyn Fn(&str) -> String) -> World {
         WORKSPACE_ID,
         ACCOUNT_ID,
         "2026-01-07T09:30:00.000Z",
+        [
+            FEASIBILITY_OPTION_ID,
+            &FEASIBILITY_OPTION_ID.replace("0001", "0002"),
+        ],
     ));
     for (i, (process, status)) in [
         (PROCESS_ID, "successful"),
@@ -527,22 +531,20 @@ pub(crate) fn world(url: &dyn Fn(&str) -> String) -> World {
     }
     world.budgets = vec![
         budget(
+            ACCOUNT_ID,
             BUDGET_ID,
             "Sandbox team",
             "ACTIVE",
-            100_000,
-            12_500,
-            "2026-01-01",
-            "2026-12-31",
+            (100_000, 12_500),
+            ("2026-01-01", "2026-12-31"),
         ),
         budget(
+            ACCOUNT_ID,
             "b0d9e700-0000-4000-8000-000000000002",
             "Closed 2025 budget",
             "INACTIVE",
-            50_000,
-            49_000,
-            "2025-01-01",
-            "2025-12-31",
+            (50_000, 49_000),
+            ("2025-01-01", "2025-12-31"),
         ),
     ];
     world
@@ -589,95 +591,6 @@ fn tasking_order(id: &str, product: &str, sub_status: &str) -> Value {
         "createdAt": "2026-01-06T12:00:00.000Z",
         "updatedAt": "2026-01-07T09:00:00.000Z",
     })
-}
-
-/// A quotation as UP42 lists it, undecided.
-pub(crate) fn quotation(id: &str, order_id: &str, workspace_id: &str, account_id: &str, at: &str) -> Value {
-    json!({
-        "id": id,
-        "createdAt": at,
-        "updatedAt": at,
-        "decisionAt": null,
-        "accountId": account_id,
-        "workspaceId": workspace_id,
-        "orderId": order_id,
-        "creditsPrice": 9000,
-        "decision": "NOT_DECIDED",
-    })
-}
-
-/// A feasibility study with two options, undecided.
-pub(crate) fn feasibility_study(
-    id: &str,
-    order_id: &str,
-    workspace_id: &str,
-    account_id: &str,
-    at: &str,
-) -> Value {
-    let second = FEASIBILITY_OPTION_ID.replace("0001", "0002");
-    json!({
-        "id": id,
-        "createdAt": at,
-        "updatedAt": at,
-        "accountId": account_id,
-        "workspaceId": workspace_id,
-        "orderId": order_id,
-        "decision": "NOT_DECIDED",
-        "decisionAt": null,
-        "decisionOption": null,
-        "options": [
-            {"id": FEASIBILITY_OPTION_ID, "description": "Mono acquisition, 3 attempts within the window"},
-            {"id": second, "description": "Stereo acquisition, 2 attempts within the window"},
-        ],
-    })
-}
-
-/// A processing job as UP42's processing API shows it.
-pub(crate) fn job(
-    id: &str,
-    process_id: &str,
-    workspace_id: &str,
-    account_id: &str,
-    inputs: &Value,
-    status: &str,
-) -> Value {
-    let now = crate::shapes::now_nanos();
-    json!({
-        "processID": process_id,
-        "jobID": id,
-        "accountID": account_id,
-        "workspaceID": workspace_id,
-        "definition": {"inputs": inputs},
-        "status": status,
-        "created": now,
-        "started": null,
-        "finished": null,
-        "updated": now,
-    })
-}
-
-/// A budget, with its usage.
-fn budget(id: &str, name: &str, status: &str, limit: i64, consumed: i64, start: &str, end: &str) -> Value {
-    json!({
-        "id": id,
-        "name": name,
-        "description": format!("{name} (sandbox)"),
-        "externalId": null,
-        "status": status,
-        "createdBy": ACCOUNT_ID,
-        "createdAt": format!("{start}T00:00:00.000Z"),
-        "updatedAt": format!("{start}T00:00:00.000Z"),
-        "spendLimit": limit,
-        "validityPeriod": {"startDate": start, "endDate": end},
-        "consumedCredits": consumed,
-    })
-}
-
-/// A new STAC collection with one item and one asset.
-pub(crate) struct Delivery {
-    pub(crate) record: StacRecord,
-    pub(crate) asset_id: String,
-    pub(crate) bytes: bytes::Bytes,
 }
 
 /// The delivery of a fulfilled order: a STAC collection with one item
@@ -734,91 +647,6 @@ fn product_collection(product: &str) -> &'static str {
         .iter()
         .find(|c| c.product_id == product)
         .map_or("phr", |c| c.name)
-}
-
-/// A STAC collection `c0110000-…-serial` with item `17e30000-…-serial`
-/// and asset `a55e7000-…-serial`; `fields` go into the collection's
-/// top-level fields and the item's properties.
-fn stac_delivery(
-    url: &dyn Fn(&str) -> String,
-    serial: u64,
-    bbox: [f64; 4],
-    fields: &Value,
-    title: &str,
-    at: Option<&str>,
-) -> Delivery {
-    let collection_id = uuid("c0110000", serial);
-    let item_id = uuid("17e30000", serial);
-    let asset_id = uuid("a55e7000", serial);
-    let datetime = at.unwrap_or("2026-01-05T10:30:00Z");
-    let collection_url = url(&format!("/v2/assets/stac/collections/{collection_id}"));
-    let item_url = format!("{collection_url}/items/{item_id}");
-    let mut collection = json!({
-        "type": "Collection",
-        "stac_version": "1.0.0",
-        "stac_extensions": [],
-        "id": collection_id,
-        "title": title,
-        "description": title,
-        "license": "proprietary",
-        "extent": {"spatial": {"bbox": [bbox]}, "temporal": {"interval": [[datetime, datetime]]}},
-        "links": [
-            {"rel": "self", "href": collection_url, "type": "application/json"},
-            {"rel": "root", "href": url("/v2/assets/stac/"), "type": "application/json"},
-            {"rel": "parent", "href": url("/v2/assets/stac/"), "type": "application/json"},
-            {"rel": "items", "href": format!("{collection_url}/items"), "type": "application/geo+json"},
-        ],
-    });
-    let mut properties = json!({
-        "datetime": datetime,
-        "up42-user:title": null,
-        "up42-user:tags": [],
-        "up42-system:asset_id": asset_id,
-        "eo:cloud_cover": 4.5,
-        "gsd": 0.5,
-        "constellation": "PHR",
-        "created": datetime,
-        "updated": datetime,
-    });
-    for (key, value) in fields.as_object().into_iter().flatten() {
-        collection[key] = value.clone();
-        properties[key] = value.clone();
-    }
-    let item = json!({
-        "type": "Feature",
-        "stac_version": "1.0.0",
-        "stac_extensions": [],
-        "id": item_id,
-        "collection": collection_id,
-        "bbox": bbox,
-        "geometry": bbox_polygon(bbox),
-        "properties": properties,
-        "assets": {
-            "image": {
-                "href": url(&format!("/v2/assets/{asset_id}")),
-                "type": "image/tiff; application=geotiff; profile=cloud-optimized",
-                "title": "Image",
-                "roles": ["data"],
-            },
-        },
-        "links": [
-            {"rel": "self", "href": item_url, "type": "application/geo+json"},
-            {"rel": "collection", "href": collection_url, "type": "application/json"},
-            {"rel": "parent", "href": collection_url, "type": "application/json"},
-            {"rel": "root", "href": url("/v2/assets/stac/"), "type": "application/json"},
-        ],
-    });
-    // A few bytes that start like a little-endian TIFF.
-    let mut bytes = b"II*\x00".to_vec();
-    bytes.extend_from_slice(format!("sandbox image {asset_id}").as_bytes());
-    Delivery {
-        record: StacRecord {
-            collection,
-            items: vec![item],
-        },
-        asset_id,
-        bytes: bytes.into(),
-    }
 }
 
 #[cfg(test)]

@@ -7,6 +7,8 @@ use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use serde_json::{Value, json};
 
+use crate::state::StacRecord;
+
 /// Times as UP42 writes them: RFC 3339 in UTC with milliseconds.
 pub(crate) fn now() -> String {
     chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Millis, true)
@@ -151,4 +153,186 @@ pub(crate) fn area_sq_km(bbox: [f64; 4]) -> f64 {
 /// A STAC link.
 pub(crate) fn link(rel: &str, href: &str, media: &str) -> Value {
     json!({"rel": rel, "href": href, "type": media})
+}
+
+/// A quotation as UP42 lists it, undecided.
+pub(crate) fn quotation(id: &str, order_id: &str, workspace_id: &str, account_id: &str, at: &str) -> Value {
+    json!({
+        "id": id,
+        "createdAt": at,
+        "updatedAt": at,
+        "decisionAt": null,
+        "accountId": account_id,
+        "workspaceId": workspace_id,
+        "orderId": order_id,
+        "creditsPrice": 9000,
+        "decision": "NOT_DECIDED",
+    })
+}
+
+/// A feasibility study with two options, undecided.
+pub(crate) fn feasibility_study(
+    id: &str,
+    order_id: &str,
+    workspace_id: &str,
+    account_id: &str,
+    at: &str,
+    options: [&str; 2],
+) -> Value {
+    json!({
+        "id": id,
+        "createdAt": at,
+        "updatedAt": at,
+        "accountId": account_id,
+        "workspaceId": workspace_id,
+        "orderId": order_id,
+        "decision": "NOT_DECIDED",
+        "decisionAt": null,
+        "decisionOption": null,
+        "options": [
+            {"id": options[0], "description": "Mono acquisition, 3 attempts within the window"},
+            {"id": options[1], "description": "Stereo acquisition, 2 attempts within the window"},
+        ],
+    })
+}
+
+/// A processing job as UP42's processing API shows it.
+pub(crate) fn job(
+    id: &str,
+    process_id: &str,
+    workspace_id: &str,
+    account_id: &str,
+    inputs: &Value,
+    status: &str,
+) -> Value {
+    let now = crate::shapes::now_nanos();
+    json!({
+        "processID": process_id,
+        "jobID": id,
+        "accountID": account_id,
+        "workspaceID": workspace_id,
+        "definition": {"inputs": inputs},
+        "status": status,
+        "created": now,
+        "started": null,
+        "finished": null,
+        "updated": now,
+    })
+}
+
+/// A budget of `created_by`, with its usage: `credits` is `(spend limit,
+/// consumed)`, `validity` `(start date, end date)`.
+pub(crate) fn budget(
+    created_by: &str,
+    id: &str,
+    name: &str,
+    status: &str,
+    (limit, consumed): (i64, i64),
+    (start, end): (&str, &str),
+) -> Value {
+    json!({
+        "id": id,
+        "name": name,
+        "description": format!("{name} (sandbox)"),
+        "externalId": null,
+        "status": status,
+        "createdBy": created_by,
+        "createdAt": format!("{start}T00:00:00.000Z"),
+        "updatedAt": format!("{start}T00:00:00.000Z"),
+        "spendLimit": limit,
+        "validityPeriod": {"startDate": start, "endDate": end},
+        "consumedCredits": consumed,
+    })
+}
+
+/// A new STAC collection with one item and one asset.
+pub(crate) struct Delivery {
+    pub(crate) record: StacRecord,
+    pub(crate) asset_id: String,
+    pub(crate) bytes: bytes::Bytes,
+}
+
+/// A STAC collection `c0110000-…-serial` with item `17e30000-…-serial`
+/// and asset `a55e7000-…-serial`; `fields` go into the collection's
+/// top-level fields and the item's properties.
+pub(crate) fn stac_delivery(
+    url: &dyn Fn(&str) -> String,
+    serial: u64,
+    bbox: [f64; 4],
+    fields: &Value,
+    title: &str,
+    at: Option<&str>,
+) -> Delivery {
+    let collection_id = uuid("c0110000", serial);
+    let item_id = uuid("17e30000", serial);
+    let asset_id = uuid("a55e7000", serial);
+    let datetime = at.unwrap_or("2026-01-05T10:30:00Z");
+    let collection_url = url(&format!("/v2/assets/stac/collections/{collection_id}"));
+    let item_url = format!("{collection_url}/items/{item_id}");
+    let mut collection = json!({
+        "type": "Collection",
+        "stac_version": "1.0.0",
+        "stac_extensions": [],
+        "id": collection_id,
+        "title": title,
+        "description": title,
+        "license": "proprietary",
+        "extent": {"spatial": {"bbox": [bbox]}, "temporal": {"interval": [[datetime, datetime]]}},
+        "links": [
+            {"rel": "self", "href": collection_url, "type": "application/json"},
+            {"rel": "root", "href": url("/v2/assets/stac/"), "type": "application/json"},
+            {"rel": "parent", "href": url("/v2/assets/stac/"), "type": "application/json"},
+            {"rel": "items", "href": format!("{collection_url}/items"), "type": "application/geo+json"},
+        ],
+    });
+    let mut properties = json!({
+        "datetime": datetime,
+        "up42-user:title": null,
+        "up42-user:tags": [],
+        "up42-system:asset_id": asset_id,
+        "eo:cloud_cover": 4.5,
+        "gsd": 0.5,
+        "constellation": "PHR",
+        "created": datetime,
+        "updated": datetime,
+    });
+    for (key, value) in fields.as_object().into_iter().flatten() {
+        collection[key] = value.clone();
+        properties[key] = value.clone();
+    }
+    let item = json!({
+        "type": "Feature",
+        "stac_version": "1.0.0",
+        "stac_extensions": [],
+        "id": item_id,
+        "collection": collection_id,
+        "bbox": bbox,
+        "geometry": bbox_polygon(bbox),
+        "properties": properties,
+        "assets": {
+            "image": {
+                "href": url(&format!("/v2/assets/{asset_id}")),
+                "type": "image/tiff; application=geotiff; profile=cloud-optimized",
+                "title": "Image",
+                "roles": ["data"],
+            },
+        },
+        "links": [
+            {"rel": "self", "href": item_url, "type": "application/geo+json"},
+            {"rel": "collection", "href": collection_url, "type": "application/json"},
+            {"rel": "parent", "href": collection_url, "type": "application/json"},
+            {"rel": "root", "href": url("/v2/assets/stac/"), "type": "application/json"},
+        ],
+    });
+    // A few bytes that start like a little-endian TIFF.
+    let mut bytes = b"II*\x00".to_vec();
+    bytes.extend_from_slice(format!("sandbox image {asset_id}").as_bytes());
+    Delivery {
+        record: StacRecord {
+            collection,
+            items: vec![item],
+        },
+        asset_id,
+        bytes: bytes.into(),
+    }
 }

@@ -172,14 +172,20 @@ pub(crate) fn observe(shared: &Shared, store: &mut Store, index: usize) {
             match next {
                 TaskingStage::FeasibilityResponse => {
                     let study_id = shapes::uuid("fea50000", serial);
-                    let study = seed::feasibility_study(&study_id, &id, &workspace, &account, &now);
+                    let options = [
+                        shapes::uuid("0b710000", serial * 2),
+                        shapes::uuid("0b710000", serial * 2 + 1),
+                    ];
+                    let options = [options[0].as_str(), options[1].as_str()];
+                    let study =
+                        shapes::feasibility_study(&study_id, &id, &workspace, &account, &now, options);
                     world.feasibility_studies.push(study);
                 }
                 _ => {
                     let quotation_id = shapes::uuid("b1d00000", serial);
                     world
                         .quotations
-                        .push(seed::quotation(&quotation_id, &id, &workspace, &account, &now));
+                        .push(shapes::quotation(&quotation_id, &id, &workspace, &account, &now));
                 }
             }
         }

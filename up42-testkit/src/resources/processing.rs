@@ -181,7 +181,7 @@ pub(crate) async fn execute(
         return error::not_found("Budget", budget);
     }
     let id = shapes::uuid("10b00000", store.next_serial());
-    let job = seed::job(
+    let job = shapes::job(
         &id,
         &process_id,
         workspace,
