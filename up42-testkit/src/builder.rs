@@ -11,7 +11,7 @@ use crate::counters::AtomicCounters;
 use crate::faults::Faults;
 use crate::mock::Rules;
 use crate::sandbox::Sandbox;
-use crate::state::{Config, Schedule, Shared, Store};
+use crate::state::{Config, LazyWorld, Schedule, Shared, Store};
 use crate::{PASSWORD, USERNAME, jwt, router, seed, server, tls};
 
 // Starting lives beside the builder, so that the handle needs nothing of it.
@@ -241,13 +241,15 @@ impl SandboxBuilder {
         let tls = self.config.https.then(tls::Tls::new);
         let scheme = if tls.is_some() { "https" } else { "http" };
         let base_url = format!("{scheme}://{addr}");
-        let world = seed::world(&|path| format!("{base_url}{path}"));
+        let world = LazyWorld::new(&base_url, seed::world);
         let shared = Arc::new(Shared {
             config: self.config,
             base_url,
             store: Mutex::new(Store {
                 users,
                 world,
+                // New ids number from here, apart from the seeded ones.
+                serial: 1000,
                 ..Store::default()
             }),
             counters: AtomicCounters::default(),

@@ -135,6 +135,7 @@ impl Sandbox {
         self.shared
             .store()
             .world
+            .storage()
             .assets
             .insert(asset_id.to_string(), asset);
     }
@@ -163,6 +164,7 @@ impl Sandbox {
         self.shared
             .store()
             .world
+            .storage()
             .assets
             .insert(asset_id.to_string(), asset);
     }

@@ -25,8 +25,10 @@ use std::sync::OnceLock;
 
 use serde_json::{Value, json};
 
-use crate::shapes::{Delivery, bbox_polygon, budget, feasibility_study, job, quotation, stac_delivery, uuid};
-use crate::state::{Asset, JobRecord, OrderFlow, OrderRecord, TaskingStage, World};
+use crate::shapes::{
+    self, Delivery, bbox_polygon, budget, feasibility_study, job, quotation, stac_delivery, uuid,
+};
+use crate::state::{Asset, JobRecord, OrderFlow, OrderRecord, Storage, TaskingStage, World};
 
 /// The workspace of the default user, the `sub` of its user info.
 pub const WORKSPACE_ID: &str = "5c6a7f9e-0b7d-4c3e-9a8f-1d2e3f4a5b6c";
@@ -437,39 +439,33 @@ pub fn tasking_order_request(display_name: &str, feasibility: bool) -> Value {
     })
 }
 
-/// The world of the default user at start. `url` makes the API's absolute hrefs.
-pub(crate) fn world(url: &dyn Fn(&str) -> String) -> World {
-    let mut world = World {
-        balance: 250_000,
-        budget_enforcement: false,
-        ..World::default()
-    };
+/// The world of the default user at start, for a sandbox at `base_url` (the
+/// API's hrefs are absolute). Its storage (the deliveries of the fulfilled
+/// orders, the results of the jobs) is built when first used.
+pub(crate) fn world(base_url: &str) -> World {
+    let mut world = World::default();
+    world.balance = 250_000;
+    let url = |path: &str| format!("{base_url}{path}");
     for i in 0..ORDER_COUNT {
         let id = format!("00000000-0000-4000-8000-{i:012}");
-        let order = match i {
-            22 => archive_order(&id, i, "FAILED_PERMANENTLY"),
-            23 => tasking_order(&id, TASKING_PRODUCT_ID, "QUOTATION_WAITING_RESPONSE"),
-            24 => tasking_order(&id, FEASIBILITY_PRODUCT_ID, "FEASIBILITY_WAITING_RESPONSE"),
-            _ => archive_order(&id, i, "FULFILLED"),
+        let (order, flow) = match i {
+            22 => (archive_order(&id, i, "FAILED_PERMANENTLY"), OrderFlow::Settled),
+            23 => (
+                tasking_order(&id, TASKING_PRODUCT_ID, "QUOTATION_WAITING_RESPONSE"),
+                OrderFlow::Tasking {
+                    stage: TaskingStage::QuotationResponse,
+                    polls: 0,
+                },
+            ),
+            24 => (
+                tasking_order(&id, FEASIBILITY_PRODUCT_ID, "FEASIBILITY_WAITING_RESPONSE"),
+                OrderFlow::Tasking {
+                    stage: TaskingStage::FeasibilityResponse,
+                    polls: 0,
+                },
+            ),
+            _ => (archive_order(&id, i, "FULFILLED"), OrderFlow::Settled),
         };
-        let flow = match i {
-            23 => OrderFlow::Tasking {
-                stage: TaskingStage::QuotationResponse,
-                polls: 0,
-            },
-            24 => OrderFlow::Tasking {
-                stage: TaskingStage::FeasibilityResponse,
-                polls: 0,
-            },
-            _ => OrderFlow::Settled,
-        };
-        if order["status"] == "FULFILLED" {
-            let delivery = delivery(url, &order, i, None);
-            world
-                .assets
-                .insert(delivery.asset_id.clone(), Asset::Bytes(delivery.bytes.clone()));
-            world.stac.push(delivery.record);
-        }
         world.orders.push(OrderRecord { value: order, flow });
     }
     world.quotations.push(quotation(
@@ -490,36 +486,21 @@ pub(crate) fn world(url: &dyn Fn(&str) -> String) -> World {
             &FEASIBILITY_OPTION_ID.replace("0001", "0002"),
         ],
     ));
-    for (i, (process, status)) in [
-        (PROCESS_ID, "successful"),
-        ("detection-cars-oi", "released"),
-        ("pansharpening", "successful"),
-    ]
-    .into_iter()
-    .enumerate()
-    {
+    for (i, (process, status)) in SEEDED_JOBS.into_iter().enumerate() {
         let id = format!("10000000-0000-4000-8000-{i:012}");
-        let mut job = job(
-            &id,
-            process,
-            WORKSPACE_ID,
-            ACCOUNT_ID,
-            &json!({"title": format!("Seeded job {i}"), "item": url(&format!("/v2/assets/stac/collections/{STAC_COLLECTION_ID}/items/{STAC_ITEM_ID}"))}),
-            status,
-        );
-        let started = format!("2026-01-06T08:0{i}:05.123456789Z");
+        let item = url(&format!(
+            "/v2/assets/stac/collections/{STAC_COLLECTION_ID}/items/{STAC_ITEM_ID}"
+        ));
+        let inputs = json!({"title": format!("Seeded job {i}"), "item": item});
+        let mut job = job(&id, process, WORKSPACE_ID, ACCOUNT_ID, &inputs, status);
         job["created"] = json!(format!("2026-01-06T08:0{i}:00.123456789Z"));
-        job["started"] = json!(started);
+        job["started"] = json!(format!("2026-01-06T08:0{i}:05.123456789Z"));
         job["finished"] = json!(format!("2026-01-06T08:2{i}:00.987654321Z"));
         job["updated"] = job["finished"].clone();
         if status == "successful" {
-            let results = results_collection(url, &job, i as u64);
-            job["results"] = json!({"collection": url(&format!("/v2/assets/stac/collections/{}", results.record.collection["id"].as_str().unwrap_or_default()))});
+            let collection = shapes::stac_collection_id(RESULTS_SERIAL + i as u64);
+            job["results"] = json!({"collection": url(&format!("/v2/assets/stac/collections/{collection}"))});
             job["creditConsumption"] = json!({"credits": 40, "holdID": uuid("401d0000", i as u64), "consumptionID": uuid("c0de0000", i as u64)});
-            world
-                .assets
-                .insert(results.asset_id.clone(), Asset::Bytes(results.bytes.clone()));
-            world.stac.push(results.record);
         } else {
             job["results"] = json!({"errors": [{"name": "ProcessingFailed", "message": "The input item has no cars to count."}]});
             job["creditConsumption"] = json!({"credits": 0});
@@ -547,7 +528,37 @@ pub(crate) fn world(url: &dyn Fn(&str) -> String) -> World {
             ("2025-01-01", "2025-12-31"),
         ),
     ];
-    world
+    let base_url = base_url.to_string();
+    world.with_storage(Box::new(move |storage| seed_storage(&base_url, storage)))
+}
+
+/// The seeded jobs: process and status.
+const SEEDED_JOBS: [(&str, &str); 3] = [
+    (PROCESS_ID, "successful"),
+    ("detection-cars-oi", "released"),
+    ("pansharpening", "successful"),
+];
+
+/// Job results number their STAC collections from here, apart from order deliveries.
+const RESULTS_SERIAL: u64 = 0x100;
+
+/// The seeded storage: the delivery of each fulfilled seeded order, then the
+/// results of each successful seeded job.
+fn seed_storage(base_url: &str, storage: &mut Storage) {
+    let url = |path: &str| format!("{base_url}{path}");
+    let fulfilled = (0..ORDER_COUNT).filter(|i| *i < 22);
+    let deliveries = fulfilled.map(|i| {
+        let order = archive_order(&format!("00000000-0000-4000-8000-{i:012}"), i, "FULFILLED");
+        delivery(&url, &order, i, None)
+    });
+    let results = SEEDED_JOBS.into_iter().enumerate().filter(|(_, (_, status))| *status == "successful").map(|(i, (process, _))| {
+        let job = json!({"jobID": format!("10000000-0000-4000-8000-{i:012}"), "processID": process, "accountID": ACCOUNT_ID, "workspaceID": WORKSPACE_ID});
+        results_collection(&url, &job, i as u64)
+    });
+    for made in deliveries.chain(results) {
+        storage.assets.insert(made.asset_id, Asset::Bytes(made.bytes));
+        storage.stac.push(made.record);
+    }
 }
 
 /// A seeded archive order.
@@ -639,7 +650,7 @@ pub(crate) fn results_collection(url: &dyn Fn(&str) -> String, job: &Value, seri
     });
     let title = format!("Results of {}", job["processID"].as_str().unwrap_or_default());
     // Job results number apart from order deliveries.
-    stac_delivery(url, 0x100 + serial, BERLIN, &fields, &title, None)
+    stac_delivery(url, RESULTS_SERIAL + serial, BERLIN, &fields, &title, None)
 }
 
 fn product_collection(product: &str) -> &'static str {
@@ -655,7 +666,7 @@ mod tests {
 
     #[test]
     fn every_documented_id_names_a_seeded_thing() {
-        let world = world(&|path| format!("http://sandbox{path}"));
+        let mut world = world("http://sandbox");
         let order = |id: &str| world.orders.iter().any(|o| o.value["id"] == id);
         assert!(
             order(ORDER_ID)
@@ -663,14 +674,21 @@ mod tests {
                 && order(TASKING_ORDER_ID)
                 && order(FEASIBILITY_ORDER_ID)
         );
-        let delivery = world
+        let job_results = world.jobs[0].value["results"]["collection"].clone();
+        let storage = world.storage();
+        assert!(storage.stac.iter().any(|s| job_results
+            == format!(
+                "http://sandbox/v2/assets/stac/collections/{}",
+                s.collection["id"].as_str().unwrap()
+            )));
+        let delivery = storage
             .stac
             .iter()
             .find(|s| s.collection["id"] == STAC_COLLECTION_ID)
             .unwrap();
         assert_eq!(delivery.items[0]["id"], STAC_ITEM_ID);
         assert_eq!(delivery.items[0]["properties"]["up42-order:id"], ORDER_ID);
-        assert!(world.assets.contains_key(ASSET_ID));
+        assert!(storage.assets.contains_key(ASSET_ID));
         assert!(world.jobs.iter().any(|j| j.value["jobID"] == JOB_ID));
         assert!(world.budgets.iter().any(|b| b["id"] == BUDGET_ID));
         assert_eq!(world.orders.len() as u64, ORDER_COUNT);

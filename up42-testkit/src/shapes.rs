@@ -245,6 +245,11 @@ pub(crate) fn budget(
     })
 }
 
+/// The id of the STAC collection numbered `serial`.
+pub(crate) fn stac_collection_id(serial: u64) -> String {
+    uuid("c0110000", serial)
+}
+
 /// A new STAC collection with one item and one asset.
 pub(crate) struct Delivery {
     pub(crate) record: StacRecord,
@@ -263,7 +268,7 @@ pub(crate) fn stac_delivery(
     title: &str,
     at: Option<&str>,
 ) -> Delivery {
-    let collection_id = uuid("c0110000", serial);
+    let collection_id = stac_collection_id(serial);
     let item_id = uuid("17e30000", serial);
     let asset_id = uuid("a55e7000", serial);
     let datetime = at.unwrap_or("2026-01-05T10:30:00Z");

@@ -134,15 +134,45 @@ pub(crate) struct World {
     pub(crate) orders: Vec<OrderRecord>,
     pub(crate) quotations: Vec<Value>,
     pub(crate) feasibility_studies: Vec<Value>,
-    /// STAC collections of the storage, in the order they were made.
-    pub(crate) stac: Vec<StacRecord>,
-    /// Asset id to what the storage host serves.
-    pub(crate) assets: HashMap<String, Asset>,
+    /// The storage: seeded on first use, see [`World::storage`].
+    storage: Storage,
+    /// Fills the storage with the seeded deliveries when it is first used:
+    /// building them costs most of a sandbox's start, and many tests never
+    /// look.
+    pending_storage: Option<Seeder>,
     pub(crate) jobs: Vec<JobRecord>,
     pub(crate) budgets: Vec<Value>,
     /// Credits left in the account (`GET /v2/payments/balances`).
     pub(crate) balance: i64,
     pub(crate) budget_enforcement: bool,
+}
+
+/// STAC collections and the assets they point at.
+#[derive(Default)]
+pub(crate) struct Storage {
+    /// STAC collections, in the order they were made.
+    pub(crate) stac: Vec<StacRecord>,
+    /// Asset id to what the storage host serves.
+    pub(crate) assets: HashMap<String, Asset>,
+}
+
+/// What fills a world's storage when it is first used.
+pub(crate) type Seeder = Box<dyn FnOnce(&mut Storage) + Send>;
+
+impl World {
+    /// A world whose storage `seeder` fills when it is first used.
+    pub(crate) fn with_storage(mut self, seeder: Seeder) -> World {
+        self.pending_storage = Some(seeder);
+        self
+    }
+
+    /// The storage, seeded first if this is its first use.
+    pub(crate) fn storage(&mut self) -> &mut Storage {
+        if let Some(seeder) = self.pending_storage.take() {
+            seeder(&mut self.storage);
+        }
+        &mut self.storage
+    }
 }
 
 pub(crate) struct IssuedAccess {
@@ -158,6 +188,51 @@ pub(crate) struct IssuedRefresh {
     pub(crate) used: bool,
 }
 
+/// The world, built on first use: a sandbox that only serves tokens never
+/// pays for it, and `Sandbox::start` stays as fast as before the world grew.
+pub(crate) struct LazyWorld {
+    world: std::cell::OnceCell<World>,
+    base_url: String,
+    seeder: fn(&str) -> World,
+}
+
+impl LazyWorld {
+    /// The world `seeder` makes for a sandbox at `base_url`, once needed.
+    pub(crate) fn new(base_url: &str, seeder: fn(&str) -> World) -> LazyWorld {
+        LazyWorld {
+            world: std::cell::OnceCell::new(),
+            base_url: base_url.to_string(),
+            seeder,
+        }
+    }
+}
+
+impl std::ops::Deref for LazyWorld {
+    type Target = World;
+
+    fn deref(&self) -> &World {
+        self.world.get_or_init(|| (self.seeder)(&self.base_url))
+    }
+}
+
+impl std::ops::DerefMut for LazyWorld {
+    fn deref_mut(&mut self) -> &mut World {
+        if self.world.get().is_none() {
+            let _ = self.world.set((self.seeder)(&self.base_url));
+        }
+        match self.world.get_mut() {
+            Some(world) => world,
+            None => unreachable!("the world was set just above"),
+        }
+    }
+}
+
+impl Default for LazyWorld {
+    fn default() -> LazyWorld {
+        LazyWorld::new("", |_| World::default())
+    }
+}
+
 /// Users, issued tokens and the world, behind one lock.
 #[derive(Default)]
 pub(crate) struct Store {
@@ -169,7 +244,7 @@ pub(crate) struct Store {
     pub(crate) last_token_form: Option<Vec<(String, String)>>,
     /// Numbers new ids and sessions.
     pub(crate) serial: u64,
-    pub(crate) world: World,
+    pub(crate) world: LazyWorld,
 }
 
 impl Store {

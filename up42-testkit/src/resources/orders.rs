@@ -124,9 +124,10 @@ pub(crate) fn observe(shared: &Shared, store: &mut Store, index: usize) {
                     let delivery = seed::delivery(&url, &order.value, serial, Some(&shapes::now()));
                     let world = &mut store.world;
                     world
+                        .storage()
                         .assets
                         .insert(delivery.asset_id, crate::state::Asset::Bytes(delivery.bytes));
-                    world.stac.push(delivery.record);
+                    world.storage().stac.push(delivery.record);
                 }
             }
         }

@@ -82,7 +82,12 @@ fn item_hrefs(inputs: &Value) -> Vec<&str> {
 /// the body must be `{"inputs": {"title", item...}}` (400 `schema-error`),
 /// the EULA accepted and every item one of the caller's (422 `errors`).
 /// Answers how many items there are.
-fn check(store: &Store, caller: &Caller, process_id: &str, body: &[u8]) -> Result<(Value, usize), Response> {
+fn check(
+    store: &mut Store,
+    caller: &Caller,
+    process_id: &str,
+    body: &[u8],
+) -> Result<(Value, usize), Response> {
     if !seed::PROCESSES.contains(&process_id) {
         return Err(error::not_found("Process", process_id));
     }
@@ -107,7 +112,7 @@ fn check(store: &Store, caller: &Caller, process_id: &str, body: &[u8]) -> Resul
         ));
     }
     for href in &hrefs {
-        let known = store.world.stac.iter().any(|s| {
+        let known = store.world.storage().stac.iter().any(|s| {
             s.collection["up42-system:account_id"] == caller.account_id.as_str()
                 && s.items.iter().any(|i| i["links"][0]["href"] == *href)
         });
@@ -133,7 +138,7 @@ pub(crate) async fn validate(
     Path(process_id): Path<String>,
     body: Bytes,
 ) -> Response {
-    match check(&shared.store(), &caller, &process_id, &body) {
+    match check(&mut shared.store(), &caller, &process_id, &body) {
         Ok(_) => StatusCode::NO_CONTENT.into_response(),
         Err(response) => response,
     }
@@ -147,7 +152,7 @@ pub(crate) async fn cost(
     Path(process_id): Path<String>,
     body: Bytes,
 ) -> Response {
-    match check(&shared.store(), &caller, &process_id, &body) {
+    match check(&mut shared.store(), &caller, &process_id, &body) {
         Ok((_, items)) => {
             let size = 4.0 * items as f64;
             let credits = (size * price(&process_id) as f64).ceil() as u64;
@@ -171,7 +176,7 @@ pub(crate) async fn execute(
         return error::current(StatusCode::BAD_REQUEST, "workspaceId is required");
     };
     let mut store = shared.store();
-    let (inputs, _) = match check(&store, &caller, &process_id, &body) {
+    let (inputs, _) = match check(&mut store, &caller, &process_id, &body) {
         Ok(checked) => checked,
         Err(response) => return response,
     };
@@ -238,9 +243,10 @@ fn observe(shared: &Shared, store: &mut Store, index: usize) {
                 json!({"credits": price(job["processID"].as_str().unwrap_or_default())});
             store
                 .world
+                .storage()
                 .assets
                 .insert(results.asset_id, Asset::Bytes(results.bytes));
-            store.world.stac.push(results.record);
+            store.world.storage().stac.push(results.record);
         }
         "failed" => {
             job["results"] = json!({"errors": [{"name": "ProcessingFailed", "message": "The sandbox's schedule ended this job in failure."}]});

@@ -105,9 +105,10 @@ pub(crate) async fn collections(
         Ok(search) => search,
         Err(response) => return response,
     };
-    let store = shared.store();
+    let mut store = shared.store();
     let mine: Vec<Value> = store
         .world
+        .storage()
         .stac
         .iter()
         .map(|s| &s.collection)
@@ -147,7 +148,7 @@ pub(crate) async fn collection(
     Extension(caller): Extension<Caller>,
     Path(id): Path<String>,
 ) -> Response {
-    match find(&mut shared.store().world.stac, &caller, &id) {
+    match find(&mut shared.store().world.storage().stac, &caller, &id) {
         Ok(record) => Json(record.collection.clone()).into_response(),
         Err(response) => response,
     }
@@ -161,15 +162,19 @@ pub(crate) async fn delete_collection(
     Path(id): Path<String>,
 ) -> Response {
     let mut store = shared.store();
-    if let Err(response) = find(&mut store.world.stac, &caller, &id) {
+    if let Err(response) = find(&mut store.world.storage().stac, &caller, &id) {
         return response;
     }
     let world = &mut store.world;
-    let position = world.stac.iter().position(|s| s.collection["id"] == id.as_str());
-    if let Some(record) = position.map(|p| world.stac.remove(p)) {
+    let position = world
+        .storage()
+        .stac
+        .iter()
+        .position(|s| s.collection["id"] == id.as_str());
+    if let Some(record) = position.map(|p| world.storage().stac.remove(p)) {
         for item in &record.items {
             if let Some(asset) = item["properties"]["up42-system:asset_id"].as_str() {
-                world.assets.remove(asset);
+                world.storage().assets.remove(asset);
             }
         }
     }
@@ -188,7 +193,7 @@ pub(crate) async fn items(
         Err(response) => return response,
     };
     let mut store = shared.store();
-    let record = match find(&mut store.world.stac, &caller, &id) {
+    let record = match find(&mut store.world.storage().stac, &caller, &id) {
         Ok(record) => record,
         Err(response) => return response,
     };
@@ -210,7 +215,7 @@ pub(crate) async fn item(
     Path((collection_id, item_id)): Path<(String, String)>,
 ) -> Response {
     let mut store = shared.store();
-    let record = match find(&mut store.world.stac, &caller, &collection_id) {
+    let record = match find(&mut store.world.storage().stac, &caller, &collection_id) {
         Ok(record) => record,
         Err(response) => return response,
     };
@@ -249,7 +254,7 @@ pub(crate) async fn update_item(
         }
     }
     let mut store = shared.store();
-    let record = match find(&mut store.world.stac, &caller, &collection_id) {
+    let record = match find(&mut store.world.storage().stac, &caller, &collection_id) {
         Ok(record) => record,
         Err(response) => return response,
     };
@@ -276,6 +281,7 @@ pub(crate) async fn search(
     let items: Vec<Value> = shared
         .store()
         .world
+        .storage()
         .stac
         .iter()
         .filter(|s| s.collection["up42-system:account_id"] == caller.account_id.as_str())
@@ -323,7 +329,7 @@ pub(crate) async fn download_url(
     State(shared): State<Arc<Shared>>,
     Path(asset_id): Path<String>,
 ) -> Response {
-    if !shared.store().world.assets.contains_key(&asset_id) {
+    if !shared.store().world.storage().assets.contains_key(&asset_id) {
         return error::not_found("Asset", &asset_id);
     }
     let storage = shared.storage_url.get().map(String::as_str).unwrap_or_default();
@@ -348,7 +354,7 @@ fn serve(asset: Option<Asset>) -> Response {
 
 /// `GET /v2/assets/{asset_id}`: the bytes, on the API host, with the token.
 pub(crate) async fn asset(State(shared): State<Arc<Shared>>, Path(asset_id): Path<String>) -> Response {
-    match shared.store().world.assets.get(&asset_id).cloned() {
+    match shared.store().world.storage().assets.get(&asset_id).cloned() {
         None => error::not_found("Asset", &asset_id),
         asset => serve(asset),
     }
@@ -356,7 +362,7 @@ pub(crate) async fn asset(State(shared): State<Arc<Shared>>, Path(asset_id): Pat
 
 /// `GET /storage/{asset_id}` on the storage host: the bytes, no token needed.
 pub(crate) async fn storage(State(shared): State<Arc<Shared>>, Path(asset_id): Path<String>) -> Response {
-    serve(shared.store().world.assets.get(&asset_id).cloned())
+    serve(shared.store().world.storage().assets.get(&asset_id).cloned())
 }
 
 /// The chunks of a generated asset; an error where it is cut off, which
