@@ -719,3 +719,16 @@ async fn tokens_expire_on_tokios_clock_so_paused_tests_move_the_sandbox_too() {
         "five minutes passed on the test's clock"
     );
 }
+
+#[tokio::test]
+async fn pages_far_past_the_end_are_empty_not_a_crash() {
+    let sandbox = Sandbox::start().await;
+    let client = sandbox.client().unwrap();
+    let huge = u64::MAX;
+    let jobs = get(&client, &format!("/v2/processing/jobs?page={huge}&limit=100")).await;
+    assert_eq!(jobs["jobs"], json!([]));
+    let orders = get(&client, &format!("/v2/orders?page={huge}&size=500")).await;
+    assert_eq!(orders["content"], json!([]));
+    let items = format!("/v2/assets/stac/collections?token=next:{huge}");
+    assert_eq!(get(&client, &items).await["collections"], json!([]));
+}

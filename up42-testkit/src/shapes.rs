@@ -40,7 +40,7 @@ pub(crate) fn page(items: &[Value], page: u64, size: u64) -> Value {
         "number": page,
         "numberOfElements": end - start,
         "first": page == 0,
-        "last": page + 1 >= total_pages,
+        "last": page.saturating_add(1) >= total_pages,
         "empty": end == start,
         "pageable": {"pageNumber": page, "pageSize": size, "offset": start, "paged": true, "unpaged": false},
         "sort": {"sorted": false, "unsorted": true, "empty": true},

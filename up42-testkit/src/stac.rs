@@ -123,7 +123,7 @@ impl Search {
                 matched.push(item);
             }
         }
-        let end = (self.offset + self.limit).min(matched.len());
+        let end = self.offset.saturating_add(self.limit).min(matched.len());
         let start = self.offset.min(end);
         let next = (end < matched.len()).then(|| format!("next:{end}"));
         Ok((matched[start..end].to_vec(), next))
@@ -402,6 +402,16 @@ mod tests {
         };
         assert_eq!(last.page(&items).unwrap().1, None);
         assert!(read_token(Some("bogus")).is_err());
+        let far = Search {
+            limit: 2,
+            offset: read_token(Some("next:18446744073709551615")).unwrap(),
+            ..Search::default()
+        };
+        assert_eq!(
+            far.page(&items).unwrap(),
+            (Vec::new(), None),
+            "a token past the end is an empty page"
+        );
         assert!(Search::from_body(&json!({"limit": 0})).is_err());
         assert!(Search::from_body(&json!({"bbox": [1, 2, 3]})).is_err());
     }

@@ -332,7 +332,7 @@ pub(crate) async fn jobs(
     ) {
         return response;
     }
-    let start = (page * limit).min(jobs.len());
+    let start = page.saturating_mul(limit).min(jobs.len());
     let end = (start + limit).min(jobs.len());
     let mut links = Vec::new();
     if end < jobs.len() {
