@@ -1,0 +1,231 @@
+//! Budgets: the credit limits orders and jobs draw from ([`Budget`]), what
+//! each has used ([`BudgetUsage`]), and whether the account enforces them
+//! ([`BudgetSettings`]).
+//!
+//! ```
+//! use futures_util::TryStreamExt;
+//! use up42::budgets::BudgetStatus;
+//!
+//! # #[tokio::main(flavor = "current_thread")]
+//! # async fn main() -> up42::Result<()> {
+//! # let sandbox = up42_testkit::Sandbox::start().await;
+//! # let client = up42::Client::from(sandbox.client()?);
+//! let active: Vec<_> = client
+//!     .budgets()
+//!     .list()
+//!     .status([BudgetStatus::Active])
+//!     .include_usage(true)
+//!     .items()
+//!     .try_collect()
+//!     .await?;
+//! for budget in &active {
+//!     println!("{}: {:?} of {:?} credits left", budget.name, budget.remaining_credits, budget.spend_limit);
+//! }
+//! # Ok(()) }
+//! ```
+
+use std::sync::Arc;
+
+use chrono::{DateTime, NaiveDate, Utc};
+use serde::{Deserialize, Serialize};
+use serde_json::{Map, Value};
+use up42_auth::up42_endpoint;
+
+use crate::Result;
+use crate::client::Client;
+use crate::enums::string_enum;
+pub use crate::ids::BudgetId;
+use crate::list::{List, ListQuery, PageSize, collect, sealed};
+use crate::page::{Direction, Page, PageFuture, sort_key};
+
+string_enum! {
+    /// Whether a budget can be drawn from.
+    pub enum BudgetStatus {
+        /// Within its validity period and usable.
+        Active = "ACTIVE",
+        /// Not usable.
+        Inactive = "INACTIVE",
+    }
+}
+
+string_enum! {
+    /// The fields a budget list can be sorted by.
+    pub enum BudgetSortField {
+        /// When the budget last changed.
+        UpdatedAt = "updatedAt",
+    }
+}
+
+/// A budget.
+#[derive(Debug, Clone, Deserialize, Serialize)]
+#[serde(rename_all = "camelCase")]
+#[non_exhaustive]
+pub struct Budget {
+    /// Its id.
+    pub id: BudgetId,
+    /// Its name.
+    pub name: String,
+    /// Whether it can be drawn from.
+    pub status: BudgetStatus,
+    /// Who made it.
+    pub created_by: String,
+    /// When.
+    pub created_at: DateTime<Utc>,
+    /// When it last changed.
+    pub updated_at: DateTime<Utc>,
+    /// What it is for.
+    pub description: Option<String>,
+    /// An id in the user's own systems.
+    pub external_id: Option<String>,
+    /// The most credits it allows.
+    pub spend_limit: Option<i64>,
+    /// When it can be drawn from.
+    pub validity_period: Option<ValidityPeriod>,
+    /// Credits used (with usage asked for).
+    pub consumed_credits: Option<i64>,
+    /// Credits left (with usage asked for).
+    pub remaining_credits: Option<i64>,
+    /// The share of the limit used, in percent (with usage asked for).
+    pub usage_percentage: Option<f64>,
+    /// Fields this version does not name.
+    #[serde(flatten)]
+    pub extra: Map<String, Value>,
+}
+
+/// When a budget can be drawn from, both days included.
+#[derive(Debug, Clone, Deserialize, Serialize)]
+#[serde(rename_all = "camelCase")]
+#[non_exhaustive]
+pub struct ValidityPeriod {
+    /// The first day.
+    pub start_date: NaiveDate,
+    /// The last day.
+    pub end_date: NaiveDate,
+}
+
+/// What a budget has used.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(rename_all = "camelCase")]
+#[non_exhaustive]
+pub struct BudgetUsage {
+    /// The budget.
+    pub budget_id: BudgetId,
+    /// Credits used.
+    pub consumed_credits: i64,
+}
+
+/// The account's budget settings.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(rename_all = "camelCase")]
+#[non_exhaustive]
+pub struct BudgetSettings {
+    /// Whether orders and jobs must draw from a budget.
+    pub enforcement_enabled: bool,
+    /// The settings' id.
+    pub budget_setting_id: Option<String>,
+}
+
+/// Budgets, from [`Client::budgets`].
+#[derive(Debug, Clone)]
+pub struct Budgets {
+    client: Client,
+}
+
+impl Budgets {
+    pub(crate) fn new(client: Client) -> Self {
+        Budgets { client }
+    }
+
+    /// The account's budgets (`GET /v2/budgets`).
+    pub fn list(&self) -> List<BudgetQuery> {
+        List::new(self.client.clone(), BudgetQuery::default())
+    }
+
+    /// One budget with its usage (`GET /v2/budgets/{id}?includeUsage=true`).
+    pub async fn get(&self, id: impl Into<BudgetId>) -> Result<Budget> {
+        get_budget(&self.client, &id.into(), true).await
+    }
+
+    /// What a budget has used (`GET /v2/budgets/{id}/usage`).
+    pub async fn usage(&self, id: impl Into<BudgetId>) -> Result<BudgetUsage> {
+        budget_usage(&self.client, &id.into()).await
+    }
+
+    /// Whether the account enforces budgets (`GET /v2/budgets/settings`).
+    pub async fn settings(&self) -> Result<BudgetSettings> {
+        budget_settings(&self.client).await
+    }
+}
+
+/// The filters of a budget list, set on [`List`] by its methods below.
+#[derive(Debug, Clone, Default)]
+pub struct BudgetQuery {
+    status: Vec<BudgetStatus>,
+    include_usage: Option<bool>,
+    sort: Option<String>,
+}
+
+impl sealed::Sealed for BudgetQuery {}
+impl PageSize for BudgetQuery {}
+
+impl ListQuery for BudgetQuery {
+    type Item = Budget;
+
+    fn fetch(self: Arc<Self>, client: Client, number: u64, size: Option<u32>) -> PageFuture<Budget> {
+        Box::pin(async move {
+            list_budgets(
+                &client,
+                &self.status,
+                self.include_usage,
+                self.sort.as_deref(),
+                number,
+                size,
+            )
+            .await
+        })
+    }
+}
+
+/// The filters of a budget list.
+impl List<BudgetQuery> {
+    /// Only budgets in one of these statuses.
+    pub fn status(mut self, statuses: impl IntoIterator<Item = BudgetStatus>) -> Self {
+        self.query.status = collect(statuses);
+        self
+    }
+
+    /// With each budget's consumed and remaining credits.
+    pub fn include_usage(mut self, include: bool) -> Self {
+        self.query.include_usage = Some(include);
+        self
+    }
+
+    /// Sorted by `field`.
+    pub fn sort(mut self, field: BudgetSortField, direction: Direction) -> Self {
+        self.query.sort = Some(sort_key(&field, &direction));
+        self
+    }
+}
+
+#[up42_endpoint(GET, "/v2/budgets")]
+async fn list_budgets(
+    client: &Client,
+    #[query] status: &[BudgetStatus],
+    #[query("includeUsage")] include_usage: Option<bool>,
+    #[query] sort: Option<&str>,
+    #[query] page: u64,
+    #[query] size: Option<u32>,
+) -> Result<Page<Budget>>;
+
+#[up42_endpoint(GET, "/v2/budgets/{budget_id}")]
+async fn get_budget(
+    client: &Client,
+    budget_id: &BudgetId,
+    #[query("includeUsage")] include_usage: bool,
+) -> Result<Budget>;
+
+#[up42_endpoint(GET, "/v2/budgets/{budget_id}/usage")]
+async fn budget_usage(client: &Client, budget_id: &BudgetId) -> Result<BudgetUsage>;
+
+#[up42_endpoint(GET, "/v2/budgets/settings")]
+async fn budget_settings(client: &Client) -> Result<BudgetSettings>;

@@ -1,0 +1,788 @@
+//! Orders: estimate and place them ([`NewOrder`]), list them, wait until
+//! they settle ([`OrderOutcome`]), tag or re-budget them, cancel them.
+//!
+//! ```
+//! use up42::orders::{NewOrder, OrderOutcome};
+//!
+//! # #[tokio::main(flavor = "current_thread")]
+//! # async fn main() -> up42::Result<()> {
+//! # let sandbox = up42_testkit::Sandbox::start().await;
+//! # let client = up42::Client::from(sandbox.client()?);
+//! # let aoi: geojson::FeatureCollection = serde_json::from_value(
+//! #     up42_testkit::seed::archive_order_request("x")["featureCollection"].clone()).unwrap();
+//! // `aoi`: a `geojson::FeatureCollection` with one polygon.
+//! let order = NewOrder::new(up42_testkit::seed::ARCHIVE_PRODUCT_ID, "Berlin, March", aoi)
+//!     .params(serde_json::json!({"id": up42_testkit::seed::SCENE_ID}))
+//!     .tags(["berlin"]);
+//! let estimate = client.orders().estimate(&order).await?;
+//! println!("{} credits", estimate.summary.total_credits);
+//!
+//! let placement = client.orders().place(&order).await?;
+//! for failed in &placement.errors {
+//!     eprintln!("feature {} was not ordered: {}", failed.index, failed.message);
+//! }
+//! for placed in &placement.results {
+//!     let outcome = client
+//!         .orders()
+//!         .wait(&placed.id)
+//!         .every(std::time::Duration::from_millis(10))
+//!         .await?;
+//!     assert!(matches!(outcome, OrderOutcome::Fulfilled(_)));
+//! }
+//! # Ok(()) }
+//! ```
+
+use std::fmt;
+use std::future::{Future, IntoFuture};
+use std::pin::Pin;
+use std::sync::Arc;
+use std::time::Duration;
+
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+use serde_json::{Map, Value};
+use up42_auth::{poll, up42_endpoint};
+
+use crate::Result;
+use crate::client::Client;
+use crate::enums::string_enum;
+pub use crate::ids::{AccountId, BudgetId, DataProductId, OrderId, WorkspaceId};
+use crate::list::{List, ListQuery, PageSize, collect, sealed};
+use crate::page::{Direction, Page, PageFuture, sort_key};
+
+string_enum! {
+    /// Where an order is. The failures are [`FailedPermanently`](Self::FailedPermanently)
+    /// and [`PlacementFailed`](Self::PlacementFailed); there is no plain `FAILED`.
+    pub enum OrderStatus {
+        /// Accepted, not yet sent to the provider.
+        Created = "CREATED",
+        /// Being sent to the provider; tasking orders wait here for the user's decisions.
+        BeingPlaced = "BEING_PLACED",
+        /// With the provider.
+        Placed = "PLACED",
+        /// Being delivered.
+        BeingFulfilled = "BEING_FULFILLED",
+        /// Delivered to storage.
+        Fulfilled = "FULFILLED",
+        /// Failed after placement; it will not be delivered.
+        FailedPermanently = "FAILED_PERMANENTLY",
+        /// Canceled.
+        Canceled = "CANCELED",
+        /// Could not be placed; it can be canceled.
+        PlacementFailed = "PLACEMENT_FAILED",
+    }
+}
+
+string_enum! {
+    /// Where a tasking order is within [`OrderStatus::BeingPlaced`].
+    pub enum OrderSubStatus {
+        /// UP42 is preparing a feasibility study.
+        FeasibilityWaitingUpload = "FEASIBILITY_WAITING_UPLOAD",
+        /// A feasibility study waits for the user to choose an option.
+        FeasibilityWaitingResponse = "FEASIBILITY_WAITING_RESPONSE",
+        /// UP42 is preparing a quotation.
+        QuotationWaitingUpload = "QUOTATION_WAITING_UPLOAD",
+        /// A quotation waits for the user to accept or reject it.
+        QuotationWaitingResponse = "QUOTATION_WAITING_RESPONSE",
+        /// The quotation was accepted.
+        QuotationAccepted = "QUOTATION_ACCEPTED",
+        /// The quotation was rejected.
+        QuotationRejected = "QUOTATION_REJECTED",
+    }
+}
+
+string_enum! {
+    /// What an order buys.
+    pub enum OrderType {
+        /// An image from a provider's archive.
+        Archive = "ARCHIVE",
+        /// A new acquisition by a satellite.
+        Tasking = "TASKING",
+    }
+}
+
+string_enum! {
+    /// What an order's size is counted in.
+    pub enum CostUnit {
+        /// Square kilometres of the area of interest.
+        SqKm = "SQ_KM",
+        /// Whole scenes.
+        Scene = "SCENE",
+    }
+}
+
+string_enum! {
+    /// The fields an order list can be sorted by.
+    pub enum OrderSortField {
+        /// When the order was made.
+        CreatedAt = "createdAt",
+        /// When it last changed.
+        UpdatedAt = "updatedAt",
+        /// Its type.
+        Type = "type",
+        /// Its status.
+        Status = "status",
+    }
+}
+
+/// An order, as UP42 shows it.
+#[derive(Debug, Clone, Deserialize, Serialize)]
+#[serde(rename_all = "camelCase")]
+#[non_exhaustive]
+pub struct Order {
+    /// The order's id.
+    pub id: OrderId,
+    /// The name it was given.
+    pub display_name: String,
+    /// Where it is.
+    pub status: OrderStatus,
+    /// The workspace it belongs to.
+    pub workspace_id: WorkspaceId,
+    /// The account it belongs to.
+    pub account_id: AccountId,
+    /// Archive or tasking.
+    #[serde(rename = "type")]
+    pub order_type: OrderType,
+    /// The data product ordered.
+    pub data_product_id: Option<DataProductId>,
+    /// The user's tags.
+    #[serde(default)]
+    pub tags: Vec<String>,
+    /// The budget it draws from.
+    pub budget_id: Option<BudgetId>,
+    /// What was ordered, by order type.
+    pub order_details: Option<OrderDetails>,
+    /// When it was made.
+    pub created_at: Option<DateTime<Utc>>,
+    /// When it last changed.
+    pub updated_at: Option<DateTime<Utc>>,
+    /// Fields this version does not name, as UP42 sent them.
+    #[serde(flatten)]
+    pub extra: Map<String, Value>,
+}
+
+impl Order {
+    /// Where a tasking order is within [`OrderStatus::BeingPlaced`].
+    pub fn sub_status(&self) -> Option<&OrderSubStatus> {
+        match &self.order_details {
+            Some(OrderDetails::Tasking(details)) => details.sub_status.as_ref(),
+            _ => None,
+        }
+    }
+}
+
+/// What an order is for; its shape depends on the order's type.
+#[derive(Debug, Clone, Deserialize, Serialize)]
+#[serde(untagged)]
+#[non_exhaustive]
+pub enum OrderDetails {
+    /// A tasking order's acquisition window, area and options.
+    Tasking(TaskingOrderDetails),
+    /// An archive order's area and image.
+    Archive(ArchiveOrderDetails),
+    /// Details of a shape this version does not know.
+    Other(Map<String, Value>),
+}
+
+/// What an archive order is for.
+#[derive(Debug, Clone, Deserialize, Serialize)]
+#[serde(rename_all = "camelCase")]
+#[non_exhaustive]
+pub struct ArchiveOrderDetails {
+    /// The area of interest.
+    pub aoi: geojson::Geometry,
+    /// The scene ordered.
+    pub image_id: Option<String>,
+    /// Fields this version does not name.
+    #[serde(flatten)]
+    pub extra: Map<String, Value>,
+}
+
+/// What a tasking order is for. The options are provider-specific strings.
+#[derive(Debug, Clone, Deserialize, Serialize)]
+#[serde(rename_all = "camelCase")]
+#[non_exhaustive]
+pub struct TaskingOrderDetails {
+    /// When the acquisition window opens.
+    pub acquisition_start: DateTime<Utc>,
+    /// When it closes.
+    pub acquisition_end: DateTime<Utc>,
+    /// The area to acquire.
+    pub geometry: geojson::Geometry,
+    /// Where the order is within [`OrderStatus::BeingPlaced`].
+    pub sub_status: Option<OrderSubStatus>,
+    /// The user's extra description.
+    pub extra_description: Option<String>,
+    /// The acquisition mode (`MONO`, `STEREO`, ...).
+    pub acquisition_mode: Option<String>,
+    /// The most cloud cover accepted, in percent.
+    pub max_cloud_cover: Option<f64>,
+    /// The largest incidence angle accepted, in degrees.
+    pub max_incidence_angle: Option<f64>,
+    /// Fields this version does not name (geometric processing, projection, bands, ...).
+    #[serde(flatten)]
+    pub extra: Map<String, Value>,
+}
+
+/// An order to estimate or place: a data product, a name, an area and the
+/// product's parameters (their JSON Schema is
+/// [`Glossary::schema`](crate::glossary::Glossary::schema)).
+///
+/// The area is a GeoJSON feature collection; UP42 takes one polygon per
+/// order, and an order is made for each feature.
+///
+/// It reads the JSON of UP42's order requests too, as a file of orders may
+/// hold them.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+#[non_exhaustive]
+pub struct NewOrder {
+    /// The data product to order.
+    pub data_product: DataProductId,
+    /// The order's name.
+    pub display_name: String,
+    /// The product's parameters (`{}` unless set).
+    #[serde(default = "empty_object")]
+    pub params: Value,
+    /// The area of interest.
+    pub feature_collection: geojson::FeatureCollection,
+    /// Tags for the order.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub tags: Option<Vec<String>>,
+    /// The budget to draw from.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub budget_id: Option<BudgetId>,
+}
+
+fn empty_object() -> Value {
+    Value::Object(Map::new())
+}
+
+impl NewOrder {
+    /// An order of `data_product` named `display_name` for the area `aoi`.
+    pub fn new(
+        data_product: impl Into<DataProductId>,
+        display_name: impl Into<String>,
+        aoi: geojson::FeatureCollection,
+    ) -> Self {
+        NewOrder {
+            data_product: data_product.into(),
+            display_name: display_name.into(),
+            params: empty_object(),
+            feature_collection: aoi,
+            tags: None,
+            budget_id: None,
+        }
+    }
+
+    /// The product's parameters, as its schema describes them.
+    pub fn params(mut self, params: Value) -> Self {
+        self.params = params;
+        self
+    }
+
+    /// Tags for the order.
+    pub fn tags<S: Into<String>>(mut self, tags: impl IntoIterator<Item = S>) -> Self {
+        self.tags = Some(collect(tags));
+        self
+    }
+
+    /// The budget the order draws from.
+    pub fn budget(mut self, budget: impl Into<BudgetId>) -> Self {
+        self.budget_id = Some(budget.into());
+        self
+    }
+}
+
+/// What an order would cost, per feature of its area.
+#[derive(Debug, Clone, Deserialize)]
+#[non_exhaustive]
+pub struct Estimate {
+    /// The totals.
+    pub summary: EstimateSummary,
+    /// The cost of each feature that can be ordered.
+    #[serde(default)]
+    pub results: Vec<OrderCost>,
+    /// The features that cannot be ordered, and why.
+    #[serde(default)]
+    pub errors: Vec<OrderError>,
+}
+
+/// The totals of an [`Estimate`].
+#[derive(Debug, Clone, Deserialize)]
+#[serde(rename_all = "camelCase")]
+#[non_exhaustive]
+pub struct EstimateSummary {
+    /// Credits in all.
+    pub total_credits: i64,
+    /// Size in all, in `unit`s.
+    pub total_size: f64,
+    /// What the size counts.
+    pub unit: CostUnit,
+}
+
+/// The cost of one feature of an order's area.
+#[derive(Debug, Clone, Deserialize)]
+#[non_exhaustive]
+pub struct OrderCost {
+    /// The feature's index in the feature collection.
+    pub index: usize,
+    /// Its credits.
+    pub credits: i64,
+    /// Its size, in `unit`s.
+    pub size: f64,
+    /// What the size counts.
+    pub unit: CostUnit,
+}
+
+/// Why one feature of an order's area could not be estimated or placed.
+#[derive(Debug, Clone, Deserialize)]
+#[non_exhaustive]
+pub struct OrderError {
+    /// The feature's index in the feature collection.
+    pub index: usize,
+    /// What went wrong.
+    pub message: String,
+    /// UP42's details.
+    #[serde(default)]
+    pub details: Value,
+}
+
+/// What a placement made: an order per feature that could be placed, an
+/// error per feature that could not. A partial failure is data, not an error.
+#[derive(Debug, Clone, Deserialize)]
+#[non_exhaustive]
+pub struct Placement {
+    /// The orders made.
+    #[serde(default)]
+    pub results: Vec<OrderRef>,
+    /// The features that were not ordered, and why.
+    #[serde(default)]
+    pub errors: Vec<OrderError>,
+}
+
+impl Placement {
+    /// The ids of the orders made, in feature order.
+    pub fn ids(&self) -> impl Iterator<Item = &OrderId> {
+        self.results.iter().map(|placed| &placed.id)
+    }
+}
+
+/// An order made for one feature.
+#[derive(Debug, Clone, Deserialize)]
+#[non_exhaustive]
+pub struct OrderRef {
+    /// The feature's index in the feature collection.
+    pub index: usize,
+    /// The order made for it.
+    pub id: OrderId,
+}
+
+/// The answer to a cancellation.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(rename_all = "camelCase")]
+#[non_exhaustive]
+pub struct Cancellation {
+    /// The order.
+    pub order_id: OrderId,
+    /// Its status now.
+    pub status: OrderStatus,
+}
+
+/// How a wait for an order ended.
+#[derive(Debug, Clone)]
+#[non_exhaustive]
+pub enum OrderOutcome {
+    /// Delivered.
+    Fulfilled(Order),
+    /// A tasking order waits for the user: a feasibility option to choose or
+    /// a quotation to accept or reject ([`Order::sub_status`] says which).
+    NeedsDecision(Order),
+    /// Failed: [`OrderStatus::FailedPermanently`] or [`OrderStatus::PlacementFailed`].
+    Failed(Order),
+    /// Canceled.
+    Canceled(Order),
+}
+
+impl OrderOutcome {
+    /// How `order` ended, or `Err(order)` while it is still under way.
+    pub fn of(order: Order) -> std::result::Result<OrderOutcome, Order> {
+        if settles(&order) {
+            Ok(match order.status {
+                OrderStatus::Fulfilled => OrderOutcome::Fulfilled(order),
+                OrderStatus::Canceled => OrderOutcome::Canceled(order),
+                OrderStatus::FailedPermanently | OrderStatus::PlacementFailed => OrderOutcome::Failed(order),
+                _ => OrderOutcome::NeedsDecision(order),
+            })
+        } else {
+            Err(order)
+        }
+    }
+
+    /// The order as the wait last saw it.
+    pub fn order(&self) -> &Order {
+        match self {
+            OrderOutcome::Fulfilled(order)
+            | OrderOutcome::NeedsDecision(order)
+            | OrderOutcome::Failed(order)
+            | OrderOutcome::Canceled(order) => order,
+        }
+    }
+
+    /// The order, owned.
+    pub fn into_order(self) -> Order {
+        match self {
+            OrderOutcome::Fulfilled(order)
+            | OrderOutcome::NeedsDecision(order)
+            | OrderOutcome::Failed(order)
+            | OrderOutcome::Canceled(order) => order,
+        }
+    }
+}
+
+/// Whether a wait for `order` is over.
+fn settles(order: &Order) -> bool {
+    matches!(
+        order.status,
+        OrderStatus::Fulfilled
+            | OrderStatus::Canceled
+            | OrderStatus::FailedPermanently
+            | OrderStatus::PlacementFailed
+    ) || matches!(
+        order.sub_status(),
+        Some(OrderSubStatus::FeasibilityWaitingResponse | OrderSubStatus::QuotationWaitingResponse)
+    )
+}
+
+/// Orders, from [`Client::orders`].
+#[derive(Debug, Clone)]
+pub struct Orders {
+    client: Client,
+}
+
+impl Orders {
+    pub(crate) fn new(client: Client) -> Self {
+        Orders { client }
+    }
+
+    /// One order (`GET /v2/orders/{id}`).
+    pub async fn get(&self, id: impl Into<OrderId>) -> Result<Order> {
+        get_order(&self.client, &id.into()).await
+    }
+
+    /// The orders of the account, filtered (`GET /v2/orders`).
+    pub fn list(&self) -> List<OrderQuery> {
+        List::new(self.client.clone(), OrderQuery::default())
+    }
+
+    /// What `order` would cost (`POST /v2/orders/estimate`); nothing is ordered.
+    pub async fn estimate(&self, order: &NewOrder) -> Result<Estimate> {
+        estimate_order(&self.client, order).await
+    }
+
+    /// Places `order` in the client's workspace (`POST /v2/orders`): an
+    /// order per feature of its area. Features that cannot be ordered are in
+    /// [`Placement::errors`]; the call fails only if nothing could be asked.
+    /// Not retried: a placement repeated after a lost answer would order twice.
+    pub async fn place(&self, order: &NewOrder) -> Result<Placement> {
+        let workspace = self.client.workspace_id().await?;
+        place_order(&self.client, &workspace, order).await
+    }
+
+    /// Waits until the order is fulfilled, fails, is canceled or needs the
+    /// user's decision; `.await` it. Polls every 5 s at first, then less
+    /// often (up to every 60 s), for at most an hour, unless told otherwise.
+    pub fn wait(&self, id: impl Into<OrderId>) -> OrderWait {
+        OrderWait {
+            client: self.client.clone(),
+            id: id.into(),
+            every: None,
+            max_interval: None,
+            timeout: None,
+            progress: None,
+        }
+    }
+
+    /// Cancels an order (`POST /v2/orders/{id}/cancellation`). UP42 refuses
+    /// orders past the point of no return with a 409, which is returned as
+    /// the error.
+    pub async fn cancel(&self, id: impl Into<OrderId>) -> Result<Cancellation> {
+        cancel_order(&self.client, &id.into()).await
+    }
+
+    /// Changes an order's tags or budget (`PATCH /v2/orders/{id}`, a merge
+    /// patch: what is not set stays as it is); `.send()` it.
+    pub fn update(&self, id: impl Into<OrderId>) -> OrderUpdate {
+        OrderUpdate {
+            client: self.client.clone(),
+            id: id.into(),
+            patch: OrderPatch::default(),
+        }
+    }
+}
+
+/// The filters of an order list, set on [`List`] by its methods below.
+#[derive(Debug, Clone, Default)]
+pub struct OrderQuery {
+    workspace_id: Option<WorkspaceId>,
+    order_type: Option<OrderType>,
+    status: Vec<OrderStatus>,
+    sub_status: Vec<OrderSubStatus>,
+    display_name: Option<String>,
+    tags: Vec<String>,
+    budget_ids: Vec<BudgetId>,
+    order_ids: Vec<OrderId>,
+    sort: Option<String>,
+}
+
+impl sealed::Sealed for OrderQuery {}
+impl PageSize for OrderQuery {}
+
+impl ListQuery for OrderQuery {
+    type Item = Order;
+
+    fn fetch(self: Arc<Self>, client: Client, number: u64, size: Option<u32>) -> PageFuture<Order> {
+        Box::pin(async move {
+            let q = &*self;
+            list_orders(
+                &client,
+                q.workspace_id.as_ref(),
+                q.order_type.as_ref(),
+                &q.status,
+                &q.sub_status,
+                q.display_name.as_deref(),
+                &q.tags,
+                &q.budget_ids,
+                &q.order_ids,
+                q.sort.as_deref(),
+                number,
+                size,
+            )
+            .await
+        })
+    }
+}
+
+/// The filters of an order list.
+impl List<OrderQuery> {
+    /// Only the orders of this workspace.
+    pub fn workspace(mut self, id: impl Into<WorkspaceId>) -> Self {
+        self.query.workspace_id = Some(id.into());
+        self
+    }
+
+    /// Only archive or only tasking orders.
+    pub fn order_type(mut self, order_type: OrderType) -> Self {
+        self.query.order_type = Some(order_type);
+        self
+    }
+
+    /// Only orders in one of these statuses.
+    pub fn status(mut self, statuses: impl IntoIterator<Item = OrderStatus>) -> Self {
+        self.query.status = collect(statuses);
+        self
+    }
+
+    /// Only tasking orders in one of these sub-statuses.
+    pub fn sub_status(mut self, sub_statuses: impl IntoIterator<Item = OrderSubStatus>) -> Self {
+        self.query.sub_status = collect(sub_statuses);
+        self
+    }
+
+    /// Only orders whose name contains this text (any case).
+    pub fn display_name(mut self, text: impl Into<String>) -> Self {
+        self.query.display_name = Some(text.into());
+        self
+    }
+
+    /// Only orders with one of these tags.
+    pub fn tags<S: Into<String>>(mut self, tags: impl IntoIterator<Item = S>) -> Self {
+        self.query.tags = collect(tags);
+        self
+    }
+
+    /// Only orders drawing from one of these budgets.
+    pub fn budgets<I: Into<BudgetId>>(mut self, ids: impl IntoIterator<Item = I>) -> Self {
+        self.query.budget_ids = collect(ids);
+        self
+    }
+
+    /// Only these orders.
+    pub fn ids<I: Into<OrderId>>(mut self, ids: impl IntoIterator<Item = I>) -> Self {
+        self.query.order_ids = collect(ids);
+        self
+    }
+
+    /// Sorted by `field` (UP42's default is newest first).
+    pub fn sort(mut self, field: OrderSortField, direction: Direction) -> Self {
+        self.query.sort = Some(sort_key(&field, &direction));
+        self
+    }
+}
+
+/// A wait for an order, from [`Orders::wait`]; `.await` it.
+#[must_use = "a wait does nothing until it is awaited"]
+pub struct OrderWait {
+    client: Client,
+    id: OrderId,
+    every: Option<Duration>,
+    max_interval: Option<Duration>,
+    timeout: Option<Duration>,
+    progress: Option<Box<dyn FnMut(&Order) + Send>>,
+}
+
+impl OrderWait {
+    /// The first pause between two looks (default 5 s); later pauses grow
+    /// by half each time, up to [`max_interval`](Self::max_interval).
+    pub fn every(mut self, interval: Duration) -> Self {
+        self.every = Some(interval);
+        self
+    }
+
+    /// The longest pause between two looks (default 60 s).
+    pub fn max_interval(mut self, interval: Duration) -> Self {
+        self.max_interval = Some(interval);
+        self
+    }
+
+    /// How long to wait in all (default 1 hour); then the wait ends with an
+    /// [`ErrorKind::Timeout`](crate::ErrorKind::Timeout) error.
+    pub fn timeout(mut self, timeout: Duration) -> Self {
+        self.timeout = Some(timeout);
+        self
+    }
+
+    /// Called with the order each time the wait looks at it, the last time included.
+    pub fn on_progress(mut self, progress: impl FnMut(&Order) + Send + 'static) -> Self {
+        self.progress = Some(Box::new(progress));
+        self
+    }
+}
+
+impl IntoFuture for OrderWait {
+    type Output = Result<OrderOutcome>;
+    type IntoFuture = Pin<Box<dyn Future<Output = Result<OrderOutcome>> + Send>>;
+
+    fn into_future(self) -> Self::IntoFuture {
+        Box::pin(async move {
+            let OrderWait {
+                client,
+                id,
+                every,
+                max_interval,
+                timeout,
+                mut progress,
+            } = self;
+            let mut poller = poll(|| get_order(&client, &id)).until(move |order: &Order| {
+                if let Some(progress) = progress.as_mut() {
+                    progress(order);
+                }
+                settles(order)
+            });
+            if let Some(every) = every {
+                poller = poller.every(every);
+            }
+            if let Some(max) = max_interval {
+                poller = poller.max_interval(max);
+            }
+            if let Some(timeout) = timeout {
+                poller = poller.timeout(timeout);
+            }
+            let order = poller.await?;
+            Ok(OrderOutcome::of(order).unwrap_or_else(OrderOutcome::NeedsDecision))
+        })
+    }
+}
+
+impl fmt::Debug for OrderWait {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("OrderWait")
+            .field("id", &self.id)
+            .field("every", &self.every)
+            .field("max_interval", &self.max_interval)
+            .field("timeout", &self.timeout)
+            .field("on_progress", &self.progress.is_some())
+            .finish()
+    }
+}
+
+/// A change to an order, from [`Orders::update`]; `.send()` it.
+#[derive(Debug)]
+#[must_use = "an update does nothing until it is sent"]
+pub struct OrderUpdate {
+    client: Client,
+    id: OrderId,
+    patch: OrderPatch,
+}
+
+/// The merge patch: an unset field is left out, and with it left as it is.
+#[derive(Debug, Default, Serialize)]
+#[serde(rename_all = "camelCase")]
+struct OrderPatch {
+    #[serde(skip_serializing_if = "Option::is_none")]
+    tags: Option<Vec<String>>,
+    /// `Some(None)`: `null`, which takes the order off its budget.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    budget_id: Option<Option<BudgetId>>,
+}
+
+impl OrderUpdate {
+    /// Replaces the order's tags.
+    pub fn tags<S: Into<String>>(mut self, tags: impl IntoIterator<Item = S>) -> Self {
+        self.patch.tags = Some(collect(tags));
+        self
+    }
+
+    /// Moves the order to this budget.
+    pub fn budget(mut self, budget: impl Into<BudgetId>) -> Self {
+        self.patch.budget_id = Some(Some(budget.into()));
+        self
+    }
+
+    /// Takes the order off its budget.
+    pub fn clear_budget(mut self) -> Self {
+        self.patch.budget_id = Some(None);
+        self
+    }
+
+    /// Sends the change; answers the order as it is now.
+    pub async fn send(self) -> Result<Order> {
+        patch_order(&self.client, &self.id, &self.patch).await
+    }
+}
+
+#[up42_endpoint(GET, "/v2/orders/{order_id}")]
+async fn get_order(client: &Client, order_id: &OrderId) -> Result<Order>;
+
+#[allow(clippy::too_many_arguments)]
+#[up42_endpoint(GET, "/v2/orders")]
+async fn list_orders(
+    client: &Client,
+    #[query("workspaceId")] workspace_id: Option<&WorkspaceId>,
+    #[query("type")] order_type: Option<&OrderType>,
+    #[query] status: &[OrderStatus],
+    #[query("subStatus")] sub_status: &[OrderSubStatus],
+    #[query("displayName")] display_name: Option<&str>,
+    #[query] tags: &[String],
+    #[query("budgetIds", comma)] budget_ids: &[BudgetId],
+    #[query("orderIds", comma)] order_ids: &[OrderId],
+    #[query] sort: Option<&str>,
+    #[query] page: u64,
+    #[query] size: Option<u32>,
+) -> Result<Page<Order>>;
+
+#[up42_endpoint(POST, "/v2/orders/estimate")]
+async fn estimate_order(client: &Client, #[body] order: &NewOrder) -> Result<Estimate>;
+
+#[up42_endpoint(POST, "/v2/orders")]
+async fn place_order(
+    client: &Client,
+    #[query("workspaceId")] workspace_id: &WorkspaceId,
+    #[body] order: &NewOrder,
+) -> Result<Placement>;
+
+#[up42_endpoint(POST, "/v2/orders/{order_id}/cancellation")]
+async fn cancel_order(client: &Client, order_id: &OrderId) -> Result<Cancellation>;
+
+#[up42_endpoint(PATCH, "/v2/orders/{order_id}", content_type = "application/merge-patch+json")]
+async fn patch_order(client: &Client, order_id: &OrderId, #[body] patch: &OrderPatch) -> Result<Order>;

@@ -1,0 +1,478 @@
+//! Tasking: the decisions a tasking order waits for (a feasibility option
+//! to choose, a [`Quotation`] to accept or reject) and how much of the
+//! ordered area is covered ([`OrderCoverage`]).
+//!
+//! A tasking order waits in [`OrderStatus::BeingPlaced`](crate::orders::OrderStatus::BeingPlaced)
+//! while UP42 prepares a study or quotation;
+//! [`Orders::wait`](crate::orders::Orders::wait) ends with
+//! [`OrderOutcome::NeedsDecision`](crate::orders::OrderOutcome::NeedsDecision)
+//! once one waits for the user:
+//!
+//! ```
+//! use up42::orders::{OrderOutcome, OrderSubStatus};
+//! use up42::tasking::QuotationDecision;
+//!
+//! # #[tokio::main(flavor = "current_thread")]
+//! # async fn main() -> up42::Result<()> {
+//! # let sandbox = up42_testkit::Sandbox::start().await;
+//! # let client = up42::Client::from(sandbox.client()?);
+//! # let order_id = up42_testkit::seed::TASKING_ORDER_ID;
+//! let outcome = client.orders().wait(order_id).await?;
+//! if let OrderOutcome::NeedsDecision(order) = outcome {
+//!     if order.sub_status() == Some(&OrderSubStatus::QuotationWaitingResponse) {
+//!         let quotation = client.tasking().quotations().for_order(&order.id).await?.expect("a quotation");
+//!         println!("{} credits", quotation.credits_price);
+//!         client.tasking().quotations().decide(&quotation.id, QuotationDecision::Accepted).await?;
+//!     }
+//! }
+//! # Ok(()) }
+//! ```
+
+use std::sync::Arc;
+
+use chrono::{DateTime, Utc};
+use futures_util::TryStreamExt;
+use serde::{Deserialize, Serialize};
+use serde_json::{Map, Value};
+use up42_auth::up42_endpoint;
+
+use crate::Result;
+use crate::client::Client;
+use crate::enums::string_enum;
+pub use crate::ids::{AccountId, FeasibilityOptionId, FeasibilityStudyId, OrderId, QuotationId, WorkspaceId};
+use crate::list::{List, ListQuery, PageSize, collect, sealed};
+use crate::page::{Direction, Page, PageFuture, sort_key};
+
+string_enum! {
+    /// The user's answer to a quotation.
+    pub enum QuotationDecision {
+        /// Not answered yet.
+        NotDecided = "NOT_DECIDED",
+        /// Accepted: the order goes ahead at the quoted price.
+        Accepted = "ACCEPTED",
+        /// Rejected: the order fails.
+        Rejected = "REJECTED",
+    }
+}
+
+string_enum! {
+    /// The user's answer to a feasibility study.
+    pub enum FeasibilityDecision {
+        /// No option chosen yet.
+        NotDecided = "NOT_DECIDED",
+        /// An option was chosen.
+        Accepted = "ACCEPTED",
+    }
+}
+
+string_enum! {
+    /// The fields a quotation list can be sorted by.
+    pub enum QuotationSortField {
+        /// When it was made.
+        CreatedAt = "createdAt",
+        /// Its price.
+        CreditsPrice = "creditsPrice",
+        /// When it was decided.
+        DecisionAt = "decisionAt",
+        /// When it last changed.
+        UpdatedAt = "updatedAt",
+    }
+}
+
+string_enum! {
+    /// The fields a feasibility study list can be sorted by.
+    pub enum FeasibilitySortField {
+        /// When it was made.
+        CreatedAt = "createdAt",
+        /// When it last changed.
+        UpdatedAt = "updatedAt",
+        /// When it was decided.
+        DecisionAt = "decisionAt",
+    }
+}
+
+/// The price of a tasking order, to accept or reject.
+#[derive(Debug, Clone, Deserialize, Serialize)]
+#[serde(rename_all = "camelCase")]
+#[non_exhaustive]
+pub struct Quotation {
+    /// Its id.
+    pub id: QuotationId,
+    /// The order it prices.
+    pub order_id: OrderId,
+    /// The price.
+    pub credits_price: i64,
+    /// The user's answer.
+    pub decision: QuotationDecision,
+    /// When it was answered.
+    pub decision_at: Option<DateTime<Utc>>,
+    /// The workspace.
+    pub workspace_id: WorkspaceId,
+    /// The account.
+    pub account_id: AccountId,
+    /// When it was made.
+    pub created_at: DateTime<Utc>,
+    /// When it last changed.
+    pub updated_at: DateTime<Utc>,
+    /// Fields this version does not name.
+    #[serde(flatten)]
+    pub extra: Map<String, Value>,
+}
+
+/// The ways a tasking order can be acquired, to choose one of.
+#[derive(Debug, Clone, Deserialize, Serialize)]
+#[serde(rename_all = "camelCase")]
+#[non_exhaustive]
+pub struct FeasibilityStudy {
+    /// Its id.
+    pub id: FeasibilityStudyId,
+    /// The order it studies.
+    pub order_id: OrderId,
+    /// The user's answer.
+    pub decision: FeasibilityDecision,
+    /// The options, as the provider describes them.
+    #[serde(default)]
+    pub options: Vec<FeasibilityOption>,
+    /// The option chosen.
+    pub decision_option: Option<FeasibilityOption>,
+    /// When it was answered.
+    pub decision_at: Option<DateTime<Utc>>,
+    /// The workspace.
+    pub workspace_id: WorkspaceId,
+    /// The account.
+    pub account_id: AccountId,
+    /// When it was made.
+    pub created_at: DateTime<Utc>,
+    /// When it last changed.
+    pub updated_at: DateTime<Utc>,
+    /// Fields this version does not name.
+    #[serde(flatten)]
+    pub extra: Map<String, Value>,
+}
+
+/// One way to acquire a tasking order.
+#[derive(Debug, Clone, Deserialize, Serialize)]
+#[non_exhaustive]
+pub struct FeasibilityOption {
+    /// Its id: what [`FeasibilityStudies::choose`] takes.
+    pub id: FeasibilityOptionId,
+    /// What it offers.
+    pub description: Option<String>,
+    /// The provider's other fields.
+    #[serde(flatten)]
+    pub extra: Map<String, Value>,
+}
+
+/// How much of a tasking order's area has been acquired.
+#[derive(Debug, Clone, Deserialize)]
+#[non_exhaustive]
+pub struct OrderCoverage {
+    /// Acquired.
+    pub covered: GeometryMetrics,
+    /// Still to acquire.
+    pub remainder: GeometryMetrics,
+}
+
+/// An area and its share of the order's.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(rename_all = "camelCase")]
+#[non_exhaustive]
+pub struct GeometryMetrics {
+    /// Its area, in square kilometres.
+    pub sq_km_area: f64,
+    /// Its share of the order's area, in percent.
+    pub percentage: f64,
+    /// The area.
+    pub geometry: geojson::Geometry,
+}
+
+/// Tasking, from [`Client::tasking`].
+#[derive(Debug, Clone)]
+pub struct Tasking {
+    client: Client,
+}
+
+impl Tasking {
+    pub(crate) fn new(client: Client) -> Self {
+        Tasking { client }
+    }
+
+    /// Quotations.
+    pub fn quotations(&self) -> Quotations {
+        Quotations {
+            client: self.client.clone(),
+        }
+    }
+
+    /// Feasibility studies.
+    pub fn feasibility_studies(&self) -> FeasibilityStudies {
+        FeasibilityStudies {
+            client: self.client.clone(),
+        }
+    }
+
+    /// How much of a tasking order's area is covered (`GET /v2/coverage/orders/{id}`).
+    pub async fn coverage(&self, order: impl Into<OrderId>) -> Result<OrderCoverage> {
+        order_coverage(&self.client, &order.into()).await
+    }
+}
+
+/// Quotations, from [`Tasking::quotations`].
+#[derive(Debug, Clone)]
+pub struct Quotations {
+    client: Client,
+}
+
+impl Quotations {
+    /// The account's quotations (`GET /v2/tasking/quotation`).
+    pub fn list(&self) -> List<TaskingQuery<Quotation>> {
+        List::new(self.client.clone(), TaskingQuery::default())
+    }
+
+    /// The newest quotation of a tasking order, if UP42 has made one.
+    pub async fn for_order(&self, order: impl Into<OrderId>) -> Result<Option<Quotation>> {
+        let newest = self
+            .list()
+            .order(order)
+            .sort(QuotationSortField::CreatedAt, Direction::Descending)
+            .page_size(1)
+            .send()
+            .await?;
+        Ok(newest.content.into_iter().next())
+    }
+
+    /// Accepts or rejects a quotation (`PATCH /v2/tasking/quotation/{id}`);
+    /// answers it as it is now. UP42 refuses a second decision.
+    pub async fn decide(&self, id: impl Into<QuotationId>, decision: QuotationDecision) -> Result<Quotation> {
+        decide_quotation(&self.client, &id.into(), &QuotationAnswer { decision }).await
+    }
+}
+
+/// Feasibility studies, from [`Tasking::feasibility_studies`].
+#[derive(Debug, Clone)]
+pub struct FeasibilityStudies {
+    client: Client,
+}
+
+impl FeasibilityStudies {
+    /// The account's feasibility studies (`GET /v2/tasking/feasibility-studies`).
+    pub fn list(&self) -> List<TaskingQuery<FeasibilityStudy>> {
+        List::new(self.client.clone(), TaskingQuery::default())
+    }
+
+    /// The newest feasibility study of a tasking order, if UP42 has made one.
+    pub async fn for_order(&self, order: impl Into<OrderId>) -> Result<Option<FeasibilityStudy>> {
+        let mut studies = self.list().order(order).items();
+        let mut newest: Option<FeasibilityStudy> = None;
+        while let Some(study) = studies.try_next().await? {
+            if newest.as_ref().is_none_or(|n| study.created_at > n.created_at) {
+                newest = Some(study);
+            }
+        }
+        Ok(newest)
+    }
+
+    /// Chooses an option of a study (`PATCH /v2/tasking/feasibility-studies/{id}`);
+    /// answers the study as it is now. UP42 refuses a second choice.
+    pub async fn choose(
+        &self,
+        id: impl Into<FeasibilityStudyId>,
+        option: impl Into<FeasibilityOptionId>,
+    ) -> Result<FeasibilityStudy> {
+        let answer = FeasibilityAnswer {
+            accepted_option_id: option.into(),
+        };
+        decide_feasibility(&self.client, &id.into(), &answer).await
+    }
+}
+
+/// The filters of a quotation or feasibility study list, set on [`List`]
+/// by its methods below.
+#[derive(Debug, Clone)]
+pub struct TaskingQuery<T> {
+    ids: Vec<String>,
+    workspace_id: Option<WorkspaceId>,
+    order_id: Option<OrderId>,
+    decision: Vec<String>,
+    sort: Option<String>,
+    item: std::marker::PhantomData<fn() -> T>,
+}
+
+impl<T> Default for TaskingQuery<T> {
+    fn default() -> Self {
+        TaskingQuery {
+            ids: Vec::new(),
+            workspace_id: None,
+            order_id: None,
+            decision: Vec::new(),
+            sort: None,
+            item: std::marker::PhantomData,
+        }
+    }
+}
+
+impl sealed::Sealed for TaskingQuery<Quotation> {}
+impl PageSize for TaskingQuery<Quotation> {}
+impl sealed::Sealed for TaskingQuery<FeasibilityStudy> {}
+impl PageSize for TaskingQuery<FeasibilityStudy> {}
+
+impl ListQuery for TaskingQuery<Quotation> {
+    type Item = Quotation;
+
+    fn fetch(self: Arc<Self>, client: Client, number: u64, size: Option<u32>) -> PageFuture<Quotation> {
+        Box::pin(async move {
+            let q = &*self;
+            list_quotations(
+                &client,
+                &q.ids,
+                q.workspace_id.as_ref(),
+                q.order_id.as_ref(),
+                &q.decision,
+                q.sort.as_deref(),
+                number,
+                size,
+            )
+            .await
+        })
+    }
+}
+
+impl ListQuery for TaskingQuery<FeasibilityStudy> {
+    type Item = FeasibilityStudy;
+
+    fn fetch(
+        self: Arc<Self>,
+        client: Client,
+        number: u64,
+        size: Option<u32>,
+    ) -> PageFuture<FeasibilityStudy> {
+        Box::pin(async move {
+            let q = &*self;
+            list_feasibility_studies(
+                &client,
+                &q.ids,
+                q.workspace_id.as_ref(),
+                q.order_id.as_ref(),
+                &q.decision,
+                q.sort.as_deref(),
+                number,
+                size,
+            )
+            .await
+        })
+    }
+}
+
+/// The filters both tasking lists take.
+impl<T> List<TaskingQuery<T>>
+where
+    TaskingQuery<T>: ListQuery,
+{
+    /// Only the decisions of this tasking order.
+    pub fn order(mut self, order: impl Into<OrderId>) -> Self {
+        self.query.order_id = Some(order.into());
+        self
+    }
+
+    /// Only these ids.
+    pub fn ids<I: AsRef<str>>(mut self, ids: impl IntoIterator<Item = I>) -> Self {
+        self.query.ids = ids.into_iter().map(|id| id.as_ref().to_string()).collect();
+        self
+    }
+
+    /// Only the decisions of this workspace.
+    pub fn workspace(mut self, id: impl Into<WorkspaceId>) -> Self {
+        self.query.workspace_id = Some(id.into());
+        self
+    }
+}
+
+/// The filters of a quotation list.
+impl List<TaskingQuery<Quotation>> {
+    /// Only quotations with one of these decisions.
+    pub fn decision(mut self, decisions: impl IntoIterator<Item = QuotationDecision>) -> Self {
+        self.query.decision = collect::<QuotationDecision, _>(decisions)
+            .iter()
+            .map(ToString::to_string)
+            .collect();
+        self
+    }
+
+    /// Sorted by `field`.
+    pub fn sort(mut self, field: QuotationSortField, direction: Direction) -> Self {
+        self.query.sort = Some(sort_key(&field, &direction));
+        self
+    }
+}
+
+/// The filters of a feasibility study list.
+impl List<TaskingQuery<FeasibilityStudy>> {
+    /// Only studies with one of these decisions.
+    pub fn decision(mut self, decisions: impl IntoIterator<Item = FeasibilityDecision>) -> Self {
+        self.query.decision = collect::<FeasibilityDecision, _>(decisions)
+            .iter()
+            .map(ToString::to_string)
+            .collect();
+        self
+    }
+
+    /// Sorted by `field`.
+    pub fn sort(mut self, field: FeasibilitySortField, direction: Direction) -> Self {
+        self.query.sort = Some(sort_key(&field, &direction));
+        self
+    }
+}
+
+#[derive(Serialize)]
+struct QuotationAnswer {
+    decision: QuotationDecision,
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct FeasibilityAnswer {
+    accepted_option_id: FeasibilityOptionId,
+}
+
+#[allow(clippy::too_many_arguments)]
+#[up42_endpoint(GET, "/v2/tasking/quotation")]
+async fn list_quotations(
+    client: &Client,
+    #[query] id: &[String],
+    #[query("workspaceId")] workspace_id: Option<&WorkspaceId>,
+    #[query("orderId")] order_id: Option<&OrderId>,
+    #[query] decision: &[String],
+    #[query] sort: Option<&str>,
+    #[query] page: u64,
+    #[query] size: Option<u32>,
+) -> Result<Page<Quotation>>;
+
+#[up42_endpoint(PATCH, "/v2/tasking/quotation/{quotation_id}")]
+async fn decide_quotation(
+    client: &Client,
+    quotation_id: &QuotationId,
+    #[body] answer: &QuotationAnswer,
+) -> Result<Quotation>;
+
+#[allow(clippy::too_many_arguments)]
+#[up42_endpoint(GET, "/v2/tasking/feasibility-studies")]
+async fn list_feasibility_studies(
+    client: &Client,
+    #[query] id: &[String],
+    #[query("workspaceId")] workspace_id: Option<&WorkspaceId>,
+    #[query("orderId")] order_id: Option<&OrderId>,
+    #[query] decision: &[String],
+    #[query] sort: Option<&str>,
+    #[query] page: u64,
+    #[query] size: Option<u32>,
+) -> Result<Page<FeasibilityStudy>>;
+
+#[up42_endpoint(PATCH, "/v2/tasking/feasibility-studies/{feasibility_id}")]
+async fn decide_feasibility(
+    client: &Client,
+    feasibility_id: &FeasibilityStudyId,
+    #[body] answer: &FeasibilityAnswer,
+) -> Result<FeasibilityStudy>;
+
+#[up42_endpoint(GET, "/v2/coverage/orders/{order_id}")]
+async fn order_coverage(client: &Client, order_id: &OrderId) -> Result<OrderCoverage>;
