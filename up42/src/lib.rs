@@ -62,7 +62,11 @@ pub mod orders;
 pub mod page;
 pub mod tasking;
 
+/// Re-exported: times in the models are `chrono` types.
+pub use chrono;
 pub use client::{Client, ClientBuilder};
+/// Re-exported: areas of interest and footprints are `geojson` types.
+pub use geojson;
 pub use list::{List, ListQuery, PageSize};
 pub use page::Page;
 

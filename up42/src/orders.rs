@@ -405,17 +405,13 @@ pub enum OrderOutcome {
 }
 
 impl OrderOutcome {
-    /// How `order` ended, or `Err(order)` while it is still under way.
-    pub fn of(order: Order) -> std::result::Result<OrderOutcome, Order> {
-        if settles(&order) {
-            Ok(match order.status {
-                OrderStatus::Fulfilled => OrderOutcome::Fulfilled(order),
-                OrderStatus::Canceled => OrderOutcome::Canceled(order),
-                OrderStatus::FailedPermanently | OrderStatus::PlacementFailed => OrderOutcome::Failed(order),
-                _ => OrderOutcome::NeedsDecision(order),
-            })
-        } else {
-            Err(order)
+    /// How a wait for `order`, which [`settles`], ended.
+    fn of(order: Order) -> OrderOutcome {
+        match order.status {
+            OrderStatus::Fulfilled => OrderOutcome::Fulfilled(order),
+            OrderStatus::Canceled => OrderOutcome::Canceled(order),
+            OrderStatus::FailedPermanently | OrderStatus::PlacementFailed => OrderOutcome::Failed(order),
+            _ => OrderOutcome::NeedsDecision(order),
         }
     }
 
@@ -628,8 +624,11 @@ pub struct OrderWait {
     every: Option<Duration>,
     max_interval: Option<Duration>,
     timeout: Option<Duration>,
-    progress: Option<Box<dyn FnMut(&Order) + Send>>,
+    progress: Option<Progress>,
 }
+
+/// What [`OrderWait::on_progress`] calls.
+type Progress = Box<dyn FnMut(&Order) + Send>;
 
 impl OrderWait {
     /// The first pause between two looks (default 5 s); later pauses grow
@@ -689,7 +688,7 @@ impl IntoFuture for OrderWait {
                 poller = poller.timeout(timeout);
             }
             let order = poller.await?;
-            Ok(OrderOutcome::of(order).unwrap_or_else(OrderOutcome::NeedsDecision))
+            Ok(OrderOutcome::of(order))
         })
     }
 }
