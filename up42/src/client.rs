@@ -13,9 +13,12 @@ use up42_auth::{Credentials, Region, Up42Client, Up42ClientBuilder, reqwest};
 use crate::Result;
 use crate::account::{self, Account};
 use crate::budgets::Budgets;
+use crate::catalog::Catalog;
 use crate::glossary::Glossary;
 use crate::ids::WorkspaceId;
 use crate::orders::Orders;
+use crate::processing::Processing;
+use crate::storage::Storage;
 use crate::tasking::Tasking;
 
 /// The typed UP42 client: every resource of the API, with tokens cached and
@@ -96,6 +99,21 @@ impl Client {
     /// The product glossary: collections, data products and their order schemas.
     pub fn glossary(&self) -> Glossary {
         Glossary::new(self.clone())
+    }
+
+    /// The catalog: archive searches and quicklooks.
+    pub fn catalog(&self) -> Catalog {
+        Catalog::new(self.clone())
+    }
+
+    /// Processing: processes, their licences, validation, cost, execution and jobs.
+    pub fn processing(&self) -> Processing {
+        Processing::new(self.clone())
+    }
+
+    /// Storage: delivered and processed data as STAC, and downloads.
+    pub fn storage(&self) -> Storage {
+        Storage::new(self.clone())
     }
 
     /// Budgets, their usage and the account's budget settings.

@@ -1,5 +1,6 @@
 //! The [UP42](https://up42.com) Earth-observation API from Rust: a typed
-//! client for orders, tasking, the glossary, budgets and the account, on a
+//! client for the whole API (orders, tasking, the glossary, the catalog,
+//! storage, processing, budgets and the account), on a
 //! client that logs in once and keeps its token fresh.
 //!
 //! ```
@@ -32,7 +33,7 @@
 //! - At the root: [`Client`] and its [builder](ClientBuilder),
 //!   [`Credentials`], [`Error`] and [`Result`], [`Page`].
 //! - A module per resource, with its models and enums: [`orders`],
-//!   [`tasking`], [`glossary`], [`budgets`], [`account`]; [`ids`] holds the
+//!   [`tasking`], [`glossary`], [`catalog`], [`processing`], [`storage`], [`budgets`], [`account`]; [`ids`] holds the
 //!   id types, [`page`] the list streams.
 //! - Models are `#[non_exhaustive]` and keep the fields UP42 adds later in
 //!   `extra`; enums are `#[non_exhaustive]` with an `Unknown(String)`
@@ -55,11 +56,14 @@ mod list;
 
 pub mod account;
 pub mod budgets;
+pub mod catalog;
 mod client;
 pub mod glossary;
 pub mod ids;
 pub mod orders;
 pub mod page;
+pub mod processing;
+pub mod storage;
 pub mod tasking;
 
 /// Re-exported: times in the models are `chrono` types.

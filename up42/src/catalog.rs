@@ -1,0 +1,242 @@
+//! The catalog: search a provider's archive for scenes ([`Scene`]) to
+//! order, and fetch their quicklooks.
+//!
+//! A search goes to the host of a collection (its provider with the `HOST`
+//! role in the glossary: [`Collection::host`](crate::glossary::Collection::host)).
+//!
+//! ```
+//! use futures_util::TryStreamExt;
+//! use up42::catalog::CatalogSearch;
+//!
+//! # #[tokio::main(flavor = "current_thread")]
+//! # async fn main() -> up42::Result<()> {
+//! # let sandbox = up42_testkit::Sandbox::start().await;
+//! # let client = up42::Client::from(sandbox.client()?);
+//! let search = CatalogSearch::new()
+//!     .collections(["phr"])
+//!     .bbox([13.3, 52.4, 13.5, 52.6])
+//!     .datetime("2026-01-01T00:00:00Z/..")
+//!     .max_cloud_cover(20.0);
+//! let scenes: Vec<_> = client.catalog().search("oneatlas", &search).items().try_collect().await?;
+//! for scene in &scenes {
+//!     println!("{} at {:?}, {:?} % clouds", scene.properties.id, scene.properties.datetime, scene.properties.cloud_coverage);
+//! }
+//! # Ok(()) }
+//! ```
+
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+use serde_json::{Map, Value, json};
+use up42_auth::{Download, Paged, reqwest, up42_endpoint};
+
+use crate::Result;
+use crate::client::Client;
+use crate::enums::string_enum;
+pub use crate::ids::{CollectionName, HostName, SceneId};
+use crate::list::collect;
+use crate::page::Items;
+
+string_enum! {
+    /// How soon a scene can be delivered.
+    pub enum DeliveryTime {
+        /// Within minutes.
+        Minutes = "MINUTES",
+        /// Within hours.
+        Hours = "HOURS",
+        /// Within days.
+        Days = "DAYS",
+    }
+}
+
+/// A scene of a provider's archive: a GeoJSON feature.
+#[derive(Debug, Clone, Deserialize, Serialize)]
+#[non_exhaustive]
+pub struct Scene {
+    /// Its bounding box.
+    pub bbox: Option<Vec<f64>>,
+    /// Its footprint.
+    pub geometry: geojson::Geometry,
+    /// What it is.
+    pub properties: SceneProperties,
+    /// Fields this version does not name (`assets`, ...).
+    #[serde(flatten)]
+    pub extra: Map<String, Value>,
+}
+
+/// What a [`Scene`] is.
+#[derive(Debug, Clone, Deserialize, Serialize)]
+#[serde(rename_all = "camelCase")]
+#[non_exhaustive]
+pub struct SceneProperties {
+    /// Its id: what an archive order's `params` name.
+    pub id: SceneId,
+    /// The satellites that took it.
+    pub constellation: String,
+    /// The glossary collection it belongs to.
+    pub collection: CollectionName,
+    /// Who made it.
+    pub producer: String,
+    /// When it was taken.
+    pub datetime: Option<DateTime<Utc>>,
+    /// When its acquisition began.
+    #[serde(rename = "start_datetime")]
+    pub start_datetime: Option<DateTime<Utc>>,
+    /// When its acquisition ended.
+    #[serde(rename = "end_datetime")]
+    pub end_datetime: Option<DateTime<Utc>>,
+    /// Its cloud cover, in percent.
+    pub cloud_coverage: Option<f64>,
+    /// Its resolution, in metres.
+    pub resolution: Option<f64>,
+    /// How soon it can be delivered.
+    pub delivery_time: Option<DeliveryTime>,
+    /// The provider's own properties.
+    #[serde(default)]
+    pub provider_properties: Map<String, Value>,
+    /// Properties this version does not name.
+    #[serde(flatten)]
+    pub extra: Map<String, Value>,
+}
+
+/// A search of a provider's archive: every field set must match.
+#[derive(Debug, Clone, Default, Serialize)]
+#[non_exhaustive]
+pub struct CatalogSearch {
+    /// Only scenes that overlap this box: west, south, east, north.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub bbox: Option<[f64; 4]>,
+    /// Only scenes that overlap this geometry.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub intersects: Option<geojson::Geometry>,
+    /// Only scenes of this time or interval (RFC 3339, `..` for open ends).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub datetime: Option<String>,
+    /// Only scenes of these glossary collections.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub collections: Vec<CollectionName>,
+    /// Only these scenes.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub ids: Vec<SceneId>,
+    /// Conditions on properties: `{"cloudCoverage": {"LTE": 20}}`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub query: Option<Value>,
+    /// How many scenes a page holds (1 to 500).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub limit: Option<u32>,
+}
+
+impl CatalogSearch {
+    /// A search of every scene of the host.
+    pub fn new() -> Self {
+        CatalogSearch::default()
+    }
+
+    /// Only scenes that overlap `[west, south, east, north]`.
+    pub fn bbox(mut self, bbox: [f64; 4]) -> Self {
+        self.bbox = Some(bbox);
+        self
+    }
+
+    /// Only scenes that overlap `geometry`.
+    pub fn intersects(mut self, geometry: geojson::Geometry) -> Self {
+        self.intersects = Some(geometry);
+        self
+    }
+
+    /// Only scenes of this time or interval (`2026-01-01T00:00:00Z/..`).
+    pub fn datetime(mut self, datetime: impl Into<String>) -> Self {
+        self.datetime = Some(datetime.into());
+        self
+    }
+
+    /// Only scenes of these glossary collections.
+    pub fn collections<I: Into<CollectionName>>(mut self, names: impl IntoIterator<Item = I>) -> Self {
+        self.collections = collect(names);
+        self
+    }
+
+    /// Only these scenes.
+    pub fn ids<I: Into<SceneId>>(mut self, ids: impl IntoIterator<Item = I>) -> Self {
+        self.ids = collect(ids);
+        self
+    }
+
+    /// Only scenes with at most this cloud cover, in percent.
+    pub fn max_cloud_cover(self, percent: f64) -> Self {
+        self.condition("cloudCoverage", json!({"LTE": percent}))
+    }
+
+    /// Only scenes whose property `name` meets `condition` (`{"LTE": 20}`,
+    /// `{"IN": ["a", "b"]}`, ...).
+    pub fn condition(mut self, name: &str, condition: Value) -> Self {
+        let query = self.query.get_or_insert_with(|| Value::Object(Map::new()));
+        if let Value::Object(fields) = query {
+            fields.insert(name.to_string(), condition);
+        }
+        self
+    }
+
+    /// How many scenes a page holds (1 to 500).
+    pub fn page_size(mut self, size: u32) -> Self {
+        self.limit = Some(size);
+        self
+    }
+}
+
+/// The catalog, from [`Client::catalog`].
+#[derive(Debug, Clone)]
+pub struct Catalog {
+    client: Client,
+}
+
+impl Catalog {
+    pub(crate) fn new(client: Client) -> Self {
+        Catalog { client }
+    }
+
+    /// The scenes of `host`'s archive that `search` matches
+    /// (`POST /catalog/hosts/{host}/stac/search`, the same search POSTed to
+    /// each next link).
+    pub fn search(&self, host: impl Into<HostName>, search: &CatalogSearch) -> Scenes {
+        Scenes {
+            items: Items::new(search_scenes(&self.client, &host.into(), search)),
+        }
+    }
+
+    /// A scene's quicklook, a small JPEG (`GET /catalog/{host}/image/{id}/quicklook`):
+    /// write it with [`Download::to_file`], or take the response with
+    /// [`Download::into_response`].
+    pub async fn quicklook(
+        &self,
+        host: impl Into<HostName>,
+        scene: impl Into<SceneId>,
+    ) -> Result<Download<'static>> {
+        let response = quicklook(&self.client, &host.into(), &scene.into()).await?;
+        Ok(Download::new(response))
+    }
+}
+
+/// The scenes of a catalog search, from [`Catalog::search`].
+#[derive(Debug)]
+#[must_use = "a stream does nothing until it is polled"]
+pub struct Scenes {
+    items: Items<Scene>,
+}
+
+impl Scenes {
+    /// Every scene, in order, a page at a time as the stream is polled.
+    pub fn items(self) -> Items<Scene> {
+        self.items
+    }
+}
+
+#[up42_endpoint(
+    POST,
+    "/catalog/hosts/{host_name}/stac/search",
+    paged = "features",
+    retry = true
+)]
+fn search_scenes(client: &Client, host_name: &HostName, #[body] search: &CatalogSearch) -> Paged<Scene>;
+
+#[up42_endpoint(GET, "/catalog/{host_name}/image/{image_id}/quicklook", raw)]
+async fn quicklook(client: &Client, host_name: &HostName, image_id: &SceneId) -> Result<reqwest::Response>;

@@ -1,0 +1,677 @@
+//! Processing: run a process (`detection-ships-airbus`, `pansharpening`,
+//! ...) on items in storage. Check the inputs ([`Validation`]), price them
+//! ([`Cost`]), run them ([`Job`]), wait for the job, find its results.
+//!
+//! A process's inputs are a JSON object: a `title`, and the STAC items to
+//! process by their self hrefs (`item`, or `items`, `sourceItem`,
+//! `referenceItem`, as the process takes them).
+//!
+//! ```
+//! use serde_json::json;
+//! use up42::processing::JobStatus;
+//!
+//! # #[tokio::main(flavor = "current_thread")]
+//! # async fn main() -> up42::Result<()> {
+//! # let sandbox = up42_testkit::Sandbox::start().await;
+//! # let client = up42::Client::from(sandbox.client()?);
+//! # let item_href = format!("{}/v2/assets/stac/collections/{}/items/{}", sandbox.api_url(),
+//! #     up42_testkit::seed::STAC_COLLECTION_ID, up42_testkit::seed::STAC_ITEM_ID);
+//! let processing = client.processing();
+//! let inputs = json!({"title": "Ships in the port", "item": item_href});
+//! let validation = processing.validate("detection-ships-airbus", &inputs).await?;
+//! assert!(validation.is_valid(), "{:?}", validation.errors);
+//! let cost = processing.cost("detection-ships-airbus", &inputs).await?;
+//! println!("{} credits", cost.total_credits);
+//!
+//! let job = processing.execute("detection-ships-airbus", &inputs).send().await?;
+//! let done = processing.jobs().wait(&job.job_id).every(std::time::Duration::from_millis(10)).await?;
+//! assert_eq!(done.status, JobStatus::Successful);
+//! # Ok(()) }
+//! ```
+
+use std::fmt;
+use std::future::{Future, IntoFuture};
+use std::pin::Pin;
+use std::time::Duration;
+
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+use serde_json::{Map, Value};
+use up42_auth::{Paged, poll, up42_endpoint};
+
+use crate::client::Client;
+use crate::enums::string_enum;
+pub use crate::ids::{AccountId, BudgetId, EulaId, JobId, ProcessId, StacCollectionId, WorkspaceId};
+use crate::list::collect;
+use crate::page::{Direction, Items};
+use crate::{Error, Result};
+
+string_enum! {
+    /// Where a processing job is. UP42 writes them in lower case.
+    pub enum JobStatus {
+        /// Made, not yet checked.
+        Created = "created",
+        /// Its licences are in order.
+        Licensed = "licensed",
+        /// A licence is missing: it will not run.
+        Unlicensed = "unlicensed",
+        /// Its inputs are valid.
+        Valid = "valid",
+        /// Its inputs are not valid: it will not run.
+        Invalid = "invalid",
+        /// Accepted to run.
+        Accepted = "accepted",
+        /// Refused: it will not run.
+        Rejected = "rejected",
+        /// Running.
+        Running = "running",
+        /// Done; its results are in storage and its credits are taken.
+        Successful = "successful",
+        /// Failed; its credits are released next ([`Released`](Self::Released)).
+        Failed = "failed",
+        /// Failed, and its reserved credits given back.
+        Released = "released",
+        /// Done and charged (the name UP42 used before `successful`).
+        Captured = "captured",
+    }
+}
+
+impl JobStatus {
+    /// Whether the job will not change any more. `failed` is not: UP42
+    /// releases a failed job's credits afterwards, and the job moves on to
+    /// `released` (UP42's official SDK waits for that too).
+    pub fn is_terminal(&self) -> bool {
+        matches!(
+            self,
+            JobStatus::Successful
+                | JobStatus::Captured
+                | JobStatus::Released
+                | JobStatus::Invalid
+                | JobStatus::Rejected
+                | JobStatus::Unlicensed
+        )
+    }
+}
+
+string_enum! {
+    /// The fields a job list can be sorted by.
+    pub enum JobSortField {
+        /// The process.
+        ProcessId = "processID",
+        /// The status.
+        Status = "status",
+        /// When it was made.
+        Created = "created",
+        /// The credits it took.
+        Credits = "creditConsumption.credits",
+    }
+}
+
+/// A process, as UP42 describes it.
+#[derive(Debug, Clone, Deserialize, Serialize)]
+#[serde(rename_all = "camelCase")]
+#[non_exhaustive]
+pub struct Process {
+    /// Its id.
+    pub id: ProcessId,
+    /// Its title.
+    pub title: Option<String>,
+    /// What it does.
+    pub description: Option<String>,
+    /// UP42's parameters of it: its licence and price among them.
+    #[serde(default)]
+    pub additional_parameters: AdditionalParameters,
+    /// Fields this version does not name.
+    #[serde(flatten)]
+    pub extra: Map<String, Value>,
+}
+
+impl Process {
+    /// The licence agreement the process needs accepted (its `eula-id` parameter).
+    pub fn eula_id(&self) -> Option<EulaId> {
+        self.parameter("eula-id")
+            .and_then(|value| value.first())
+            .and_then(Value::as_str)
+            .map(EulaId::from)
+    }
+
+    /// What the process costs per unit (its `price` parameter).
+    pub fn price(&self) -> Vec<Price> {
+        self.parameter("price")
+            .map(|values| {
+                values
+                    .iter()
+                    .filter_map(|value| serde_json::from_value(value.clone()).ok())
+                    .collect()
+            })
+            .unwrap_or_default()
+    }
+
+    /// The values of the parameter `name`.
+    pub fn parameter(&self, name: &str) -> Option<&[Value]> {
+        self.additional_parameters
+            .parameters
+            .iter()
+            .find(|parameter| parameter.name == name)
+            .map(|parameter| parameter.value.as_slice())
+    }
+}
+
+/// A process's UP42 parameters.
+#[derive(Debug, Clone, Default, Deserialize, Serialize)]
+#[non_exhaustive]
+pub struct AdditionalParameters {
+    /// The parameters, by name.
+    #[serde(default)]
+    pub parameters: Vec<Parameter>,
+}
+
+/// One parameter of a process.
+#[derive(Debug, Clone, Deserialize, Serialize)]
+#[non_exhaustive]
+pub struct Parameter {
+    /// Its name (`eula-id`, `price`, ...).
+    pub name: String,
+    /// Its values.
+    #[serde(default)]
+    pub value: Vec<Value>,
+}
+
+/// What a process costs per unit.
+#[derive(Debug, Clone, Deserialize)]
+#[non_exhaustive]
+pub struct Price {
+    /// Credits per unit.
+    pub credits: f64,
+    /// The unit (`SQ_KM`, ...).
+    pub unit: String,
+}
+
+/// A licence agreement.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(rename_all = "camelCase")]
+#[non_exhaustive]
+pub struct Eula {
+    /// Its id.
+    pub id: EulaId,
+    /// Its title.
+    pub title: Option<String>,
+    /// Its text.
+    pub content: Option<String>,
+    /// Whether the account has accepted it.
+    pub is_accepted: bool,
+}
+
+/// What checking a process's inputs found: nothing, when they are valid.
+#[derive(Debug, Clone, Default)]
+#[non_exhaustive]
+pub struct Validation {
+    /// What is wrong with the inputs.
+    pub errors: Vec<ValidationError>,
+}
+
+impl Validation {
+    /// Whether the inputs can be run.
+    pub fn is_valid(&self) -> bool {
+        self.errors.is_empty()
+    }
+}
+
+/// One thing wrong with a process's inputs.
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize, Serialize)]
+#[non_exhaustive]
+pub struct ValidationError {
+    /// What kind (`EulaNotAccepted`, `InvalidSchema`, `InvalidItem`, ...).
+    pub name: String,
+    /// What is wrong.
+    pub message: String,
+}
+
+/// What running a process on some inputs costs.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(rename_all = "camelCase")]
+#[non_exhaustive]
+pub struct Cost {
+    /// How the price is worked out (`area`, ...).
+    pub pricing_strategy: String,
+    /// Credits in all.
+    pub total_credits: i64,
+    /// The size priced.
+    pub total_size: Option<f64>,
+    /// What the size counts.
+    pub unit: Option<String>,
+}
+
+/// A processing job.
+#[derive(Debug, Clone, Deserialize, Serialize)]
+#[non_exhaustive]
+pub struct Job {
+    /// Its id.
+    #[serde(rename = "jobID")]
+    pub job_id: JobId,
+    /// The process it runs.
+    #[serde(rename = "processID")]
+    pub process_id: ProcessId,
+    /// The account.
+    #[serde(rename = "accountID")]
+    pub account_id: AccountId,
+    /// The workspace.
+    #[serde(rename = "workspaceID")]
+    pub workspace_id: Option<WorkspaceId>,
+    /// What it was asked to do: `{"inputs": {...}}`.
+    pub definition: Value,
+    /// Where it is.
+    pub status: JobStatus,
+    /// When it was made.
+    pub created: DateTime<Utc>,
+    /// When it last changed.
+    pub updated: DateTime<Utc>,
+    /// When it started running.
+    pub started: Option<DateTime<Utc>>,
+    /// When it stopped.
+    pub finished: Option<DateTime<Utc>>,
+    /// What it made, or why not.
+    pub results: Option<JobResults>,
+    /// The credits it took.
+    #[serde(rename = "creditConsumption")]
+    pub credit_consumption: Option<CreditConsumption>,
+    /// Fields this version does not name.
+    #[serde(flatten)]
+    pub extra: Map<String, Value>,
+}
+
+impl Job {
+    /// The STAC collection of its results in storage, once it has succeeded.
+    pub fn results_collection(&self) -> Option<StacCollectionId> {
+        let url = self.results.as_ref()?.collection.as_deref()?;
+        let id = url.trim_end_matches('/').rsplit('/').next()?;
+        (!id.is_empty()).then(|| StacCollectionId::from(id))
+    }
+}
+
+/// What a job made.
+#[derive(Debug, Clone, Deserialize, Serialize)]
+#[non_exhaustive]
+pub struct JobResults {
+    /// The URL of the STAC collection of its results.
+    pub collection: Option<String>,
+    /// Why it failed.
+    #[serde(default)]
+    pub errors: Vec<ValidationError>,
+}
+
+/// The credits a job took.
+#[derive(Debug, Clone, Deserialize, Serialize)]
+#[non_exhaustive]
+pub struct CreditConsumption {
+    /// How many.
+    pub credits: i64,
+    /// Fields this version does not name.
+    #[serde(flatten)]
+    pub extra: Map<String, Value>,
+}
+
+/// Processing, from [`Client::processing`].
+#[derive(Debug, Clone)]
+pub struct Processing {
+    client: Client,
+}
+
+impl Processing {
+    pub(crate) fn new(client: Client) -> Self {
+        Processing { client }
+    }
+
+    /// A process (`GET /v2/processing/processes/{id}`).
+    pub async fn process(&self, id: impl Into<ProcessId>) -> Result<Process> {
+        get_process(&self.client, &id.into()).await
+    }
+
+    /// A licence agreement (`GET /v2/eulas/{id}`).
+    pub async fn eula(&self, id: impl Into<EulaId>) -> Result<Eula> {
+        get_eula(&self.client, &id.into()).await
+    }
+
+    /// Checks inputs for a process (`POST …/validation`). What is wrong with
+    /// them (a 422 of errors, or a 400 schema error) is the answer, not an
+    /// error; a process UP42 does not know is an error (404).
+    pub async fn validate(&self, process: impl Into<ProcessId>, inputs: &Value) -> Result<Validation> {
+        match validate_inputs(&self.client, &process.into(), &Inputs { inputs }).await {
+            Ok(()) => Ok(Validation::default()),
+            Err(error) => validation_errors(&error)
+                .map(|errors| Validation { errors })
+                .ok_or(error),
+        }
+    }
+
+    /// What running a process on `inputs` would cost (`POST …/cost`).
+    pub async fn cost(&self, process: impl Into<ProcessId>, inputs: &Value) -> Result<Cost> {
+        process_cost(&self.client, &process.into(), &Inputs { inputs }).await
+    }
+
+    /// Runs a process on `inputs` in the client's workspace (`POST …/execution`); `.send()` it.
+    pub fn execute(&self, process: impl Into<ProcessId>, inputs: &Value) -> Execution {
+        Execution {
+            client: self.client.clone(),
+            process: process.into(),
+            inputs: inputs.clone(),
+            budget: None,
+        }
+    }
+
+    /// Processing jobs.
+    pub fn jobs(&self) -> Jobs {
+        Jobs {
+            client: self.client.clone(),
+        }
+    }
+}
+
+/// What is wrong with inputs, read from UP42's refusal: a 422's
+/// `{"errors": [{name, message}]}` or a 400's `{"schema-error": "..."}`.
+fn validation_errors(error: &Error) -> Option<Vec<ValidationError>> {
+    #[derive(Deserialize)]
+    struct Refusal {
+        #[serde(default)]
+        errors: Vec<ValidationError>,
+        #[serde(rename = "schema-error")]
+        schema_error: Option<String>,
+    }
+    let api = error.api()?;
+    let refusal: Refusal = api.body_json().ok()?;
+    match (api.status.as_u16(), refusal.schema_error) {
+        (400, Some(message)) => Some(vec![ValidationError {
+            name: "InvalidSchema".to_string(),
+            message,
+        }]),
+        (422, _) if !refusal.errors.is_empty() => Some(refusal.errors),
+        _ => None,
+    }
+}
+
+/// A process run being set up, from [`Processing::execute`]; `.send()` it.
+#[derive(Debug)]
+#[must_use = "an execution does nothing until it is sent"]
+pub struct Execution {
+    client: Client,
+    process: ProcessId,
+    inputs: Value,
+    budget: Option<BudgetId>,
+}
+
+impl Execution {
+    /// The budget the job draws from.
+    pub fn budget(mut self, budget: impl Into<BudgetId>) -> Self {
+        self.budget = Some(budget.into());
+        self
+    }
+
+    /// Starts the job; answers it as made. Not retried: a run repeated
+    /// after a lost answer would run, and charge, twice.
+    pub async fn send(self) -> Result<Job> {
+        let workspace = self.client.workspace_id().await?;
+        let body = Inputs { inputs: &self.inputs };
+        execute_process(
+            &self.client,
+            &self.process,
+            &workspace,
+            self.budget.as_ref(),
+            &body,
+        )
+        .await
+    }
+}
+
+/// Processing jobs, from [`Processing::jobs`].
+#[derive(Debug, Clone)]
+pub struct Jobs {
+    client: Client,
+}
+
+impl Jobs {
+    /// One job (`GET /v2/processing/jobs/{id}`).
+    pub async fn get(&self, id: impl Into<JobId>) -> Result<Job> {
+        get_job(&self.client, &id.into()).await
+    }
+
+    /// The account's jobs (`GET /v2/processing/jobs`, pages linked to the next).
+    pub fn list(&self) -> JobList {
+        JobList {
+            client: self.client.clone(),
+            filter: JobFilter::default(),
+        }
+    }
+
+    /// Waits until the job's status [is terminal](JobStatus::is_terminal);
+    /// `.await` it for the job as it ended. Polls every 5 s at first, then
+    /// less often (up to every 60 s), for at most an hour, unless told otherwise.
+    pub fn wait(&self, id: impl Into<JobId>) -> JobWait {
+        JobWait {
+            client: self.client.clone(),
+            id: id.into(),
+            every: None,
+            max_interval: None,
+            timeout: None,
+            progress: None,
+        }
+    }
+}
+
+/// A list of jobs being set up, from [`Jobs::list`]: filters, then
+/// [`items`](Self::items).
+#[derive(Debug, Clone)]
+#[must_use = "a list does nothing until `items` is called"]
+pub struct JobList {
+    client: Client,
+    filter: JobFilter,
+}
+
+#[derive(Debug, Clone, Default)]
+struct JobFilter {
+    workspace_id: Option<WorkspaceId>,
+    process_ids: Vec<ProcessId>,
+    status: Vec<JobStatus>,
+    ids: Vec<JobId>,
+    min_duration: Option<u64>,
+    max_duration: Option<u64>,
+    limit: Option<u32>,
+    sort: Option<String>,
+}
+
+impl JobList {
+    /// Only the jobs of this workspace.
+    pub fn workspace(mut self, id: impl Into<WorkspaceId>) -> Self {
+        self.filter.workspace_id = Some(id.into());
+        self
+    }
+
+    /// Only jobs of these processes.
+    pub fn processes<I: Into<ProcessId>>(mut self, ids: impl IntoIterator<Item = I>) -> Self {
+        self.filter.process_ids = collect(ids);
+        self
+    }
+
+    /// Only jobs in one of these statuses.
+    pub fn status(mut self, statuses: impl IntoIterator<Item = JobStatus>) -> Self {
+        self.filter.status = collect(statuses);
+        self
+    }
+
+    /// Only these jobs.
+    pub fn ids<I: Into<JobId>>(mut self, ids: impl IntoIterator<Item = I>) -> Self {
+        self.filter.ids = collect(ids);
+        self
+    }
+
+    /// Only jobs that ran at least this long (whole seconds).
+    pub fn min_duration(mut self, duration: Duration) -> Self {
+        self.filter.min_duration = Some(duration.as_secs());
+        self
+    }
+
+    /// Only jobs that ran at most this long (whole seconds).
+    pub fn max_duration(mut self, duration: Duration) -> Self {
+        self.filter.max_duration = Some(duration.as_secs());
+        self
+    }
+
+    /// How many jobs a page holds.
+    pub fn page_size(mut self, size: u32) -> Self {
+        self.filter.limit = Some(size);
+        self
+    }
+
+    /// Sorted by `field`.
+    pub fn sort(mut self, field: JobSortField, direction: Direction) -> Self {
+        self.filter.sort = Some(crate::page::sort_key(&field, &direction));
+        self
+    }
+
+    /// Every job, in order, a page at a time as the stream is polled.
+    pub fn items(self) -> Items<Job> {
+        let f = &self.filter;
+        Items::new(list_jobs(
+            &self.client,
+            f.workspace_id.as_ref(),
+            &f.process_ids,
+            &f.status,
+            &f.ids,
+            f.min_duration,
+            f.max_duration,
+            f.limit,
+            f.sort.as_deref(),
+        ))
+    }
+}
+
+/// A wait for a job, from [`Jobs::wait`]; `.await` it.
+#[must_use = "a wait does nothing until it is awaited"]
+pub struct JobWait {
+    client: Client,
+    id: JobId,
+    every: Option<Duration>,
+    max_interval: Option<Duration>,
+    timeout: Option<Duration>,
+    progress: Option<Progress>,
+}
+
+/// What [`JobWait::on_progress`] calls.
+type Progress = Box<dyn FnMut(&Job) + Send>;
+
+impl JobWait {
+    /// The first pause between two looks (default 5 s); later pauses grow
+    /// by half each time, up to [`max_interval`](Self::max_interval).
+    pub fn every(mut self, interval: Duration) -> Self {
+        self.every = Some(interval);
+        self
+    }
+
+    /// The longest pause between two looks (default 60 s).
+    pub fn max_interval(mut self, interval: Duration) -> Self {
+        self.max_interval = Some(interval);
+        self
+    }
+
+    /// How long to wait in all (default 1 hour); then the wait ends with an
+    /// [`ErrorKind::Timeout`](crate::ErrorKind::Timeout) error.
+    pub fn timeout(mut self, timeout: Duration) -> Self {
+        self.timeout = Some(timeout);
+        self
+    }
+
+    /// Called with the job each time the wait looks at it, the last time included.
+    pub fn on_progress(mut self, progress: impl FnMut(&Job) + Send + 'static) -> Self {
+        self.progress = Some(Box::new(progress));
+        self
+    }
+}
+
+impl IntoFuture for JobWait {
+    type Output = Result<Job>;
+    type IntoFuture = Pin<Box<dyn Future<Output = Result<Job>> + Send>>;
+
+    fn into_future(self) -> Self::IntoFuture {
+        Box::pin(async move {
+            let JobWait {
+                client,
+                id,
+                every,
+                max_interval,
+                timeout,
+                mut progress,
+            } = self;
+            let mut poller = poll(|| get_job(&client, &id)).until(move |job: &Job| {
+                if let Some(progress) = progress.as_mut() {
+                    progress(job);
+                }
+                job.status.is_terminal()
+            });
+            if let Some(every) = every {
+                poller = poller.every(every);
+            }
+            if let Some(max) = max_interval {
+                poller = poller.max_interval(max);
+            }
+            if let Some(timeout) = timeout {
+                poller = poller.timeout(timeout);
+            }
+            poller.await
+        })
+    }
+}
+
+impl fmt::Debug for JobWait {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("JobWait")
+            .field("id", &self.id)
+            .field("every", &self.every)
+            .field("max_interval", &self.max_interval)
+            .field("timeout", &self.timeout)
+            .field("on_progress", &self.progress.is_some())
+            .finish()
+    }
+}
+
+/// The body of the validation, cost and execution calls.
+#[derive(Serialize)]
+struct Inputs<'a> {
+    inputs: &'a Value,
+}
+
+#[up42_endpoint(GET, "/v2/processing/processes/{process_id}")]
+async fn get_process(client: &Client, process_id: &ProcessId) -> Result<Process>;
+
+#[up42_endpoint(GET, "/v2/eulas/{eula_id}")]
+async fn get_eula(client: &Client, eula_id: &EulaId) -> Result<Eula>;
+
+#[up42_endpoint(POST, "/v2/processing/processes/{process_id}/validation", retry = true)]
+async fn validate_inputs(client: &Client, process_id: &ProcessId, #[body] inputs: &Inputs<'_>) -> Result<()>;
+
+#[up42_endpoint(POST, "/v2/processing/processes/{process_id}/cost", retry = true)]
+async fn process_cost(client: &Client, process_id: &ProcessId, #[body] inputs: &Inputs<'_>) -> Result<Cost>;
+
+#[up42_endpoint(POST, "/v2/processing/processes/{process_id}/execution")]
+async fn execute_process(
+    client: &Client,
+    process_id: &ProcessId,
+    #[query("workspaceId")] workspace_id: &WorkspaceId,
+    #[query("budgetId")] budget_id: Option<&BudgetId>,
+    #[body] inputs: &Inputs<'_>,
+) -> Result<Job>;
+
+#[up42_endpoint(GET, "/v2/processing/jobs/{job_id}")]
+async fn get_job(client: &Client, job_id: &JobId) -> Result<Job>;
+
+#[allow(clippy::too_many_arguments)]
+#[up42_endpoint(GET, "/v2/processing/jobs", paged = "jobs")]
+fn list_jobs(
+    client: &Client,
+    #[query("workspaceId")] workspace_id: Option<&WorkspaceId>,
+    #[query("processId", comma)] process_ids: &[ProcessId],
+    #[query(comma)] status: &[JobStatus],
+    #[query(comma)] ids: &[JobId],
+    #[query("minDuration")] min_duration: Option<u64>,
+    #[query("maxDuration")] max_duration: Option<u64>,
+    #[query] limit: Option<u32>,
+    #[query] sort: Option<&str>,
+) -> Paged<Job>;

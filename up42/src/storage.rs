@@ -1,0 +1,544 @@
+//! Storage: what orders delivered and jobs made, as a STAC catalogue.
+//! Collections ([`StacCollection`]: one delivery or one job's results) hold
+//! items ([`StacItem`]: a scene or product, with UP42's fields in
+//! [`ItemProperties`]) whose assets ([`StacAsset`]) are the files.
+//!
+//! ```
+//! use futures_util::TryStreamExt;
+//! use up42::storage::StacSearch;
+//!
+//! # #[tokio::main(flavor = "current_thread")]
+//! # async fn main() -> up42::Result<()> {
+//! # let sandbox = up42_testkit::Sandbox::start().await;
+//! # let client = up42::Client::from(sandbox.client()?);
+//! # let order_id = up42_testkit::ORDER_ID;
+//! # let dir = std::env::temp_dir().join(format!("up42-storage-doc-{}", std::process::id()));
+//! # std::fs::create_dir_all(&dir).unwrap();
+//! let search = StacSearch::new().order(order_id);
+//! let items: Vec<_> = client.storage().search(&search).items().try_collect().await?;
+//! for item in &items {
+//!     for (name, asset) in &item.assets {
+//!         let Some(id) = asset.asset_id() else { continue };
+//!         let bytes = client.storage().download(id).to_file(dir.join(name)).await?;
+//!         println!("{name}: {bytes} bytes");
+//!     }
+//! }
+//! # std::fs::remove_dir_all(&dir).unwrap();
+//! # Ok(()) }
+//! ```
+
+use std::collections::BTreeMap;
+use std::path::Path;
+
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+use serde_json::{Map, Value, json};
+use up42_auth::{Download, Paged, download::Progress, up42_endpoint};
+
+use crate::client::Client;
+pub use crate::ids::{AssetId, DataProductId, JobId, OrderId, StacCollectionId, StacItemId, WorkspaceId};
+use crate::list::collect;
+use crate::page::Items;
+use crate::{Error, Result};
+
+/// A link of a STAC object.
+#[derive(Debug, Clone, Deserialize, Serialize)]
+#[non_exhaustive]
+pub struct Link {
+    /// What it links to (`self`, `items`, `next`, ...).
+    pub rel: String,
+    /// Where.
+    pub href: String,
+    /// The media type.
+    #[serde(rename = "type")]
+    pub media_type: Option<String>,
+    /// Fields this version does not name (`method`, `body`, ...).
+    #[serde(flatten)]
+    pub extra: Map<String, Value>,
+}
+
+/// Where the link `rel` of `links` points.
+fn href<'a>(links: &'a [Link], rel: &str) -> Option<&'a str> {
+    links
+        .iter()
+        .find(|link| link.rel == rel)
+        .map(|link| link.href.as_str())
+}
+
+/// A STAC collection in storage: one delivery, or one job's results.
+#[derive(Debug, Clone, Deserialize, Serialize)]
+#[non_exhaustive]
+pub struct StacCollection {
+    /// Its id.
+    pub id: StacCollectionId,
+    /// Its title.
+    pub title: Option<String>,
+    /// What it holds.
+    pub description: Option<String>,
+    /// Its licence.
+    pub license: Option<String>,
+    /// Where and when its items are.
+    pub extent: Option<Value>,
+    /// Its links.
+    #[serde(default)]
+    pub links: Vec<Link>,
+    /// The other fields: STAC's, and UP42's (`up42-order:id`, `up42-system:job_id`, ...).
+    #[serde(flatten)]
+    pub extra: Map<String, Value>,
+}
+
+/// A STAC item in storage: a scene or product, and its files.
+#[derive(Debug, Clone, Deserialize, Serialize)]
+#[non_exhaustive]
+pub struct StacItem {
+    /// Its id.
+    pub id: StacItemId,
+    /// The collection it belongs to.
+    pub collection: Option<StacCollectionId>,
+    /// Its footprint.
+    pub geometry: Option<geojson::Geometry>,
+    /// Its bounding box.
+    pub bbox: Option<Vec<f64>>,
+    /// Its properties, UP42's among them.
+    pub properties: ItemProperties,
+    /// Its files, by name.
+    #[serde(default)]
+    pub assets: BTreeMap<String, StacAsset>,
+    /// Its links.
+    #[serde(default)]
+    pub links: Vec<Link>,
+    /// Fields this version does not name.
+    #[serde(flatten)]
+    pub extra: Map<String, Value>,
+}
+
+impl StacItem {
+    /// Its own URL: what processing inputs name an item by.
+    pub fn self_href(&self) -> Option<&str> {
+        href(&self.links, "self")
+    }
+}
+
+/// The properties of a [`StacItem`], with UP42's extension fields by name.
+#[derive(Debug, Clone, Default, Deserialize, Serialize)]
+#[non_exhaustive]
+pub struct ItemProperties {
+    /// When it was acquired.
+    pub datetime: Option<DateTime<Utc>>,
+    /// The user's title (`up42-user:title`).
+    #[serde(rename = "up42-user:title")]
+    pub title: Option<String>,
+    /// The user's tags (`up42-user:tags`).
+    #[serde(rename = "up42-user:tags", default)]
+    pub tags: Vec<String>,
+    /// The order that delivered it (`up42-order:id`).
+    #[serde(rename = "up42-order:id")]
+    pub order_id: Option<OrderId>,
+    /// The data product (`up42-product:product_id`).
+    #[serde(rename = "up42-product:product_id")]
+    pub product_id: Option<DataProductId>,
+    /// The glossary collection (`up42-product:collection_name`).
+    #[serde(rename = "up42-product:collection_name")]
+    pub collection_name: Option<String>,
+    /// The job that made it (`up42-system:job_id`).
+    #[serde(rename = "up42-system:job_id")]
+    pub job_id: Option<JobId>,
+    /// The stored asset (`up42-system:asset_id`).
+    #[serde(rename = "up42-system:asset_id")]
+    pub asset_id: Option<AssetId>,
+    /// The workspace (`up42-system:workspace_id`).
+    #[serde(rename = "up42-system:workspace_id")]
+    pub workspace_id: Option<WorkspaceId>,
+    /// The other properties (`eo:cloud_cover`, `gsd`, ...).
+    #[serde(flatten)]
+    pub extra: Map<String, Value>,
+}
+
+/// A file of a [`StacItem`].
+#[derive(Debug, Clone, Deserialize, Serialize)]
+#[non_exhaustive]
+pub struct StacAsset {
+    /// Where it is: on the API host for UP42's stored assets.
+    pub href: String,
+    /// Its title.
+    pub title: Option<String>,
+    /// Its media type.
+    #[serde(rename = "type")]
+    pub media_type: Option<String>,
+    /// What it is (`data`, `metadata`, ...).
+    #[serde(default)]
+    pub roles: Vec<String>,
+    /// Fields this version does not name.
+    #[serde(flatten)]
+    pub extra: Map<String, Value>,
+}
+
+impl StacAsset {
+    /// The stored asset its href names (`…/v2/assets/{id}`), for
+    /// [`Storage::download`]; `None` for a file elsewhere.
+    pub fn asset_id(&self) -> Option<AssetId> {
+        let path = self.href.split(['?', '#']).next()?;
+        let (before, id) = path.trim_end_matches('/').rsplit_once('/')?;
+        (before.ends_with("/v2/assets") && !id.is_empty()).then(|| AssetId::from(id))
+    }
+}
+
+/// A search of storage (`POST /v2/assets/stac/search`): every field set
+/// must match. Filters are CQL2-JSON over UP42's queryables.
+#[derive(Debug, Clone, Default, Serialize)]
+#[non_exhaustive]
+pub struct StacSearch {
+    /// Only these items.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub ids: Vec<StacItemId>,
+    /// Only items of these collections.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub collections: Vec<StacCollectionId>,
+    /// Only items that overlap this box: west, south, east, north.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub bbox: Option<[f64; 4]>,
+    /// Only items of this time or interval (RFC 3339, `..` for open ends).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub datetime: Option<String>,
+    /// A CQL2-JSON filter.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub filter: Option<Value>,
+    /// How many items a page holds.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub limit: Option<u32>,
+}
+
+impl StacSearch {
+    /// A search of every item.
+    pub fn new() -> Self {
+        StacSearch::default()
+    }
+
+    /// Only these items.
+    pub fn ids<I: Into<StacItemId>>(mut self, ids: impl IntoIterator<Item = I>) -> Self {
+        self.ids = collect(ids);
+        self
+    }
+
+    /// Only items of these collections.
+    pub fn collections<I: Into<StacCollectionId>>(mut self, ids: impl IntoIterator<Item = I>) -> Self {
+        self.collections = collect(ids);
+        self
+    }
+
+    /// Only items that overlap `[west, south, east, north]`.
+    pub fn bbox(mut self, bbox: [f64; 4]) -> Self {
+        self.bbox = Some(bbox);
+        self
+    }
+
+    /// Only items of this time or interval (`2026-01-01T00:00:00Z/..`).
+    pub fn datetime(mut self, datetime: impl Into<String>) -> Self {
+        self.datetime = Some(datetime.into());
+        self
+    }
+
+    /// Only items this CQL2-JSON filter matches.
+    pub fn filter(mut self, filter: Value) -> Self {
+        self.filter = Some(filter);
+        self
+    }
+
+    /// Only the items an order delivered: a filter on `order_id`.
+    pub fn order(self, order: impl Into<OrderId>) -> Self {
+        let order = order.into();
+        self.filter(json!({"op": "=", "args": [{"property": "order_id"}, order]}))
+    }
+
+    /// How many items a page holds.
+    pub fn page_size(mut self, size: u32) -> Self {
+        self.limit = Some(size);
+        self
+    }
+}
+
+/// A signed URL of an asset: on a storage host, short-lived (30 s to a few
+/// minutes), fetched without the token.
+#[derive(Clone, Deserialize)]
+#[non_exhaustive]
+pub struct SignedUrl {
+    /// The URL.
+    pub url: String,
+}
+
+impl std::fmt::Debug for SignedUrl {
+    // The signature is a credential: shown as the host only.
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let host = up42_auth::Url::parse(&self.url)
+            .ok()
+            .and_then(|url| url.host_str().map(str::to_string));
+        f.debug_struct("SignedUrl")
+            .field("host", &host)
+            .finish_non_exhaustive()
+    }
+}
+
+/// Storage, from [`Client::storage`].
+#[derive(Debug, Clone)]
+pub struct Storage {
+    client: Client,
+}
+
+impl Storage {
+    pub(crate) fn new(client: Client) -> Self {
+        Storage { client }
+    }
+
+    /// The STAC collections of the account (`GET /v2/assets/stac/collections`).
+    pub fn collections(&self) -> StacCollectionList {
+        StacCollectionList {
+            client: self.client.clone(),
+            workspace_id: None,
+            limit: None,
+        }
+    }
+
+    /// One STAC collection (`GET /v2/assets/stac/collections/{id}`).
+    pub async fn collection(&self, id: impl Into<StacCollectionId>) -> Result<StacCollection> {
+        get_collection(&self.client, &id.into()).await
+    }
+
+    /// Deletes a STAC collection with its items and their files
+    /// (`DELETE /v2/assets/stac/collections/{id}`).
+    pub async fn delete_collection(&self, id: impl Into<StacCollectionId>) -> Result<()> {
+        delete_collection(&self.client, &id.into()).await
+    }
+
+    /// The items of a collection (`GET …/collections/{id}/items`), a page at
+    /// a time as the stream is polled.
+    pub fn items(&self, collection: impl Into<StacCollectionId>) -> Items<StacItem> {
+        Items::new(list_items(&self.client, &collection.into(), None))
+    }
+
+    /// One item (`GET …/collections/{id}/items/{item}`).
+    pub async fn item(
+        &self,
+        collection: impl Into<StacCollectionId>,
+        item: impl Into<StacItemId>,
+    ) -> Result<StacItem> {
+        get_item(&self.client, &collection.into(), &item.into()).await
+    }
+
+    /// Changes an item's title or tags (`PATCH …/items/{item}`); `.send()` it.
+    pub fn update_item(
+        &self,
+        collection: impl Into<StacCollectionId>,
+        item: impl Into<StacItemId>,
+    ) -> ItemUpdate {
+        ItemUpdate {
+            client: self.client.clone(),
+            collection: collection.into(),
+            item: item.into(),
+            patch: Map::new(),
+        }
+    }
+
+    /// The items a search matches (`POST /v2/assets/stac/search`), a page at
+    /// a time as the stream is polled.
+    pub fn search(&self, search: &StacSearch) -> StacItems {
+        StacItems {
+            items: Items::new(search_items(&self.client, search)),
+        }
+    }
+
+    /// A signed URL of a stored asset (`POST /v2/assets/{id}/download-url`).
+    pub async fn download_url(&self, asset: impl Into<AssetId>) -> Result<SignedUrl> {
+        download_url(&self.client, &asset.into()).await
+    }
+
+    /// Downloads a stored asset: signs its URL, fetches it from the storage
+    /// host without the token, and signs again once if the URL expired
+    /// before the fetch began; `.to_file(path)` it.
+    pub fn download(&self, asset: impl Into<AssetId>) -> AssetDownload<'static> {
+        AssetDownload {
+            client: self.client.clone(),
+            asset: asset.into(),
+            progress: None,
+        }
+    }
+}
+
+/// The items of a storage search, from [`Storage::search`].
+#[derive(Debug)]
+#[must_use = "a stream does nothing until it is polled"]
+pub struct StacItems {
+    items: Items<StacItem>,
+}
+
+impl StacItems {
+    /// Every item, in order, a page at a time as the stream is polled.
+    pub fn items(self) -> Items<StacItem> {
+        self.items
+    }
+}
+
+/// A list of STAC collections being set up, from [`Storage::collections`].
+#[derive(Debug, Clone)]
+#[must_use = "a list does nothing until `items` is called"]
+pub struct StacCollectionList {
+    client: Client,
+    workspace_id: Option<WorkspaceId>,
+    limit: Option<u32>,
+}
+
+impl StacCollectionList {
+    /// Only the collections of this workspace.
+    pub fn workspace(mut self, id: impl Into<WorkspaceId>) -> Self {
+        self.workspace_id = Some(id.into());
+        self
+    }
+
+    /// How many collections a page holds.
+    pub fn page_size(mut self, size: u32) -> Self {
+        self.limit = Some(size);
+        self
+    }
+
+    /// Every collection, in order, a page at a time as the stream is polled.
+    pub fn items(self) -> Items<StacCollection> {
+        Items::new(list_collections(
+            &self.client,
+            self.workspace_id.as_ref(),
+            self.limit,
+        ))
+    }
+}
+
+/// A change to a STAC item, from [`Storage::update_item`]; `.send()` it.
+#[derive(Debug)]
+#[must_use = "an update does nothing until it is sent"]
+pub struct ItemUpdate {
+    client: Client,
+    collection: StacCollectionId,
+    item: StacItemId,
+    patch: Map<String, Value>,
+}
+
+impl ItemUpdate {
+    /// Sets the item's title.
+    pub fn title(mut self, title: impl Into<String>) -> Self {
+        self.patch
+            .insert("up42-user:title".into(), Value::String(title.into()));
+        self
+    }
+
+    /// Replaces the item's tags.
+    pub fn tags<S: Into<String>>(mut self, tags: impl IntoIterator<Item = S>) -> Self {
+        let tags = tags.into_iter().map(|tag| Value::String(tag.into())).collect();
+        self.patch.insert("up42-user:tags".into(), Value::Array(tags));
+        self
+    }
+
+    /// Sends the change; answers the item as it is now.
+    pub async fn send(self) -> Result<StacItem> {
+        patch_item(&self.client, &self.collection, &self.item, &self.patch).await
+    }
+}
+
+/// What [`AssetDownload::progress`] calls.
+type ProgressFn<'a> = Box<dyn FnMut(Progress) + Send + 'a>;
+
+/// A download of a stored asset, from [`Storage::download`].
+#[must_use = "a download does nothing until `to_file` is awaited"]
+pub struct AssetDownload<'a> {
+    client: Client,
+    asset: AssetId,
+    progress: Option<ProgressFn<'a>>,
+}
+
+impl<'a> AssetDownload<'a> {
+    /// Calls `report` after each chunk written, with the bytes so far and
+    /// the total when known.
+    pub fn progress<'b>(self, report: impl FnMut(Progress) + Send + 'b) -> AssetDownload<'b> {
+        AssetDownload {
+            client: self.client,
+            asset: self.asset,
+            progress: Some(Box::new(report)),
+        }
+    }
+
+    /// Writes the asset to `path` as it arrives and returns its size. The
+    /// bytes go to a temporary file beside `path`, renamed to it only when
+    /// complete: a failed download leaves no partial file.
+    pub async fn to_file(self, path: impl AsRef<Path>) -> Result<u64> {
+        let download = self.start().await?;
+        let download = match self.progress {
+            Some(report) => download.progress(report),
+            None => download,
+        };
+        download.to_file(path).await
+    }
+
+    /// The signed URL fetched; signed again once if it expired already.
+    async fn start(&self) -> Result<Download<'a>> {
+        let signed = download_url(&self.client, &self.asset).await?;
+        match Download::get(&self.client, &signed.url).await {
+            Err(error) if expired(&error) => {
+                let signed = download_url(&self.client, &self.asset).await?;
+                Download::get(&self.client, &signed.url).await
+            }
+            started => started,
+        }
+    }
+}
+
+impl std::fmt::Debug for AssetDownload<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("AssetDownload")
+            .field("asset", &self.asset)
+            .field("progress", &self.progress.is_some())
+            .finish()
+    }
+}
+
+/// Whether a storage host refused a signed URL as expired: S3 answers 403,
+/// Google Cloud Storage 400.
+fn expired(error: &Error) -> bool {
+    matches!(error.status().map(|s| s.as_u16()), Some(400 | 401 | 403))
+}
+
+#[up42_endpoint(GET, "/v2/assets/stac/collections", paged = "collections")]
+fn list_collections(
+    client: &Client,
+    #[query] workspace_id: Option<&WorkspaceId>,
+    #[query] limit: Option<u32>,
+) -> Paged<StacCollection>;
+
+#[up42_endpoint(GET, "/v2/assets/stac/collections/{collection_id}")]
+async fn get_collection(client: &Client, collection_id: &StacCollectionId) -> Result<StacCollection>;
+
+#[up42_endpoint(DELETE, "/v2/assets/stac/collections/{collection_id}")]
+async fn delete_collection(client: &Client, collection_id: &StacCollectionId) -> Result<()>;
+
+#[up42_endpoint(GET, "/v2/assets/stac/collections/{collection_id}/items", paged = "features")]
+fn list_items(
+    client: &Client,
+    collection_id: &StacCollectionId,
+    #[query] limit: Option<u32>,
+) -> Paged<StacItem>;
+
+#[up42_endpoint(GET, "/v2/assets/stac/collections/{collection_id}/items/{item_id}")]
+async fn get_item(
+    client: &Client,
+    collection_id: &StacCollectionId,
+    item_id: &StacItemId,
+) -> Result<StacItem>;
+
+#[up42_endpoint(PATCH, "/v2/assets/stac/collections/{collection_id}/items/{item_id}")]
+async fn patch_item(
+    client: &Client,
+    collection_id: &StacCollectionId,
+    item_id: &StacItemId,
+    #[body] patch: &Map<String, Value>,
+) -> Result<StacItem>;
+
+#[up42_endpoint(POST, "/v2/assets/stac/search", paged = "features", retry = true)]
+fn search_items(client: &Client, #[body] search: &StacSearch) -> Paged<StacItem>;
+
+#[up42_endpoint(POST, "/v2/assets/{asset_id}/download-url", retry = true)]
+async fn download_url(client: &Client, asset_id: &AssetId) -> Result<SignedUrl>;
