@@ -5,7 +5,10 @@ mod fixtures;
 
 mod account;
 mod budgets;
+mod catalog;
 mod glossary;
 mod lists;
 mod orders;
+mod processing;
+mod storage;
 mod tasking;

@@ -229,7 +229,11 @@ fn observe(shared: &Shared, store: &mut Store, index: usize) {
         return;
     }
     job["finished"] = json!(now);
-    record.polls = None;
+    // A failed job moves on to `released` when its credits are given back,
+    // as UP42's are: it stays on the schedule.
+    if status != "failed" {
+        record.polls = None;
+    }
     match status.as_str() {
         "successful" | "captured" | "released" if !job["results"].is_object() => {
             let url = |path: &str| shared.url(path);
