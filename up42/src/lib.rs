@@ -65,6 +65,7 @@ pub mod page;
 pub mod processing;
 pub mod storage;
 pub mod tasking;
+pub mod wait;
 
 /// Re-exported: times in the models are `chrono` types.
 pub use chrono;

@@ -32,16 +32,12 @@
 //! # Ok(()) }
 //! ```
 
-use std::fmt;
-use std::future::{Future, IntoFuture};
-use std::pin::Pin;
 use std::sync::Arc;
-use std::time::Duration;
 
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
-use up42_auth::{poll, up42_endpoint};
+use up42_auth::up42_endpoint;
 
 use crate::Result;
 use crate::client::Client;
@@ -49,6 +45,7 @@ use crate::enums::string_enum;
 pub use crate::ids::{AccountId, BudgetId, DataProductId, OrderId, WorkspaceId};
 use crate::list::{List, ListQuery, PageSize, collect, sealed};
 use crate::page::{Direction, Page, PageFuture, sort_key};
+use crate::wait::Wait;
 
 string_enum! {
     /// Where an order is. The failures are [`FailedPermanently`](Self::FailedPermanently)
@@ -450,6 +447,9 @@ fn settles(order: &Order) -> bool {
     )
 }
 
+/// A wait for an order, from [`Orders::wait`]; `.await` it for its [`OrderOutcome`].
+pub type OrderWait = Wait<Order, OrderOutcome>;
+
 /// Orders, from [`Client::orders`].
 #[derive(Debug, Clone)]
 pub struct Orders {
@@ -486,17 +486,18 @@ impl Orders {
     }
 
     /// Waits until the order is fulfilled, fails, is canceled or needs the
-    /// user's decision; `.await` it. Polls every 5 s at first, then less
-    /// often (up to every 60 s), for at most an hour, unless told otherwise.
+    /// user's decision; `.await` it. See [`Wait`] for its pace and limits.
     pub fn wait(&self, id: impl Into<OrderId>) -> OrderWait {
-        OrderWait {
-            client: self.client.clone(),
-            id: id.into(),
-            every: None,
-            max_interval: None,
-            timeout: None,
-            progress: None,
-        }
+        let client = self.client.clone();
+        let id = id.into();
+        Wait::new(
+            move || {
+                let (client, id) = (client.clone(), id.clone());
+                async move { get_order(&client, &id).await }
+            },
+            settles,
+            OrderOutcome::of,
+        )
     }
 
     /// Cancels an order (`POST /v2/orders/{id}/cancellation`). UP42 refuses
@@ -613,95 +614,6 @@ impl List<OrderQuery> {
     pub fn sort(mut self, field: OrderSortField, direction: Direction) -> Self {
         self.query.sort = Some(sort_key(&field, &direction));
         self
-    }
-}
-
-/// A wait for an order, from [`Orders::wait`]; `.await` it.
-#[must_use = "a wait does nothing until it is awaited"]
-pub struct OrderWait {
-    client: Client,
-    id: OrderId,
-    every: Option<Duration>,
-    max_interval: Option<Duration>,
-    timeout: Option<Duration>,
-    progress: Option<Progress>,
-}
-
-/// What [`OrderWait::on_progress`] calls.
-type Progress = Box<dyn FnMut(&Order) + Send>;
-
-impl OrderWait {
-    /// The first pause between two looks (default 5 s); later pauses grow
-    /// by half each time, up to [`max_interval`](Self::max_interval).
-    pub fn every(mut self, interval: Duration) -> Self {
-        self.every = Some(interval);
-        self
-    }
-
-    /// The longest pause between two looks (default 60 s).
-    pub fn max_interval(mut self, interval: Duration) -> Self {
-        self.max_interval = Some(interval);
-        self
-    }
-
-    /// How long to wait in all (default 1 hour); then the wait ends with an
-    /// [`ErrorKind::Timeout`](crate::ErrorKind::Timeout) error.
-    pub fn timeout(mut self, timeout: Duration) -> Self {
-        self.timeout = Some(timeout);
-        self
-    }
-
-    /// Called with the order each time the wait looks at it, the last time included.
-    pub fn on_progress(mut self, progress: impl FnMut(&Order) + Send + 'static) -> Self {
-        self.progress = Some(Box::new(progress));
-        self
-    }
-}
-
-impl IntoFuture for OrderWait {
-    type Output = Result<OrderOutcome>;
-    type IntoFuture = Pin<Box<dyn Future<Output = Result<OrderOutcome>> + Send>>;
-
-    fn into_future(self) -> Self::IntoFuture {
-        Box::pin(async move {
-            let OrderWait {
-                client,
-                id,
-                every,
-                max_interval,
-                timeout,
-                mut progress,
-            } = self;
-            let mut poller = poll(|| get_order(&client, &id)).until(move |order: &Order| {
-                if let Some(progress) = progress.as_mut() {
-                    progress(order);
-                }
-                settles(order)
-            });
-            if let Some(every) = every {
-                poller = poller.every(every);
-            }
-            if let Some(max) = max_interval {
-                poller = poller.max_interval(max);
-            }
-            if let Some(timeout) = timeout {
-                poller = poller.timeout(timeout);
-            }
-            let order = poller.await?;
-            Ok(OrderOutcome::of(order))
-        })
-    }
-}
-
-impl fmt::Debug for OrderWait {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("OrderWait")
-            .field("id", &self.id)
-            .field("every", &self.every)
-            .field("max_interval", &self.max_interval)
-            .field("timeout", &self.timeout)
-            .field("on_progress", &self.progress.is_some())
-            .finish()
     }
 }
 

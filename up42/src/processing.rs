@@ -29,21 +29,19 @@
 //! # Ok(()) }
 //! ```
 
-use std::fmt;
-use std::future::{Future, IntoFuture};
-use std::pin::Pin;
 use std::time::Duration;
 
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
-use up42_auth::{Paged, poll, up42_endpoint};
+use up42_auth::{Paged, up42_endpoint};
 
 use crate::client::Client;
 use crate::enums::string_enum;
 pub use crate::ids::{AccountId, BudgetId, EulaId, JobId, ProcessId, StacCollectionId, WorkspaceId};
 use crate::list::collect;
 use crate::page::{Direction, Items};
+use crate::wait::Wait;
 use crate::{Error, Result};
 
 string_enum! {
@@ -422,6 +420,9 @@ impl Execution {
     }
 }
 
+/// A wait for a processing job, from [`Jobs::wait`]; `.await` it for the job as it ended.
+pub type JobWait = Wait<Job>;
+
 /// Processing jobs, from [`Processing::jobs`].
 #[derive(Debug, Clone)]
 pub struct Jobs {
@@ -443,17 +444,18 @@ impl Jobs {
     }
 
     /// Waits until the job's status [is terminal](JobStatus::is_terminal);
-    /// `.await` it for the job as it ended. Polls every 5 s at first, then
-    /// less often (up to every 60 s), for at most an hour, unless told otherwise.
+    /// `.await` it for the job as it ended. See [`Wait`] for its pace and limits.
     pub fn wait(&self, id: impl Into<JobId>) -> JobWait {
-        JobWait {
-            client: self.client.clone(),
-            id: id.into(),
-            every: None,
-            max_interval: None,
-            timeout: None,
-            progress: None,
-        }
+        let client = self.client.clone();
+        let id = id.into();
+        Wait::new(
+            move || {
+                let (client, id) = (client.clone(), id.clone());
+                async move { get_job(&client, &id).await }
+            },
+            |job: &Job| job.status.is_terminal(),
+            |job| job,
+        )
     }
 }
 
@@ -541,94 +543,6 @@ impl JobList {
             f.limit,
             f.sort.as_deref(),
         ))
-    }
-}
-
-/// A wait for a job, from [`Jobs::wait`]; `.await` it.
-#[must_use = "a wait does nothing until it is awaited"]
-pub struct JobWait {
-    client: Client,
-    id: JobId,
-    every: Option<Duration>,
-    max_interval: Option<Duration>,
-    timeout: Option<Duration>,
-    progress: Option<Progress>,
-}
-
-/// What [`JobWait::on_progress`] calls.
-type Progress = Box<dyn FnMut(&Job) + Send>;
-
-impl JobWait {
-    /// The first pause between two looks (default 5 s); later pauses grow
-    /// by half each time, up to [`max_interval`](Self::max_interval).
-    pub fn every(mut self, interval: Duration) -> Self {
-        self.every = Some(interval);
-        self
-    }
-
-    /// The longest pause between two looks (default 60 s).
-    pub fn max_interval(mut self, interval: Duration) -> Self {
-        self.max_interval = Some(interval);
-        self
-    }
-
-    /// How long to wait in all (default 1 hour); then the wait ends with an
-    /// [`ErrorKind::Timeout`](crate::ErrorKind::Timeout) error.
-    pub fn timeout(mut self, timeout: Duration) -> Self {
-        self.timeout = Some(timeout);
-        self
-    }
-
-    /// Called with the job each time the wait looks at it, the last time included.
-    pub fn on_progress(mut self, progress: impl FnMut(&Job) + Send + 'static) -> Self {
-        self.progress = Some(Box::new(progress));
-        self
-    }
-}
-
-impl IntoFuture for JobWait {
-    type Output = Result<Job>;
-    type IntoFuture = Pin<Box<dyn Future<Output = Result<Job>> + Send>>;
-
-    fn into_future(self) -> Self::IntoFuture {
-        Box::pin(async move {
-            let JobWait {
-                client,
-                id,
-                every,
-                max_interval,
-                timeout,
-                mut progress,
-            } = self;
-            let mut poller = poll(|| get_job(&client, &id)).until(move |job: &Job| {
-                if let Some(progress) = progress.as_mut() {
-                    progress(job);
-                }
-                job.status.is_terminal()
-            });
-            if let Some(every) = every {
-                poller = poller.every(every);
-            }
-            if let Some(max) = max_interval {
-                poller = poller.max_interval(max);
-            }
-            if let Some(timeout) = timeout {
-                poller = poller.timeout(timeout);
-            }
-            poller.await
-        })
-    }
-}
-
-impl fmt::Debug for JobWait {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("JobWait")
-            .field("id", &self.id)
-            .field("every", &self.every)
-            .field("max_interval", &self.max_interval)
-            .field("timeout", &self.timeout)
-            .field("on_progress", &self.progress.is_some())
-            .finish()
     }
 }
 

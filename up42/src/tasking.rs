@@ -28,6 +28,7 @@
 //! # Ok(()) }
 //! ```
 
+use std::fmt;
 use std::sync::Arc;
 
 use chrono::{DateTime, Utc};
@@ -40,7 +41,7 @@ use crate::Result;
 use crate::client::Client;
 use crate::enums::string_enum;
 pub use crate::ids::{AccountId, FeasibilityOptionId, FeasibilityStudyId, OrderId, QuotationId, WorkspaceId};
-use crate::list::{List, ListQuery, PageSize, collect, sealed};
+use crate::list::{List, ListQuery, PageSize, sealed};
 use crate::page::{Direction, Page, PageFuture, sort_key};
 
 string_enum! {
@@ -311,63 +312,67 @@ impl<T> Default for TaskingQuery<T> {
     }
 }
 
-impl sealed::Sealed for TaskingQuery<Quotation> {}
-impl PageSize for TaskingQuery<Quotation> {}
-impl sealed::Sealed for TaskingQuery<FeasibilityStudy> {}
-impl PageSize for TaskingQuery<FeasibilityStudy> {}
+/// What the tasking lists hold: [`Quotation`]s and [`FeasibilityStudy`]s,
+/// each with its decisions and sort fields.
+pub trait TaskingDocument: sealed::Sealed + Clone + fmt::Debug + Send + 'static {
+    /// The user's answers to it.
+    type Decision: fmt::Display;
+    /// The fields its list can be sorted by.
+    type SortField: fmt::Display;
 
-impl ListQuery for TaskingQuery<Quotation> {
-    type Item = Quotation;
-
-    fn fetch(self: Arc<Self>, client: Client, number: u64, size: Option<u32>) -> PageFuture<Quotation> {
-        Box::pin(async move {
-            let q = &*self;
-            list_quotations(
-                &client,
-                &q.ids,
-                q.workspace_id.as_ref(),
-                q.order_id.as_ref(),
-                &q.decision,
-                q.sort.as_deref(),
-                number,
-                size,
-            )
-            .await
-        })
-    }
-}
-
-impl ListQuery for TaskingQuery<FeasibilityStudy> {
-    type Item = FeasibilityStudy;
-
-    fn fetch(
-        self: Arc<Self>,
+    /// Page `number` of the list `query` describes.
+    #[doc(hidden)]
+    fn page(
+        query: Arc<TaskingQuery<Self>>,
         client: Client,
         number: u64,
         size: Option<u32>,
-    ) -> PageFuture<FeasibilityStudy> {
+    ) -> PageFuture<Self>;
+}
+
+impl sealed::Sealed for Quotation {}
+
+impl TaskingDocument for Quotation {
+    type Decision = QuotationDecision;
+    type SortField = QuotationSortField;
+
+    fn page(q: Arc<TaskingQuery<Self>>, client: Client, number: u64, size: Option<u32>) -> PageFuture<Self> {
         Box::pin(async move {
-            let q = &*self;
-            list_feasibility_studies(
-                &client,
-                &q.ids,
-                q.workspace_id.as_ref(),
-                q.order_id.as_ref(),
-                &q.decision,
-                q.sort.as_deref(),
-                number,
-                size,
-            )
-            .await
+            let (ids, workspace, order) = (&q.ids, q.workspace_id.as_ref(), q.order_id.as_ref());
+            let sort = q.sort.as_deref();
+            list_quotations(&client, ids, workspace, order, &q.decision, sort, number, size).await
         })
     }
 }
 
-/// The filters both tasking lists take.
-impl<T> List<TaskingQuery<T>>
-where
-    TaskingQuery<T>: ListQuery,
-{
+impl sealed::Sealed for FeasibilityStudy {}
+
+impl TaskingDocument for FeasibilityStudy {
+    type Decision = FeasibilityDecision;
+    type SortField = FeasibilitySortField;
+
+    fn page(q: Arc<TaskingQuery<Self>>, client: Client, number: u64, size: Option<u32>) -> PageFuture<Self> {
+        Box::pin(async move {
+            let (ids, workspace, order) = (&q.ids, q.workspace_id.as_ref(), q.order_id.as_ref());
+            let sort = q.sort.as_deref();
+            list_feasibility_studies(&client, ids, workspace, order, &q.decision, sort, number, size).await
+        })
+    }
+}
+
+impl<T: TaskingDocument> sealed::Sealed for TaskingQuery<T> {}
+impl<T: TaskingDocument> PageSize for TaskingQuery<T> {}
+
+impl<T: TaskingDocument> ListQuery for TaskingQuery<T> {
+    type Item = T;
+
+    fn fetch(self: Arc<Self>, client: Client, number: u64, size: Option<u32>) -> PageFuture<T> {
+        T::page(self, client, number, size)
+    }
+}
+
+/// The filters of a quotation or feasibility study list.
+impl<T: TaskingDocument> List<TaskingQuery<T>> {
     /// Only the decisions of this tasking order.
     pub fn order(mut self, order: impl Into<OrderId>) -> Self {
         self.query.order_id = Some(order.into());
@@ -385,39 +390,15 @@ where
         self.query.workspace_id = Some(id.into());
         self
     }
-}
 
-/// The filters of a quotation list.
-impl List<TaskingQuery<Quotation>> {
-    /// Only quotations with one of these decisions.
-    pub fn decision(mut self, decisions: impl IntoIterator<Item = QuotationDecision>) -> Self {
-        self.query.decision = collect::<QuotationDecision, _>(decisions)
-            .iter()
-            .map(ToString::to_string)
-            .collect();
+    /// Only those with one of these decisions.
+    pub fn decision(mut self, decisions: impl IntoIterator<Item = T::Decision>) -> Self {
+        self.query.decision = decisions.into_iter().map(|d| d.to_string()).collect();
         self
     }
 
     /// Sorted by `field`.
-    pub fn sort(mut self, field: QuotationSortField, direction: Direction) -> Self {
-        self.query.sort = Some(sort_key(&field, &direction));
-        self
-    }
-}
-
-/// The filters of a feasibility study list.
-impl List<TaskingQuery<FeasibilityStudy>> {
-    /// Only studies with one of these decisions.
-    pub fn decision(mut self, decisions: impl IntoIterator<Item = FeasibilityDecision>) -> Self {
-        self.query.decision = collect::<FeasibilityDecision, _>(decisions)
-            .iter()
-            .map(ToString::to_string)
-            .collect();
-        self
-    }
-
-    /// Sorted by `field`.
-    pub fn sort(mut self, field: FeasibilitySortField, direction: Direction) -> Self {
+    pub fn sort(mut self, field: T::SortField, direction: Direction) -> Self {
         self.query.sort = Some(sort_key(&field, &direction));
         self
     }
