@@ -6,6 +6,7 @@ mod fixtures;
 mod account;
 mod budgets;
 mod catalog;
+mod coverage;
 mod glossary;
 mod lists;
 mod orders;

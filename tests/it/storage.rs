@@ -157,3 +157,49 @@ async fn an_expired_signed_url_is_signed_again_once() {
         .unwrap_err();
     assert_eq!(refused.status().map(|s| s.as_u16()), Some(403), "only once");
 }
+
+#[tokio::test]
+async fn a_download_through_the_api_sends_the_token_to_the_api_host_only() {
+    let (sandbox, client) = fixtures::start().await;
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("scene.tif");
+    let direct = client
+        .storage()
+        .download(seed::ASSET_ID)
+        .through_api()
+        .to_file(&path)
+        .await
+        .unwrap();
+    let signed = client
+        .storage()
+        .download(seed::ASSET_ID)
+        .to_file(dir.path().join("b"))
+        .await
+        .unwrap();
+    assert_eq!(direct, signed);
+    let api = sandbox.journal_of(Route::Api);
+    let fetched = api
+        .iter()
+        .find(|r| r.path == format!("/v2/assets/{}", seed::ASSET_ID))
+        .unwrap();
+    assert!(fetched.header("authorization").is_some());
+    assert_eq!(
+        sandbox.journal_of(Route::Storage).len(),
+        1,
+        "the signed download only"
+    );
+}
+
+#[tokio::test]
+async fn the_landing_page_and_queryables_describe_the_search() {
+    let (_sandbox, client) = fixtures::start().await;
+    let landing = client.storage().landing_page().await.unwrap();
+    assert!(
+        landing.conforms_to.iter().any(|c| c.contains("item-search")),
+        "{:?}",
+        landing.conforms_to
+    );
+    assert!(landing.links.iter().any(|l| l.rel == "search"));
+    let queryables = client.storage().queryables().await.unwrap();
+    assert!(queryables["properties"]["order_id"].is_object(), "{queryables}");
+}

@@ -33,7 +33,8 @@
 //! - At the root: [`Client`] and its [builder](ClientBuilder),
 //!   [`Credentials`], [`Error`] and [`Result`], [`Page`].
 //! - A module per resource, with its models and enums: [`orders`],
-//!   [`tasking`], [`glossary`], [`catalog`], [`processing`], [`storage`], [`budgets`], [`account`]; [`ids`] holds the
+//!   [`tasking`], [`glossary`], [`catalog`], [`processing`], [`storage`], [`budgets`], [`account`];
+//!   [`untyped`] lists the endpoints without a typed method, and why; [`ids`] holds the
 //!   id types, [`page`] the list streams.
 //! - Models are `#[non_exhaustive]` and keep the fields UP42 adds later in
 //!   `extra`; enums are `#[non_exhaustive]` with an `Unknown(String)`
@@ -65,6 +66,7 @@ pub mod page;
 pub mod processing;
 pub mod storage;
 pub mod tasking;
+pub mod untyped;
 pub mod wait;
 
 /// Re-exported: times in the models are `chrono` types.

@@ -65,6 +65,28 @@ fn href<'a>(links: &'a [Link], rel: &str) -> Option<&'a str> {
         .map(|link| link.href.as_str())
 }
 
+/// Storage's STAC landing page: what the API conforms to, and its links.
+#[derive(Debug, Clone, Deserialize, Serialize)]
+#[serde(rename_all = "camelCase")]
+#[non_exhaustive]
+pub struct LandingPage {
+    /// The catalogue's id.
+    pub id: String,
+    /// Its title.
+    pub title: Option<String>,
+    /// What it is.
+    pub description: Option<String>,
+    /// The STAC API and OGC conformance classes it implements.
+    #[serde(default)]
+    pub conforms_to: Vec<String>,
+    /// Its links: collections, search, queryables, ...
+    #[serde(default)]
+    pub links: Vec<Link>,
+    /// Fields this version does not name.
+    #[serde(flatten)]
+    pub extra: Map<String, Value>,
+}
+
 /// A STAC collection in storage: one delivery, or one job's results.
 #[derive(Debug, Clone, Deserialize, Serialize)]
 #[non_exhaustive]
@@ -289,6 +311,11 @@ impl Storage {
         Storage { client }
     }
 
+    /// Storage's STAC landing page (`GET /v2/assets/stac/`).
+    pub async fn landing_page(&self) -> Result<LandingPage> {
+        landing_page(&self.client).await
+    }
+
     /// The STAC collections of the account (`GET /v2/assets/stac/collections`).
     pub fn collections(&self) -> StacCollectionList {
         StacCollectionList {
@@ -346,6 +373,12 @@ impl Storage {
         }
     }
 
+    /// The properties a [`StacSearch::filter`] can name, as a JSON Schema
+    /// (`GET /v2/assets/stac/queryables`).
+    pub async fn queryables(&self) -> Result<Value> {
+        queryables(&self.client).await
+    }
+
     /// A signed URL of a stored asset (`POST /v2/assets/{id}/download-url`).
     pub async fn download_url(&self, asset: impl Into<AssetId>) -> Result<SignedUrl> {
         download_url(&self.client, &asset.into()).await
@@ -358,6 +391,7 @@ impl Storage {
         AssetDownload {
             client: self.client.clone(),
             asset: asset.into(),
+            through_api: false,
             progress: None,
         }
     }
@@ -448,6 +482,7 @@ type ProgressFn<'a> = Box<dyn FnMut(Progress) + Send + 'a>;
 pub struct AssetDownload<'a> {
     client: Client,
     asset: AssetId,
+    through_api: bool,
     progress: Option<ProgressFn<'a>>,
 }
 
@@ -458,8 +493,17 @@ impl<'a> AssetDownload<'a> {
         AssetDownload {
             client: self.client,
             asset: self.asset,
+            through_api: self.through_api,
             progress: Some(Box::new(report)),
         }
+    }
+
+    /// Fetches the bytes from the API host (`GET /v2/assets/{id}`, with the
+    /// token) instead of through a signed URL: for networks that reach the
+    /// API but not UP42's storage hosts.
+    pub fn through_api(mut self) -> Self {
+        self.through_api = true;
+        self
     }
 
     /// Writes the asset to `path` as it arrives and returns its size. The
@@ -474,8 +518,12 @@ impl<'a> AssetDownload<'a> {
         download.to_file(path).await
     }
 
-    /// The signed URL fetched; signed again once if it expired already.
+    /// The signed URL fetched, signed again once if it expired already; or
+    /// the asset fetched through the API.
     async fn start(&self) -> Result<Download<'a>> {
+        if self.through_api {
+            return Ok(Download::new(asset_bytes(&self.client, &self.asset).await?));
+        }
         let signed = download_url(&self.client, &self.asset).await?;
         match Download::get(&self.client, &signed.url).await {
             Err(error) if expired(&error) => {
@@ -491,6 +539,7 @@ impl std::fmt::Debug for AssetDownload<'_> {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("AssetDownload")
             .field("asset", &self.asset)
+            .field("through_api", &self.through_api)
             .field("progress", &self.progress.is_some())
             .finish()
     }
@@ -539,6 +588,15 @@ async fn patch_item(
 
 #[up42_endpoint(POST, "/v2/assets/stac/search", paged = "features", retry = true)]
 fn search_items(client: &Client, #[body] search: &StacSearch) -> Paged<StacItem>;
+
+#[up42_endpoint(GET, "/v2/assets/stac/")]
+async fn landing_page(client: &Client) -> Result<LandingPage>;
+
+#[up42_endpoint(GET, "/v2/assets/{asset_id}", raw)]
+async fn asset_bytes(client: &Client, asset_id: &AssetId) -> Result<up42_auth::reqwest::Response>;
+
+#[up42_endpoint(GET, "/v2/assets/stac/queryables")]
+async fn queryables(client: &Client) -> Result<Value>;
 
 #[up42_endpoint(POST, "/v2/assets/{asset_id}/download-url", retry = true)]
 async fn download_url(client: &Client, asset_id: &AssetId) -> Result<SignedUrl>;

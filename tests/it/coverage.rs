@@ -1,0 +1,72 @@
+//! Every operation of UP42's endpoint catalogue has a typed method in the
+//! `up42` crate, or stands in `up42::untyped::UNTYPED` with its reason;
+//! never both, and the list holds nothing the catalogue does not know.
+
+use std::collections::BTreeSet;
+
+use up42_catalogue::{Method, bundled, shape};
+
+/// The `(method, shape)` of every `#[up42_endpoint]` in the typed crate's sources.
+fn typed() -> BTreeSet<(Method, Vec<String>)> {
+    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("up42/src");
+    let mut found = BTreeSet::new();
+    for entry in std::fs::read_dir(&dir).unwrap() {
+        let path = entry.unwrap().path();
+        let text = std::fs::read_to_string(&path).unwrap();
+        // Declarations only (a line that starts with the attribute), not doc examples.
+        let mut offset = 0;
+        for line in text.split_inclusive('\n') {
+            let start = offset + line.len() - line.trim_start().len();
+            offset += line.len();
+            let Some(declaration) = text[start..].strip_prefix("#[up42_endpoint(") else {
+                continue;
+            };
+            let (method, rest) = declaration.split_once(',').unwrap();
+            let template = rest.split('"').nth(1).unwrap();
+            found.insert((method.trim().parse().unwrap(), shape(template)));
+        }
+    }
+    found
+}
+
+#[test]
+fn every_catalogue_operation_is_typed_or_listed_with_a_reason() {
+    let typed = typed();
+    let untyped: BTreeSet<(Method, Vec<String>)> = up42::untyped::UNTYPED
+        .iter()
+        .map(|u| (u.method.parse().unwrap(), shape(u.path)))
+        .collect();
+    assert_eq!(
+        untyped.len(),
+        up42::untyped::UNTYPED.len(),
+        "an endpoint listed twice"
+    );
+    let mut missing = Vec::new();
+    for operation in &bundled().operations {
+        let key = (operation.method, operation.shape.clone());
+        match (typed.contains(&key), untyped.contains(&key)) {
+            (true, true) => panic!(
+                "{} {} is typed and listed as untyped",
+                operation.method, operation.template
+            ),
+            (false, false) => missing.push(format!("{} {}", operation.method, operation.template)),
+            _ => {}
+        }
+    }
+    assert!(missing.is_empty(), "neither typed nor listed: {missing:#?}");
+    for (method, shape) in untyped.iter().chain(&typed) {
+        assert!(
+            bundled()
+                .operations
+                .iter()
+                .any(|o| o.method == *method && &o.shape == shape),
+            "{method} {shape:?} is not in the catalogue"
+        );
+    }
+    assert!(up42::untyped::UNTYPED.iter().all(|u| !u.reason.is_empty()));
+    assert!(
+        typed.len() >= 39,
+        "the 39 priority-1 endpoints at least: {}",
+        typed.len()
+    );
+}
