@@ -40,7 +40,7 @@ use crate::tasking::Tasking;
 /// # Ok(()) }
 /// ```
 ///
-/// It implements [`Authenticated`], so an endpoint this crate does not type
+/// It implements [`Authenticated`](crate::Authenticated), so an endpoint this crate does not type
 /// yet is one declaration away:
 ///
 /// ```
