@@ -132,6 +132,11 @@ fn up42_auth_modules_import_down_only() {
 }
 
 #[test]
+fn typed_client_modules_import_down_only() {
+    import_down_only("up42", &["enums", "ids", "untyped", "wait"]);
+}
+
+#[test]
 fn testkit_modules_import_down_only() {
     import_down_only("up42-testkit", &["lock", "route", "tls", "jwt", "counters"]);
 }

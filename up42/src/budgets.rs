@@ -125,6 +125,13 @@ pub struct BudgetSettings {
     pub budget_setting_id: Option<String>,
 }
 
+impl Client {
+    /// Budgets, their usage and the account's budget settings.
+    pub fn budgets(&self) -> Budgets {
+        Budgets { client: self.clone() }
+    }
+}
+
 /// Budgets, from [`Client::budgets`].
 #[derive(Debug, Clone)]
 pub struct Budgets {
@@ -132,10 +139,6 @@ pub struct Budgets {
 }
 
 impl Budgets {
-    pub(crate) fn new(client: Client) -> Self {
-        Budgets { client }
-    }
-
     /// The account's budgets (`GET /v2/budgets`).
     pub fn list(&self) -> List<BudgetQuery> {
         List::new(self.client.clone(), BudgetQuery::default())

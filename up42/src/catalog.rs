@@ -183,6 +183,13 @@ impl CatalogSearch {
     }
 }
 
+impl Client {
+    /// The catalog: archive searches and quicklooks.
+    pub fn catalog(&self) -> Catalog {
+        Catalog { client: self.clone() }
+    }
+}
+
 /// The catalog, from [`Client::catalog`].
 #[derive(Debug, Clone)]
 pub struct Catalog {
@@ -190,10 +197,6 @@ pub struct Catalog {
 }
 
 impl Catalog {
-    pub(crate) fn new(client: Client) -> Self {
-        Catalog { client }
-    }
-
     /// The scenes of `host`'s archive that `search` matches
     /// (`POST /catalog/hosts/{host}/stac/search`, the same search POSTed to
     /// each next link).

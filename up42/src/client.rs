@@ -11,15 +11,8 @@ use up42_auth::store::TokenStore;
 use up42_auth::{Credentials, Region, Up42Client, Up42ClientBuilder, reqwest};
 
 use crate::Result;
-use crate::account::{self, Account};
-use crate::budgets::Budgets;
-use crate::catalog::Catalog;
-use crate::glossary::Glossary;
+use crate::identity;
 use crate::ids::WorkspaceId;
-use crate::orders::Orders;
-use crate::processing::Processing;
-use crate::storage::Storage;
-use crate::tasking::Tasking;
 
 /// The typed UP42 client: every resource of the API, with tokens cached and
 /// renewed by [`Up42Client`] underneath.
@@ -75,7 +68,7 @@ impl Client {
     pub async fn workspace_id(&self) -> Result<WorkspaceId> {
         self.inner
             .workspace
-            .get_or_try_init(|| async { account::user_info(self).await.map(|info| info.sub) })
+            .get_or_try_init(|| async { identity::user_info(self.auth()).await.map(|info| info.sub) })
             .await
             .cloned()
     }
@@ -84,46 +77,6 @@ impl Client {
     /// own calls ([`up42_auth::Call`], [`up42_auth::Download`]).
     pub fn auth(&self) -> &Up42Client {
         &self.inner.http
-    }
-
-    /// Orders: estimate, place, list, wait for, update and cancel them.
-    pub fn orders(&self) -> Orders {
-        Orders::new(self.clone())
-    }
-
-    /// Tasking: quotations, feasibility studies and order coverage.
-    pub fn tasking(&self) -> Tasking {
-        Tasking::new(self.clone())
-    }
-
-    /// The product glossary: collections, data products and their order schemas.
-    pub fn glossary(&self) -> Glossary {
-        Glossary::new(self.clone())
-    }
-
-    /// The catalog: archive searches and quicklooks.
-    pub fn catalog(&self) -> Catalog {
-        Catalog::new(self.clone())
-    }
-
-    /// Processing: processes, their licences, validation, cost, execution and jobs.
-    pub fn processing(&self) -> Processing {
-        Processing::new(self.clone())
-    }
-
-    /// Storage: delivered and processed data as STAC, and downloads.
-    pub fn storage(&self) -> Storage {
-        Storage::new(self.clone())
-    }
-
-    /// Budgets, their usage and the account's budget settings.
-    pub fn budgets(&self) -> Budgets {
-        Budgets::new(self.clone())
-    }
-
-    /// The account: the logged-in user and the credit balance.
-    pub fn account(&self) -> Account {
-        Account::new(self.clone())
     }
 }
 

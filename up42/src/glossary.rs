@@ -216,6 +216,13 @@ pub struct Resolution {
     pub maximum: Option<f64>,
 }
 
+impl Client {
+    /// The product glossary: collections, data products and their order schemas.
+    pub fn glossary(&self) -> Glossary {
+        Glossary { client: self.clone() }
+    }
+}
+
 /// The glossary, from [`Client::glossary`].
 #[derive(Debug, Clone)]
 pub struct Glossary {
@@ -223,10 +230,6 @@ pub struct Glossary {
 }
 
 impl Glossary {
-    pub(crate) fn new(client: Client) -> Self {
-        Glossary { client }
-    }
-
     /// Every collection (`GET /v2/collections`, public: no token is sent).
     pub fn collections(&self) -> List<CollectionQuery> {
         List::new(self.client.clone(), CollectionQuery::default())

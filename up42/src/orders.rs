@@ -450,6 +450,13 @@ fn settles(order: &Order) -> bool {
 /// A wait for an order, from [`Orders::wait`]; `.await` it for its [`OrderOutcome`].
 pub type OrderWait = Wait<Order, OrderOutcome>;
 
+impl Client {
+    /// Orders: estimate, place, list, wait for, update and cancel them.
+    pub fn orders(&self) -> Orders {
+        Orders { client: self.clone() }
+    }
+}
+
 /// Orders, from [`Client::orders`].
 #[derive(Debug, Clone)]
 pub struct Orders {
@@ -457,10 +464,6 @@ pub struct Orders {
 }
 
 impl Orders {
-    pub(crate) fn new(client: Client) -> Self {
-        Orders { client }
-    }
-
     /// One order (`GET /v2/orders/{id}`).
     pub async fn get(&self, id: impl Into<OrderId>) -> Result<Order> {
         get_order(&self.client, &id.into()).await

@@ -309,6 +309,13 @@ pub struct CreditConsumption {
     pub extra: Map<String, Value>,
 }
 
+impl Client {
+    /// Processing: processes, their licences, validation, cost, execution and jobs.
+    pub fn processing(&self) -> Processing {
+        Processing { client: self.clone() }
+    }
+}
+
 /// Processing, from [`Client::processing`].
 #[derive(Debug, Clone)]
 pub struct Processing {
@@ -316,10 +323,6 @@ pub struct Processing {
 }
 
 impl Processing {
-    pub(crate) fn new(client: Client) -> Self {
-        Processing { client }
-    }
-
     /// A process (`GET /v2/processing/processes/{id}`).
     pub async fn process(&self, id: impl Into<ProcessId>) -> Result<Process> {
         get_process(&self.client, &id.into()).await

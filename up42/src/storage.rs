@@ -300,6 +300,13 @@ impl std::fmt::Debug for SignedUrl {
     }
 }
 
+impl Client {
+    /// Storage: delivered and processed data as STAC, and downloads.
+    pub fn storage(&self) -> Storage {
+        Storage { client: self.clone() }
+    }
+}
+
 /// Storage, from [`Client::storage`].
 #[derive(Debug, Clone)]
 pub struct Storage {
@@ -307,10 +314,6 @@ pub struct Storage {
 }
 
 impl Storage {
-    pub(crate) fn new(client: Client) -> Self {
-        Storage { client }
-    }
-
     /// Storage's STAC landing page (`GET /v2/assets/stac/`).
     pub async fn landing_page(&self) -> Result<LandingPage> {
         landing_page(&self.client).await

@@ -187,6 +187,13 @@ pub struct GeometryMetrics {
     pub geometry: geojson::Geometry,
 }
 
+impl Client {
+    /// Tasking: quotations, feasibility studies and order coverage.
+    pub fn tasking(&self) -> Tasking {
+        Tasking { client: self.clone() }
+    }
+}
+
 /// Tasking, from [`Client::tasking`].
 #[derive(Debug, Clone)]
 pub struct Tasking {
@@ -194,10 +201,6 @@ pub struct Tasking {
 }
 
 impl Tasking {
-    pub(crate) fn new(client: Client) -> Self {
-        Tasking { client }
-    }
-
     /// Quotations.
     pub fn quotations(&self) -> Quotations {
         Quotations {
