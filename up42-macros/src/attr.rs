@@ -52,6 +52,8 @@ pub(crate) struct Options {
     pub(crate) public: Option<Span>,
     /// Not checked against UP42's endpoint catalogue.
     pub(crate) unchecked: bool,
+    /// Checked against the bundled catalogue only, never the build's own document.
+    pub(crate) bundled: bool,
     /// The function returns the status-checked `reqwest::Response`.
     pub(crate) raw: bool,
     /// `retry = true` or `retry = false`; `None`: retried if idempotent.
@@ -177,6 +179,12 @@ const OPTIONS: &[OptionSpec] = &[
         written: &["unchecked"],
         repeats: false,
         parse: |cx, options, expr| options.unchecked = flag(cx, expr, "unchecked"),
+    },
+    OptionSpec {
+        name: "bundled",
+        written: &["bundled"],
+        repeats: false,
+        parse: |cx, options, expr| options.bundled = flag(cx, expr, "bundled"),
     },
     OptionSpec {
         name: "paged",

@@ -73,7 +73,11 @@ fn user_file() -> Option<(PathBuf, bool)> {
 /// recording every problem in `cx`.
 pub(crate) fn check(cx: &mut Ctxt, args: &Args, parts: &[Part], fn_args: &[Arg<'_>]) -> Checked {
     let mut checked = Checked::default();
-    let user = match user_file() {
+    let found = match args.options.bundled {
+        true => None,
+        false => user_file(),
+    };
+    let user = match found {
         Some((path, named)) => {
             checked.user_file = Some(path.clone());
             match user_spec(&path) {

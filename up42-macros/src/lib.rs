@@ -84,6 +84,10 @@ use proc_macro::TokenStream;
 ///   retried and `POST` and `PATCH` are not, since they may not be safe to repeat.
 /// - `unchecked`: not checked against UP42's endpoint catalogue (below), for
 ///   an endpoint the catalogue does not know yet.
+/// - `bundled`: checked against the bundled catalogue only, never against
+///   the build's own OpenAPI document (below): for a library whose
+///   declarations must not depend on the environment of whoever compiles it
+///   (the `up42` crate's typed client uses it).
 /// - `paged`: a `GET` list answering UP42's page object (`content`,
 ///   `totalPages`, ...), asked for as `page=0, 1, ...`; `paged = "jobs"`: the
 ///   items under that field, and each page's `rel: "next"` link followed

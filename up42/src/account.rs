@@ -51,5 +51,5 @@ impl Account {
     }
 }
 
-#[up42_endpoint(GET, "/v2/payments/balances")]
+#[up42_endpoint(GET, "/v2/payments/balances", bundled)]
 async fn balance(client: &Client) -> Result<Balance>;

@@ -210,7 +210,7 @@ impl List<BudgetQuery> {
     }
 }
 
-#[up42_endpoint(GET, "/v2/budgets")]
+#[up42_endpoint(GET, "/v2/budgets", bundled)]
 async fn list_budgets(
     client: &Client,
     #[query] status: &[BudgetStatus],
@@ -220,15 +220,15 @@ async fn list_budgets(
     #[query] size: Option<u32>,
 ) -> Result<Page<Budget>>;
 
-#[up42_endpoint(GET, "/v2/budgets/{budget_id}")]
+#[up42_endpoint(GET, "/v2/budgets/{budget_id}", bundled)]
 async fn get_budget(
     client: &Client,
     budget_id: &BudgetId,
     #[query("includeUsage")] include_usage: bool,
 ) -> Result<Budget>;
 
-#[up42_endpoint(GET, "/v2/budgets/{budget_id}/usage")]
+#[up42_endpoint(GET, "/v2/budgets/{budget_id}/usage", bundled)]
 async fn budget_usage(client: &Client, budget_id: &BudgetId) -> Result<BudgetUsage>;
 
-#[up42_endpoint(GET, "/v2/budgets/settings")]
+#[up42_endpoint(GET, "/v2/budgets/settings", bundled)]
 async fn budget_settings(client: &Client) -> Result<BudgetSettings>;

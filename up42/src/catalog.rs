@@ -237,9 +237,10 @@ impl Scenes {
     POST,
     "/catalog/hosts/{host_name}/stac/search",
     paged = "features",
-    retry = true
+    retry = true,
+    bundled
 )]
 fn search_scenes(client: &Client, host_name: &HostName, #[body] search: &CatalogSearch) -> Paged<Scene>;
 
-#[up42_endpoint(GET, "/catalog/{host_name}/image/{image_id}/quicklook", raw)]
+#[up42_endpoint(GET, "/catalog/{host_name}/image/{image_id}/quicklook", raw, bundled)]
 async fn quicklook(client: &Client, host_name: &HostName, image_id: &SceneId) -> Result<reqwest::Response>;

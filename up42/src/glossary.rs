@@ -272,15 +272,15 @@ impl List<CollectionQuery> {
     }
 }
 
-#[up42_endpoint(GET, "/v2/collections", public)]
+#[up42_endpoint(GET, "/v2/collections", public, bundled)]
 async fn list_collections(
     client: &Client,
     #[query] sort: Option<&str>,
     #[query] page: u64,
 ) -> Result<Page<Collection>>;
 
-#[up42_endpoint(GET, "/v2/collections/{name}")]
+#[up42_endpoint(GET, "/v2/collections/{name}", bundled)]
 async fn get_collection(client: &Client, name: &CollectionName) -> Result<Collection>;
 
-#[up42_endpoint(GET, "/orders/schema/{data_product_id}")]
+#[up42_endpoint(GET, "/orders/schema/{data_product_id}", bundled)]
 async fn order_schema(client: &Client, data_product_id: &DataProductId) -> Result<Value>;

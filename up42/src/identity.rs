@@ -51,7 +51,7 @@ impl Authenticated for AuthServer<'_> {
     }
 }
 
-#[up42_endpoint(GET, "/realms/public/protocol/openid-connect/userinfo")]
+#[up42_endpoint(GET, "/realms/public/protocol/openid-connect/userinfo", bundled)]
 async fn userinfo(server: &AuthServer<'_>) -> Result<UserInfo>;
 
 /// The logged-in user, from the userinfo endpoint beside `client`'s token endpoint.

@@ -665,11 +665,11 @@ impl OrderUpdate {
     }
 }
 
-#[up42_endpoint(GET, "/v2/orders/{order_id}")]
+#[up42_endpoint(GET, "/v2/orders/{order_id}", bundled)]
 async fn get_order(client: &Client, order_id: &OrderId) -> Result<Order>;
 
 #[allow(clippy::too_many_arguments)]
-#[up42_endpoint(GET, "/v2/orders")]
+#[up42_endpoint(GET, "/v2/orders", bundled)]
 async fn list_orders(
     client: &Client,
     #[query("workspaceId")] workspace_id: Option<&WorkspaceId>,
@@ -685,18 +685,23 @@ async fn list_orders(
     #[query] size: Option<u32>,
 ) -> Result<Page<Order>>;
 
-#[up42_endpoint(POST, "/v2/orders/estimate")]
+#[up42_endpoint(POST, "/v2/orders/estimate", bundled)]
 async fn estimate_order(client: &Client, #[body] order: &NewOrder) -> Result<Estimate>;
 
-#[up42_endpoint(POST, "/v2/orders")]
+#[up42_endpoint(POST, "/v2/orders", bundled)]
 async fn place_order(
     client: &Client,
     #[query("workspaceId")] workspace_id: &WorkspaceId,
     #[body] order: &NewOrder,
 ) -> Result<Placement>;
 
-#[up42_endpoint(POST, "/v2/orders/{order_id}/cancellation")]
+#[up42_endpoint(POST, "/v2/orders/{order_id}/cancellation", bundled)]
 async fn cancel_order(client: &Client, order_id: &OrderId) -> Result<Cancellation>;
 
-#[up42_endpoint(PATCH, "/v2/orders/{order_id}", content_type = "application/merge-patch+json")]
+#[up42_endpoint(
+    PATCH,
+    "/v2/orders/{order_id}",
+    content_type = "application/merge-patch+json",
+    bundled
+)]
 async fn patch_order(client: &Client, order_id: &OrderId, #[body] patch: &OrderPatch) -> Result<Order>;

@@ -555,19 +555,24 @@ struct Inputs<'a> {
     inputs: &'a Value,
 }
 
-#[up42_endpoint(GET, "/v2/processing/processes/{process_id}")]
+#[up42_endpoint(GET, "/v2/processing/processes/{process_id}", bundled)]
 async fn get_process(client: &Client, process_id: &ProcessId) -> Result<Process>;
 
-#[up42_endpoint(GET, "/v2/eulas/{eula_id}")]
+#[up42_endpoint(GET, "/v2/eulas/{eula_id}", bundled)]
 async fn get_eula(client: &Client, eula_id: &EulaId) -> Result<Eula>;
 
-#[up42_endpoint(POST, "/v2/processing/processes/{process_id}/validation", retry = true)]
+#[up42_endpoint(
+    POST,
+    "/v2/processing/processes/{process_id}/validation",
+    retry = true,
+    bundled
+)]
 async fn validate_inputs(client: &Client, process_id: &ProcessId, #[body] inputs: &Inputs<'_>) -> Result<()>;
 
-#[up42_endpoint(POST, "/v2/processing/processes/{process_id}/cost", retry = true)]
+#[up42_endpoint(POST, "/v2/processing/processes/{process_id}/cost", retry = true, bundled)]
 async fn process_cost(client: &Client, process_id: &ProcessId, #[body] inputs: &Inputs<'_>) -> Result<Cost>;
 
-#[up42_endpoint(POST, "/v2/processing/processes/{process_id}/execution")]
+#[up42_endpoint(POST, "/v2/processing/processes/{process_id}/execution", bundled)]
 async fn execute_process(
     client: &Client,
     process_id: &ProcessId,
@@ -576,11 +581,11 @@ async fn execute_process(
     #[body] inputs: &Inputs<'_>,
 ) -> Result<Job>;
 
-#[up42_endpoint(GET, "/v2/processing/jobs/{job_id}")]
+#[up42_endpoint(GET, "/v2/processing/jobs/{job_id}", bundled)]
 async fn get_job(client: &Client, job_id: &JobId) -> Result<Job>;
 
 #[allow(clippy::too_many_arguments)]
-#[up42_endpoint(GET, "/v2/processing/jobs", paged = "jobs")]
+#[up42_endpoint(GET, "/v2/processing/jobs", paged = "jobs", bundled)]
 fn list_jobs(
     client: &Client,
     #[query("workspaceId")] workspace_id: Option<&WorkspaceId>,

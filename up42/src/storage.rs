@@ -554,34 +554,39 @@ fn expired(error: &Error) -> bool {
     matches!(error.status().map(|s| s.as_u16()), Some(400 | 401 | 403))
 }
 
-#[up42_endpoint(GET, "/v2/assets/stac/collections", paged = "collections")]
+#[up42_endpoint(GET, "/v2/assets/stac/collections", paged = "collections", bundled)]
 fn list_collections(
     client: &Client,
     #[query] workspace_id: Option<&WorkspaceId>,
     #[query] limit: Option<u32>,
 ) -> Paged<StacCollection>;
 
-#[up42_endpoint(GET, "/v2/assets/stac/collections/{collection_id}")]
+#[up42_endpoint(GET, "/v2/assets/stac/collections/{collection_id}", bundled)]
 async fn get_collection(client: &Client, collection_id: &StacCollectionId) -> Result<StacCollection>;
 
-#[up42_endpoint(DELETE, "/v2/assets/stac/collections/{collection_id}")]
+#[up42_endpoint(DELETE, "/v2/assets/stac/collections/{collection_id}", bundled)]
 async fn delete_collection(client: &Client, collection_id: &StacCollectionId) -> Result<()>;
 
-#[up42_endpoint(GET, "/v2/assets/stac/collections/{collection_id}/items", paged = "features")]
+#[up42_endpoint(
+    GET,
+    "/v2/assets/stac/collections/{collection_id}/items",
+    paged = "features",
+    bundled
+)]
 fn list_items(
     client: &Client,
     collection_id: &StacCollectionId,
     #[query] limit: Option<u32>,
 ) -> Paged<StacItem>;
 
-#[up42_endpoint(GET, "/v2/assets/stac/collections/{collection_id}/items/{item_id}")]
+#[up42_endpoint(GET, "/v2/assets/stac/collections/{collection_id}/items/{item_id}", bundled)]
 async fn get_item(
     client: &Client,
     collection_id: &StacCollectionId,
     item_id: &StacItemId,
 ) -> Result<StacItem>;
 
-#[up42_endpoint(PATCH, "/v2/assets/stac/collections/{collection_id}/items/{item_id}")]
+#[up42_endpoint(PATCH, "/v2/assets/stac/collections/{collection_id}/items/{item_id}", bundled)]
 async fn patch_item(
     client: &Client,
     collection_id: &StacCollectionId,
@@ -589,17 +594,17 @@ async fn patch_item(
     #[body] patch: &Map<String, Value>,
 ) -> Result<StacItem>;
 
-#[up42_endpoint(POST, "/v2/assets/stac/search", paged = "features", retry = true)]
+#[up42_endpoint(POST, "/v2/assets/stac/search", paged = "features", retry = true, bundled)]
 fn search_items(client: &Client, #[body] search: &StacSearch) -> Paged<StacItem>;
 
-#[up42_endpoint(GET, "/v2/assets/stac/")]
+#[up42_endpoint(GET, "/v2/assets/stac/", bundled)]
 async fn landing_page(client: &Client) -> Result<LandingPage>;
 
-#[up42_endpoint(GET, "/v2/assets/{asset_id}", raw)]
+#[up42_endpoint(GET, "/v2/assets/{asset_id}", raw, bundled)]
 async fn asset_bytes(client: &Client, asset_id: &AssetId) -> Result<up42_auth::reqwest::Response>;
 
-#[up42_endpoint(GET, "/v2/assets/stac/queryables")]
+#[up42_endpoint(GET, "/v2/assets/stac/queryables", bundled)]
 async fn queryables(client: &Client) -> Result<Value>;
 
-#[up42_endpoint(POST, "/v2/assets/{asset_id}/download-url", retry = true)]
+#[up42_endpoint(POST, "/v2/assets/{asset_id}/download-url", retry = true, bundled)]
 async fn download_url(client: &Client, asset_id: &AssetId) -> Result<SignedUrl>;

@@ -419,7 +419,7 @@ struct FeasibilityAnswer {
 }
 
 #[allow(clippy::too_many_arguments)]
-#[up42_endpoint(GET, "/v2/tasking/quotation")]
+#[up42_endpoint(GET, "/v2/tasking/quotation", bundled)]
 async fn list_quotations(
     client: &Client,
     #[query] id: &[String],
@@ -431,7 +431,7 @@ async fn list_quotations(
     #[query] size: Option<u32>,
 ) -> Result<Page<Quotation>>;
 
-#[up42_endpoint(PATCH, "/v2/tasking/quotation/{quotation_id}")]
+#[up42_endpoint(PATCH, "/v2/tasking/quotation/{quotation_id}", bundled)]
 async fn decide_quotation(
     client: &Client,
     quotation_id: &QuotationId,
@@ -439,7 +439,7 @@ async fn decide_quotation(
 ) -> Result<Quotation>;
 
 #[allow(clippy::too_many_arguments)]
-#[up42_endpoint(GET, "/v2/tasking/feasibility-studies")]
+#[up42_endpoint(GET, "/v2/tasking/feasibility-studies", bundled)]
 async fn list_feasibility_studies(
     client: &Client,
     #[query] id: &[String],
@@ -451,12 +451,12 @@ async fn list_feasibility_studies(
     #[query] size: Option<u32>,
 ) -> Result<Page<FeasibilityStudy>>;
 
-#[up42_endpoint(PATCH, "/v2/tasking/feasibility-studies/{feasibility_id}")]
+#[up42_endpoint(PATCH, "/v2/tasking/feasibility-studies/{feasibility_id}", bundled)]
 async fn decide_feasibility(
     client: &Client,
     feasibility_id: &FeasibilityStudyId,
     #[body] answer: &FeasibilityAnswer,
 ) -> Result<FeasibilityStudy>;
 
-#[up42_endpoint(GET, "/v2/coverage/orders/{order_id}")]
+#[up42_endpoint(GET, "/v2/coverage/orders/{order_id}", bundled)]
 async fn order_coverage(client: &Client, order_id: &OrderId) -> Result<OrderCoverage>;
