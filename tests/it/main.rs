@@ -1,8 +1,15 @@
-//! The typed client (`up42::Client`) against the sandbox, one module per
-//! resource, sharing the fixtures of `fixtures`.
+//! The integration tests that share one process: the typed client
+//! (`up42::Client`) against the sandbox, a module per resource with the
+//! fixtures of `fixtures`, and the runtime's and the sandbox's own tests.
+//! Tests that need a process of their own (a global allocator, environment
+//! variables, child processes, trybuild) stay in files of their own beside
+//! this directory.
 
+#[path = "../common/mod.rs"]
+mod common;
 mod fixtures;
 
+// The typed client.
 mod account;
 mod budgets;
 mod catalog;
@@ -13,3 +20,18 @@ mod orders;
 mod processing;
 mod storage;
 mod tasking;
+
+// The runtime, the macro and the sandbox.
+mod auth;
+mod endpoints;
+mod faults;
+mod layers;
+mod middleware;
+mod paging;
+mod redirects;
+mod sandbox;
+mod secrets;
+mod soak;
+mod tracing;
+mod workflow;
+mod world;

@@ -49,7 +49,7 @@
 
 // The modules in layers, leaves first: a module imports only modules of its
 // own layer or of the layers before it, and none imports a module that leads
-// back to it (`tests/layers.rs` at the workspace root checks that).
+// back to it (`tests/it/layers.rs` at the workspace root checks that).
 pub mod defaults;
 mod private;
 pub mod redirect;

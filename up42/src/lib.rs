@@ -53,7 +53,7 @@
 extern crate self as up42;
 
 // The modules in layers, leaves first: a module imports only modules of its
-// own layer or of the layers before it (`tests/layers.rs` at the workspace
+// own layer or of the layers before it (`tests/it/layers.rs` at the workspace
 // root checks that none imports one that leads back to it).
 mod enums;
 pub mod ids;

@@ -3,7 +3,7 @@
 //! foreign host reached as `localhost` on another port, which counts every
 //! request that carried an `Authorization` header.
 
-mod common;
+use crate::common;
 
 use serde::Deserialize;
 use up42_auth::reqwest::{Response, StatusCode};
