@@ -27,7 +27,10 @@ async fn an_archive_order_reads_into_typed_fields() {
         panic!("archive details expected, got {:?}", order.order_details);
     };
     assert!(details.image_id.is_some());
-    assert!(matches!(details.aoi.value, up42::geojson::Value::Polygon(_)));
+    assert!(matches!(
+        details.aoi.value,
+        up42::geojson::GeometryValue::Polygon { .. }
+    ));
     assert_eq!(order.sub_status(), None);
 }
 

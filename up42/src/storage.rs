@@ -141,6 +141,28 @@ impl StacItem {
     }
 }
 
+/// With the feature `stac`: the item as the `stac` crate's type, through its JSON.
+#[cfg(feature = "stac")]
+#[cfg_attr(docsrs, doc(cfg(feature = "stac")))]
+impl TryFrom<StacItem> for stac::Item {
+    type Error = serde_json::Error;
+
+    fn try_from(item: StacItem) -> std::result::Result<Self, Self::Error> {
+        serde_json::to_value(item).and_then(serde_json::from_value)
+    }
+}
+
+/// With the feature `stac`: the collection as the `stac` crate's type, through its JSON.
+#[cfg(feature = "stac")]
+#[cfg_attr(docsrs, doc(cfg(feature = "stac")))]
+impl TryFrom<StacCollection> for stac::Collection {
+    type Error = serde_json::Error;
+
+    fn try_from(collection: StacCollection) -> std::result::Result<Self, Self::Error> {
+        serde_json::to_value(collection).and_then(serde_json::from_value)
+    }
+}
+
 /// The properties of a [`StacItem`], with UP42's extension fields by name.
 #[derive(Debug, Clone, Default, Deserialize, Serialize)]
 #[non_exhaustive]
@@ -608,3 +630,53 @@ async fn queryables(client: &Client) -> Result<Value>;
 
 #[up42_endpoint(POST, "/v2/assets/{asset_id}/download-url", retry = true, bundled)]
 async fn download_url(client: &Client, asset_id: &AssetId) -> Result<SignedUrl>;
+
+#[cfg(all(test, feature = "stac"))]
+mod stac_tests {
+    use super::*;
+
+    /// An item and its collection as UP42's storage sends them.
+    fn delivery() -> (Value, Value) {
+        let item = json!({
+            "type": "Feature", "stac_version": "1.0.0", "stac_extensions": [],
+            "id": "17e30000-0000-4000-8000-000000000000", "collection": "c0110000-0000-4000-8000-000000000000",
+            "bbox": [13.3, 52.4, 13.5, 52.6],
+            "geometry": {"type": "Polygon", "coordinates": [[[13.3, 52.4], [13.5, 52.4], [13.5, 52.6], [13.3, 52.6], [13.3, 52.4]]]},
+            "properties": {"datetime": "2026-01-05T10:30:00Z", "up42-order:id": "an-order", "up42-user:tags": ["a"], "gsd": 0.5},
+            "assets": {"image": {"href": "https://api.up42.com/v2/assets/a55e7000", "type": "image/tiff", "roles": ["data"]}},
+            "links": [{"rel": "self", "href": "https://api.up42.com/v2/assets/stac/collections/c/items/i"}],
+        });
+        let collection = json!({
+            "type": "Collection", "stac_version": "1.0.0", "stac_extensions": [],
+            "id": "c0110000-0000-4000-8000-000000000000", "description": "A delivery", "license": "proprietary",
+            "extent": {"spatial": {"bbox": [[13.3, 52.4, 13.5, 52.6]]}, "temporal": {"interval": [["2026-01-05T10:30:00Z", null]]}},
+            "links": [], "up42-order:id": "an-order",
+        });
+        (item, collection)
+    }
+
+    #[test]
+    fn items_and_collections_convert_to_the_stac_crates_types() {
+        let (item, collection) = delivery();
+        let item: StacItem = serde_json::from_value(item).unwrap();
+        let converted = stac::Item::try_from(item.clone()).unwrap();
+        assert_eq!(converted.id, item.id.as_str());
+        assert_eq!(
+            converted.collection.as_deref(),
+            Some(item.collection.as_ref().unwrap().as_str())
+        );
+        assert_eq!(
+            converted.properties.additional_fields["up42-order:id"],
+            "an-order"
+        );
+        assert_eq!(
+            converted.assets["image"].href,
+            "https://api.up42.com/v2/assets/a55e7000"
+        );
+
+        let collection: StacCollection = serde_json::from_value(collection).unwrap();
+        let converted = stac::Collection::try_from(collection.clone()).unwrap();
+        assert_eq!(converted.id, collection.id.as_str());
+        assert_eq!(converted.additional_fields["up42-order:id"], "an-order");
+    }
+}
