@@ -39,6 +39,7 @@
 //! - Models are `#[non_exhaustive]` and keep the fields UP42 adds later in
 //!   `extra`; enums are `#[non_exhaustive]` with an `Unknown(String)`
 //!   variant, so a value UP42 adds later never fails a call.
+//! - [`guide`]: how the toolkit underneath works, a chapter a module.
 //! - The toolkit underneath, for endpoints not typed here: [`up42_endpoint`]
 //!   on `&Client` (which implements [`Authenticated`]), [`Up42Client`],
 //!   [`Call`], [`Paged`], [`Download`], [`poll()`], and the modules [`auth`]
@@ -56,6 +57,7 @@ extern crate self as up42;
 // own layer or of the layers before it (`tests/it/layers.rs` at the workspace
 // root checks that none imports one that leads back to it).
 mod enums;
+pub mod guide;
 pub mod ids;
 pub mod untyped;
 pub mod wait;
