@@ -2,8 +2,8 @@
 //! (`up42::Client`) against the sandbox, a module per resource with the
 //! fixtures of `fixtures`, and the runtime's and the sandbox's own tests.
 //! Tests that need a process of their own (a global allocator, environment
-//! variables, child processes, trybuild) stay in files of their own beside
-//! this directory.
+//! variables, child processes, trybuild, a thread's tracing subscriber that
+//! must see every event) stay in files of their own beside this directory.
 
 #[path = "../common/mod.rs"]
 mod common;
@@ -32,6 +32,5 @@ mod redirects;
 mod sandbox;
 mod secrets;
 mod soak;
-mod tracing;
 mod workflow;
 mod world;

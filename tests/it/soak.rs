@@ -5,16 +5,9 @@
 
 use std::time::Duration;
 
-use serde::Deserialize;
+use up42::orders::Order;
 use up42_auth::{Error, Up42Client, policy::RetryPolicy, up42_endpoint};
 use up42_testkit::{Route, Sandbox};
-
-#[derive(Debug, Deserialize)]
-#[allow(dead_code)]
-struct Order {
-    id: String,
-    status: String,
-}
 
 #[up42_endpoint(GET, "/v2/orders/{order_id}")]
 async fn get_order(client: &Up42Client, order_id: &str) -> Result<Order, Error>;

@@ -4,13 +4,9 @@
 use std::time::Duration;
 
 use serde::Deserialize;
+use up42::orders::Order;
 use up42_auth::{Download, Error, ErrorKind, Up42Client, delegate_authenticated, poll, up42_endpoint};
 use up42_testkit::{Route, Sandbox, WORKSPACE_ID};
-
-#[derive(Debug, Deserialize)]
-struct Order {
-    status: String,
-}
 
 #[derive(Deserialize)]
 struct Placed {

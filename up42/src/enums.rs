@@ -3,8 +3,8 @@
 //! status UP42 adds tomorrow never breaks a user's program.
 
 /// Declares a `#[non_exhaustive]` enum of UP42 string values with an
-/// `Unknown(String)` fallback, `as_str`, `Display`, `FromStr`, `From<&str>`
-/// and serde as the string.
+/// `Unknown(String)` fallback, `as_str`, `Display`, `FromStr`, `From<&str>`,
+/// comparison with a `&str`, and serde as the string.
 macro_rules! string_enum {
     (
         $(#[$doc:meta])*
@@ -48,6 +48,18 @@ macro_rules! string_enum {
 
             fn from_str(text: &str) -> Result<Self, Self::Err> {
                 Ok($name::from(text))
+            }
+        }
+
+        impl PartialEq<str> for $name {
+            fn eq(&self, other: &str) -> bool {
+                self.as_str() == other
+            }
+        }
+
+        impl PartialEq<&str> for $name {
+            fn eq(&self, other: &&str) -> bool {
+                self.as_str() == *other
             }
         }
 
