@@ -1,8 +1,13 @@
 //! The command line: commands, their arguments and the global options.
 
 use std::path::PathBuf;
+use std::time::Duration;
 
 use clap::{Args, Parser, Subcommand, ValueEnum};
+use up42::orders::OrderStatus;
+
+use crate::output::Format;
+use crate::values;
 
 /// Tokens, API calls and downloads for UP42.
 ///
@@ -11,7 +16,8 @@ use clap::{Args, Parser, Subcommand, ValueEnum};
 /// between runs in the platform cache directory (~/.cache/up42 on Linux).
 ///
 /// Exit codes: 0 success, 1 the API answered an error, 2 usage error,
-/// 3 authentication failed, 4 network or timeout.
+/// 3 authentication failed, 4 network or timeout, 5 the awaited work ended
+/// without success or needs your decision.
 #[derive(Debug, Parser)]
 #[command(name = "up42", version, propagate_version = true, max_term_width = 100)]
 pub struct Cli {
@@ -80,6 +86,9 @@ pub enum Command {
     /// Downloads an asset: asks for its signed URL and streams it to a file
     /// (no token goes to the storage host; no partial file is left).
     Download(Download),
+    /// Orders: list, show, wait for and cancel them.
+    #[command(subcommand)]
+    Orders(OrdersCommand),
     /// Lists UP42's endpoints known to the toolkit (its compile-time catalogue).
     Endpoints {
         /// Only the endpoints whose method or path contains this text.
@@ -146,4 +155,95 @@ fn key_value(text: &str) -> Result<(String, String), String> {
         Some((key, value)) if !key.is_empty() => Ok((key.to_string(), value.to_string())),
         _ => Err(format!("`{text}` is not KEY=VALUE")),
     }
+}
+
+/// `up42 orders ...`.
+#[derive(Debug, Subcommand)]
+pub enum OrdersCommand {
+    /// Lists the account's orders, newest first.
+    ///
+    /// Example: up42 orders list --status being_fulfilled --limit 10
+    List(OrdersList),
+    /// Shows one order.
+    ///
+    /// Example: up42 orders get 00000000-0000-4000-8000-000000000000
+    Get {
+        /// The order's id.
+        id: String,
+        #[command(flatten)]
+        output: Output,
+    },
+    /// Waits until the order is fulfilled (exit 0), ends without success or
+    /// needs your decision (exit 5), or the time is up (exit 4).
+    ///
+    /// Example: up42 orders wait 00000000-0000-4000-8000-000000000000 --timeout 2h
+    Wait(Wait),
+    /// Cancels an order (UP42 refuses one past the point of no return) and
+    /// shows it.
+    ///
+    /// Example: up42 orders cancel 00000000-0000-4000-8000-000000000000
+    Cancel {
+        /// The order's id.
+        id: String,
+        #[command(flatten)]
+        output: Output,
+    },
+}
+
+/// `up42 orders list`.
+#[derive(Debug, Args)]
+pub struct OrdersList {
+    /// Only orders in this status, in UP42's spelling or lower case
+    /// (fulfilled, being_placed, ...); repeat for more.
+    #[arg(long, value_name = "STATUS", value_parser = order_status)]
+    pub status: Vec<OrderStatus>,
+    /// Only archive or only tasking orders.
+    #[arg(long = "type", value_enum, ignore_case = true, value_name = "TYPE")]
+    pub order_type: Option<OrderKind>,
+    /// Only orders with this tag; repeat for more.
+    #[arg(long, value_name = "TAG")]
+    pub tag: Vec<String>,
+    /// At most this many orders: paging stops there.
+    #[arg(long, value_name = "N")]
+    pub limit: Option<usize>,
+    #[command(flatten)]
+    pub output: Output,
+}
+
+/// What an order buys.
+#[derive(Debug, Clone, Copy, ValueEnum)]
+pub enum OrderKind {
+    /// Images from a provider's archive.
+    Archive,
+    /// New acquisitions.
+    Tasking,
+}
+
+/// `up42 orders wait`.
+#[derive(Debug, Args)]
+pub struct Wait {
+    /// The order's id.
+    pub id: String,
+    /// Gives up after this long (30s, 5m, 2h; default 24h), with exit code 4.
+    #[arg(long, value_name = "DURATION", value_parser = values::duration)]
+    pub timeout: Option<Duration>,
+    /// The first pause between two looks (default 5s); later pauses grow,
+    /// up to a minute.
+    #[arg(long, value_name = "DURATION", value_parser = values::duration)]
+    pub every: Option<Duration>,
+    #[command(flatten)]
+    pub output: Output,
+}
+
+/// How a resource command prints.
+#[derive(Debug, Args)]
+pub struct Output {
+    /// table, json (the typed models) or ndjson; default: a table on a
+    /// terminal, JSON otherwise.
+    #[arg(long = "output", value_enum, value_name = "FORMAT")]
+    pub format: Option<Format>,
+}
+
+fn order_status(text: &str) -> Result<OrderStatus, String> {
+    values::one_of(text, OrderStatus::KNOWN, "an order status")
 }

@@ -13,6 +13,9 @@ pub const USAGE: i32 = 2;
 pub const AUTH: i32 = 3;
 /// Exit code: the network failed or a time limit expired.
 pub const NETWORK: i32 = 4;
+/// Exit code: the awaited work ended without success (failed, canceled) or
+/// needs the user's decision.
+pub const UNSUCCESSFUL: i32 = 5;
 
 /// Why a command failed.
 #[derive(Debug)]
@@ -23,6 +26,10 @@ pub enum Failure {
     Usage(String),
     /// Something local went wrong (a file, the terminal).
     Local(String),
+    /// The awaited work ended without success; the message says what to do.
+    Unsuccessful(String),
+    /// A wait's time limit passed; the message says what was last seen.
+    TimedOut(String),
 }
 
 impl From<up42_auth::Error> for Failure {
@@ -36,6 +43,8 @@ impl Failure {
     pub fn exit_code(&self) -> i32 {
         let error = match self {
             Failure::Usage(_) => return USAGE,
+            Failure::Unsuccessful(_) => return UNSUCCESSFUL,
+            Failure::TimedOut(_) => return NETWORK,
             Failure::Local(_) => return API,
             Failure::Up42(error) => error,
         };
@@ -77,7 +86,10 @@ impl Failure {
                     }
                 }
             }
-            Failure::Usage(message) | Failure::Local(message) => eprintln!("up42: {message}"),
+            Failure::Usage(message)
+            | Failure::Local(message)
+            | Failure::Unsuccessful(message)
+            | Failure::TimedOut(message) => eprintln!("up42: {message}"),
         }
     }
 }

@@ -1,5 +1,6 @@
-//! `up42`: tokens, API calls and downloads for UP42 from the command line,
-//! on top of the toolkit (`up42-auth`), with tokens cached between runs.
+//! `up42`: tokens, API calls, downloads and resource commands for UP42 from
+//! the command line, on top of the toolkit (`up42-auth`) and the typed client
+//! (`up42`), with tokens cached between runs.
 
 mod api;
 mod auth;
@@ -7,8 +8,11 @@ mod cli;
 mod download;
 mod endpoints;
 mod failure;
+mod orders;
 mod output;
 mod session;
+mod table;
+mod values;
 
 use clap::Parser;
 use up42_auth::reqwest::Method;
@@ -40,6 +44,7 @@ async fn run(cli: Cli) -> Result<(), Failure> {
         Command::Patch(send) => api_send(global, Method::PATCH, send).await,
         Command::Delete(send) => api_send(global, Method::DELETE, send).await,
         Command::Download(download) => download::run(&session::open(global).await?, download).await,
+        Command::Orders(command) => orders::run(&session::open(global).await?, command).await,
         Command::Endpoints { filter } => endpoints::list(filter.as_deref()),
     }
 }

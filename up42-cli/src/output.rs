@@ -1,9 +1,11 @@
 //! What goes to stdout: JSON, pretty-printed, in colour on a terminal only,
-//! so that piped output stays plain JSON for `jq`.
+//! so that piped output stays plain JSON for `jq`; resource commands' items
+//! as a table, JSON or NDJSON.
 
 use std::io::{IsTerminal, Write};
 
 use crate::failure::Failure;
+use crate::table::Table;
 
 /// Prints `value` on stdout.
 pub fn json(value: &serde_json::Value) -> Result<(), Failure> {
@@ -23,5 +25,41 @@ pub fn line(text: &str) -> Result<(), Failure> {
             Err(Failure::Local(format!("cannot write to stdout: {e}")))
         }
         _ => Ok(()),
+    }
+}
+
+/// How a resource command prints what it found.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum Format {
+    /// A table for people (the default on a terminal).
+    Table,
+    /// One JSON array (the default when stdout is not a terminal): the typed models.
+    Json,
+    /// One JSON object per line.
+    Ndjson,
+}
+
+/// Prints `items` as `format` says, or as suits stdout: `table` makes the
+/// table of them.
+pub fn items<T: serde::Serialize>(
+    items: &[T],
+    format: Option<Format>,
+    table: impl FnOnce(&[T]) -> Table,
+) -> Result<(), Failure> {
+    let terminal = std::io::stdout().is_terminal();
+    let format = format.unwrap_or(match terminal {
+        true => Format::Table,
+        false => Format::Json,
+    });
+    let unprintable = |e: serde_json::Error| Failure::Local(format!("cannot print the answer: {e}"));
+    match format {
+        Format::Table => line(&table(items).render(terminal)),
+        Format::Json => json(&serde_json::to_value(items).map_err(unprintable)?),
+        Format::Ndjson => {
+            for item in items {
+                line(&serde_json::to_string(item).map_err(unprintable)?)?;
+            }
+            Ok(())
+        }
     }
 }

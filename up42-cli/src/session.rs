@@ -21,6 +21,11 @@ pub struct Session {
 }
 
 impl Session {
+    /// The typed client on this session's client: what resource commands call.
+    pub fn typed(&self) -> up42::Client {
+        up42::Client::from(self.client.clone())
+    }
+
     /// A session of `client` alone.
     pub fn new(client: Up42Client) -> Session {
         Session {

@@ -409,3 +409,214 @@ async fn sandbox_mode_needs_no_account_and_verbose_shows_no_secret() {
         "-vv leaks nothing: {err}"
     );
 }
+
+/// A typed client of the sandbox's demo user, to set the scene for a command.
+fn typed(sandbox: &Sandbox) -> up42::Client {
+    up42::Client::from(sandbox.client().unwrap())
+}
+
+/// Places an archive order of the seed's scene; answers its id.
+async fn place(sandbox: &Sandbox) -> String {
+    let order = serde_json::from_value(up42_testkit::seed::archive_order_request("cli")).unwrap();
+    let placement = typed(sandbox).orders().place(&order).await.unwrap();
+    placement.results[0].id.to_string()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn orders_list_is_json_when_piped_a_table_or_ndjson_on_request() {
+    let sandbox = Sandbox::start().await;
+    let home = Home::new();
+    let all = json(&up42(&sandbox, &home, &["orders", "list"]).await);
+    let all = all.as_array().unwrap();
+    assert_eq!(all.len() as u64, up42_testkit::ORDER_COUNT);
+    let created: Vec<&str> = all.iter().map(|o| o["createdAt"].as_str().unwrap()).collect();
+    assert!(
+        created.windows(2).all(|w| w[0] >= w[1]),
+        "newest first: {created:?}"
+    );
+    assert!(
+        all.iter()
+            .all(|o| o["id"].is_string() && o["displayName"].is_string())
+    );
+
+    sandbox.clear_journal();
+    let three = json(&up42(&sandbox, &home, &["orders", "list", "--limit", "3"]).await);
+    assert_eq!(three.as_array().unwrap().len(), 3);
+    let pages = sandbox
+        .journal_of(Route::Api)
+        .iter()
+        .filter(|r| r.path == "/v2/orders")
+        .count();
+    assert_eq!(pages, 1, "--limit stops paging early");
+
+    let output = up42(
+        &sandbox,
+        &home,
+        &["orders", "list", "--limit", "2", "--output", "ndjson"],
+    )
+    .await;
+    let lines: Vec<serde_json::Value> = stdout(&output)
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    assert_eq!(lines.len(), 2);
+
+    let output = up42(&sandbox, &home, &["orders", "list", "--output", "table"]).await;
+    let text = stdout(&output);
+    let mut rows = text.lines();
+    assert!(
+        rows.next()
+            .unwrap()
+            .split_whitespace()
+            .eq(["ID", "NAME", "STATUS", "TYPE", "CREATED"])
+    );
+    assert_eq!(rows.count() as u64, up42_testkit::ORDER_COUNT, "a row per order");
+    assert!(!text.contains('\x1b'), "no colour into a pipe");
+
+    let fulfilled = json(
+        &up42(
+            &sandbox,
+            &home,
+            &["orders", "list", "--status", "fulfilled", "--type", "ARCHIVE"],
+        )
+        .await,
+    );
+    assert!(
+        fulfilled
+            .as_array()
+            .unwrap()
+            .iter()
+            .all(|o| o["status"] == "FULFILLED" && o["type"] == "ARCHIVE")
+    );
+    let bad = up42(&sandbox, &home, &["orders", "list", "--status", "done"]).await;
+    assert_eq!(bad.status.code(), Some(2));
+    assert!(stderr(&bad).contains("not an order status"), "{}", stderr(&bad));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn orders_get_and_cancel() {
+    let sandbox = Sandbox::builder()
+        .order_status_schedule(&[], "CREATED")
+        .start()
+        .await;
+    let home = Home::new();
+    let order = json(&up42(&sandbox, &home, &["orders", "get", ORDER_ID]).await);
+    assert_eq!(order[0]["id"], ORDER_ID);
+    let id = place(&sandbox).await;
+    let canceled = json(&up42(&sandbox, &home, &["orders", "cancel", &id]).await);
+    assert_eq!(canceled[0]["status"], "CANCELED");
+    fails(
+        &up42(&sandbox, &home, &["orders", "cancel", ORDER_ID]).await,
+        1,
+        "409",
+    );
+    fails(
+        &up42(&sandbox, &home, &["orders", "get", "no-such-order"]).await,
+        1,
+        "404",
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn orders_wait_exits_0_when_fulfilled_5_when_not_and_4_at_the_timeout() {
+    let sandbox = Sandbox::builder()
+        .order_status_schedule(&[("PLACED", 1), ("BEING_FULFILLED", 1)], "FULFILLED")
+        .start()
+        .await;
+    let home = Home::new();
+    let id = place(&sandbox).await;
+    let output = up42(&sandbox, &home, &["orders", "wait", &id, "--every", "10ms"]).await;
+    let done = json(&output);
+    assert_eq!(done[0]["status"], "FULFILLED");
+    let changes: Vec<&str> = std::str::from_utf8(&output.stderr).unwrap().lines().collect();
+    assert_eq!(
+        changes,
+        [
+            format!("up42: order {id}: PLACED"),
+            format!("up42: order {id}: BEING_FULFILLED"),
+            format!("up42: order {id}: FULFILLED"),
+        ],
+        "a line per status change"
+    );
+
+    let failed = up42(
+        &sandbox,
+        &home,
+        &["orders", "wait", up42_testkit::seed::FAILED_ORDER_ID],
+    )
+    .await;
+    fails(&failed, 5, "failed (FAILED_PERMANENTLY)");
+    let decision = up42(
+        &sandbox,
+        &home,
+        &["orders", "wait", up42_testkit::seed::TASKING_ORDER_ID],
+    )
+    .await;
+    fails(&decision, 5, "waits for your decision on its quotation");
+
+    let slow = Sandbox::builder()
+        .order_status_schedule(&[], "BEING_FULFILLED")
+        .start()
+        .await;
+    let id = place(&slow).await;
+    let timeout = up42(
+        &slow,
+        &home,
+        &["orders", "wait", &id, "--every", "10ms", "--timeout", "300ms"],
+    )
+    .await;
+    fails(
+        &timeout,
+        4,
+        "is still BEING_FULFILLED after 300ms; wait longer with --timeout",
+    );
+    let bad = up42(&slow, &home, &["orders", "wait", &id, "--timeout", "5x"]).await;
+    assert_eq!(bad.status.code(), Some(2));
+    assert!(stderr(&bad).contains("not a duration"), "{}", stderr(&bad));
+}
+
+/// `script`, which runs a command on a pseudo-terminal.
+fn script() -> std::path::PathBuf {
+    std::env::var_os("PATH")
+        .iter()
+        .flat_map(std::env::split_paths)
+        .map(|dir| dir.join("script"))
+        .find(|path| path.is_file())
+        .expect("`script` (util-linux, Debian's bsdutils) runs the terminal test")
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn on_a_terminal_orders_list_is_a_coloured_table() {
+    let sandbox = Sandbox::start().await;
+    let home = Home::new();
+    let command = format!(
+        "{} --token-url {} --api-url {} orders list --limit 4",
+        env!("CARGO_BIN_EXE_up42"),
+        sandbox.token_url(),
+        sandbox.api_url()
+    );
+    let mut run = Command::new(script());
+    run.args(["-qec", &command, "/dev/null"])
+        .env_clear()
+        .env("HOME", home.path())
+        .env("XDG_CACHE_HOME", home.path().join("cache"))
+        .env("UP42_USERNAME", USERNAME)
+        .env("UP42_PASSWORD", PASSWORD)
+        .env("TERM", "xterm")
+        .stdin(Stdio::null());
+    let output = tokio::task::spawn_blocking(move || run.output().unwrap())
+        .await
+        .unwrap();
+    let text = stdout(&output);
+    assert_eq!(output.status.code(), Some(0), "{text}");
+    let mut lines = text.lines();
+    assert!(lines.next().unwrap().starts_with("ID"), "{text}");
+    assert_eq!(lines.count(), 4, "{text}");
+    for status in [
+        "\x1b[33mBEING_PLACED",
+        "\x1b[31mFAILED_PERMANENTLY",
+        "\x1b[32mFULFILLED",
+    ] {
+        assert!(text.contains(status), "statuses in colour: {text:?}");
+    }
+}

@@ -1,0 +1,176 @@
+//! `up42 orders list|get|wait|cancel`, on the typed client.
+
+use std::io::IsTerminal;
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use futures_util::{StreamExt, TryStreamExt};
+use indicatif::{ProgressBar, ProgressStyle};
+use up42::orders::{Order, OrderOutcome, OrderSortField, OrderStatus, OrderSubStatus, OrderType};
+use up42::page::Direction;
+
+use crate::cli::{self, OrdersCommand};
+use crate::failure::Failure;
+use crate::output::{self, Format};
+use crate::session::Session;
+use crate::table::{Table, Tone};
+use crate::values;
+
+/// How long `orders wait` waits unless told (UP42's orders can take hours).
+const DEFAULT_TIMEOUT: Duration = Duration::from_secs(24 * 3600);
+/// The first pause of `orders wait` unless told.
+const DEFAULT_EVERY: Duration = Duration::from_secs(5);
+
+/// Runs an `orders` command.
+pub async fn run(session: &Session, command: OrdersCommand) -> Result<(), Failure> {
+    let client = session.typed();
+    match command {
+        OrdersCommand::List(args) => list(&client, args).await,
+        OrdersCommand::Get { id, output } => {
+            let order = client.orders().get(id).await?;
+            show(&[order], output.format)
+        }
+        OrdersCommand::Wait(args) => wait(&client, args).await,
+        OrdersCommand::Cancel { id, output } => {
+            let cancellation = client.orders().cancel(&id).await?;
+            eprintln!("up42: order {} is {}", cancellation.order_id, cancellation.status);
+            let order = client.orders().get(&id).await?;
+            show(&[order], output.format)
+        }
+    }
+}
+
+/// `up42 orders list`: newest first, `--limit` stopping the paging early.
+async fn list(client: &up42::Client, args: cli::OrdersList) -> Result<(), Failure> {
+    let mut list = client
+        .orders()
+        .list()
+        .status(args.status)
+        .tags(args.tag)
+        .sort(OrderSortField::CreatedAt, Direction::Descending);
+    if let Some(kind) = args.order_type {
+        list = list.order_type(match kind {
+            cli::OrderKind::Archive => OrderType::Archive,
+            cli::OrderKind::Tasking => OrderType::Tasking,
+        });
+    }
+    let orders: Vec<Order> = match args.limit {
+        Some(limit) => {
+            let size = u32::try_from(limit.clamp(1, 100)).unwrap_or(100);
+            list.page_size(size).items().take(limit).try_collect().await?
+        }
+        None => list.concurrent_pages(4).items().try_collect().await?,
+    };
+    show(&orders, args.output.format)
+}
+
+/// `up42 orders wait`: a spinner on a terminal, a line per change otherwise.
+async fn wait(client: &up42::Client, args: cli::Wait) -> Result<(), Failure> {
+    let id = args.id;
+    let spinner = match std::io::stderr().is_terminal() {
+        true => {
+            let spinner = ProgressBar::new_spinner();
+            let style = ProgressStyle::with_template("{spinner} order {prefix}: {msg} ({elapsed})")
+                .unwrap_or_else(|_| ProgressStyle::default_spinner());
+            spinner.set_style(style);
+            spinner.set_prefix(id.clone());
+            spinner.enable_steady_tick(Duration::from_millis(100));
+            Some(spinner)
+        }
+        false => None,
+    };
+    let seen = Arc::new(Mutex::new(String::new()));
+    let (report, log, order_id) = (spinner.clone(), seen.clone(), id.clone());
+    let timeout = args.timeout.unwrap_or(DEFAULT_TIMEOUT);
+    let outcome = client
+        .orders()
+        .wait(&id)
+        .every(args.every.unwrap_or(DEFAULT_EVERY))
+        .timeout(timeout)
+        .on_progress(move |order| {
+            let state = state(order);
+            let mut last = log.lock().unwrap_or_else(|p| p.into_inner());
+            match &report {
+                Some(spinner) => spinner.set_message(state.clone()),
+                None if *last != state => eprintln!("up42: order {order_id}: {state}"),
+                None => {}
+            }
+            *last = state;
+        })
+        .await;
+    if let Some(spinner) = spinner {
+        spinner.finish_and_clear();
+    }
+    let outcome = match outcome {
+        Err(error) if error.is_timeout() => {
+            let last = seen.lock().unwrap_or_else(|p| p.into_inner()).clone();
+            return Err(Failure::TimedOut(format!(
+                "order {id} is still {last} after {}; wait longer with --timeout",
+                values::show_duration(timeout)
+            )));
+        }
+        outcome => outcome?,
+    };
+    match outcome {
+        OrderOutcome::Fulfilled(order) => show(&[order], args.output.format),
+        OrderOutcome::NeedsDecision(order) => Err(Failure::Unsuccessful(match order.sub_status() {
+            Some(OrderSubStatus::FeasibilityWaitingResponse) => format!(
+                "order {id} waits for you to choose a feasibility option (UP42's console, or \
+                 PATCH /v2/tasking/feasibility-studies/ID with `up42 patch`)"
+            ),
+            _ => format!(
+                "order {id} waits for your decision on its quotation: find it with \
+                 `up42 get /v2/tasking/quotation -q orderId={id}`, then accept it with \
+                 `up42 patch /v2/tasking/quotation/ID --data '{{\"decision\": \"ACCEPTED\"}}'`"
+            ),
+        })),
+        OrderOutcome::Failed(order) => Err(Failure::Unsuccessful(format!(
+            "order {id} failed ({}); it will not be delivered",
+            order.status
+        ))),
+        OrderOutcome::Canceled(_) => Err(Failure::Unsuccessful(format!("order {id} was canceled"))),
+        other => Err(Failure::Unsuccessful(format!(
+            "order {id} ended {}",
+            other.order().status
+        ))),
+    }
+}
+
+/// An order's status, with a tasking order's sub-status.
+fn state(order: &Order) -> String {
+    match order.sub_status() {
+        Some(sub) => format!("{} / {sub}", order.status),
+        None => order.status.to_string(),
+    }
+}
+
+/// How a status looks in a table.
+fn tone(status: &OrderStatus) -> Tone {
+    match status {
+        OrderStatus::Fulfilled => Tone::Good,
+        OrderStatus::FailedPermanently | OrderStatus::PlacementFailed | OrderStatus::Canceled => Tone::Bad,
+        _ => Tone::Pending,
+    }
+}
+
+/// Orders in the chosen format: a table of the columns a person scans, or
+/// the typed model as JSON.
+fn show(orders: &[Order], format: Option<Format>) -> Result<(), Failure> {
+    output::items(orders, format, |orders| {
+        let mut table = Table::new(&["ID", "NAME", "STATUS", "TYPE", "CREATED"]);
+        for order in orders {
+            let created = order
+                .created_at
+                .map(|at| at.format("%Y-%m-%d %H:%M").to_string())
+                .unwrap_or_default();
+            table.row(vec![
+                (order.id.to_string(), Tone::Plain),
+                (order.display_name.clone(), Tone::Plain),
+                (state(order), tone(&order.status)),
+                (order.order_type.to_string(), Tone::Plain),
+                (created, Tone::Plain),
+            ]);
+        }
+        table
+    })
+}
