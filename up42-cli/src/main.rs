@@ -13,6 +13,7 @@ mod output;
 mod session;
 mod table;
 mod values;
+mod watch;
 
 use clap::Parser;
 use up42_auth::reqwest::Method;

@@ -1,11 +1,6 @@
 //! `up42 orders list|get|wait|cancel`, on the typed client.
 
-use std::io::IsTerminal;
-use std::sync::{Arc, Mutex};
-use std::time::Duration;
-
 use futures_util::{StreamExt, TryStreamExt};
-use indicatif::{ProgressBar, ProgressStyle};
 use up42::orders::{Order, OrderOutcome, OrderSortField, OrderStatus, OrderSubStatus, OrderType};
 use up42::page::Direction;
 
@@ -14,12 +9,7 @@ use crate::failure::Failure;
 use crate::output::{self, Format};
 use crate::session::Session;
 use crate::table::{Table, Tone};
-use crate::values;
-
-/// How long `orders wait` waits unless told (UP42's orders can take hours).
-const DEFAULT_TIMEOUT: Duration = Duration::from_secs(24 * 3600);
-/// The first pause of `orders wait` unless told.
-const DEFAULT_EVERY: Duration = Duration::from_secs(5);
+use crate::watch;
 
 /// Runs an `orders` command.
 pub async fn run(session: &Session, command: OrdersCommand) -> Result<(), Failure> {
@@ -67,50 +57,8 @@ async fn list(client: &up42::Client, args: cli::OrdersList) -> Result<(), Failur
 /// `up42 orders wait`: a spinner on a terminal, a line per change otherwise.
 async fn wait(client: &up42::Client, args: cli::Wait) -> Result<(), Failure> {
     let id = args.id;
-    let spinner = match std::io::stderr().is_terminal() {
-        true => {
-            let spinner = ProgressBar::new_spinner();
-            let style = ProgressStyle::with_template("{spinner} order {prefix}: {msg} ({elapsed})")
-                .unwrap_or_else(|_| ProgressStyle::default_spinner());
-            spinner.set_style(style);
-            spinner.set_prefix(id.clone());
-            spinner.enable_steady_tick(Duration::from_millis(100));
-            Some(spinner)
-        }
-        false => None,
-    };
-    let seen = Arc::new(Mutex::new(String::new()));
-    let (report, log, order_id) = (spinner.clone(), seen.clone(), id.clone());
-    let timeout = args.timeout.unwrap_or(DEFAULT_TIMEOUT);
-    let outcome = client
-        .orders()
-        .wait(&id)
-        .every(args.every.unwrap_or(DEFAULT_EVERY))
-        .timeout(timeout)
-        .on_progress(move |order| {
-            let state = state(order);
-            let mut last = log.lock().unwrap_or_else(|p| p.into_inner());
-            match &report {
-                Some(spinner) => spinner.set_message(state.clone()),
-                None if *last != state => eprintln!("up42: order {order_id}: {state}"),
-                None => {}
-            }
-            *last = state;
-        })
-        .await;
-    if let Some(spinner) = spinner {
-        spinner.finish_and_clear();
-    }
-    let outcome = match outcome {
-        Err(error) if error.is_timeout() => {
-            let last = seen.lock().unwrap_or_else(|p| p.into_inner()).clone();
-            return Err(Failure::TimedOut(format!(
-                "order {id} is still {last} after {}; wait longer with --timeout",
-                values::show_duration(timeout)
-            )));
-        }
-        outcome => outcome?,
-    };
+    let wait = client.orders().wait(&id);
+    let outcome = watch::run(format!("order {id}"), wait, args.every, args.timeout, state).await?;
     match outcome {
         OrderOutcome::Fulfilled(order) => show(&[order], args.output.format),
         OrderOutcome::NeedsDecision(order) => Err(Failure::Unsuccessful(match order.sub_status() {

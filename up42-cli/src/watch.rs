@@ -1,0 +1,68 @@
+//! How a wait looks: a spinner with the status and the time so far on a
+//! terminal, a line per status change on stderr otherwise; and a wait that
+//! ran out of time as the exit code 4 with what was last seen.
+
+use std::io::IsTerminal;
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use indicatif::{ProgressBar, ProgressStyle};
+use up42::wait::Wait;
+
+use crate::failure::Failure;
+use crate::values;
+
+/// How long a wait waits unless told (UP42's orders can take hours).
+pub const DEFAULT_TIMEOUT: Duration = Duration::from_secs(24 * 3600);
+/// The first pause of a wait unless told.
+pub const DEFAULT_EVERY: Duration = Duration::from_secs(5);
+
+/// Runs `wait` for the `what` (`order ID`, `job ID`) with the pauses and
+/// time limit of the command line, showing `state` of each look.
+pub async fn run<T: Send + 'static, O: 'static>(
+    what: String,
+    wait: Wait<T, O>,
+    every: Option<Duration>,
+    timeout: Option<Duration>,
+    state: fn(&T) -> String,
+) -> Result<O, Failure> {
+    let spinner = std::io::stderr().is_terminal().then(|| {
+        let spinner = ProgressBar::new_spinner();
+        let style = ProgressStyle::with_template("{spinner} {prefix}: {msg} ({elapsed})")
+            .unwrap_or_else(|_| ProgressStyle::default_spinner());
+        spinner.set_style(style);
+        spinner.set_prefix(what.clone());
+        spinner.enable_steady_tick(Duration::from_millis(100));
+        spinner
+    });
+    let seen = Arc::new(Mutex::new(String::new()));
+    let (report, log, name) = (spinner.clone(), seen.clone(), what.clone());
+    let timeout = timeout.unwrap_or(DEFAULT_TIMEOUT);
+    let outcome = wait
+        .every(every.unwrap_or(DEFAULT_EVERY))
+        .timeout(timeout)
+        .on_progress(move |resource| {
+            let state = state(resource);
+            let mut last = log.lock().unwrap_or_else(|p| p.into_inner());
+            match &report {
+                Some(spinner) => spinner.set_message(state.clone()),
+                None if *last != state => eprintln!("up42: {name}: {state}"),
+                None => {}
+            }
+            *last = state;
+        })
+        .await;
+    if let Some(spinner) = spinner {
+        spinner.finish_and_clear();
+    }
+    match outcome {
+        Err(error) if error.is_timeout() => {
+            let last = seen.lock().unwrap_or_else(|p| p.into_inner()).clone();
+            Err(Failure::TimedOut(format!(
+                "{what} is still {last} after {}; wait longer with --timeout",
+                values::show_duration(timeout)
+            )))
+        }
+        outcome => Ok(outcome?),
+    }
+}
