@@ -5,6 +5,7 @@ use std::time::Duration;
 
 use clap::{Args, Parser, Subcommand, ValueEnum};
 use up42::orders::OrderStatus;
+use up42::processing::JobStatus;
 
 use crate::output::Format;
 use crate::values;
@@ -89,6 +90,25 @@ pub enum Command {
     /// Orders: list, show, wait for and cancel them.
     #[command(subcommand)]
     Orders(OrdersCommand),
+    /// Tasking quotations: list, accept, reject.
+    #[command(subcommand)]
+    Quotations(QuotationsCommand),
+    /// Processing jobs: list, show, wait for them.
+    #[command(subcommand)]
+    Jobs(JobsCommand),
+    /// Budgets and what they have used.
+    #[command(subcommand)]
+    Budgets(BudgetsCommand),
+    /// The collections of UP42's glossary: what can be ordered.
+    ///
+    /// Example: up42 collections --type archive
+    Collections(Collections),
+    /// Prints a completion script for a shell:
+    /// up42 completions bash > ~/.local/share/bash-completion/completions/up42
+    Completions {
+        /// The shell.
+        shell: clap_complete::Shell,
+    },
     /// Lists UP42's endpoints known to the toolkit (its compile-time catalogue).
     Endpoints {
         /// Only the endpoints whose method or path contains this text.
@@ -246,4 +266,99 @@ pub struct Output {
 
 fn order_status(text: &str) -> Result<OrderStatus, String> {
     values::one_of(text, OrderStatus::KNOWN, "an order status")
+}
+
+/// `up42 jobs ...`.
+#[derive(Debug, Subcommand)]
+pub enum JobsCommand {
+    /// Lists the account's processing jobs.
+    ///
+    /// Example: up42 jobs list --status running
+    List(JobsList),
+    /// Shows one job.
+    ///
+    /// Example: up42 jobs get 10000000-0000-4000-8000-000000000000
+    Get {
+        /// The job's id.
+        id: String,
+        #[command(flatten)]
+        output: Output,
+    },
+    /// Waits until the job succeeds (exit 0), ends otherwise (exit 5: a
+    /// failed job ends when its credits are released), or the time is up (exit 4).
+    ///
+    /// Example: up42 jobs wait 10000000-0000-4000-8000-000000000000 --timeout 1h
+    Wait(Wait),
+}
+
+/// `up42 jobs list`.
+#[derive(Debug, Args)]
+pub struct JobsList {
+    /// Only jobs in this status (successful, running, ...); repeat for more.
+    #[arg(long, value_name = "STATUS", value_parser = job_status)]
+    pub status: Vec<JobStatus>,
+    /// At most this many jobs: paging stops there.
+    #[arg(long, value_name = "N")]
+    pub limit: Option<usize>,
+    #[command(flatten)]
+    pub output: Output,
+}
+
+/// `up42 quotations ...`.
+#[derive(Debug, Subcommand)]
+pub enum QuotationsCommand {
+    /// Lists tasking quotations, newest first.
+    ///
+    /// Example: up42 quotations list --order 00000000-0000-4000-8000-000000000023
+    List {
+        /// Only the quotations of this order.
+        #[arg(long, value_name = "ID")]
+        order: Option<String>,
+        #[command(flatten)]
+        output: Output,
+    },
+    /// Accepts a quotation: its order goes ahead at the quoted price.
+    ///
+    /// Example: up42 quotations accept b1d00000-0000-4000-8000-000000000001
+    Accept {
+        /// The quotation's id.
+        id: String,
+        #[command(flatten)]
+        output: Output,
+    },
+    /// Rejects a quotation: its order fails.
+    ///
+    /// Example: up42 quotations reject b1d00000-0000-4000-8000-000000000001
+    Reject {
+        /// The quotation's id.
+        id: String,
+        #[command(flatten)]
+        output: Output,
+    },
+}
+
+/// `up42 budgets ...`.
+#[derive(Debug, Subcommand)]
+pub enum BudgetsCommand {
+    /// Lists the account's budgets with what each has used.
+    ///
+    /// Example: up42 budgets list
+    List {
+        #[command(flatten)]
+        output: Output,
+    },
+}
+
+/// `up42 collections`.
+#[derive(Debug, Args)]
+pub struct Collections {
+    /// Only archive or only tasking collections.
+    #[arg(long = "type", value_enum, ignore_case = true, value_name = "TYPE")]
+    pub collection_type: Option<OrderKind>,
+    #[command(flatten)]
+    pub output: Output,
+}
+
+fn job_status(text: &str) -> Result<JobStatus, String> {
+    values::one_of(text, JobStatus::KNOWN, "a job status")
 }

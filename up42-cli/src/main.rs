@@ -4,12 +4,16 @@
 
 mod api;
 mod auth;
+mod budgets;
 mod cli;
 mod download;
 mod endpoints;
 mod failure;
+mod glossary;
+mod jobs;
 mod orders;
 mod output;
+mod quotations;
 mod session;
 mod table;
 mod values;
@@ -46,6 +50,15 @@ async fn run(cli: Cli) -> Result<(), Failure> {
         Command::Delete(send) => api_send(global, Method::DELETE, send).await,
         Command::Download(download) => download::run(&session::open(global).await?, download).await,
         Command::Orders(command) => orders::run(&session::open(global).await?, command).await,
+        Command::Quotations(command) => quotations::run(&session::open(global).await?, command).await,
+        Command::Jobs(command) => jobs::run(&session::open(global).await?, command).await,
+        Command::Budgets(command) => budgets::run(&session::open(global).await?, command).await,
+        Command::Collections(args) => glossary::collections(&session::open(global).await?, args).await,
+        Command::Completions { shell } => {
+            let mut command = <Cli as clap::CommandFactory>::command();
+            clap_complete::generate(shell, &mut command, "up42", &mut std::io::stdout());
+            Ok(())
+        }
         Command::Endpoints { filter } => endpoints::list(filter.as_deref()),
     }
 }

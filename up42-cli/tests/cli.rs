@@ -620,3 +620,111 @@ async fn on_a_terminal_orders_list_is_a_coloured_table() {
         assert!(text.contains(status), "statuses in colour: {text:?}");
     }
 }
+
+/// Runs `detection-ships-airbus` on the seeded delivery; answers the job's id.
+async fn execute(sandbox: &Sandbox) -> String {
+    let item = format!(
+        "{}/v2/assets/stac/collections/{}/items/{}",
+        sandbox.api_url(),
+        up42_testkit::seed::STAC_COLLECTION_ID,
+        up42_testkit::seed::STAC_ITEM_ID
+    );
+    let inputs = serde_json::json!({"title": "cli", "item": item});
+    let job = typed(sandbox)
+        .processing()
+        .execute(up42_testkit::seed::PROCESS_ID, &inputs)
+        .send()
+        .await
+        .unwrap();
+    job.job_id.to_string()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn jobs_list_get_and_wait() {
+    let sandbox = Sandbox::builder()
+        .job_status_schedule(&[("created", 1), ("running", 1)], "successful")
+        .start()
+        .await;
+    let home = Home::new();
+    let jobs = json(&up42(&sandbox, &home, &["jobs", "list"]).await);
+    assert_eq!(
+        jobs.as_array().unwrap().len() as u64,
+        up42_testkit::seed::JOB_COUNT
+    );
+    let done = json(
+        &up42(
+            &sandbox,
+            &home,
+            &["jobs", "list", "--status", "SUCCESSFUL", "--limit", "1"],
+        )
+        .await,
+    );
+    assert_eq!(done.as_array().unwrap().len(), 1);
+    assert_eq!(done[0]["status"], "successful");
+    let one = json(&up42(&sandbox, &home, &["jobs", "get", up42_testkit::seed::JOB_ID]).await);
+    assert_eq!(one[0]["jobID"], up42_testkit::seed::JOB_ID);
+
+    let id = execute(&sandbox).await;
+    let output = up42(&sandbox, &home, &["jobs", "wait", &id, "--every", "10ms"]).await;
+    assert_eq!(json(&output)[0]["status"], "successful");
+    assert!(
+        stderr(&output).contains(&format!("up42: job {id}: running")),
+        "{}",
+        stderr(&output)
+    );
+
+    let failing = Sandbox::builder()
+        .job_status_schedule(&[("created", 1), ("failed", 1)], "released")
+        .start()
+        .await;
+    let id = execute(&failing).await;
+    fails(
+        &up42(&failing, &home, &["jobs", "wait", &id, "--every", "10ms"]).await,
+        5,
+        "ended released",
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn quotations_budgets_collections_and_completions() {
+    let sandbox = Sandbox::start().await;
+    let home = Home::new();
+    let tasking = up42_testkit::seed::TASKING_ORDER_ID;
+    let listed = json(&up42(&sandbox, &home, &["quotations", "list", "--order", tasking]).await);
+    assert_eq!(listed.as_array().unwrap().len(), 1);
+    let id = listed[0]["id"].as_str().unwrap().to_string();
+    let accepted = json(&up42(&sandbox, &home, &["quotations", "accept", &id]).await);
+    assert_eq!(accepted[0]["decision"], "ACCEPTED");
+    fails(
+        &up42(&sandbox, &home, &["quotations", "reject", &id]).await,
+        1,
+        "422",
+    );
+
+    let budgets = json(&up42(&sandbox, &home, &["budgets", "list"]).await);
+    assert!(
+        budgets
+            .as_array()
+            .unwrap()
+            .iter()
+            .all(|b| b["consumedCredits"].is_number())
+    );
+
+    let tasking = json(&up42(&sandbox, &home, &["collections", "--type", "tasking"]).await);
+    let tasking = tasking.as_array().unwrap();
+    assert!(!tasking.is_empty() && tasking.iter().all(|c| c["type"] == "TASKING"));
+
+    for (shell, says) in [
+        ("bash", "_up42()"),
+        ("zsh", "#compdef up42"),
+        ("fish", "complete -c up42"),
+    ] {
+        let output = up42(&sandbox, &home, &["completions", shell]).await;
+        assert_eq!(output.status.code(), Some(0));
+        assert!(stdout(&output).contains(says), "{shell}");
+        assert!(
+            stdout(&output).contains("orders"),
+            "{shell}: the resource commands complete"
+        );
+    }
+}

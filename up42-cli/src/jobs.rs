@@ -1,0 +1,85 @@
+//! `up42 jobs list|get|wait`, on the typed client.
+
+use futures_util::{StreamExt, TryStreamExt};
+use up42::processing::{Job, JobStatus};
+
+use crate::cli::JobsCommand;
+use crate::failure::Failure;
+use crate::output::{self, Format};
+use crate::session::Session;
+use crate::table::{Table, Tone};
+use crate::watch;
+
+/// Runs a `jobs` command.
+pub async fn run(session: &Session, command: JobsCommand) -> Result<(), Failure> {
+    let client = session.typed();
+    let jobs = client.processing().jobs();
+    match command {
+        JobsCommand::List(args) => {
+            let mut list = jobs.list().status(args.status);
+            let found: Vec<Job> = match args.limit {
+                Some(limit) => {
+                    list = list.page_size(u32::try_from(limit.clamp(1, 100)).unwrap_or(100));
+                    list.items().take(limit).try_collect().await?
+                }
+                None => list.items().try_collect().await?,
+            };
+            show(&found, args.output.format)
+        }
+        JobsCommand::Get { id, output } => show(&[jobs.get(id).await?], output.format),
+        JobsCommand::Wait(args) => {
+            let id = args.id;
+            let job = watch::run(
+                format!("job {id}"),
+                jobs.wait(&id),
+                args.every,
+                args.timeout,
+                |job: &Job| job.status.to_string(),
+            )
+            .await?;
+            match job.status {
+                JobStatus::Successful | JobStatus::Captured => show(&[job], args.output.format),
+                status => Err(Failure::Unsuccessful(format!(
+                    "job {id} ended {status}{}",
+                    job.results
+                        .iter()
+                        .flat_map(|r| r.errors.first())
+                        .map(|e| format!(": {}", e.message))
+                        .next()
+                        .unwrap_or_default()
+                ))),
+            }
+        }
+    }
+}
+
+/// How a job status looks in a table.
+fn tone(status: &JobStatus) -> Tone {
+    match status {
+        JobStatus::Successful | JobStatus::Captured => Tone::Good,
+        JobStatus::Failed
+        | JobStatus::Released
+        | JobStatus::Invalid
+        | JobStatus::Rejected
+        | JobStatus::Unlicensed => Tone::Bad,
+        _ => Tone::Pending,
+    }
+}
+
+/// Jobs as a table or as the typed model in JSON.
+fn show(jobs: &[Job], format: Option<Format>) -> Result<(), Failure> {
+    output::items(jobs, format, |jobs| {
+        let mut table = Table::new(&["ID", "PROCESS", "STATUS", "CREATED", "CREDITS"]);
+        for job in jobs {
+            let credits = job.credit_consumption.as_ref().map(|c| c.credits.to_string());
+            table.row(vec![
+                (job.job_id.to_string(), Tone::Plain),
+                (job.process_id.to_string(), Tone::Plain),
+                (job.status.to_string(), tone(&job.status)),
+                (job.created.format("%Y-%m-%d %H:%M").to_string(), Tone::Plain),
+                (credits.unwrap_or_default(), Tone::Plain),
+            ]);
+        }
+        table
+    })
+}

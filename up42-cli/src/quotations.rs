@@ -1,0 +1,67 @@
+//! `up42 quotations list|accept|reject`, on the typed client.
+
+use futures_util::TryStreamExt;
+use up42::page::Direction;
+use up42::tasking::{Quotation, QuotationDecision, QuotationSortField};
+
+use crate::cli::QuotationsCommand;
+use crate::failure::Failure;
+use crate::output::{self, Format};
+use crate::session::Session;
+use crate::table::{Table, Tone};
+
+/// Runs a `quotations` command.
+pub async fn run(session: &Session, command: QuotationsCommand) -> Result<(), Failure> {
+    let client = session.typed();
+    let quotations = client.tasking().quotations();
+    match command {
+        QuotationsCommand::List { order, output } => {
+            let mut list = quotations
+                .list()
+                .sort(QuotationSortField::CreatedAt, Direction::Descending);
+            if let Some(order) = order {
+                list = list.order(order);
+            }
+            let found: Vec<Quotation> = list.items().try_collect().await?;
+            show(&found, output.format)
+        }
+        QuotationsCommand::Accept { id, output } => {
+            let decided = quotations.decide(id, QuotationDecision::Accepted).await?;
+            eprintln!(
+                "up42: accepted; order {} goes ahead (`up42 orders wait {}`)",
+                decided.order_id, decided.order_id
+            );
+            show(&[decided], output.format)
+        }
+        QuotationsCommand::Reject { id, output } => {
+            let decided = quotations.decide(id, QuotationDecision::Rejected).await?;
+            eprintln!("up42: rejected; order {} will fail", decided.order_id);
+            show(&[decided], output.format)
+        }
+    }
+}
+
+/// Quotations as a table or as the typed model in JSON.
+fn show(quotations: &[Quotation], format: Option<Format>) -> Result<(), Failure> {
+    output::items(quotations, format, |quotations| {
+        let mut table = Table::new(&["ID", "ORDER", "CREDITS", "DECISION", "CREATED"]);
+        for quotation in quotations {
+            let tone = match quotation.decision {
+                QuotationDecision::Accepted => Tone::Good,
+                QuotationDecision::Rejected => Tone::Bad,
+                _ => Tone::Pending,
+            };
+            table.row(vec![
+                (quotation.id.to_string(), Tone::Plain),
+                (quotation.order_id.to_string(), Tone::Plain),
+                (quotation.credits_price.to_string(), Tone::Plain),
+                (quotation.decision.to_string(), tone),
+                (
+                    quotation.created_at.format("%Y-%m-%d %H:%M").to_string(),
+                    Tone::Plain,
+                ),
+            ]);
+        }
+        table
+    })
+}
