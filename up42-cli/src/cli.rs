@@ -87,8 +87,8 @@ pub enum Command {
     /// Downloads an asset: asks for its signed URL and streams it to a file
     /// (no token goes to the storage host; no partial file is left).
     Download(Download),
-    /// Orders: list, show, wait for and cancel them.
-    #[command(subcommand)]
+    /// Orders: list, show, estimate, place, wait for and cancel them.
+    #[command(subcommand, after_help = ORDERS_EXAMPLES)]
     Orders(OrdersCommand),
     /// Tasking quotations: list, accept, reject.
     #[command(subcommand)]
@@ -109,6 +109,12 @@ pub enum Command {
         /// The shell.
         shell: clap_complete::Shell,
     },
+    /// The catalog: search a host's archive for scenes.
+    #[command(subcommand)]
+    Catalog(CatalogCommand),
+    /// Storage: delivered and processed items, and their files.
+    #[command(subcommand)]
+    Storage(StorageCommand),
     /// Lists UP42's endpoints known to the toolkit (its compile-time catalogue).
     Endpoints {
         /// Only the endpoints whose method or path contains this text.
@@ -177,6 +183,15 @@ fn key_value(text: &str) -> Result<(String, String), String> {
     }
 }
 
+/// What `up42 help orders` shows under the commands.
+const ORDERS_EXAMPLES: &str = "Examples:
+  up42 orders list --status being_fulfilled --limit 10
+  up42 orders get ORDER_ID --output json
+  up42 orders estimate --data-product ID --aoi berlin.geojson --params '{\"id\": \"SCENE_ID\"}'
+  up42 orders place --data-product ID --aoi berlin.geojson --params @params.json --name Berlin
+  up42 orders wait ORDER_ID --timeout 2h
+  up42 orders cancel ORDER_ID";
+
 /// `up42 orders ...`.
 #[derive(Debug, Subcommand)]
 pub enum OrdersCommand {
@@ -198,6 +213,15 @@ pub enum OrdersCommand {
     ///
     /// Example: up42 orders wait 00000000-0000-4000-8000-000000000000 --timeout 2h
     Wait(Wait),
+    /// Estimates an order: what it would cost, per feature of the area.
+    ///
+    /// Example: up42 orders estimate --data-product ID --aoi berlin.geojson --params '{"id": "SCENE_ID"}'
+    Estimate(NewOrderArgs),
+    /// Places an order in your workspace, one per feature of the area;
+    /// features that cannot be ordered are reported (all of them: exit 1).
+    ///
+    /// Example: up42 orders place --data-product ID --aoi berlin.geojson --params @params.json --name Berlin
+    Place(NewOrderArgs),
     /// Cancels an order (UP42 refuses one past the point of no return) and
     /// shows it.
     ///
@@ -361,4 +385,99 @@ pub struct Collections {
 
 fn job_status(text: &str) -> Result<JobStatus, String> {
     values::one_of(text, JobStatus::KNOWN, "a job status")
+}
+
+/// `up42 orders estimate` and `place`.
+#[derive(Debug, Args)]
+pub struct NewOrderArgs {
+    /// The data product to order (`up42 collections` shows them).
+    #[arg(long, value_name = "ID")]
+    pub data_product: String,
+    /// The area of interest: a GeoJSON file with a FeatureCollection, a
+    /// Feature or a geometry.
+    #[arg(long, value_name = "FILE.geojson")]
+    pub aoi: PathBuf,
+    /// The product's order parameters: JSON, or @FILE.
+    #[arg(long, value_name = "JSON|@FILE")]
+    pub params: Option<String>,
+    /// The order's name.
+    #[arg(long, value_name = "NAME", default_value = "Ordered with up42")]
+    pub name: String,
+    #[command(flatten)]
+    pub output: Output,
+}
+
+/// `up42 catalog ...`.
+#[derive(Debug, Subcommand)]
+pub enum CatalogCommand {
+    /// Searches a host's archive for scenes.
+    ///
+    /// Example: up42 catalog search --host oneatlas --bbox 13.3,52.4,13.5,52.6 --collection phr --from 2026-01-01
+    Search(CatalogSearch),
+}
+
+/// `up42 catalog search`.
+#[derive(Debug, Args)]
+#[command(group(clap::ArgGroup::new("area").required(true).args(["aoi", "bbox"])))]
+pub struct CatalogSearch {
+    /// The host whose archive to search (`up42 collections` shows each collection's).
+    #[arg(long, value_name = "HOST")]
+    pub host: String,
+    /// Scenes over the area of this GeoJSON file.
+    #[arg(long, value_name = "FILE.geojson")]
+    pub aoi: Option<PathBuf>,
+    /// Scenes over this box: west,south,east,north in degrees.
+    #[arg(long, value_name = "W,S,E,N", value_parser = values::bbox, allow_hyphen_values = true)]
+    pub bbox: Option<[f64; 4]>,
+    /// Only scenes of this collection; repeat for more.
+    #[arg(long = "collection", value_name = "NAME")]
+    pub collections: Vec<String>,
+    /// Only scenes taken from this day (2026-01-31) or time (RFC 3339) on.
+    #[arg(long, value_name = "DATE", value_parser = from_date)]
+    pub from: Option<String>,
+    /// Only scenes taken until this day or time.
+    #[arg(long, value_name = "DATE", value_parser = to_date)]
+    pub to: Option<String>,
+    /// At most this many scenes: paging stops there.
+    #[arg(long, value_name = "N")]
+    pub limit: Option<usize>,
+    #[command(flatten)]
+    pub output: Output,
+}
+
+/// `up42 storage ...`.
+#[derive(Debug, Subcommand)]
+pub enum StorageCommand {
+    /// Lists the items in storage, or those of one collection.
+    ///
+    /// Example: up42 storage items --collection c0110000-0000-4000-8000-000000000000
+    Items {
+        /// Only the items of this STAC collection.
+        #[arg(long, value_name = "ID")]
+        collection: Option<String>,
+        /// At most this many items: paging stops there.
+        #[arg(long, value_name = "N")]
+        limit: Option<usize>,
+        #[command(flatten)]
+        output: Output,
+    },
+    /// Downloads every file of an item, or one asset, into a directory
+    /// (signed URLs: no token goes to the storage host).
+    ///
+    /// Example: up42 storage download 17e30000-0000-4000-8000-000000000000 -o scenes/
+    Download {
+        /// An item's id or an asset's id.
+        id: String,
+        /// The directory to write into (made if missing).
+        #[arg(short, long, value_name = "DIR")]
+        output: PathBuf,
+    },
+}
+
+fn from_date(text: &str) -> Result<String, String> {
+    values::date(text, false)
+}
+
+fn to_date(text: &str) -> Result<String, String> {
+    values::date(text, true)
 }

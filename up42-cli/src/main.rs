@@ -5,6 +5,7 @@
 mod api;
 mod auth;
 mod budgets;
+mod catalog;
 mod cli;
 mod download;
 mod endpoints;
@@ -15,6 +16,7 @@ mod orders;
 mod output;
 mod quotations;
 mod session;
+mod storage;
 mod table;
 mod values;
 mod watch;
@@ -50,6 +52,8 @@ async fn run(cli: Cli) -> Result<(), Failure> {
         Command::Delete(send) => api_send(global, Method::DELETE, send).await,
         Command::Download(download) => download::run(&session::open(global).await?, download).await,
         Command::Orders(command) => orders::run(&session::open(global).await?, command).await,
+        Command::Catalog(command) => catalog::run(&session::open(global).await?, command).await,
+        Command::Storage(command) => storage::run(&session::open(global).await?, command).await,
         Command::Quotations(command) => quotations::run(&session::open(global).await?, command).await,
         Command::Jobs(command) => jobs::run(&session::open(global).await?, command).await,
         Command::Budgets(command) => budgets::run(&session::open(global).await?, command).await,

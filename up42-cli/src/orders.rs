@@ -1,7 +1,7 @@
 //! `up42 orders list|get|wait|cancel`, on the typed client.
 
 use futures_util::{StreamExt, TryStreamExt};
-use up42::orders::{Order, OrderOutcome, OrderSortField, OrderStatus, OrderSubStatus, OrderType};
+use up42::orders::{NewOrder, Order, OrderOutcome, OrderSortField, OrderStatus, OrderSubStatus, OrderType};
 use up42::page::Direction;
 
 use crate::cli::{self, OrdersCommand};
@@ -9,7 +9,7 @@ use crate::failure::Failure;
 use crate::output::{self, Format};
 use crate::session::Session;
 use crate::table::{Table, Tone};
-use crate::watch;
+use crate::{values, watch};
 
 /// Runs an `orders` command.
 pub async fn run(session: &Session, command: OrdersCommand) -> Result<(), Failure> {
@@ -21,6 +21,52 @@ pub async fn run(session: &Session, command: OrdersCommand) -> Result<(), Failur
             show(&[order], output.format)
         }
         OrdersCommand::Wait(args) => wait(&client, args).await,
+        OrdersCommand::Estimate(args) => {
+            let (order, format) = new_order(args)?;
+            let estimate = client.orders().estimate(&order).await?;
+            for failed in &estimate.errors {
+                eprintln!(
+                    "up42: feature {} cannot be ordered: {}",
+                    failed.index, failed.message
+                );
+            }
+            eprintln!(
+                "up42: {} credits for {} {}",
+                estimate.summary.total_credits, estimate.summary.total_size, estimate.summary.unit
+            );
+            output::one(&estimate, format, |estimate| {
+                let mut table = Table::new(&["FEATURE", "CREDITS", "SIZE", "UNIT"]);
+                for cost in &estimate.results {
+                    table.row(vec![
+                        (cost.index.to_string(), Tone::Plain),
+                        (cost.credits.to_string(), Tone::Plain),
+                        (cost.size.to_string(), Tone::Plain),
+                        (cost.unit.to_string(), Tone::Plain),
+                    ]);
+                }
+                table
+            })
+        }
+        OrdersCommand::Place(args) => {
+            let (order, format) = new_order(args)?;
+            let placement = client.orders().place(&order).await?;
+            for failed in &placement.errors {
+                eprintln!(
+                    "up42: feature {} was not ordered: {}",
+                    failed.index, failed.message
+                );
+            }
+            if placement.results.is_empty() {
+                return Err(Failure::Local(
+                    "no order was placed: every feature was refused".to_string(),
+                ));
+            }
+            let mut placed = Vec::with_capacity(placement.results.len());
+            for reference in &placement.results {
+                placed.push(client.orders().get(&reference.id).await?);
+            }
+            show(&placed, format)
+        }
         OrdersCommand::Cancel { id, output } => {
             let cancellation = client.orders().cancel(&id).await?;
             eprintln!("up42: order {} is {}", cancellation.order_id, cancellation.status);
@@ -28,6 +74,16 @@ pub async fn run(session: &Session, command: OrdersCommand) -> Result<(), Failur
             show(&[order], output.format)
         }
     }
+}
+
+/// The order the flags of `estimate` and `place` describe, and the output format.
+fn new_order(args: cli::NewOrderArgs) -> Result<(NewOrder, Option<Format>), Failure> {
+    let aoi = values::aoi(&args.aoi).map_err(Failure::Usage)?;
+    let mut order = NewOrder::new(args.data_product, args.name, aoi);
+    if let Some(params) = &args.params {
+        order = order.params(values::json_or_file("--params", params).map_err(Failure::Usage)?);
+    }
+    Ok((order, args.output.format))
 }
 
 /// `up42 orders list`: newest first, `--limit` stopping the paging early.
@@ -67,9 +123,8 @@ async fn wait(client: &up42::Client, args: cli::Wait) -> Result<(), Failure> {
                  PATCH /v2/tasking/feasibility-studies/ID with `up42 patch`)"
             ),
             _ => format!(
-                "order {id} waits for your decision on its quotation: find it with \
-                 `up42 get /v2/tasking/quotation -q orderId={id}`, then accept it with \
-                 `up42 patch /v2/tasking/quotation/ID --data '{{\"decision\": \"ACCEPTED\"}}'`"
+                "order {id} waits for your decision on its quotation: `up42 quotations list --order {id}`, \
+                 then `up42 quotations accept ID` (or `reject ID`)"
             ),
         })),
         OrderOutcome::Failed(order) => Err(Failure::Unsuccessful(format!(

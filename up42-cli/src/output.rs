@@ -39,6 +39,29 @@ pub enum Format {
     Ndjson,
 }
 
+/// Prints one `item` as `format` says (JSON: the object itself), or as
+/// suits stdout: `table` makes its table.
+pub fn one<T: serde::Serialize>(
+    item: &T,
+    format: Option<Format>,
+    table: impl FnOnce(&T) -> Table,
+) -> Result<(), Failure> {
+    let unprintable = |e: serde_json::Error| Failure::Local(format!("cannot print the answer: {e}"));
+    match chosen(format) {
+        Format::Table => line(&table(item).render(std::io::stdout().is_terminal())),
+        Format::Json => json(&serde_json::to_value(item).map_err(unprintable)?),
+        Format::Ndjson => line(&serde_json::to_string(item).map_err(unprintable)?),
+    }
+}
+
+/// `format`, or what suits stdout: a table on a terminal, JSON otherwise.
+fn chosen(format: Option<Format>) -> Format {
+    format.unwrap_or(match std::io::stdout().is_terminal() {
+        true => Format::Table,
+        false => Format::Json,
+    })
+}
+
 /// Prints `items` as `format` says, or as suits stdout: `table` makes the
 /// table of them.
 pub fn items<T: serde::Serialize>(
@@ -46,14 +69,9 @@ pub fn items<T: serde::Serialize>(
     format: Option<Format>,
     table: impl FnOnce(&[T]) -> Table,
 ) -> Result<(), Failure> {
-    let terminal = std::io::stdout().is_terminal();
-    let format = format.unwrap_or(match terminal {
-        true => Format::Table,
-        false => Format::Json,
-    });
     let unprintable = |e: serde_json::Error| Failure::Local(format!("cannot print the answer: {e}"));
-    match format {
-        Format::Table => line(&table(items).render(terminal)),
+    match chosen(format) {
+        Format::Table => line(&table(items).render(std::io::stdout().is_terminal())),
         Format::Json => json(&serde_json::to_value(items).map_err(unprintable)?),
         Format::Ndjson => {
             for item in items {

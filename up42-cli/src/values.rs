@@ -1,8 +1,12 @@
-//! The values resource commands take: durations (`30s`, `5m`, `2h`) and
-//! UP42's statuses and types in UP42's spelling or in lower case. A bad
-//! value is a usage error naming the expected form.
+//! The values resource commands take: durations (`30s`, `5m`, `2h`),
+//! UP42's statuses and types in UP42's spelling or in lower case, areas of
+//! interest from GeoJSON files, bounding boxes, dates and JSON parameters.
+//! A bad value is a usage error naming the flag and the expected form.
 
+use std::path::Path;
 use std::time::Duration;
+
+use up42::geojson::{Feature, FeatureCollection, GeoJson, Geometry};
 
 /// `30s`, `5m`, `2h`, `500ms`: a whole number and a unit.
 pub fn duration(text: &str) -> Result<Duration, String> {
@@ -43,6 +47,77 @@ pub fn one_of<T: Clone + std::fmt::Display>(text: &str, known: &[T], what: &str)
         })
 }
 
+/// An area of interest from a GeoJSON file: a FeatureCollection, a Feature
+/// or a bare geometry.
+pub fn aoi(path: &Path) -> Result<FeatureCollection, String> {
+    let text =
+        std::fs::read_to_string(path).map_err(|e| format!("--aoi: cannot read {}: {e}", path.display()))?;
+    let geojson: GeoJson = text.parse().map_err(|e| {
+        format!(
+            "--aoi: {} is not GeoJSON ({e}); give a FeatureCollection, a Feature or a geometry",
+            path.display()
+        )
+    })?;
+    Ok(match geojson {
+        GeoJson::FeatureCollection(collection) => collection,
+        GeoJson::Feature(feature) => FeatureCollection::from_iter([feature]),
+        GeoJson::Geometry(geometry) => FeatureCollection::from_iter([Feature::from(geometry)]),
+    })
+}
+
+/// The geometry of an area of interest's first feature.
+pub fn first_geometry(aoi: &FeatureCollection) -> Result<Geometry, String> {
+    aoi.features
+        .iter()
+        .find_map(|f| f.geometry.clone())
+        .ok_or_else(|| "--aoi: the file has no feature with a geometry".to_string())
+}
+
+/// `W,S,E,N`: four numbers, west before east and south before north.
+pub fn bbox(text: &str) -> Result<[f64; 4], String> {
+    let expected =
+        || format!("`{text}` is not a bounding box: write W,S,E,N in degrees, e.g. 13.3,52.4,13.5,52.6");
+    let numbers: Vec<f64> = text
+        .split(',')
+        .map(|n| n.trim().parse::<f64>())
+        .collect::<Result<_, _>>()
+        .map_err(|_| expected())?;
+    let [w, s, e, n] = <[f64; 4]>::try_from(numbers).map_err(|_| expected())?;
+    let inside = (-180.0..=180.0).contains(&w) && (-180.0..=180.0).contains(&e);
+    let inside = inside && (-90.0..=90.0).contains(&s) && (-90.0..=90.0).contains(&n);
+    match inside && w < e && s < n {
+        true => Ok([w, s, e, n]),
+        false => Err(expected()),
+    }
+}
+
+/// A date (`2026-01-31`) or an RFC 3339 time, as RFC 3339; a date starts
+/// at midnight, or ends at the day's last second when `end`.
+pub fn date(text: &str, end: bool) -> Result<String, String> {
+    if up42::chrono::DateTime::parse_from_rfc3339(text).is_ok() {
+        return Ok(text.to_string());
+    }
+    match up42::chrono::NaiveDate::parse_from_str(text, "%Y-%m-%d") {
+        Ok(day) if end => Ok(format!("{day}T23:59:59Z")),
+        Ok(day) => Ok(format!("{day}T00:00:00Z")),
+        Err(_) => Err(format!(
+            "`{text}` is not a date: write 2026-01-31 or 2026-01-31T10:00:00Z"
+        )),
+    }
+}
+
+/// JSON given inline or as `@FILE`.
+pub fn json_or_file(flag: &str, text: &str) -> Result<serde_json::Value, String> {
+    let (text, from) = match text.strip_prefix('@') {
+        Some(path) => (
+            std::fs::read_to_string(path).map_err(|e| format!("{flag}: cannot read {path}: {e}"))?,
+            format!(" in {path}"),
+        ),
+        None => (text.to_string(), String::new()),
+    };
+    serde_json::from_str(&text).map_err(|e| format!("{flag}: not JSON{from} ({e})"))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -56,6 +131,45 @@ mod tests {
         for bad in ["", "30", "s", "5 m", "1d", "-1s", "1.5h"] {
             assert!(duration(bad).unwrap_err().contains("e.g. 30s"), "{bad}");
         }
+    }
+
+    #[test]
+    fn bounding_boxes_and_dates() {
+        assert_eq!(bbox("13.3,52.4,13.5,52.6"), Ok([13.3, 52.4, 13.5, 52.6]));
+        for bad in [
+            "13.3,52.4,13.5",
+            "a,b,c,d",
+            "13.5,52.4,13.3,52.6",
+            "0,0,200,1",
+            "1,2,3,4,5",
+        ] {
+            assert!(bbox(bad).unwrap_err().contains("W,S,E,N"), "{bad}");
+        }
+        assert_eq!(date("2026-01-31", false).unwrap(), "2026-01-31T00:00:00Z");
+        assert_eq!(date("2026-01-31", true).unwrap(), "2026-01-31T23:59:59Z");
+        assert_eq!(
+            date("2026-01-31T10:00:00Z", true).unwrap(),
+            "2026-01-31T10:00:00Z"
+        );
+        assert!(date("31.01.2026", false).unwrap_err().contains("2026-01-31"));
+    }
+
+    #[test]
+    fn areas_of_interest_from_any_geojson() {
+        let dir = std::env::temp_dir().join(format!("up42-cli-aoi-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let polygon = r#"{"type": "Polygon", "coordinates": [[[13.3, 52.4], [13.5, 52.4], [13.5, 52.6], [13.3, 52.4]]]}"#;
+        let feature = format!(r#"{{"type": "Feature", "properties": {{}}, "geometry": {polygon}}}"#);
+        let collection = format!(r#"{{"type": "FeatureCollection", "features": [{feature}]}}"#);
+        for (name, text) in [("g", polygon.to_string()), ("f", feature), ("c", collection)] {
+            let path = dir.join(name);
+            std::fs::write(&path, text).unwrap();
+            assert_eq!(aoi(&path).unwrap().features.len(), 1, "{name}");
+        }
+        let path = dir.join("bad");
+        std::fs::write(&path, r#"{"type": "Circle"}"#).unwrap();
+        assert!(aoi(&path).unwrap_err().contains("is not GeoJSON"));
+        std::fs::remove_dir_all(&dir).unwrap();
     }
 
     #[test]

@@ -552,7 +552,7 @@ async fn orders_wait_exits_0_when_fulfilled_5_when_not_and_4_at_the_timeout() {
         &["orders", "wait", up42_testkit::seed::TASKING_ORDER_ID],
     )
     .await;
-    fails(&decision, 5, "waits for your decision on its quotation");
+    fails(&decision, 5, "up42 quotations accept");
 
     let slow = Sandbox::builder()
         .order_status_schedule(&[], "BEING_FULFILLED")
@@ -727,4 +727,161 @@ async fn quotations_budgets_collections_and_completions() {
             "{shell}: the resource commands complete"
         );
     }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn orders_estimate_and_place_read_the_area_and_the_parameters() {
+    let sandbox = Sandbox::start().await;
+    let home = Home::new();
+    let dir = tempfile::tempdir().unwrap();
+    let aoi = dir.path().join("berlin.geojson");
+    let polygon =
+        up42_testkit::seed::archive_order_request("x")["featureCollection"]["features"][0]["geometry"]
+            .clone();
+    std::fs::write(&aoi, polygon.to_string()).unwrap();
+    let aoi = aoi.to_str().unwrap();
+    let params = format!(r#"{{"id": "{}"}}"#, up42_testkit::seed::SCENE_ID);
+    let product = up42_testkit::seed::ARCHIVE_PRODUCT_ID;
+    let new_order = ["--data-product", product, "--aoi", aoi, "--params", &params];
+
+    let estimate = json(
+        &up42(
+            &sandbox,
+            &home,
+            &[&["orders", "estimate"][..], &new_order].concat(),
+        )
+        .await,
+    );
+    assert!(
+        estimate["summary"]["totalCredits"].as_i64().unwrap() > 0,
+        "{estimate}"
+    );
+    let named = [
+        &["orders", "place"][..],
+        &new_order,
+        &["--name", "From the command line"],
+    ]
+    .concat();
+    let placed = json(&up42(&sandbox, &home, &named).await);
+    assert_eq!(placed[0]["displayName"], "From the command line");
+    assert_eq!(placed[0]["dataProductId"], product);
+
+    let text = dir.path().join("notes.txt");
+    std::fs::write(&text, "not geojson").unwrap();
+    let bad = [
+        "orders",
+        "estimate",
+        "--data-product",
+        product,
+        "--aoi",
+        text.to_str().unwrap(),
+    ];
+    fails(&up42(&sandbox, &home, &bad).await, 2, "is not GeoJSON");
+    let missing = [
+        "orders",
+        "estimate",
+        "--data-product",
+        product,
+        "--aoi",
+        "/nowhere.geojson",
+    ];
+    fails(&up42(&sandbox, &home, &missing).await, 2, "--aoi: cannot read");
+    let bad_params = [
+        "orders",
+        "estimate",
+        "--data-product",
+        product,
+        "--aoi",
+        aoi,
+        "--params",
+        "{id",
+    ];
+    fails(&up42(&sandbox, &home, &bad_params).await, 2, "--params: not JSON");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn catalog_search_and_storage_items_and_downloads() {
+    let sandbox = Sandbox::start().await;
+    let home = Home::new();
+    let host = up42_testkit::seed::CATALOG_HOST;
+    let search = [
+        "catalog",
+        "search",
+        "--host",
+        host,
+        "--bbox",
+        "13.3,52.4,13.5,52.6",
+        "--collection",
+        "phr",
+        "--from",
+        "2026-01-01",
+        "--to",
+        "2026-01-31",
+        "--limit",
+        "2",
+    ];
+    let scenes = json(&up42(&sandbox, &home, &search).await);
+    assert_eq!(scenes.as_array().unwrap().len(), 2);
+    assert!(
+        scenes
+            .as_array()
+            .unwrap()
+            .iter()
+            .all(|s| s["properties"]["collection"] == "phr")
+    );
+    let path = format!("/catalog/hosts/{host}/stac/search");
+    let sent = sandbox.journal().into_iter().find(|r| r.path == path).unwrap();
+    let body: serde_json::Value = serde_json::from_slice(&sent.body).unwrap();
+    assert_eq!(body["datetime"], "2026-01-01T00:00:00Z/2026-01-31T23:59:59Z");
+
+    let no_area = up42(&sandbox, &home, &["catalog", "search", "--host", host]).await;
+    assert_eq!(no_area.status.code(), Some(2));
+    let bad_date = up42(
+        &sandbox,
+        &home,
+        &[
+            "catalog",
+            "search",
+            "--host",
+            host,
+            "--bbox",
+            "1,2,3,4",
+            "--from",
+            "31.01.2026",
+        ],
+    )
+    .await;
+    assert_eq!(bad_date.status.code(), Some(2));
+    assert!(stderr(&bad_date).contains("not a date"), "{}", stderr(&bad_date));
+
+    let collection = up42_testkit::seed::STAC_COLLECTION_ID;
+    let items = json(&up42(&sandbox, &home, &["storage", "items", "--collection", collection]).await);
+    assert_eq!(items[0]["id"], up42_testkit::seed::STAC_ITEM_ID);
+
+    let dir = tempfile::tempdir().unwrap();
+    let into = dir.path().to_str().unwrap();
+    let item = up42(
+        &sandbox,
+        &home,
+        &[
+            "storage",
+            "download",
+            up42_testkit::seed::STAC_ITEM_ID,
+            "-o",
+            into,
+        ],
+    )
+    .await;
+    assert_eq!(item.status.code(), Some(0), "{}", stderr(&item));
+    assert!(dir.path().join("image").metadata().unwrap().len() > 0);
+    let asset = up42_testkit::seed::ASSET_ID;
+    let one = up42(&sandbox, &home, &["storage", "download", asset, "-o", into]).await;
+    assert_eq!(one.status.code(), Some(0), "{}", stderr(&one));
+    assert!(dir.path().join(asset).is_file());
+    let fetched = sandbox.journal_of(Route::Storage);
+    assert_eq!(fetched.len(), 2);
+    assert!(
+        fetched.iter().all(|r| r.header("authorization").is_none()),
+        "no token at the storage host"
+    );
 }

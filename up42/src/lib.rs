@@ -78,6 +78,8 @@ pub mod processing;
 pub mod storage;
 pub mod tasking;
 
+/// Re-exported: times in the models are `chrono` types.
+pub use chrono;
 pub use client::{Client, ClientBuilder};
 /// Re-exported: areas of interest and footprints are `geojson` types.
 pub use geojson;

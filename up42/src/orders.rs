@@ -292,7 +292,7 @@ impl NewOrder {
 }
 
 /// What an order would cost, per feature of its area.
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, Deserialize, Serialize)]
 #[non_exhaustive]
 pub struct Estimate {
     /// The totals.
@@ -306,7 +306,7 @@ pub struct Estimate {
 }
 
 /// The totals of an [`Estimate`].
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, Deserialize, Serialize)]
 #[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct EstimateSummary {
@@ -319,7 +319,7 @@ pub struct EstimateSummary {
 }
 
 /// The cost of one feature of an order's area.
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, Deserialize, Serialize)]
 #[non_exhaustive]
 pub struct OrderCost {
     /// The feature's index in the feature collection.
@@ -333,7 +333,7 @@ pub struct OrderCost {
 }
 
 /// Why one feature of an order's area could not be estimated or placed.
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, Deserialize, Serialize)]
 #[non_exhaustive]
 pub struct OrderError {
     /// The feature's index in the feature collection.
@@ -347,7 +347,7 @@ pub struct OrderError {
 
 /// What a placement made: an order per feature that could be placed, an
 /// error per feature that could not. A partial failure is data, not an error.
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, Deserialize, Serialize)]
 #[non_exhaustive]
 pub struct Placement {
     /// The orders made.
@@ -366,7 +366,7 @@ impl Placement {
 }
 
 /// An order made for one feature.
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, Deserialize, Serialize)]
 #[non_exhaustive]
 pub struct OrderRef {
     /// The feature's index in the feature collection.
@@ -376,7 +376,7 @@ pub struct OrderRef {
 }
 
 /// The answer to a cancellation.
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, Deserialize, Serialize)]
 #[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct Cancellation {
