@@ -885,3 +885,49 @@ async fn catalog_search_and_storage_items_and_downloads() {
         "no token at the storage host"
     );
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn on_a_terminal_orders_wait_shows_a_spinner_then_the_order() {
+    let sandbox = Sandbox::builder()
+        .order_status_schedule(&[("PLACED", 2), ("BEING_FULFILLED", 2)], "FULFILLED")
+        .start()
+        .await;
+    let home = Home::new();
+    let id = place(&sandbox).await;
+    let command = format!(
+        "{} --token-url {} --api-url {} orders wait {id} --every 200ms",
+        env!("CARGO_BIN_EXE_up42"),
+        sandbox.token_url(),
+        sandbox.api_url()
+    );
+    let mut run = Command::new(script());
+    run.args(["-qec", &command, "/dev/null"])
+        .env_clear()
+        .env("HOME", home.path())
+        .env("XDG_CACHE_HOME", home.path().join("cache"))
+        .env("UP42_USERNAME", USERNAME)
+        .env("UP42_PASSWORD", PASSWORD)
+        .env("TERM", "xterm")
+        .stdin(Stdio::null());
+    let output = tokio::task::spawn_blocking(move || run.output().unwrap())
+        .await
+        .unwrap();
+    let text = stdout(&output);
+    assert_eq!(output.status.code(), Some(0), "{text}");
+    assert!(
+        text.contains(&format!("order {id}: PLACED (")),
+        "the spinner's status and time: {text:?}"
+    );
+    assert!(
+        !text.contains(&format!("up42: order {id}: PLACED")),
+        "no piped lines on a terminal: {text:?}"
+    );
+    let table = text.lines().rev().take(2).collect::<Vec<_>>();
+    assert!(
+        table[0].contains("FULFILLED")
+            && table[1]
+                .trim_start_matches(|c: char| !c.is_ascii_alphabetic())
+                .contains("ID"),
+        "then the order as a table: {text:?}"
+    );
+}
