@@ -2,7 +2,7 @@
 
 use std::io::{BufRead, IsTerminal, Write};
 
-use up42_auth::{Authenticated, Credentials, ErrorKind};
+use up42::{Authenticated, Credentials, ErrorKind};
 
 use crate::cli::{Global, Login};
 use crate::failure::Failure;
@@ -55,7 +55,7 @@ pub async fn login(global: &Global, args: Login) -> Result<(), Failure> {
         eprintln!("up42: the sandbox accepted the credentials; nothing was saved");
         return Ok(());
     }
-    let path = up42_auth::auth::default_credentials_file()
+    let path = up42::auth::default_credentials_file()
         .ok_or_else(|| Failure::Local("no home directory to save the credentials in".to_string()))?;
     credentials.save(&path)?;
     eprintln!(
@@ -83,8 +83,7 @@ pub async fn whoami(session: &Session) -> Result<(), Failure> {
     let client = &session.client;
     let token = client.access_token().await?;
     let url = client.token_url().as_str().trim_end_matches("/token").to_string() + "/userinfo";
-    let failed =
-        |e: up42_auth::reqwest::Error| Failure::Local(format!("the user info could not be read: {e}"));
+    let failed = |e: up42::reqwest::Error| Failure::Local(format!("the user info could not be read: {e}"));
     let response = client
         .http_client()
         .get(&url)
@@ -112,7 +111,7 @@ pub async fn logout(global: &Global, forget_credentials: bool) -> Result<(), Fai
         Err(Failure::Up42(error)) if error.kind() == ErrorKind::CredentialsMissing => {}
         Err(other) => return Err(other),
     }
-    if forget_credentials && let Some(path) = up42_auth::auth::default_credentials_file() {
+    if forget_credentials && let Some(path) = up42::auth::default_credentials_file() {
         match std::fs::remove_file(&path) {
             Err(e) if e.kind() != std::io::ErrorKind::NotFound => {
                 return Err(Failure::Local(format!("cannot remove {}: {e}", path.display())));

@@ -3,7 +3,7 @@
 
 use std::error::Error as _;
 
-use up42_auth::ErrorKind;
+use up42::ErrorKind;
 
 /// Exit code: the API answered an error (or another failure of the call).
 pub const API: i32 = 1;
@@ -21,7 +21,7 @@ pub const UNSUCCESSFUL: i32 = 5;
 #[derive(Debug)]
 pub enum Failure {
     /// The toolkit's error.
-    Up42(up42_auth::Error),
+    Up42(up42::Error),
     /// A wrong argument the toolkit never saw (`--data` that is not JSON, ...).
     Usage(String),
     /// Something local went wrong (a file, the terminal).
@@ -32,8 +32,8 @@ pub enum Failure {
     TimedOut(String),
 }
 
-impl From<up42_auth::Error> for Failure {
-    fn from(error: up42_auth::Error) -> Self {
+impl From<up42::Error> for Failure {
+    fn from(error: up42::Error) -> Self {
         Failure::Up42(error)
     }
 }

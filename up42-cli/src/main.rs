@@ -1,6 +1,6 @@
-//! `up42`: tokens, API calls, downloads and resource commands for UP42 from
-//! the command line, on top of the toolkit (`up42-auth`) and the typed client
-//! (`up42`), with tokens cached between runs.
+//! `up42`: resource commands, tokens, API calls and downloads for UP42 from
+//! the command line, on top of the `up42` toolkit and its typed client, with
+//! tokens cached between runs.
 
 mod api;
 mod auth;
@@ -22,7 +22,7 @@ mod values;
 mod watch;
 
 use clap::Parser;
-use up42_auth::reqwest::Method;
+use up42::reqwest::Method;
 
 use cli::{Cli, Command};
 use failure::Failure;
