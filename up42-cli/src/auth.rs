@@ -43,18 +43,22 @@ pub async fn login(global: &Global, args: Login) -> Result<(), Failure> {
         ));
     };
     let credentials = Credentials::new(username.trim(), password);
-    let session = match global.sandbox {
-        true => session::open(global).await?,
-        false => {
-            let builder = session::builder(global).credentials(credentials.clone());
-            Session::new(session::with_store(builder).build()?)
-        }
-    };
-    session.client.token_cache().force_refresh().await?;
     if global.sandbox {
+        let session = session::open(global).await?;
+        session.client.token_cache().force_refresh().await?;
         eprintln!("up42: the sandbox accepted the credentials; nothing was saved");
         return Ok(());
     }
+    // The check is a password login of a client without the token store: a
+    // token another run stored must not stand in for the password being saved.
+    let check = session::builder(global)
+        .credentials(credentials.clone())
+        .build()?;
+    check.access_token().await?;
+    // Then the stored client, so that the next runs find a token: it adopts
+    // a stored one, or logs in.
+    let builder = session::builder(global).credentials(credentials.clone());
+    session::with_store(builder).build()?.access_token().await?;
     let path = up42::auth::default_credentials_file()
         .ok_or_else(|| Failure::Local("no home directory to save the credentials in".to_string()))?;
     credentials.save(&path)?;

@@ -334,6 +334,44 @@ async fn login_saves_private_credentials_that_later_runs_use() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn login_checks_the_password_even_with_a_fresh_token_stored() {
+    let sandbox = Sandbox::start().await;
+    let home = Home::new();
+    let login = |password: &str| {
+        let stdin = format!("{password}\n");
+        let (sandbox, home) = (&sandbox, &home);
+        async move {
+            up42_with(
+                sandbox,
+                home,
+                &["login", "--username", USERNAME, "--password-stdin"],
+                false,
+                &stdin,
+            )
+            .await
+        }
+    };
+    let first = login(PASSWORD).await;
+    assert_eq!(first.status.code(), Some(0), "{}", stderr(&first));
+    let file = home.path().join(".up42/credentials.json");
+    let saved = std::fs::read(&file).unwrap();
+
+    // A fresh token is in the store now; a wrong password must still be refused.
+    let before = sandbox.counters().token_requests;
+    fails(&login("wr0ng-password").await, 3, "rejected");
+    assert_eq!(
+        sandbox.counters().token_requests,
+        before + 1,
+        "the password went to the token endpoint"
+    );
+    assert_eq!(
+        std::fs::read(&file).unwrap(),
+        saved,
+        "the saved credentials are untouched"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn whoami_download_and_endpoints() {
     let sandbox = Sandbox::start().await;
     let home = Home::new();
