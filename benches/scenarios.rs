@@ -19,12 +19,7 @@ use up42_auth::Authenticated;
 use up42_testkit::{PASSWORD, Sandbox, USERNAME};
 
 mod common;
-use common::{Order, get_order, get_order_by_hand};
-
-fn percentile(sorted: &[Duration], p: f64) -> Duration {
-    let index = ((sorted.len() as f64 - 1.0) * p).round() as usize;
-    sorted[index]
-}
+use common::{Order, get_order, get_order_by_hand, percentile};
 
 async fn stampede(callers: usize) -> (u64, Duration, Duration, Duration) {
     let sandbox = Sandbox::start().await;

@@ -18,11 +18,7 @@ use up42::orders::{NewOrder, Order};
 use up42_testkit::{Fault, Route, Sandbox};
 
 mod common;
-use common::get_by_hand;
-
-fn percentile(sorted: &[Duration], p: f64) -> Duration {
-    sorted[((sorted.len() as f64 - 1.0) * p).round() as usize]
-}
+use common::{get_by_hand, percentile};
 
 async fn typed_against_hand_written(rounds: usize) {
     let sandbox = Sandbox::start().await;

@@ -61,3 +61,9 @@ pub fn run_bench(work: impl std::future::Future<Output = ()>) {
         .expect("runtime")
         .block_on(work);
 }
+
+/// The `p`-th percentile (0.0 to 1.0) of `sorted` durations.
+pub fn percentile(sorted: &[std::time::Duration], p: f64) -> std::time::Duration {
+    let index = ((sorted.len() as f64 - 1.0) * p).round() as usize;
+    sorted[index]
+}

@@ -1,10 +1,10 @@
 //! `up42 catalog search`: scenes of a host's archive, on the typed client.
 
-use futures_util::{StreamExt, TryStreamExt};
 use up42::catalog::{CatalogSearch, Scene};
 
 use crate::cli::{self, CatalogCommand};
 use crate::failure::Failure;
+use crate::limit;
 use crate::output;
 use crate::session::Session;
 use crate::table::{Table, Tone};
@@ -15,10 +15,7 @@ pub async fn run(session: &Session, command: CatalogCommand) -> Result<(), Failu
     let CatalogCommand::Search(args) = command;
     let search = search(&args)?;
     let scenes = session.typed().catalog().search(args.host, &search).items();
-    let found: Vec<Scene> = match args.limit {
-        Some(limit) => scenes.take(limit).try_collect().await?,
-        None => scenes.try_collect().await?,
-    };
+    let found: Vec<Scene> = limit::collect(scenes, args.limit).await?;
     output::items(&found, args.output.format, |scenes| {
         let mut table = Table::new(&["ID", "COLLECTION", "TAKEN", "CLOUDS %", "RESOLUTION M"]);
         let number = |n: Option<f64>| n.map(|n| n.to_string()).unwrap_or_default();
@@ -53,7 +50,7 @@ fn search(args: &cli::CatalogSearch) -> Result<CatalogSearch, Failure> {
         search = search.datetime(format!("{from}/{to}"));
     }
     if let Some(limit) = args.limit {
-        search = search.page_size(u32::try_from(limit.clamp(1, 500)).unwrap_or(500));
+        search = search.page_size(limit::page_size(limit, 500));
     }
     Ok(search)
 }

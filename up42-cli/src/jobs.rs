@@ -1,10 +1,10 @@
 //! `up42 jobs list|get|wait`, on the typed client.
 
-use futures_util::{StreamExt, TryStreamExt};
 use up42::processing::{Job, JobStatus};
 
 use crate::cli::JobsCommand;
 use crate::failure::Failure;
+use crate::limit;
 use crate::output::{self, Format};
 use crate::session::Session;
 use crate::table::{Table, Tone};
@@ -17,14 +17,13 @@ pub async fn run(session: &Session, command: JobsCommand) -> Result<(), Failure>
     match command {
         JobsCommand::List(args) => {
             let mut list = jobs.list().status(args.status);
-            let found: Vec<Job> = match args.limit {
-                Some(limit) => {
-                    list = list.page_size(u32::try_from(limit.clamp(1, 100)).unwrap_or(100));
-                    list.items().take(limit).try_collect().await?
-                }
-                None => list.items().try_collect().await?,
-            };
-            show(&found, args.output.format)
+            if let Some(limit) = args.limit {
+                list = list.page_size(limit::page_size(limit, 100));
+            }
+            show(
+                &limit::collect(list.items(), args.limit).await?,
+                args.output.format,
+            )
         }
         JobsCommand::Get { id, output } => show(&[jobs.get(id).await?], output.format),
         JobsCommand::Wait(args) => {

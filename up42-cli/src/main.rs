@@ -12,6 +12,7 @@ mod endpoints;
 mod failure;
 mod glossary;
 mod jobs;
+mod limit;
 mod orders;
 mod output;
 mod quotations;

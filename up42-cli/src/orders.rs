@@ -1,11 +1,11 @@
 //! `up42 orders list|get|wait|cancel`, on the typed client.
 
-use futures_util::{StreamExt, TryStreamExt};
 use up42::orders::{NewOrder, Order, OrderOutcome, OrderSortField, OrderStatus, OrderSubStatus, OrderType};
 use up42::page::Direction;
 
 use crate::cli::{self, OrdersCommand};
 use crate::failure::Failure;
+use crate::limit;
 use crate::output::{self, Format};
 use crate::session::Session;
 use crate::table::{Table, Tone};
@@ -100,14 +100,14 @@ async fn list(client: &up42::Client, args: cli::OrdersList) -> Result<(), Failur
             cli::OrderKind::Tasking => OrderType::Tasking,
         });
     }
-    let orders: Vec<Order> = match args.limit {
-        Some(limit) => {
-            let size = u32::try_from(limit.clamp(1, 100)).unwrap_or(100);
-            list.page_size(size).items().take(limit).try_collect().await?
-        }
-        None => list.concurrent_pages(4).items().try_collect().await?,
+    let list = match args.limit {
+        Some(limit) => list.page_size(limit::page_size(limit, 100)),
+        None => list.concurrent_pages(4),
     };
-    show(&orders, args.output.format)
+    show(
+        &limit::collect(list.items(), args.limit).await?,
+        args.output.format,
+    )
 }
 
 /// `up42 orders wait`: a spinner on a terminal, a line per change otherwise.

@@ -1,11 +1,12 @@
 //! `up42 storage items|download`: what orders delivered and jobs made, on
 //! the typed client.
 
-use futures_util::{StreamExt, TryStreamExt};
+use futures_util::TryStreamExt;
 use up42::storage::{StacItem, StacSearch};
 
 use crate::cli::StorageCommand;
 use crate::failure::Failure;
+use crate::limit;
 use crate::output;
 use crate::session::Session;
 use crate::table::{Table, Tone};
@@ -23,10 +24,7 @@ pub async fn run(session: &Session, command: StorageCommand) -> Result<(), Failu
                 Some(collection) => storage.items(collection),
                 None => storage.search(&StacSearch::new()).items(),
             };
-            let found: Vec<StacItem> = match limit {
-                Some(limit) => items.take(limit).try_collect().await?,
-                None => items.try_collect().await?,
-            };
+            let found: Vec<StacItem> = limit::collect(items, limit).await?;
             output::items(&found, output.format, |items| {
                 let mut table = Table::new(&["ID", "COLLECTION", "TITLE", "TAKEN", "FILES"]);
                 for item in items {
