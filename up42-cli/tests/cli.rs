@@ -623,12 +623,11 @@ fn script() -> std::path::PathBuf {
         .expect("`script` (util-linux, Debian's bsdutils) runs the terminal test")
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn on_a_terminal_orders_list_is_a_coloured_table() {
-    let sandbox = Sandbox::start().await;
-    let home = Home::new();
+/// `up42 ARGS` on a pseudo-terminal (`script`), against `sandbox`, with the
+/// sandbox user's credentials: what a person at a terminal sees.
+async fn on_a_terminal(sandbox: &Sandbox, home: &Home, args: &str) -> Output {
     let command = format!(
-        "{} --token-url {} --api-url {} orders list --limit 4",
+        "{} --token-url {} --api-url {} {args}",
         env!("CARGO_BIN_EXE_up42"),
         sandbox.token_url(),
         sandbox.api_url()
@@ -642,9 +641,16 @@ async fn on_a_terminal_orders_list_is_a_coloured_table() {
         .env("UP42_PASSWORD", PASSWORD)
         .env("TERM", "xterm")
         .stdin(Stdio::null());
-    let output = tokio::task::spawn_blocking(move || run.output().unwrap())
+    tokio::task::spawn_blocking(move || run.output().unwrap())
         .await
-        .unwrap();
+        .unwrap()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn on_a_terminal_orders_list_is_a_coloured_table() {
+    let sandbox = Sandbox::start().await;
+    let home = Home::new();
+    let output = on_a_terminal(&sandbox, &home, "orders list --limit 4").await;
     let text = stdout(&output);
     assert_eq!(output.status.code(), Some(0), "{text}");
     let mut lines = text.lines();
@@ -804,6 +810,28 @@ async fn orders_estimate_and_place_read_the_area_and_the_parameters() {
     assert_eq!(placed[0]["displayName"], "From the command line");
     assert_eq!(placed[0]["dataProductId"], product);
 
+    let empty = dir.path().join("empty.geojson");
+    std::fs::write(
+        &empty,
+        r#"{"type": "Feature", "properties": {}, "geometry": null}"#,
+    )
+    .unwrap();
+    let refused = [
+        "orders",
+        "place",
+        "--data-product",
+        product,
+        "--aoi",
+        empty.to_str().unwrap(),
+        "--params",
+        &params,
+    ];
+    fails(
+        &up42(&sandbox, &home, &refused).await,
+        1,
+        "every feature was refused",
+    );
+
     let text = dir.path().join("notes.txt");
     std::fs::write(&text, "not geojson").unwrap();
     let bad = [
@@ -932,24 +960,7 @@ async fn on_a_terminal_orders_wait_shows_a_spinner_then_the_order() {
         .await;
     let home = Home::new();
     let id = place(&sandbox).await;
-    let command = format!(
-        "{} --token-url {} --api-url {} orders wait {id} --every 200ms",
-        env!("CARGO_BIN_EXE_up42"),
-        sandbox.token_url(),
-        sandbox.api_url()
-    );
-    let mut run = Command::new(script());
-    run.args(["-qec", &command, "/dev/null"])
-        .env_clear()
-        .env("HOME", home.path())
-        .env("XDG_CACHE_HOME", home.path().join("cache"))
-        .env("UP42_USERNAME", USERNAME)
-        .env("UP42_PASSWORD", PASSWORD)
-        .env("TERM", "xterm")
-        .stdin(Stdio::null());
-    let output = tokio::task::spawn_blocking(move || run.output().unwrap())
-        .await
-        .unwrap();
+    let output = on_a_terminal(&sandbox, &home, &format!("orders wait {id} --every 200ms")).await;
     let text = stdout(&output);
     assert_eq!(output.status.code(), Some(0), "{text}");
     assert!(
