@@ -271,3 +271,57 @@ async fn timeouts_say_which_limit_expired() {
     );
     assert!(error.hint().unwrap().contains("read_timeout"));
 }
+
+#[cfg(unix)]
+#[tokio::test]
+async fn special_files_are_written_never_replaced() {
+    use std::os::unix::fs::FileTypeExt;
+    let sandbox = Sandbox::start().await;
+    sandbox.add_generated_asset("scene", 64 * 1024, None);
+    let client = sandbox.client().unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let download = || async {
+        let signed = download_url(&client, "scene").await.unwrap();
+        Download::get(&client, &signed.url).await.unwrap()
+    };
+
+    // A FIFO: written into, and still a FIFO (`-o /dev/stdout` is one in a pipe).
+    let fifo = dir.path().join("scene.fifo");
+    let made = std::process::Command::new("mkfifo").arg(&fifo).status().unwrap();
+    assert!(made.success());
+    let reader = {
+        let fifo = fifo.clone();
+        std::thread::spawn(move || std::fs::read(fifo).unwrap())
+    };
+    assert_eq!(download().await.to_file(&fifo).await.unwrap(), 64 * 1024);
+    assert_eq!(reader.join().unwrap(), generated_asset(0, 64 * 1024));
+    assert!(std::fs::symlink_metadata(&fifo).unwrap().file_type().is_fifo());
+
+    // A device: written into, and still the device (as root, `-o /dev/null`
+    // once replaced the system's /dev/null by a file).
+    assert_eq!(download().await.to_file("/dev/null").await.unwrap(), 64 * 1024);
+    assert!(
+        std::fs::metadata("/dev/null")
+            .unwrap()
+            .file_type()
+            .is_char_device()
+    );
+
+    // A link to a file: the file is replaced, the link stays.
+    let real = dir.path().join("real.tif");
+    std::fs::write(&real, b"old").unwrap();
+    let link = dir.path().join("link.tif");
+    std::os::unix::fs::symlink(&real, &link).unwrap();
+    download().await.to_file(&link).await.unwrap();
+    assert!(std::fs::symlink_metadata(&link).unwrap().file_type().is_symlink());
+    assert!(holds_generated(&real, 64 * 1024));
+
+    // A directory: a clear error, and the directory untouched.
+    let error = download().await.to_file(dir.path()).await.unwrap_err();
+    assert!(error.to_string().contains("a directory"), "{error}");
+
+    // Any writer: standard output, a socket, a buffer.
+    let mut buffer = Vec::new();
+    let written = download().await.to_writer(&mut buffer, "buffer").await.unwrap();
+    assert_eq!((written, buffer), (64 * 1024, generated_asset(0, 64 * 1024)));
+}

@@ -94,6 +94,7 @@ async fn file_sequential_processes_log_in_once() {
         mode: "calls",
         calls: 1,
         interval_ms: 0,
+        password: "",
     };
     plain.run_one_after_another(3).await;
     assert_eq!(sandbox.counters().token_requests, 3);
@@ -129,25 +130,37 @@ async fn redis_rotating_refresh_tokens_renew_once_per_round() {
     rotating_refresh_tokens_renew_once_per_round(Store::Redis(RedisServer::start())).await;
 }
 
+fn store_key(sandbox: &Sandbox) -> StoreKey {
+    StoreKey::sealed(
+        &sandbox.token_url(),
+        up42_auth::defaults::CLIENT_ID,
+        USERNAME,
+        PASSWORD,
+    )
+}
+
 fn entry_path(dir: &Path, sandbox: &Sandbox) -> std::path::PathBuf {
-    let key = StoreKey::new(&sandbox.token_url(), up42_auth::defaults::CLIENT_ID, USERNAME);
-    dir.join(format!("{}.json", key.as_str()))
+    dir.join(format!("{}.json", store_key(sandbox).as_str()))
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn file_entries_are_private_hold_no_password_and_expire() {
+async fn file_entries_are_private_sealed_and_expire() {
     let _serial = processes::serial().await;
     let store = Store::file();
     let Store::File(dir) = &store else { unreachable!() };
-    let sandbox = Sandbox::start().await;
+    let sandbox = Sandbox::builder()
+        .access_token_lifetime(Duration::from_secs(2))
+        .start()
+        .await;
     let reports = job(&sandbox, &store, 1, 0).run_one_after_another(1).await;
     assert_all_ok(&reports, 1);
     let path = entry_path(&dir.path().join("up42"), &sandbox);
-    let text = std::fs::read_to_string(&path).unwrap();
-    assert!(
-        !text.contains(PASSWORD) && !text.contains(USERNAME),
-        "only tokens are stored"
-    );
+    let bytes = std::fs::read(&path).unwrap();
+    let text = String::from_utf8_lossy(&bytes);
+    // Sealed: no token (a JWT starts `eyJ`), no password, no username.
+    for secret in ["eyJ", PASSWORD, USERNAME, "access_token"] {
+        assert!(!text.contains(secret), "the entry shows `{secret}`");
+    }
     #[cfg(unix)]
     {
         use std::os::unix::fs::PermissionsExt;
@@ -161,22 +174,15 @@ async fn file_entries_are_private_hold_no_password_and_expire() {
             0o700
         );
     }
-    // The same entry, expired: never served.
-    let mut entry: serde_json::Value = serde_json::from_str(&text).unwrap();
-    let past = wall_ms() - 1_000;
-    for field in ["expires_at", "renew_from", "stale_at"] {
-        entry[field] = past.into();
-    }
-    std::fs::write(&path, entry.to_string()).unwrap();
+    // Once the access token has expired, the entry's token is not served:
+    // its refresh token is used.
+    tokio::time::sleep(Duration::from_millis(2_100)).await;
     sandbox.reset_counters();
     let reports = job(&sandbox, &store, 1, 0).run_one_after_another(1).await;
     assert_all_ok(&reports, 1);
-    assert_eq!(
-        sandbox.counters().token_requests,
-        1,
-        "the expired entry was not used"
-    );
-    assert_eq!(sandbox.counters().password_grants, 0, "its refresh token was");
+    let counters = sandbox.counters();
+    assert_eq!(counters.unauthorized, 0, "no expired token was sent");
+    assert_eq!((counters.refresh_grants, counters.password_grants), (1, 0));
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -192,8 +198,11 @@ async fn file_faults_never_cost_a_call() {
     let reports = job(&sandbox, &store, 2, 0).run_one_after_another(1).await;
     assert_all_ok(&reports, 2);
     assert!(reports[0].warnings >= 1);
-    let repaired: serde_json::Value = serde_json::from_slice(&std::fs::read(&path).unwrap()).unwrap();
-    assert!(repaired["access_token"].is_string());
+    let repaired = std::fs::read(&path).unwrap();
+    assert!(
+        repaired.starts_with(b"up42-sealed-2\n"),
+        "overwritten by a sealed entry"
+    );
 
     // An unusable store (its directory is a file): memory only, with a warning.
     let blocker = dir.path().join("not-a-directory");
@@ -212,33 +221,35 @@ async fn file_faults_never_cost_a_call() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_lock_holder_that_dies_blocks_nobody() {
     let _serial = processes::serial().await;
-    let sandbox = Sandbox::start().await;
-    let store = Store::file();
-    let Store::File(dir) = &store else { unreachable!() };
-    let holder_job = Job {
-        mode: "hold-lock",
-        ..job(&sandbox, &store, 0, 0)
-    };
-    let mut holder = holder_job.command(0).spawn().unwrap();
-    let mut lines = BufReader::new(holder.stdout.take().unwrap()).lines();
-    while let Some(line) = lines.next_line().await.unwrap() {
-        if line.contains(LOCKED) {
-            break;
+    for store in [Store::file(), Store::Redis(RedisServer::start())] {
+        let sandbox = Sandbox::start().await;
+        let holder_job = Job {
+            mode: "hold-lock",
+            ..job(&sandbox, &store, 0, 0)
+        };
+        let mut holder = holder_job.command(0).spawn().unwrap();
+        let mut lines = BufReader::new(holder.stdout.take().unwrap()).lines();
+        while let Some(line) = lines.next_line().await.unwrap() {
+            if line.contains(LOCKED) {
+                break;
+            }
         }
+        // A worker waits for the lock as long as a renewal may take; the
+        // holder is killed mid-renewal: the lock is free at once (a file lock)
+        // or within its lease (Redis), and the worker renews under it.
+        let worker = job(&sandbox, &store, 1, 0).command(0).spawn().unwrap();
+        tokio::time::sleep(Duration::from_millis(1_500)).await;
+        holder.kill().await.unwrap();
+        let report = processes::report_of(worker.wait_with_output().await.unwrap());
+        assert_all_ok(std::slice::from_ref(&report), 1);
+        assert_eq!(
+            report.warnings,
+            0,
+            "{}: the lock was had, no call lost",
+            store.name()
+        );
+        assert_eq!(sandbox.counters().token_requests, 1, "{}", store.name());
     }
-    // While the holder lives: the worker waits for the lock in vain, then
-    // renews without it, with a warning; the call is not lost.
-    let reports = job(&sandbox, &store, 1, 0).run_one_after_another(1).await;
-    assert_all_ok(&reports, 1);
-    assert_eq!(reports[0].warnings, 1, "one warning: the lock could not be had");
-
-    // Killed while holding it: the OS releases the lock at once.
-    holder.kill().await.unwrap();
-    std::fs::remove_file(entry_path(&dir.path().join("up42"), &sandbox)).unwrap();
-    let reports = job(&sandbox, &store, 1, 0).run_one_after_another(1).await;
-    assert_all_ok(&reports, 1);
-    assert_eq!(reports[0].warnings, 0, "the lock was free");
-    assert_eq!(sandbox.counters().token_requests, 2);
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -256,6 +267,7 @@ async fn a_redis_that_is_down_costs_no_call() {
         mode: "calls",
         calls: 3,
         interval_ms: 0,
+        password: "",
     };
     let reports = down.run_one_after_another(1).await;
     assert_all_ok(&reports, 3);
@@ -274,6 +286,7 @@ async fn a_redis_rate_limit_holds_across_processes() {
         mode: "rate",
         calls: 0,
         interval_ms: 0,
+        password: "",
     };
     let reports = rate.run_together(4).await;
     assert!(
@@ -301,4 +314,76 @@ async fn a_bad_redis_url_is_a_config_error_that_hides_the_password() {
         assert!(error.to_string().contains("is not a Redis URL"), "{error}");
         assert!(!error.to_string().contains("s3cret"), "{error}");
     }
+}
+
+/// Workers whose password was changed, polling every 100 ms for 10 s.
+async fn a_changed_password_costs_the_fleet_a_handful_of_logins(store: Store) {
+    let sandbox = Sandbox::start().await;
+    let changed = Job {
+        password: "the old password",
+        ..job(&sandbox, &store, 100, 100)
+    };
+    let reports = changed.run_together(8).await;
+    assert!(reports.iter().all(|r| r.calls_ok == 0 && !r.errors.is_empty()));
+    let counters = sandbox.counters();
+    println!(
+        "{}: 8 processes with a changed password, 10 s: {} failed logins",
+        store.name(),
+        counters.rejected_grants
+    );
+    // Each process on its own sent 3 or 4 (0 s, 2 s, 6 s, 14 s): 32 in all.
+    assert!(counters.rejected_grants <= 4, "{}: {counters:?}", store.name());
+    assert_eq!(counters.rejected_grants, counters.token_requests);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn file_a_changed_password_costs_the_fleet_a_handful_of_logins() {
+    let _serial = processes::serial().await;
+    a_changed_password_costs_the_fleet_a_handful_of_logins(Store::file()).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn redis_a_changed_password_costs_the_fleet_a_handful_of_logins() {
+    let _serial = processes::serial().await;
+    a_changed_password_costs_the_fleet_a_handful_of_logins(Store::Redis(RedisServer::start())).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn redis_entries_cannot_be_read_or_planted() {
+    use up42_auth::store::{RedisTokenStore, TokenStore};
+    let _serial = processes::serial().await;
+    let redis = RedisServer::start();
+    let store = Store::Redis(redis);
+    let Store::Redis(server) = &store else {
+        unreachable!()
+    };
+    let sandbox = Sandbox::start().await;
+    let reports = job(&sandbox, &store, 1, 0).run_one_after_another(1).await;
+    assert_all_ok(&reports, 1);
+    // Any client of the Redis reads the entry: it shows no token.
+    let reader = RedisTokenStore::connect(&server.url).unwrap();
+    let key = store_key(&sandbox);
+    let bytes = reader.load(&key).await.unwrap().expect("an entry");
+    assert!(!String::from_utf8_lossy(&bytes).contains("eyJ"), "sealed");
+
+    // A writer without the password plants tokens valid for ten years.
+    let planted = serde_json::json!({
+        "v": 2, "key": key.as_str(), "failure": null,
+        "tokens": {
+            "access_token": "attacker-token", "issued_at": wall_ms(), "lifetime_ms": 315_360_000_000u64,
+            "refresh": null,
+        },
+    });
+    let planted = planted.to_string();
+    reader
+        .save(&key, planted.as_bytes(), Duration::from_secs(600))
+        .await
+        .unwrap();
+    sandbox.reset_counters();
+    let reports = job(&sandbox, &store, 1, 0).run_one_after_another(1).await;
+    assert_all_ok(&reports, 1);
+    assert!(reports[0].warnings >= 1, "the planted entry was noticed");
+    let counters = sandbox.counters();
+    assert_eq!(counters.unauthorized, 0, "the planted token was never sent");
+    assert_eq!(counters.password_grants, 1, "the worker logged in itself");
 }

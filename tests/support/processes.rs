@@ -112,8 +112,9 @@ pub async fn run_worker() -> bool {
     match mode.as_str() {
         "hold-lock" => {
             let store = store_from(&store_spec).expect("a store");
-            let key = StoreKey::new(&token_url, up42_auth::defaults::CLIENT_ID, USERNAME);
-            let _lock = store.lock(&key, Duration::from_secs(5)).await.expect("the lock");
+            let key = StoreKey::sealed(&token_url, up42_auth::defaults::CLIENT_ID, USERNAME, PASSWORD);
+            let _lock = store.lock(&key, Duration::from_secs(5)).await.expect("the store");
+            assert!(_lock.is_some(), "the lock was free");
             println!("{LOCKED}");
             tokio::time::sleep(Duration::from_secs(3600)).await;
         }
@@ -128,8 +129,12 @@ pub async fn run_worker() -> bool {
             }
         }
         _ => {
+            let password = match env("UP42_WORKER_PASSWORD") {
+                given if given.is_empty() => PASSWORD.to_string(),
+                given => given,
+            };
             let mut builder = Up42Client::builder()
-                .credentials(Credentials::new(USERNAME, PASSWORD))
+                .credentials(Credentials::new(USERNAME, password))
                 .token_url(&token_url)
                 .api_url(&env("UP42_WORKER_API_URL"));
             if let Some(store) = store_from(&store_spec) {
@@ -168,6 +173,8 @@ pub struct Job<'a> {
     pub mode: &'a str,
     pub calls: u64,
     pub interval_ms: u64,
+    /// The password the workers log in with; empty: the sandbox's.
+    pub password: &'a str,
 }
 
 impl Job<'_> {
@@ -184,6 +191,7 @@ impl Job<'_> {
             .env("UP42_WORKER_START_AT", start_at.to_string())
             .env("UP42_WORKER_RATE", "100")
             .env("UP42_WORKER_DURATION_MS", "5000")
+            .env("UP42_WORKER_PASSWORD", self.password)
             .stdout(Stdio::piped())
             .stderr(Stdio::null())
             .kill_on_drop(true);
@@ -311,6 +319,7 @@ pub fn job<'a>(sandbox: &'a Sandbox, store: &Store, calls: u64, interval_ms: u64
         mode: "calls",
         calls,
         interval_ms,
+        password: "",
     }
 }
 

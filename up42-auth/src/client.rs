@@ -401,6 +401,7 @@ impl Up42ClientBuilder {
             },
             credentials: ArcSwap::from_pointee(credentials),
             retry: retry.clone(),
+            store_key: Default::default(),
         });
         let policy = RequestPolicy {
             retry,

@@ -141,10 +141,41 @@ impl<'a> Download<'a> {
     /// a temporary file in the same directory, which is flushed to disk and
     /// renamed to `path` only when the body is complete: a failed download
     /// leaves no partial file at `path` (an existing one is replaced only on
-    /// success), and the temporary file is removed. The file is created
-    /// readable and writable by its owner only.
+    /// success), and the temporary file is removed, also when the future is
+    /// dropped (a timeout, Ctrl-C handled by the program). The file is
+    /// created readable and writable by its owner only.
+    ///
+    /// A link is followed: its target is replaced, the link stays. A path
+    /// that is not a regular file (a FIFO, a device, `/dev/stdout`) is
+    /// written directly, never replaced by a file.
     pub async fn to_file(self, path: impl AsRef<Path>) -> Result<u64, Error> {
-        let path = path.as_ref();
+        let given = path.as_ref();
+        let is_link = std::fs::symlink_metadata(given).is_ok_and(|m| m.file_type().is_symlink());
+        // A dangling link is replaced like a missing file.
+        let resolved = match is_link {
+            true => std::fs::canonicalize(given).ok(),
+            false => None,
+        };
+        let path = resolved.as_deref().unwrap_or(given);
+        match std::fs::metadata(path) {
+            Ok(metadata) if metadata.is_dir() => {
+                let error =
+                    std::io::Error::new(std::io::ErrorKind::IsADirectory, "a directory; name a file in it");
+                return Err(io_error("write", given)(error));
+            }
+            Ok(metadata) if !metadata.is_file() => {
+                let file = tokio::fs::OpenOptions::new()
+                    .write(true)
+                    .open(path)
+                    .await
+                    .map_err(io_error("open", given))?;
+                let mut out = BufWriter::with_capacity(WRITE_BUFFER, file);
+                let bytes = self.copy_to(&mut out, given).await?;
+                out.flush().await.map_err(io_error("write", given))?;
+                return Ok(bytes);
+            }
+            _ => {}
+        }
         let io = |action| io_error(action, path);
         let dir = match path.parent() {
             Some(dir) if !dir.as_os_str().is_empty() => dir.to_path_buf(),
@@ -166,6 +197,27 @@ impl<'a> Download<'a> {
         temporary
             .persist(path)
             .map_err(|e| io("rename the finished download to")(e.error))?;
+        Ok(bytes)
+    }
+
+    /// Writes the body to `out` as it arrives (standard output, a socket, a
+    /// buffer) and returns its size; `out` is flushed at the end. An error
+    /// while writing names `name` (`stdout`, say).
+    ///
+    /// ```no_run
+    /// # async fn run(download: up42_auth::Download<'_>) -> Result<(), up42_auth::Error> {
+    /// let bytes = download.to_writer(&mut tokio::io::stdout(), "stdout").await?;
+    /// eprintln!("{bytes} bytes");
+    /// # Ok(()) }
+    /// ```
+    pub async fn to_writer<W: tokio::io::AsyncWrite + Unpin>(
+        self,
+        out: &mut W,
+        name: &str,
+    ) -> Result<u64, Error> {
+        let name = Path::new(name);
+        let bytes = self.copy_to(out, name).await?;
+        out.flush().await.map_err(io_error("write", name))?;
         Ok(bytes)
     }
 

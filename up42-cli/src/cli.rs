@@ -171,7 +171,8 @@ pub struct Send {
 pub struct Download {
     /// The asset's id.
     pub asset_id: String,
-    /// Where to write it.
+    /// Where to write it: a file (replaced only once complete), a FIFO or
+    /// device (written directly), or `-` for standard output.
     #[arg(short, long, value_name = "FILE")]
     pub output: PathBuf,
 }

@@ -1,5 +1,5 @@
 //! `up42 download ASSET_ID -o FILE`: the asset through its signed URL, with
-//! a progress bar on a terminal.
+//! a progress bar on a terminal; `-o -` streams it to standard output.
 
 use std::io::IsTerminal;
 
@@ -23,19 +23,22 @@ pub async fn run(session: &Session, args: cli::Download) -> Result<(), Failure> 
         false => ProgressBar::hidden(),
     };
     let progress = bar.clone();
-    let bytes = session
-        .typed()
-        .storage()
-        .download(args.asset_id.as_str())
-        .progress(move |p| {
-            if let Some(total) = p.total {
-                progress.set_length(total);
-            }
-            progress.set_position(p.bytes);
-        })
-        .to_file(&args.output)
-        .await?;
+    let storage = session.typed().storage();
+    let download = storage.download(args.asset_id.as_str()).progress(move |p| {
+        if let Some(total) = p.total {
+            progress.set_length(total);
+        }
+        progress.set_position(p.bytes);
+    });
+    let to_stdout = args.output.as_os_str() == "-";
+    let bytes = match to_stdout {
+        true => download.to_writer(&mut tokio::io::stdout(), "stdout").await?,
+        false => download.to_file(&args.output).await?,
+    };
     bar.finish_and_clear();
-    eprintln!("up42: saved {bytes} bytes to {}", args.output.display());
+    match to_stdout {
+        true => eprintln!("up42: wrote {bytes} bytes to stdout"),
+        false => eprintln!("up42: saved {bytes} bytes to {}", args.output.display()),
+    }
     Ok(())
 }

@@ -16,6 +16,8 @@ pub const NETWORK: i32 = 4;
 /// Exit code: the awaited work ended without success (failed, canceled) or
 /// needs the user's decision.
 pub const UNSUCCESSFUL: i32 = 5;
+/// Exit code: Ctrl-C (128 + SIGINT, as shells report it).
+pub const INTERRUPTED: i32 = 130;
 
 /// Why a command failed.
 #[derive(Debug)]
@@ -30,6 +32,8 @@ pub enum Failure {
     Unsuccessful(String),
     /// A wait's time limit passed; the message says what was last seen.
     TimedOut(String),
+    /// Ctrl-C.
+    Interrupted,
 }
 
 impl From<up42::Error> for Failure {
@@ -45,6 +49,7 @@ impl Failure {
             Failure::Usage(_) => return USAGE,
             Failure::Unsuccessful(_) => return UNSUCCESSFUL,
             Failure::TimedOut(_) => return NETWORK,
+            Failure::Interrupted => return INTERRUPTED,
             Failure::Local(_) => return API,
             Failure::Up42(error) => error,
         };
@@ -90,6 +95,7 @@ impl Failure {
             | Failure::Local(message)
             | Failure::Unsuccessful(message)
             | Failure::TimedOut(message) => eprintln!("up42: {message}"),
+            Failure::Interrupted => eprintln!("up42: interrupted"),
         }
     }
 }

@@ -33,7 +33,13 @@ async fn main() {
     let cli = Cli::parse();
     session::trace(cli.global.verbose);
     let verbose = cli.global.verbose > 0;
-    if let Err(failure) = run(cli).await {
+    // Ctrl-C ends the command by dropping it: a download's temporary file,
+    // a held lock, are cleaned up as they go, before the exit.
+    let outcome = tokio::select! {
+        outcome = run(cli) => outcome,
+        _ = tokio::signal::ctrl_c() => Err(Failure::Interrupted),
+    };
+    if let Err(failure) = outcome {
         failure.report(verbose);
         std::process::exit(failure.exit_code());
     }

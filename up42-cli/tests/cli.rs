@@ -22,9 +22,9 @@ impl Home {
     }
 }
 
-/// `up42 ARGS` against `sandbox`, with the sandbox user's credentials in the
-/// environment unless `creds` is false; `stdin` is written to its input.
-async fn up42_with(sandbox: &Sandbox, home: &Home, args: &[&str], creds: bool, stdin: &str) -> Output {
+/// `up42 ARGS` against `sandbox` in `home`, with nothing else of the
+/// environment: no credentials yet.
+fn command(sandbox: &Sandbox, home: &Home, args: &[&str]) -> Command {
     let mut command = Command::new(env!("CARGO_BIN_EXE_up42"));
     command
         .args([
@@ -36,7 +36,15 @@ async fn up42_with(sandbox: &Sandbox, home: &Home, args: &[&str], creds: bool, s
         .args(args)
         .env_clear()
         .env("HOME", home.path())
-        .env("XDG_CACHE_HOME", home.path().join("cache"))
+        .env("XDG_CACHE_HOME", home.path().join("cache"));
+    command
+}
+
+/// `up42 ARGS` against `sandbox`, with the sandbox user's credentials in the
+/// environment unless `creds` is false; `stdin` is written to its input.
+async fn up42_with(sandbox: &Sandbox, home: &Home, args: &[&str], creds: bool, stdin: &str) -> Output {
+    let mut command = command(sandbox, home, args);
+    command
         .stdin(Stdio::piped())
         .stdout(Stdio::piped())
         .stderr(Stdio::piped());
@@ -372,6 +380,32 @@ async fn login_checks_the_password_even_with_a_fresh_token_stored() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_shell_loop_with_a_changed_password_costs_a_handful_of_logins() {
+    let sandbox = Sandbox::start().await;
+    let home = Home::new();
+    let run = || {
+        let mut command = command(&sandbox, &home, &["get", &format!("/v2/orders/{ORDER_ID}")]);
+        command
+            .env("UP42_USERNAME", USERNAME)
+            .env("UP42_PASSWORD", "the-old-password");
+        command
+    };
+    // `for i in $(seq 20); do up42 get ...; done`: the token store remembers
+    // the refusal between runs, and its backoff (2 s, then 4 s) holds them back.
+    for _ in 0..20 {
+        let mut command = run();
+        let output = tokio::task::spawn_blocking(move || command.output().unwrap())
+            .await
+            .unwrap();
+        fails(&output, 3, "rejected");
+    }
+    let rejected = sandbox.counters().rejected_grants;
+    println!("20 runs with a changed password: {rejected} failed logins");
+    // Without the shared memory, each run logged in: 20.
+    assert!((1..=3).contains(&rejected), "{rejected} failed logins");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn whoami_download_and_endpoints() {
     let sandbox = Sandbox::start().await;
     let home = Home::new();
@@ -407,6 +441,11 @@ async fn whoami_download_and_endpoints() {
     .await;
     assert_ne!(failed.status.code(), Some(0));
     assert!(!broken.exists(), "no partial file");
+    // `-o -`: the bytes on standard output, the report on stderr.
+    let piped = up42(&sandbox, &home, &["download", "scene", "-o", "-"]).await;
+    assert_eq!(piped.status.code(), Some(0), "{}", stderr(&piped));
+    assert_eq!(piped.stdout, generated_asset(0, SIZE as usize));
+    assert!(stderr(&piped).contains("bytes to stdout"));
 
     let listed = up42(&sandbox, &home, &["endpoints", "download"]).await;
     assert_eq!(listed.status.code(), Some(0));
@@ -419,6 +458,59 @@ async fn whoami_download_and_endpoints() {
             .lines()
             .all(|l| l.to_lowercase().contains("download"))
     );
+}
+
+#[cfg(unix)]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn ctrl_c_during_a_download_leaves_no_temporary_file() {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    // A storage host that sends the headers and 64 KiB of a 1 MiB file, then stalls.
+    let stall = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let stall_url = format!("http://{}/scene.tif", stall.local_addr().unwrap());
+    tokio::spawn(async move {
+        let (mut socket, _) = stall.accept().await.unwrap();
+        let mut request = [0u8; 4096];
+        let _ = socket.read(&mut request).await;
+        let head = "HTTP/1.1 200 OK\r\ncontent-type: image/tiff\r\ncontent-length: 1048576\r\n\r\n";
+        socket.write_all(head.as_bytes()).await.unwrap();
+        socket.write_all(&[7u8; 65536]).await.unwrap();
+        tokio::time::sleep(std::time::Duration::from_secs(60)).await;
+    });
+    let sandbox = Sandbox::start().await;
+    sandbox.mount(
+        Mock::given("POST", "/v2/assets/{asset_id}/download-url")
+            .respond_with(Respond::json(200, serde_json::json!({ "url": stall_url }))),
+    );
+    let home = Home::new();
+    let out = home.path().join("out");
+    std::fs::create_dir(&out).unwrap();
+    let target = out.join("scene.tif");
+    let mut download = command(
+        &sandbox,
+        &home,
+        &["download", "scene", "-o", target.to_str().unwrap()],
+    );
+    download
+        .env("UP42_USERNAME", USERNAME)
+        .env("UP42_PASSWORD", PASSWORD)
+        .stderr(Stdio::piped());
+    let child = tokio::process::Command::from(download).spawn().unwrap();
+    // Wait until the temporary file is there, with the first bytes under way.
+    let temporary = || std::fs::read_dir(&out).unwrap().count();
+    for _ in 0..500 {
+        if temporary() > 0 {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(10)).await;
+    }
+    assert_eq!(temporary(), 1, "the download started");
+    let pid = child.id().unwrap().to_string();
+    let sent = Command::new("kill").args(["-INT", &pid]).status().unwrap();
+    assert!(sent.success());
+    let output = child.wait_with_output().await.unwrap();
+    assert_eq!(output.status.code(), Some(130), "{}", stderr(&output));
+    assert!(stderr(&output).contains("interrupted"));
+    assert_eq!(temporary(), 0, "no temporary file, no partial file");
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

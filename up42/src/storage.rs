@@ -503,7 +503,7 @@ impl ItemUpdate {
 type ProgressFn<'a> = Box<dyn FnMut(Progress) + Send + 'a>;
 
 /// A download of a stored asset, from [`Storage::download`].
-#[must_use = "a download does nothing until `to_file` is awaited"]
+#[must_use = "a download does nothing until `to_file` or `to_writer` is awaited"]
 pub struct AssetDownload<'a> {
     client: Client,
     asset: AssetId,
@@ -535,12 +535,22 @@ impl<'a> AssetDownload<'a> {
     /// bytes go to a temporary file beside `path`, renamed to it only when
     /// complete: a failed download leaves no partial file.
     pub async fn to_file(self, path: impl AsRef<Path>) -> Result<u64> {
+        self.started().await?.to_file(path).await
+    }
+
+    /// Writes the asset to `out` as it arrives (standard output, a socket)
+    /// and returns its size; `name` names `out` in errors.
+    pub async fn to_writer<W: tokio::io::AsyncWrite + Unpin>(self, out: &mut W, name: &str) -> Result<u64> {
+        self.started().await?.to_writer(out, name).await
+    }
+
+    /// The download under way, reporting progress if asked.
+    async fn started(self) -> Result<Download<'a>> {
         let download = self.start().await?;
-        let download = match self.progress {
+        Ok(match self.progress {
             Some(report) => download.progress(report),
             None => download,
-        };
-        download.to_file(path).await
+        })
     }
 
     /// The signed URL fetched, signed again once if it expired already; or

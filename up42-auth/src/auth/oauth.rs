@@ -1,6 +1,7 @@
 //! The OAuth2 token exchange with UP42's Keycloak: the password and refresh
 //! grants, and the reading of every answer Keycloak gives.
 
+use std::sync::Arc;
 use std::time::Duration;
 
 use arc_swap::ArcSwap;
@@ -16,6 +17,7 @@ use crate::auth::token::{RefreshToken, TokenGrant};
 use crate::body::{SMALL_BODY_LIMIT, excerpt, read_limited};
 use crate::error::{Error, Operation, Repr, display_url};
 use crate::policy::RetryPolicy;
+use crate::store::StoreKey;
 
 /// The longest access-token lifetime believed; longer ones signal a broken answer.
 const MAX_LIFETIME: Duration = Duration::from_secs(7 * 24 * 3600);
@@ -48,6 +50,9 @@ pub(crate) struct PasswordSource {
     /// Replaced by [`Up42Client::set_credentials`](crate::Up42Client::set_credentials).
     pub(crate) credentials: ArcSwap<Credentials>,
     pub(crate) retry: RetryPolicy,
+    /// The store key of the credentials it was derived from: derived once
+    /// per credentials (PBKDF2 takes a while by design).
+    pub(crate) store_key: std::sync::Mutex<Option<(Arc<Credentials>, StoreKey)>>,
 }
 
 #[async_trait]
@@ -65,13 +70,26 @@ impl TokenSource for PasswordSource {
             .await
     }
 
-    fn store_key(&self) -> Option<crate::store::StoreKey> {
-        let credentials = self.credentials.load();
-        Some(crate::store::StoreKey::new(
+    /// Sealed with the password: a changed password names another entry.
+    fn store_key(&self) -> Option<StoreKey> {
+        let credentials = self.credentials.load_full();
+        let mut derived = self
+            .store_key
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner());
+        if let Some((from, key)) = &*derived
+            && Arc::ptr_eq(from, &credentials)
+        {
+            return Some(key.clone());
+        }
+        let key = StoreKey::sealed(
             self.endpoint.url.as_str(),
             &self.endpoint.client_id,
             credentials.username(),
-        ))
+            credentials.password(),
+        );
+        *derived = Some((credentials, key.clone()));
+        Some(key)
     }
 }
 

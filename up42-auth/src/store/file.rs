@@ -1,6 +1,8 @@
-//! The file store: one JSON file per key under a private directory, written
+//! The file store: one file per key under a private directory, written
 //! atomically, and an advisory file lock per key that the OS releases when
-//! its holder dies.
+//! its holder dies. Files are opened without following links and without
+//! blocking, and used only if they, and the directory, belong to the user
+//! and no one else may write them.
 
 use std::fs::{File, OpenOptions};
 use std::io::Read;
@@ -27,6 +29,12 @@ const LOCK_POLL: Duration = Duration::from_millis(10);
 /// and renamed over the old one, so a reader never sees half an entry. The
 /// renewal lock is an advisory lock (`flock`) on a `.lock` file beside the
 /// entry: a process killed while it holds the lock releases it at once.
+///
+/// On Unix the store trusts nothing it did not make: a directory that
+/// belongs to another user or that others may write, an entry or lock that
+/// is a link, a FIFO, a device or another user's file, makes the store
+/// unavailable (a warning; calls go on without it). Files are opened with
+/// `O_NOFOLLOW | O_NONBLOCK`, so none of them can hang a call.
 ///
 /// ```no_run
 /// use up42_auth::{Credentials, Up42Client, store::FileTokenStore};
@@ -80,10 +88,108 @@ impl FileTokenStore {
         self.dir.join(format!("{}.lock", key.as_str()))
     }
 
-    /// Creates the directory, private to the user, if it is missing.
+    /// Creates the directory, private to the user, if it is missing, and
+    /// checks that it is the user's alone.
     fn ensure_dir(&self) -> Result<(), Error> {
-        crate::private::create_dir(&self.dir).map_err(|e| failed("create the directory", &self.dir, e))
+        crate::private::create_dir(&self.dir).map_err(|e| failed("create the directory", &self.dir, e))?;
+        self.check_dir()
     }
+
+    /// Whether the directory, if there is one, is the user's alone.
+    fn check_dir(&self) -> Result<(), Error> {
+        match std::fs::metadata(&self.dir) {
+            Ok(metadata) => trusted(&self.dir, &metadata, Kind::Directory),
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(()),
+            Err(e) => Err(failed("inspect", &self.dir, e)),
+        }
+    }
+}
+
+/// What a path of the store must be.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Kind {
+    Directory,
+    File,
+}
+
+/// Whether `metadata` is of a `kind` the user owns and no one else may
+/// write (nor, for a file, read); the error says what is wrong and what to do.
+#[cfg(unix)]
+fn trusted(path: &Path, metadata: &std::fs::Metadata, kind: Kind) -> Result<(), Error> {
+    use std::os::unix::fs::MetadataExt;
+    let problem = if kind == Kind::Directory && !metadata.is_dir() {
+        Some("is not a directory".to_string())
+    } else if kind == Kind::File && !metadata.file_type().is_file() {
+        Some("is not a regular file (a FIFO, a device or a link?)".to_string())
+    } else if metadata.uid() != rustix::process::geteuid().as_raw() {
+        Some(format!("belongs to another user (uid {})", metadata.uid()))
+    } else {
+        let others = match kind {
+            Kind::Directory => 0o022,
+            Kind::File => 0o077,
+        };
+        (metadata.mode() & others != 0)
+            .then(|| format!("is open to others (mode {:o})", metadata.mode() & 0o777))
+    };
+    match problem {
+        None => Ok(()),
+        Some(problem) => Err(Error::token_source(
+            false,
+            format!(
+                "token store: `{}` {problem}; the store is not used. Remove it, or name a private \
+                 directory with `FileTokenStore::new(dir)`",
+                path.display()
+            ),
+        )),
+    }
+}
+
+#[cfg(not(unix))]
+fn trusted(path: &Path, metadata: &std::fs::Metadata, kind: Kind) -> Result<(), Error> {
+    let right = match kind {
+        Kind::Directory => metadata.is_dir(),
+        Kind::File => metadata.is_file(),
+    };
+    match right {
+        true => Ok(()),
+        false => Err(Error::token_source(
+            false,
+            format!(
+                "token store: `{}` is not what the store made; it is not used",
+                path.display()
+            ),
+        )),
+    }
+}
+
+/// Whether opening failed because the path is a link (`ELOOP` under
+/// `O_NOFOLLOW`) or a FIFO or device that cannot be opened so (`ENXIO`).
+fn is_not_a_file(error: &std::io::Error) -> bool {
+    #[cfg(unix)]
+    {
+        let code = error.raw_os_error();
+        code == Some(rustix::io::Errno::LOOP.raw_os_error())
+            || code == Some(rustix::io::Errno::NXIO.raw_os_error())
+    }
+    #[cfg(not(unix))]
+    {
+        let _ = error;
+        false
+    }
+}
+
+/// Opens a file of the store without following a link or blocking (a FIFO),
+/// and checks it is the user's alone.
+fn open(path: &Path, options: &mut OpenOptions) -> std::io::Result<File> {
+    #[cfg(unix)]
+    {
+        use rustix::fs::OFlags;
+        use std::os::unix::fs::OpenOptionsExt;
+        options
+            .custom_flags((OFlags::NOFOLLOW | OFlags::NONBLOCK).bits() as i32)
+            .mode(0o600);
+    }
+    options.open(path)
 }
 
 /// Runs blocking file work off the async threads.
@@ -101,13 +207,26 @@ async fn blocking<T: Send + 'static>(
 #[async_trait]
 impl TokenStore for FileTokenStore {
     async fn load(&self, key: &StoreKey) -> Result<Option<Vec<u8>>, Error> {
+        let store = self.clone();
         let path = self.entry_path(key);
         blocking(move || {
-            let file = match File::open(&path) {
+            store.check_dir()?;
+            let file = match open(&path, OpenOptions::new().read(true)) {
                 Ok(file) => file,
                 Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
+                // A link (`O_NOFOLLOW`), or a FIFO without writer: replaced by the next save.
+                Err(e) if is_not_a_file(&e) => {
+                    tracing::warn!(path = %path.display(), error = %e, "ignoring the token store's entry; the next renewal replaces it");
+                    return Ok(None);
+                }
                 Err(e) => return Err(failed("read", &path, e)),
             };
+            let metadata = file.metadata().map_err(|e| failed("inspect", &path, e))?;
+            if let Err(error) = trusted(&path, &metadata, Kind::File) {
+                // In the user's own directory: replaced by the next save.
+                tracing::warn!(%error, "ignoring the token store's entry; the next renewal replaces it");
+                return Ok(None);
+            }
             let mut bytes = Vec::new();
             file.take(MAX_ENTRY + 1)
                 .read_to_end(&mut bytes)
@@ -137,33 +256,26 @@ impl TokenStore for FileTokenStore {
         .await
     }
 
-    async fn lock(&self, key: &StoreKey, wait: Duration) -> Result<Box<dyn StoreLock>, Error> {
+    async fn lock(&self, key: &StoreKey, wait: Duration) -> Result<Option<Box<dyn StoreLock>>, Error> {
         let store = self.clone();
         let path = self.lock_path(key);
         let file = blocking(move || {
             store.ensure_dir()?;
-            let mut options = OpenOptions::new();
-            options.create(true).truncate(false).write(true);
-            #[cfg(unix)]
-            std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
-            options
-                .open(&path)
-                .map_err(|e| failed("open the lock file", &path, e))
+            let file = open(&path, OpenOptions::new().create(true).truncate(false).write(true))
+                .map_err(|e| failed("open the lock file", &path, e))?;
+            let metadata = file.metadata().map_err(|e| failed("inspect", &path, e))?;
+            trusted(&path, &metadata, Kind::File)?;
+            Ok(file)
         })
         .await?;
         let deadline = Instant::now() + wait;
         loop {
             match fs4::FileExt::try_lock(&file) {
-                Ok(()) => return Ok(Box::new(FileLock { file })),
+                Ok(()) => return Ok(Some(Box::new(FileLock { file }))),
                 Err(fs4::TryLockError::WouldBlock) if Instant::now() < deadline => {
                     tokio::time::sleep(LOCK_POLL).await;
                 }
-                Err(fs4::TryLockError::WouldBlock) => {
-                    return Err(Error::token_source(
-                        true,
-                        format!("token store: another process held the renewal lock for over {wait:?}"),
-                    ));
-                }
+                Err(fs4::TryLockError::WouldBlock) => return Ok(None),
                 Err(fs4::TryLockError::Error(e)) => {
                     return Err(failed("lock", &self.lock_path(key), e));
                 }
@@ -181,5 +293,107 @@ struct FileLock {
 impl StoreLock for FileLock {
     async fn release(self: Box<Self>) -> Result<(), Error> {
         fs4::FileExt::unlock(&self.file).map_err(|e| Error::token_source(true, e))
+    }
+}
+
+#[cfg(all(test, unix))]
+mod tests {
+    use std::os::unix::fs::PermissionsExt;
+
+    use super::*;
+
+    fn key() -> StoreKey {
+        StoreKey::plain("https://auth.example/token", "c", "me")
+    }
+
+    fn mkfifo(path: &Path) {
+        rustix::fs::mknodat(
+            rustix::fs::CWD,
+            path,
+            rustix::fs::FileType::Fifo,
+            rustix::fs::Mode::from_raw_mode(0o600),
+            0,
+        )
+        .unwrap();
+    }
+
+    #[tokio::test]
+    async fn special_files_neither_hang_nor_get_created() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = FileTokenStore::new(dir.path().join("up42"));
+        store
+            .save(&key(), b"entry", Duration::from_secs(60))
+            .await
+            .unwrap();
+        // A FIFO at the entry: ignored (and replaced by the next save), at once.
+        let entry = store.entry_path(&key());
+        std::fs::remove_file(&entry).unwrap();
+        mkfifo(&entry);
+        assert_eq!(store.load(&key()).await.unwrap(), None);
+        store
+            .save(&key(), b"entry", Duration::from_secs(60))
+            .await
+            .unwrap();
+        assert_eq!(store.load(&key()).await.unwrap().as_deref(), Some(&b"entry"[..]));
+        // A link at the entry: not followed.
+        let elsewhere = dir.path().join("elsewhere");
+        std::fs::write(&elsewhere, b"not an entry").unwrap();
+        std::fs::remove_file(&entry).unwrap();
+        std::os::unix::fs::symlink(&elsewhere, &entry).unwrap();
+        assert_eq!(store.load(&key()).await.unwrap(), None);
+        // A FIFO at the lock: an error at once, not a hang.
+        let lock = store.lock_path(&key());
+        mkfifo(&lock);
+        assert!(store.lock(&key(), Duration::ZERO).await.is_err());
+        // A link at the lock: the file it points to is not created.
+        std::fs::remove_file(&lock).unwrap();
+        let victim = dir.path().join("victim");
+        std::os::unix::fs::symlink(&victim, &lock).unwrap();
+        assert!(store.lock(&key(), Duration::ZERO).await.is_err());
+        assert!(!victim.exists());
+    }
+
+    #[tokio::test]
+    async fn a_directory_others_may_write_is_not_used() {
+        let dir = tempfile::tempdir().unwrap();
+        let shared = dir.path().join("shared");
+        std::fs::create_dir(&shared).unwrap();
+        std::fs::set_permissions(&shared, std::fs::Permissions::from_mode(0o777)).unwrap();
+        let store = FileTokenStore::new(&shared);
+        let refused = store.load(&key()).await.unwrap_err();
+        let cause = std::error::Error::source(&refused).unwrap().to_string();
+        assert!(cause.contains("open to others (mode 777)"), "{cause}");
+        assert!(
+            store
+                .save(&key(), b"entry", Duration::from_secs(60))
+                .await
+                .is_err()
+        );
+        assert!(store.lock(&key(), Duration::ZERO).await.is_err());
+        // Another user's directory (only root can make one here).
+        if rustix::process::geteuid().is_root() {
+            std::fs::set_permissions(&shared, std::fs::Permissions::from_mode(0o700)).unwrap();
+            std::os::unix::fs::chown(&shared, Some(65534), None).unwrap();
+            let refused = store.load(&key()).await.unwrap_err();
+            let cause = std::error::Error::source(&refused).unwrap().to_string();
+            assert!(cause.contains("belongs to another user"), "{cause}");
+        }
+        // An entry others may read is ignored, then replaced by a private one.
+        let private = FileTokenStore::new(dir.path().join("private"));
+        private
+            .save(&key(), b"entry", Duration::from_secs(60))
+            .await
+            .unwrap();
+        let entry = private.entry_path(&key());
+        std::fs::set_permissions(&entry, std::fs::Permissions::from_mode(0o644)).unwrap();
+        assert_eq!(private.load(&key()).await.unwrap(), None);
+        private
+            .save(&key(), b"entry", Duration::from_secs(60))
+            .await
+            .unwrap();
+        assert_eq!(
+            std::fs::metadata(&entry).unwrap().permissions().mode() & 0o777,
+            0o600
+        );
     }
 }

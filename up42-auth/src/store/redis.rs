@@ -13,9 +13,12 @@ use super::{StoreKey, StoreLock, TokenStore};
 use crate::error::Error;
 use crate::policy::{RateLimit, SharedLimiter};
 
-/// How long a renewal lock lives if its holder never releases it (a killed
-/// process): the most a dead holder can delay the others.
+/// How long a renewal lock lives past its holder's last sign of life: its
+/// holder extends it every third of this while it renews, so a renewal of
+/// any length keeps it, and a killed holder delays the others this long at most.
 pub const REDIS_LOCK_LIFETIME: Duration = Duration::from_secs(10);
+/// The largest entry read: anything bigger is not ours.
+const MAX_ENTRY: usize = 64 * 1024;
 /// The pause between two tries of a lock another process holds.
 const LOCK_POLL: Duration = Duration::from_millis(10);
 /// How long one Redis command may take before the store counts as down.
@@ -25,6 +28,13 @@ const RESPONSE_TIMEOUT: Duration = Duration::from_millis(500);
 const RELEASE: &str = r"
 if redis.call('GET', KEYS[1]) == ARGV[1] then
     return redis.call('DEL', KEYS[1])
+end
+return 0";
+
+/// Extends the lock's life only if it still holds this holder's value.
+const EXTEND: &str = r"
+if redis.call('GET', KEYS[1]) == ARGV[1] then
+    return redis.call('PEXPIRE', KEYS[1], ARGV[2])
 end
 return 0";
 
@@ -137,11 +147,22 @@ impl RedisTokenStore {
 impl TokenStore for RedisTokenStore {
     async fn load(&self, key: &StoreKey) -> Result<Option<Vec<u8>>, Error> {
         let mut connection = self.connection.clone();
-        redis::cmd("GET")
+        // At most one byte over the cap: an entry that big is refused unread.
+        let bytes: Vec<u8> = redis::cmd("GETRANGE")
             .arg(self.key("tokens", key.as_str()))
+            .arg(0)
+            .arg(MAX_ENTRY)
             .query_async(&mut connection)
             .await
-            .map_err(|e| failed("GET", e))
+            .map_err(|e| failed("GETRANGE", e))?;
+        match bytes.len() {
+            0 => Ok(None),
+            n if n > MAX_ENTRY => Err(Error::token_source(
+                true,
+                format!("token store (Redis): the entry is over {MAX_ENTRY} bytes; it is not ours"),
+            )),
+            _ => Ok(Some(bytes)),
+        }
     }
 
     async fn save(&self, key: &StoreKey, entry: &[u8], ttl: Duration) -> Result<(), Error> {
@@ -165,7 +186,7 @@ impl TokenStore for RedisTokenStore {
             .map_err(|e| failed("DEL", e))
     }
 
-    async fn lock(&self, key: &StoreKey, wait: Duration) -> Result<Box<dyn StoreLock>, Error> {
+    async fn lock(&self, key: &StoreKey, wait: Duration) -> Result<Option<Box<dyn StoreLock>>, Error> {
         let mut connection = self.connection.clone();
         let name = self.key("lock", key.as_str());
         let value = format!("{:016x}{:016x}", fastrand::u64(..), fastrand::u64(..));
@@ -181,33 +202,63 @@ impl TokenStore for RedisTokenStore {
                 .await
                 .map_err(|e| failed("SET NX", e))?;
             if taken.is_some() {
-                return Ok(Box::new(RedisLock {
+                let keepalive = tokio::spawn(keep_alive(connection.clone(), name.clone(), value.clone()));
+                return Ok(Some(Box::new(RedisLock {
                     connection,
                     name,
                     value,
-                }));
+                    keepalive,
+                })));
             }
             if Instant::now() >= deadline {
-                return Err(Error::token_source(
-                    true,
-                    format!("token store (Redis): another process held the renewal lock for over {wait:?}"),
-                ));
+                return Ok(None);
             }
             tokio::time::sleep(LOCK_POLL).await;
         }
     }
 }
 
-/// A held Redis lock.
+/// A held Redis lock, extended while held.
 struct RedisLock {
     connection: ConnectionManager,
     name: String,
     value: String,
+    /// Extends the lock every third of its life; stopped on release or drop.
+    keepalive: tokio::task::JoinHandle<()>,
+}
+
+impl Drop for RedisLock {
+    fn drop(&mut self) {
+        self.keepalive.abort();
+    }
+}
+
+/// Extends the lock `name` while it holds `value`, every third of its life.
+async fn keep_alive(mut connection: ConnectionManager, name: String, value: String) {
+    loop {
+        tokio::time::sleep(REDIS_LOCK_LIFETIME / 3).await;
+        let extended = redis::Script::new(EXTEND)
+            .key(&name)
+            .arg(&value)
+            .arg(REDIS_LOCK_LIFETIME.as_millis() as u64)
+            .invoke_async::<i64>(&mut connection)
+            .await;
+        match extended {
+            Ok(1) => {}
+            Ok(_) => {
+                tracing::warn!("the Redis renewal lock expired while held; another process may renew too");
+                return;
+            }
+            // Redis may be back at the next try, before the lock expires.
+            Err(error) => tracing::warn!(%error, "the Redis renewal lock could not be extended"),
+        }
+    }
 }
 
 #[async_trait]
 impl StoreLock for RedisLock {
     async fn release(mut self: Box<Self>) -> Result<(), Error> {
+        self.keepalive.abort();
         redis::Script::new(RELEASE)
             .key(&self.name)
             .arg(&self.value)

@@ -185,6 +185,8 @@ impl TokenCache {
             token: cached.token.clone(),
             renew_from: now,
             stale_at: now,
+            issued_at: cached.issued_at,
+            lifetime: cached.lifetime,
         });
         let previous = self.shared.current.compare_and_swap(&*current, Some(dropped));
         let swapped = match (&*previous, &*current) {
@@ -310,12 +312,15 @@ impl TokenCache {
 
     /// Forgets everything: the cached token, the refresh token and any
     /// remembered failure; a renewal under way is discarded when it ends. For
-    /// new credentials: the next [`get`](Self::get) logs in with them at once.
+    /// new credentials: the next [`get`](Self::get) logs in with them at once,
+    /// even while the token store remembers a refusal of the same credentials
+    /// (its outcome then replaces that memory).
     pub fn reset(&self) {
         let shared = &self.shared;
         let mut state = lock(&shared.state);
         *state = RenewalState {
             epoch: state.epoch + 1,
+            retry_now: true,
             ..RenewalState::default()
         };
         shared.current.store(None);

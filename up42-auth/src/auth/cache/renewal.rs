@@ -12,6 +12,8 @@ use tracing::Instrument;
 use tracing::field::Empty;
 
 use super::{Shared, lock};
+use secrecy::SecretString;
+
 use crate::auth::token::{AccessToken, RefreshToken, TokenGrant};
 use crate::error::{Error, ErrorKind};
 
@@ -35,12 +37,21 @@ pub(super) struct Cached {
     pub(super) renew_from: Instant,
     /// From here on, the token is not handed out any more.
     pub(super) stale_at: Instant,
+    /// When the request that got it was sent.
+    pub(super) issued_at: Instant,
+    /// Its lifetime as granted.
+    pub(super) lifetime: Duration,
 }
 
+#[derive(Clone)]
 pub(super) struct Refresh {
     pub(super) token: RefreshToken,
     /// `None`: the server gave no expiry.
     pub(super) stale_at: Option<Instant>,
+    /// When the request that got it was sent: of two, the later is sent.
+    pub(super) issued_at: Instant,
+    /// Its lifetime as granted; `None`: no known expiry.
+    pub(super) lifetime: Option<Duration>,
 }
 
 /// The outcome of a renewal, as its waiters see it: `None` while it runs.
@@ -64,6 +75,39 @@ pub(super) struct RenewalState {
     pub(super) early_not_before: Option<Instant>,
     /// Bumped by [`TokenCache::reset`]: a renewal started before it is discarded.
     pub(super) epoch: u64,
+    /// Set by [`TokenCache::reset`]: the next renewal tries even while the
+    /// store remembers a refusal (and its outcome replaces the memory).
+    pub(super) retry_now: bool,
+}
+
+/// A renewal's outcome, before the cache records it.
+pub(super) struct Attempt {
+    pub(super) result: Result<Renewed, Error>,
+    /// The server refused the refresh token: it is never sent again.
+    pub(super) refused_refresh: bool,
+    /// The fleet's memory of a refusal, when a store decided it: refusals in
+    /// a row, and until when none is tried again.
+    pub(super) memory: Option<(u32, Instant)>,
+}
+
+impl Attempt {
+    pub(super) fn done(result: Result<Renewed, Error>) -> Attempt {
+        Attempt {
+            result,
+            refused_refresh: false,
+            memory: None,
+        }
+    }
+}
+
+/// What a renewal starts from.
+pub(super) struct Ask {
+    /// The newest refresh token this process has, while usable.
+    pub(super) refresh: Option<Refresh>,
+    /// Refusals in a row this process has seen.
+    pub(super) failures: u32,
+    /// Try even while the store remembers a refusal.
+    pub(super) retry_now: bool,
 }
 
 /// The safety margin for a token granted for `lifetime`.
@@ -79,29 +123,53 @@ pub(super) fn failure_backoff(failures: u32) -> Duration {
         .min(FAILURE_BACKOFF_MAX)
 }
 
+/// Until when the `failures`-th failure in a row is answered from memory:
+/// its backoff from now, plus up to 25 % jitter.
+pub(super) fn failure_memory(failures: u32) -> Instant {
+    Instant::now() + failure_backoff(failures).mul_f64(1.0 + fastrand::f64() / 4.0)
+}
+
 impl Cached {
     /// The cache entry for `grant`, and its refresh token if it brought one.
     pub(super) fn new(grant: TokenGrant, sent_at: Instant) -> Result<(Self, Option<Refresh>), Error> {
-        let lifetime = grant.expires_in.min(LONGEST_LIFETIME);
-        let token_margin = margin(lifetime);
-        let token = AccessToken::new(grant.access_token, sent_at + lifetime)?;
-        let refresh = grant.refresh.map(|(token, lifetime)| Refresh {
-            token,
-            stale_at: lifetime.map(|l| {
-                let l = l.min(LONGEST_LIFETIME);
-                sent_at + l - margin(l)
-            }),
-        });
-        let cached = Cached {
-            token,
-            renew_from: sent_at + lifetime - token_margin * 2,
-            stale_at: sent_at + lifetime - token_margin,
-        };
+        let cached = Cached::issued(grant.access_token, sent_at, grant.expires_in)?;
+        let refresh = grant
+            .refresh
+            .map(|(token, lifetime)| Refresh::issued(token, sent_at, lifetime));
         Ok((cached, refresh))
+    }
+
+    /// The cache entry of `access_token`, requested at `issued_at` and
+    /// granted for `lifetime`.
+    pub(super) fn issued(
+        access_token: SecretString,
+        issued_at: Instant,
+        lifetime: Duration,
+    ) -> Result<Cached, Error> {
+        let lifetime = lifetime.min(LONGEST_LIFETIME);
+        let token_margin = margin(lifetime);
+        Ok(Cached {
+            token: AccessToken::new(access_token, issued_at + lifetime)?,
+            renew_from: issued_at + lifetime - token_margin * 2,
+            stale_at: issued_at + lifetime - token_margin,
+            issued_at,
+            lifetime,
+        })
     }
 }
 
 impl Refresh {
+    /// A refresh token requested at `issued_at`, granted for `lifetime`.
+    pub(super) fn issued(token: RefreshToken, issued_at: Instant, lifetime: Option<Duration>) -> Refresh {
+        let lifetime = lifetime.map(|l| l.min(LONGEST_LIFETIME));
+        Refresh {
+            token,
+            stale_at: lifetime.map(|l| issued_at + l - margin(l)),
+            issued_at,
+            lifetime,
+        }
+    }
+
     pub(super) fn usable(&self, now: Instant) -> Option<RefreshToken> {
         self.stale_at
             .is_none_or(|at| now < at)
@@ -169,7 +237,12 @@ impl Shared {
     fn start_renewal(self: &Arc<Self>, state: &mut RenewalState, early: bool) -> watch::Receiver<Outcome> {
         let (done, outcome) = watch::channel(None);
         state.in_flight = Some(outcome.clone());
-        let refresh = state.refresh.as_ref().and_then(|r| r.usable(Instant::now()));
+        let now = Instant::now();
+        let ask = Ask {
+            refresh: state.refresh.clone().filter(|r| r.usable(now).is_some()),
+            failures: state.hard_failures,
+            retry_now: std::mem::take(&mut state.retry_now),
+        };
         let epoch = state.epoch;
         let shared = Arc::clone(self);
         // One span per renewal: which grant, its outcome, how long it took and
@@ -184,7 +257,7 @@ impl Shared {
         );
         tokio::spawn(
             async move {
-                let result = shared.renew(refresh, epoch, early).await;
+                let result = shared.renew(ask, epoch, early).await;
                 // Nobody may be waiting any more: the outcome is kept all the same.
                 let _ = done.send(Some(result));
             }
@@ -195,18 +268,17 @@ impl Shared {
 
     /// One renewal: the refresh grant first if there is a refresh token, a
     /// login if there is none or it was refused; then the outcome is recorded.
-    async fn renew(
-        &self,
-        refresh: Option<RefreshToken>,
-        epoch: u64,
-        early: bool,
-    ) -> Result<AccessToken, Error> {
+    async fn renew(&self, ask: Ask, epoch: u64, early: bool) -> Result<AccessToken, Error> {
         let started = Instant::now();
         let span = tracing::Span::current();
         let stored = self.store.as_ref().zip(self.source.store_key());
-        let (outcome, refused_refresh) = match stored {
-            Some((store, key)) => self.renew_through(store.as_ref(), &key, refresh).await,
-            None => self.renew_from_source(refresh).await,
+        let Attempt {
+            result: outcome,
+            refused_refresh,
+            memory,
+        } = match stored {
+            Some((store, key)) => self.renew_through(store.as_ref(), &key, ask).await,
+            None => self.renew_from_source(ask.refresh).await,
         };
         span.record("took_ms", started.elapsed().as_millis() as u64);
         match &outcome {
@@ -243,15 +315,18 @@ impl Shared {
                 if error.is_retryable() {
                     state.failed_until = None;
                 } else {
-                    state.hard_failures = state.hard_failures.saturating_add(1);
-                    let memory = failure_backoff(state.hard_failures).mul_f64(1.0 + fastrand::f64() / 4.0);
+                    let (failures, until) = memory.unwrap_or_else(|| {
+                        let failures = state.hard_failures.saturating_add(1);
+                        (failures, failure_memory(failures))
+                    });
+                    state.hard_failures = failures;
                     tracing::warn!(
                         %error,
-                        failures_in_a_row = state.hard_failures,
-                        next_try_in = ?memory,
+                        failures_in_a_row = failures,
+                        next_try_in = ?until.saturating_duration_since(Instant::now()),
                         "token renewal failed for good; answering from memory until the next try"
                     );
-                    state.failed_until = Some(Instant::now() + memory);
+                    state.failed_until = Some(until);
                 }
                 if early {
                     tracing::warn!(%error, "early token renewal failed; the current token stays in use");
@@ -270,10 +345,7 @@ impl Shared {
     /// A renewal by the source alone: the refresh grant first if there is a
     /// refresh token, a login if there is none or it was refused (then the
     /// flag is set).
-    pub(super) async fn renew_from_source(
-        &self,
-        refresh: Option<RefreshToken>,
-    ) -> (Result<Renewed, Error>, bool) {
+    pub(super) async fn renew_from_source(&self, refresh: Option<Refresh>) -> Attempt {
         let span = tracing::Span::current();
         span.record(
             "grant",
@@ -285,9 +357,9 @@ impl Shared {
         );
         let mut refused_refresh = false;
         let outcome = match &refresh {
-            Some(refresh_token) => {
+            Some(refresh) => {
                 let sent_at = Instant::now();
-                match self.source.request_token(Some(refresh_token)).await {
+                match self.source.request_token(Some(&refresh.token)).await {
                     Err(error) if error.kind() == ErrorKind::RefreshTokenRejected => {
                         tracing::debug!(%error, "refresh token rejected; logging in again");
                         span.record("grant", "refresh_token, then password");
@@ -299,10 +371,11 @@ impl Shared {
             }
             None => self.login().await,
         };
-        (
-            outcome.and_then(|(grant, sent_at)| Cached::new(grant, sent_at)),
+        Attempt {
+            result: outcome.and_then(|(grant, sent_at)| Cached::new(grant, sent_at)),
             refused_refresh,
-        )
+            memory: None,
+        }
     }
 
     pub(super) async fn login(&self) -> Result<(TokenGrant, Instant), Error> {

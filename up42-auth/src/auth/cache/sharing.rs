@@ -1,65 +1,130 @@
 //! The protocol of renewals shared with other processes through a
-//! [`TokenStore`]: adopt a sibling's fresh token, otherwise renew under the
-//! store's lock with the newest stored refresh token, and save the outcome.
-//! A store that fails never fails the call: the renewal goes on in memory.
+//! [`TokenStore`]: adopt a sibling's fresh token, answer a refusal the fleet
+//! remembers, otherwise renew under the store's lock with the newest refresh
+//! token, and save the outcome. A store that fails or hangs never fails the
+//! call: the renewal goes on in memory.
 
-use secrecy::SecretString;
+use std::future::Future;
+
+use secrecy::{ExposeSecret, SecretString};
 use tokio::time::Instant;
 
 use super::Shared;
-use super::renewal::{Cached, Refresh, Renewed};
+use super::renewal::{Ask, Attempt, Cached, Refresh, Renewed, failure_memory};
 use crate::auth::token::{AccessToken, RefreshToken};
 use crate::error::Error;
-use crate::store::{Entry, LOCK_WAIT, StoreKey, Times, TokenStore};
+use crate::store::{
+    Entry, LOCK_WAIT, STORE_TIMEOUT, StoreKey, StoreLock, StoredFailure, StoredRefresh, StoredTokens,
+    TokenStore, from_wall, to_wall,
+};
 
-/// What a store holds for a key, for a renewal.
-enum Stored {
+/// How long one try of the lock waits before the entry is read again: a
+/// token the holder saved is adopted without waiting for the release.
+const LOCK_TRY: std::time::Duration = std::time::Duration::from_millis(250);
+
+/// What to do, given the stored entry.
+enum Decision {
     /// A fresh token other than the one being replaced: adopted.
-    Fresh(Renewed),
-    /// Nothing fresh, but perhaps the newest refresh token.
-    Stale(Option<RefreshToken>),
-    /// No entry, or one that cannot be used (ignored, and overwritten later).
-    Nothing,
-    /// The store failed: renew without it.
-    Unavailable,
+    Adopt(Renewed),
+    /// The fleet remembers a refusal of these credentials: answered without a request.
+    Remembered(StoredFailure),
+    /// Renew: with the stored refresh token, if it is the newest; after the
+    /// refusals in a row the fleet has seen.
+    Renew { refresh: Option<Refresh>, failures: u32 },
 }
 
-/// Reads `key`'s entry; `held` is the token being replaced.
-async fn load(store: &dyn TokenStore, key: &StoreKey, held: Option<&AccessToken>) -> Stored {
-    let bytes = match store.load(key).await {
-        Ok(Some(bytes)) => bytes,
-        Ok(None) => return Stored::Nothing,
-        Err(error) => {
-            tracing::warn!(error = %store_error(&error), "the token store failed; renewing in memory");
-            return Stored::Unavailable;
+/// A store operation under [`STORE_TIMEOUT`]; `None` (with a warning) when it
+/// failed or hung.
+async fn within<T>(what: &str, operation: impl Future<Output = Result<T, Error>>) -> Option<T> {
+    match tokio::time::timeout(STORE_TIMEOUT, operation).await {
+        Ok(Ok(value)) => Some(value),
+        Ok(Err(error)) => {
+            tracing::warn!(error = %store_error(&error), "the token store failed to {what}; renewing in memory");
+            None
         }
-    };
-    let entry = match Entry::decode(&bytes) {
-        Ok(entry) => entry,
-        Err(reason) => {
-            tracing::warn!(%reason, "ignoring the token store's entry; the next renewal overwrites it");
-            return Stored::Nothing;
-        }
-    };
-    let now = Instant::now();
-    let times = entry.times();
-    let refresh = entry.refresh_token().map(|token| Refresh {
-        token: RefreshToken::new(token),
-        stale_at: times.refresh_stale_at,
-    });
-    let replaced = held.is_some_and(|held| held.secret() == entry.access_token());
-    if now < times.renew_from && !replaced {
-        let token = AccessToken::new(SecretString::from(entry.access_token()), times.expires_at);
-        if let Ok(token) = token {
-            let cached = Cached {
-                token,
-                renew_from: times.renew_from,
-                stale_at: times.stale_at,
-            };
-            return Stored::Fresh((cached, refresh));
+        Err(_) => {
+            tracing::warn!(timeout = ?STORE_TIMEOUT, "the token store did not {what} in time; renewing in memory");
+            None
         }
     }
-    Stored::Stale(refresh.and_then(|r| r.usable(now)))
+}
+
+/// Reads `key`'s entry: `None` if the store is unavailable; an entry that
+/// cannot be used reads as no entry (with a warning).
+async fn read(store: &dyn TokenStore, key: &StoreKey) -> Option<Option<Entry>> {
+    let bytes = within("read the entry", store.load(key)).await?;
+    Some(bytes.and_then(|bytes| match Entry::decode(&bytes, key) {
+        Ok(entry) => Some(entry),
+        Err(reason) => {
+            tracing::warn!(%reason, "ignoring the token store's entry; the next renewal overwrites it");
+            None
+        }
+    }))
+}
+
+/// The refresh token of stored tokens, on this process's clock.
+fn stored_refresh(tokens: &StoredTokens) -> Option<Refresh> {
+    tokens.refresh.as_ref().map(|refresh| {
+        let lifetime = refresh.lifetime_ms.map(std::time::Duration::from_millis);
+        let issued_at = from_wall(refresh.issued_at);
+        Refresh::issued(
+            RefreshToken::new(refresh.token.expose_secret()),
+            issued_at,
+            lifetime,
+        )
+    })
+}
+
+/// Decides from `entry`; `held` is the token being replaced, `ask` what this
+/// process has.
+fn decide(entry: Option<&Entry>, held: Option<&Held>, ask: &Ask) -> Decision {
+    let now = Instant::now();
+    let tokens = entry.and_then(|e| e.tokens.as_ref());
+    if let Some(tokens) = tokens {
+        // The token being replaced, or one older than it: never adopted.
+        let replaced = held.is_some_and(|held| {
+            held.token.secret() == tokens.access_token() || from_wall(tokens.issued_at) <= held.issued_at
+        });
+        match tokens.skew() {
+            Some(ahead) => tracing::warn!(
+                ?ahead,
+                "the token store's entry was written by a clock running ahead of this one; its access \
+                 token is not used"
+            ),
+            None if !replaced => {
+                let issued_at = from_wall(tokens.issued_at);
+                let lifetime = std::time::Duration::from_millis(tokens.lifetime_ms);
+                let access = SecretString::from(tokens.access_token());
+                if let Ok(cached) = Cached::issued(access, issued_at, lifetime)
+                    && now < cached.renew_from
+                {
+                    return Decision::Adopt((cached, stored_refresh(tokens)));
+                }
+            }
+            None => {}
+        }
+    }
+    let failure = entry.and_then(|e| e.failure.as_ref());
+    if let Some(failure) = failure
+        && failure.active()
+        && !ask.retry_now
+    {
+        return Decision::Remembered(failure.clone());
+    }
+    // Of the stored and the own refresh token, the one issued last: after a
+    // save that failed, the stored one was already used.
+    let stored = tokens
+        .and_then(stored_refresh)
+        .filter(|r| r.usable(now).is_some());
+    let refresh = match (stored, ask.refresh.clone()) {
+        (Some(stored), Some(own)) if own.issued_at >= stored.issued_at => Some(own),
+        (Some(stored), _) => Some(stored),
+        (None, own) => own,
+    };
+    Decision::Renew {
+        refresh,
+        failures: failure.map_or(0, |f| f.failures).max(ask.failures),
+    }
 }
 
 /// A store's error with its cause: the store's own message (a path, an I/O
@@ -72,73 +137,173 @@ fn store_error(error: &Error) -> String {
     }
 }
 
-/// Marks a renewal as one adopted from the store.
-fn adopted(renewed: Renewed) -> Renewed {
+/// A renewal adopted from the store.
+fn adopted(renewed: Renewed) -> Attempt {
     tracing::Span::current().record("grant", "stored");
-    renewed
+    Attempt::done(Ok(renewed))
 }
 
-/// Saves a renewal's tokens; a failure is a warning, never the call's.
-async fn save(store: &dyn TokenStore, key: &StoreKey, cached: &Cached, refresh: Option<&Refresh>) {
-    let times = Times {
-        expires_at: cached.token.expires_at(),
-        renew_from: cached.renew_from,
-        stale_at: cached.stale_at,
-        refresh_stale_at: refresh.and_then(|r| r.stale_at),
-    };
-    let entry = Entry::new(cached.token.secret(), refresh.map(|r| r.token.secret()), &times);
-    if let Err(error) = store.save(key, &entry.encode(), entry.ttl()).await {
-        tracing::warn!(error = %store_error(&error), "the token store could not save the new tokens; other processes will renew on their own");
+/// A refusal the fleet remembers, answered without a request.
+fn remembered(failure: &StoredFailure) -> Attempt {
+    tracing::Span::current().record("grant", "remembered refusal");
+    Attempt {
+        result: Err(failure.error()),
+        refused_refresh: false,
+        memory: Some((failure.failures, from_wall(failure.until))),
     }
+}
+
+/// The stored form of a renewal's tokens.
+fn stored_tokens(cached: &Cached, refresh: Option<&Refresh>) -> StoredTokens {
+    StoredTokens {
+        access_token: SecretString::from(cached.token.secret()),
+        issued_at: to_wall(cached.issued_at),
+        lifetime_ms: cached.lifetime.as_millis() as u64,
+        refresh: refresh.map(|refresh| StoredRefresh {
+            token: SecretString::from(refresh.token.secret()),
+            issued_at: to_wall(refresh.issued_at),
+            lifetime_ms: refresh.lifetime.map(|l| l.as_millis() as u64),
+        }),
+    }
+}
+
+/// The token being replaced, and when it was issued.
+struct Held {
+    token: AccessToken,
+    issued_at: Instant,
+}
+
+/// How the wait for the lock ended.
+enum Waited {
+    Locked(Box<dyn StoreLock>),
+    /// The holder saved a token, or a refusal, meanwhile.
+    Decided(Attempt),
+    /// Not had in time, or the store failed: renew without it.
+    Without,
 }
 
 impl Shared {
     /// A renewal shared with other processes through `store` (see
-    /// [`TokenStore`]): a sibling's fresh token is adopted; otherwise the
-    /// renewal runs under the store's lock, with the stored refresh token, and
-    /// its outcome is saved. Any failure of the store leaves the renewal to
-    /// the source alone.
-    pub(super) async fn renew_through(
-        &self,
-        store: &dyn TokenStore,
-        key: &StoreKey,
-        refresh: Option<RefreshToken>,
-    ) -> (Result<Renewed, Error>, bool) {
+    /// [`TokenStore`]): a sibling's fresh token is adopted, a refusal the
+    /// fleet remembers is answered; otherwise the renewal runs under the
+    /// store's lock, with the newest refresh token, and its outcome is saved.
+    /// Any failure of the store leaves the renewal to the source alone.
+    pub(super) async fn renew_through(&self, store: &dyn TokenStore, key: &StoreKey, ask: Ask) -> Attempt {
         // The token being replaced (stale, early or rejected): never adopted back.
-        let held = self.current.load_full().map(|cached| cached.token.clone());
-        match load(store, key, held.as_ref()).await {
-            Stored::Fresh(renewed) => return (Ok(adopted(renewed)), false),
-            Stored::Unavailable => return self.renew_from_source(refresh).await,
-            Stored::Stale(_) | Stored::Nothing => {}
+        let held = self.current.load_full().map(|cached| Held {
+            token: cached.token.clone(),
+            issued_at: cached.issued_at,
+        });
+        let held = held.as_ref();
+        let Some(entry) = read(store, key).await else {
+            return self.renew_from_source(ask.refresh).await;
+        };
+        match decide(entry.as_ref(), held, &ask) {
+            Decision::Adopt(renewed) => return adopted(renewed),
+            Decision::Remembered(failure) => return remembered(&failure),
+            Decision::Renew { .. } => {}
         }
-        let lock = match store.lock(key, LOCK_WAIT).await {
-            Ok(lock) => Some(lock),
-            Err(error) => {
-                tracing::warn!(error = %store_error(&error), "the token store's renewal lock could not be had; renewing without it");
-                None
-            }
+        let lock = match wait_for_lock(store, key, held, &ask).await {
+            Waited::Decided(attempt) => return attempt,
+            Waited::Locked(lock) => Some(lock),
+            Waited::Without => None,
         };
         // A sibling may have renewed while this process waited for the lock.
-        let newest = match load(store, key, held.as_ref()).await {
-            Stored::Fresh(renewed) => Err(adopted(renewed)),
-            Stored::Stale(Some(newest)) => Ok(Some(newest)),
-            Stored::Stale(None) | Stored::Nothing | Stored::Unavailable => Ok(refresh),
-        };
-        let (outcome, refused) = match newest {
-            Err(renewed) => (Ok(renewed), false),
-            Ok(refresh) => {
-                let (outcome, refused) = self.renew_from_source(refresh).await;
-                if let Ok((cached, refresh)) = &outcome {
-                    save(store, key, cached, refresh.as_ref()).await;
+        let entry = read(store, key).await.flatten();
+        let attempt = match decide(entry.as_ref(), held, &ask) {
+            Decision::Adopt(renewed) => adopted(renewed),
+            Decision::Remembered(failure) => remembered(&failure),
+            Decision::Renew { refresh, failures } => {
+                let sent = refresh.clone();
+                let mut attempt = self.renew_from_source(refresh).await;
+                let saved = record(&mut attempt, entry, sent, failures, key);
+                if let Some(saved) = saved {
+                    let ttl = saved.ttl();
+                    within("save the entry", store.save(key, &saved.encode(key), ttl)).await;
                 }
-                (outcome, refused)
+                attempt
             }
         };
-        if let Some(lock) = lock
-            && let Err(error) = lock.release().await
-        {
-            tracing::warn!(error = %store_error(&error), "the token store's renewal lock could not be released; it expires on its own");
+        if let Some(lock) = lock {
+            within("release the renewal lock", lock.release()).await;
         }
-        (outcome, refused)
+        attempt
+    }
+}
+
+/// What to store after `attempt`, if anything, and the fleet's failure
+/// memory into it: new tokens (a refusal forgotten); a refusal with the
+/// fleet's next try (the stored tokens kept, a refused refresh token
+/// dropped); or, after a refused refresh token and a transient failure, the
+/// entry without that refresh token.
+fn record(
+    attempt: &mut Attempt,
+    stored: Option<Entry>,
+    sent: Option<Refresh>,
+    failures: u32,
+    key: &StoreKey,
+) -> Option<Entry> {
+    let (kept_tokens, stored_failure) = match stored {
+        Some(entry) => (entry.tokens, entry.failure),
+        None => (None, None),
+    };
+    let kept = |refused: bool| {
+        kept_tokens.map(|mut tokens| {
+            if refused {
+                tokens.refresh = None;
+            }
+            tokens
+        })
+    };
+    match &attempt.result {
+        Ok((cached, refresh)) => {
+            // A grant without a refresh token keeps the one it was renewed with.
+            let refresh = refresh
+                .as_ref()
+                .or(sent.as_ref().filter(|_| !attempt.refused_refresh));
+            Some(Entry::new(key, Some(stored_tokens(cached, refresh)), None))
+        }
+        Err(error) if !error.is_retryable() => {
+            let failures = failures.saturating_add(1);
+            let until = failure_memory(failures);
+            let failure = StoredFailure::of(error, failures, until)?;
+            attempt.memory = Some((failures, until));
+            Some(Entry::new(key, kept(attempt.refused_refresh), Some(failure)))
+        }
+        Err(_) if attempt.refused_refresh => Some(Entry::new(key, kept(true), stored_failure)),
+        Err(_) => None,
+    }
+}
+
+/// Takes the lock, for as long as a renewal may take ([`LOCK_WAIT`]),
+/// reading the entry between tries: what the holder saved meanwhile decides.
+async fn wait_for_lock(store: &dyn TokenStore, key: &StoreKey, held: Option<&Held>, ask: &Ask) -> Waited {
+    let deadline = Instant::now() + LOCK_WAIT;
+    loop {
+        let tried = tokio::time::timeout(LOCK_TRY + STORE_TIMEOUT, store.lock(key, LOCK_TRY)).await;
+        match tried {
+            Ok(Ok(Some(lock))) => return Waited::Locked(lock),
+            Ok(Ok(None)) => {}
+            Ok(Err(error)) => {
+                tracing::warn!(error = %store_error(&error), "the token store's renewal lock could not be had; renewing without it");
+                return Waited::Without;
+            }
+            Err(_) => {
+                tracing::warn!("the token store's renewal lock hung; renewing without it");
+                return Waited::Without;
+            }
+        }
+        if Instant::now() >= deadline {
+            tracing::warn!(waited = ?LOCK_WAIT, "another process held the token store's renewal lock all along; renewing without it");
+            return Waited::Without;
+        }
+        let Some(entry) = read(store, key).await else {
+            return Waited::Without;
+        };
+        match decide(entry.as_ref(), held, ask) {
+            Decision::Adopt(renewed) => return Waited::Decided(adopted(renewed)),
+            Decision::Remembered(failure) => return Waited::Decided(remembered(&failure)),
+            Decision::Renew { .. } => {}
+        }
     }
 }

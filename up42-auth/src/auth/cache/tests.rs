@@ -325,3 +325,269 @@ async fn concurrent_callers_share_one_renewal_and_its_error() {
     }
     assert_eq!(source.logins().len(), 1);
 }
+
+/// A token store in memory, shared by the caches of a simulated fleet.
+#[derive(Default)]
+struct MemoryStore {
+    entries: StdMutex<std::collections::HashMap<String, Vec<u8>>>,
+    locked: StdMutex<std::collections::HashSet<String>>,
+    /// Saves fail while set (a full disk, Redis down for writes).
+    fail_saves: AtomicBool,
+}
+
+struct MemoryLock {
+    store: Arc<MemoryStore>,
+    name: String,
+}
+
+#[async_trait]
+impl crate::store::StoreLock for MemoryLock {
+    async fn release(self: Box<Self>) -> Result<(), Error> {
+        self.store.locked.lock().unwrap().remove(&self.name);
+        Ok(())
+    }
+}
+
+#[async_trait]
+impl TokenStore for Arc<MemoryStore> {
+    async fn load(&self, key: &StoreKey) -> Result<Option<Vec<u8>>, Error> {
+        Ok(self.entries.lock().unwrap().get(key.as_str()).cloned())
+    }
+    async fn save(&self, key: &StoreKey, entry: &[u8], _ttl: Duration) -> Result<(), Error> {
+        if self.fail_saves.load(Ordering::SeqCst) {
+            return Err(Error::token_source(true, "the disk is full"));
+        }
+        self.entries
+            .lock()
+            .unwrap()
+            .insert(key.as_str().to_string(), entry.to_vec());
+        Ok(())
+    }
+    async fn remove(&self, key: &StoreKey) -> Result<(), Error> {
+        self.entries.lock().unwrap().remove(key.as_str());
+        Ok(())
+    }
+    async fn lock(
+        &self,
+        key: &StoreKey,
+        wait: Duration,
+    ) -> Result<Option<Box<dyn crate::store::StoreLock>>, Error> {
+        let deadline = Instant::now() + wait;
+        loop {
+            if self.locked.lock().unwrap().insert(key.as_str().to_string()) {
+                return Ok(Some(Box::new(MemoryLock {
+                    store: Arc::clone(self),
+                    name: key.as_str().to_string(),
+                })));
+            }
+            if Instant::now() >= deadline {
+                return Ok(None);
+            }
+            tokio::time::sleep(Duration::from_millis(10)).await;
+        }
+    }
+}
+
+use crate::store::{StoreKey, TokenStore};
+
+/// The scripted source under a sealed key, as every process of a fleet sees it.
+struct Keyed(Arc<Scripted>, StoreKey);
+
+#[async_trait]
+impl TokenSource for Keyed {
+    async fn request_token(&self, refresh: Option<&RefreshToken>) -> Result<TokenGrant, Error> {
+        self.0.request_token(refresh).await
+    }
+    fn store_key(&self) -> Option<StoreKey> {
+        Some(self.1.clone())
+    }
+}
+
+fn fleet_key() -> StoreKey {
+    static KEY: std::sync::OnceLock<StoreKey> = std::sync::OnceLock::new();
+    KEY.get_or_init(|| StoreKey::sealed("https://auth.example/token", "up42-api", "me@example.com", "pw"))
+        .clone()
+}
+
+/// `n` caches (the processes of a fleet) of one source through one store.
+fn fleet(n: usize, lifetime: Duration) -> (Arc<Scripted>, Arc<MemoryStore>, Vec<TokenCache>) {
+    let (source, _) = Scripted::new(lifetime);
+    let store = Arc::new(MemoryStore::default());
+    let caches = (0..n)
+        .map(|_| TokenCache::with_store(Keyed(Arc::clone(&source), fleet_key()), Arc::clone(&store)))
+        .collect();
+    (source, store, caches)
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_fleet_with_a_changed_password_shares_one_backoff() {
+    let (source, _store, caches) = fleet(8, Duration::from_secs(300));
+    for cache in &caches {
+        cache.get().await.unwrap();
+    }
+    assert_eq!(source.logins().len(), 1, "one login for the fleet");
+    let start = Instant::now();
+    source.password_ok.store(false, Ordering::SeqCst);
+    source.refresh_ok.store(false, Ordering::SeqCst);
+    // Eight workers polling every 100 ms, through the early window and beyond.
+    let until = start + Duration::from_secs(240 + 600);
+    let workers: Vec<_> = caches
+        .into_iter()
+        .map(|cache| tokio::spawn(async move { poll(&cache, Duration::from_millis(100), until).await }))
+        .collect();
+    for worker in workers {
+        worker.await.unwrap();
+    }
+    let failures: Vec<Duration> = source.logins()[1..]
+        .iter()
+        .map(|at| at.duration_since(start))
+        .collect();
+    let first = failures[0];
+    let within = |window: u64| {
+        failures
+            .iter()
+            .filter(|at| **at < first + Duration::from_secs(window))
+            .count()
+    };
+    println!(
+        "8 workers, changed password: {} failed logins in the first minute, {} in ten",
+        within(60),
+        within(600)
+    );
+    // Before the store shared failures, the same fleet sent 32 in 20 s.
+    assert!(within(60) <= 5, "failed logins in the first minute: {failures:?}");
+    assert!(within(600) <= 10, "failed logins in ten minutes: {failures:?}");
+    // The refused refresh token was dropped from the entry: sent once, fleet-wide.
+    assert_eq!(source.refreshes(), ["refresh-0"]);
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_reset_tries_again_while_the_fleet_remembers() {
+    let (source, _store, caches) = fleet(2, Duration::from_secs(300));
+    source.password_ok.store(false, Ordering::SeqCst);
+    assert!(caches[0].get().await.is_err());
+    // The other process does not try: the fleet remembers the refusal.
+    let error = caches[1].get().await.map(|_| ()).unwrap_err();
+    assert_eq!(error.kind(), ErrorKind::InvalidCredentials);
+    assert_eq!(source.logins().len(), 1);
+    // The user says the account is fixed: a reset tries at once, and its
+    // success is what the fleet remembers next.
+    source.password_ok.store(true, Ordering::SeqCst);
+    caches[1].reset();
+    let token = caches[1].get().await.unwrap();
+    assert_eq!(source.logins().len(), 2);
+    tokio::time::sleep(Duration::from_secs(3)).await;
+    assert_eq!(caches[0].get().await.unwrap().secret(), token.secret(), "adopted");
+    assert_eq!(source.logins().len(), 2);
+}
+
+#[tokio::test(start_paused = true)]
+async fn after_a_failed_save_the_newer_refresh_token_is_sent() {
+    let (source, store, caches) = fleet(1, Duration::from_secs(300));
+    let cache = &caches[0];
+    let first = cache.get().await.unwrap(); // stored: refresh-0
+    store.fail_saves.store(true, Ordering::SeqCst);
+    cache.invalidate(&first);
+    let second = cache.get().await.unwrap(); // refresh-0 used; refresh-1 not saved
+    store.fail_saves.store(false, Ordering::SeqCst);
+    cache.invalidate(&second);
+    cache.get().await.unwrap();
+    assert_eq!(
+        source.refreshes(),
+        ["refresh-0", "refresh-1"],
+        "never refresh-0 twice"
+    );
+}
+
+#[tokio::test(start_paused = true)]
+async fn entries_planted_skewed_or_of_other_credentials_are_not_served() {
+    use crate::store::{Entry, StoredRefresh, StoredTokens};
+    use secrecy::SecretString;
+    let (source, store, caches) = fleet(1, Duration::from_secs(300));
+    let key = fleet_key();
+    let tokens = |issued_at: u64, lifetime_ms: u64| StoredTokens {
+        access_token: SecretString::from("planted"),
+        issued_at,
+        lifetime_ms,
+        refresh: Some(StoredRefresh {
+            token: SecretString::from("planted-refresh"),
+            issued_at,
+            lifetime_ms: Some(1_800_000),
+        }),
+    };
+    let now = crate::store::to_wall(Instant::now());
+    let plain = StoreKey::plain("https://auth.example/token", "up42-api", "me@example.com");
+    let other = StoreKey::sealed(
+        "https://auth.example/token",
+        "up42-api",
+        "me@example.com",
+        "other",
+    );
+    let planted = [
+        // Plain JSON at a sealed key: what a writer without the password can make.
+        Entry::new(&key, Some(tokens(now, 300_000)), None).encode(&plain),
+        // Sealed with another password.
+        Entry::new(&key, Some(tokens(now, 300_000)), None).encode(&other),
+    ];
+    for bytes in planted {
+        store
+            .entries
+            .lock()
+            .unwrap()
+            .insert(key.as_str().to_string(), bytes);
+        caches[0].reset();
+        assert_ne!(caches[0].get().await.unwrap().secret(), "planted");
+    }
+    // Sealed right, but written by a clock 120 s ahead: its access token is
+    // not used (it would be kept 120 s past its expiry); its refresh token is.
+    let skewed = Entry::new(&key, Some(tokens(now + 120_000, 300_000)), None).encode(&key);
+    store
+        .entries
+        .lock()
+        .unwrap()
+        .insert(key.as_str().to_string(), skewed);
+    caches[0].reset();
+    let token = caches[0].get().await.unwrap();
+    assert_ne!(token.secret(), "planted");
+    assert_eq!(
+        source.refreshes().last().map(String::as_str),
+        Some("planted-refresh")
+    );
+}
+
+/// A store that never answers: a FIFO read, a Redis that accepts and hangs.
+struct Hung;
+
+#[async_trait]
+impl TokenStore for Hung {
+    async fn load(&self, _: &StoreKey) -> Result<Option<Vec<u8>>, Error> {
+        std::future::pending().await
+    }
+    async fn save(&self, _: &StoreKey, _: &[u8], _: Duration) -> Result<(), Error> {
+        std::future::pending().await
+    }
+    async fn remove(&self, _: &StoreKey) -> Result<(), Error> {
+        std::future::pending().await
+    }
+    async fn lock(
+        &self,
+        _: &StoreKey,
+        _: Duration,
+    ) -> Result<Option<Box<dyn crate::store::StoreLock>>, Error> {
+        std::future::pending().await
+    }
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_hung_store_costs_its_time_limit_not_the_call() {
+    let (source, _) = Scripted::new(Duration::from_secs(300));
+    let cache = TokenCache::with_store(Keyed(Arc::clone(&source), fleet_key()), Hung);
+    let started = Instant::now();
+    cache.get().await.unwrap();
+    assert_eq!(
+        started.elapsed(),
+        crate::store::STORE_TIMEOUT,
+        "one read, given up"
+    );
+    assert_eq!(source.logins().len(), 1);
+}
