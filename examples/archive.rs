@@ -140,8 +140,9 @@ async fn flow(client: &Client) -> Result<()> {
         .items()
         .try_collect()
         .await?;
-    let dir = std::env::temp_dir().join(format!("up42-archive-{}", std::process::id()));
-    std::fs::create_dir_all(&dir).map_err(|e| Error::config(e.to_string()))?;
+    // A private scratch directory, removed at the end.
+    let scratch = tempfile::tempdir().map_err(|e| Error::config(e.to_string()))?;
+    let dir = scratch.path();
     for item in &items {
         for (name, asset) in &item.assets {
             let Some(asset_id) = asset.asset_id() else {
@@ -158,6 +159,5 @@ async fn flow(client: &Client) -> Result<()> {
             );
         }
     }
-    let _ = std::fs::remove_dir_all(&dir);
     Ok(())
 }

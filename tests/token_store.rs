@@ -387,3 +387,35 @@ async fn redis_entries_cannot_be_read_or_planted() {
     assert_eq!(counters.unauthorized, 0, "the planted token was never sent");
     assert_eq!(counters.password_grants, 1, "the worker logged in itself");
 }
+
+/// A token endpoint that takes `delay`.
+async fn a_slow_token_endpoint_costs_one_login(store: Store, delay: Duration) {
+    let sandbox = Sandbox::start().await;
+    sandbox.set_delay(up42_testkit::Route::Token, delay);
+    let reports = job(&sandbox, &store, 2, 0).run_together(8).await;
+    assert_all_ok(&reports, 2);
+    let warnings: u64 = reports.iter().map(|r| r.warnings).sum();
+    assert_eq!(
+        warnings,
+        0,
+        "{}: every process had the lock or its token",
+        store.name()
+    );
+    // Before, 8 processes logged in 8 times: each gave up on the lock after 5 s.
+    assert_eq!(sandbox.counters().token_requests, 1, "{}", store.name());
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn file_a_slow_token_endpoint_costs_one_login() {
+    let _serial = processes::serial().await;
+    // Longer than the lock wait used to be (5 s).
+    a_slow_token_endpoint_costs_one_login(Store::file(), Duration::from_secs(7)).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn redis_a_slow_token_endpoint_costs_one_login() {
+    let _serial = processes::serial().await;
+    // Longer than the lock's 10 s lease too: the holder extends it while it waits.
+    let redis = Store::Redis(RedisServer::start());
+    a_slow_token_endpoint_costs_one_login(redis, Duration::from_secs(12)).await;
+}

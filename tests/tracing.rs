@@ -81,9 +81,8 @@ async fn events_name_what_happened_and_no_secret() {
     wrong.access_token().await.unwrap_err();
     secrets.push("wr0ng-Secret".into());
     // A credentials file that others can read.
-    let dir = std::env::temp_dir().join(format!("up42-tracing-{}", std::process::id()));
-    std::fs::create_dir_all(&dir).unwrap();
-    let file = dir.join("credentials.json");
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("credentials.json");
     std::fs::write(
         &file,
         format!(r#"{{"username": "{USERNAME}", "password": "{PASSWORD}"}}"#),

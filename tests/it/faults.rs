@@ -432,3 +432,21 @@ async fn try_later_is_one_question_for_both_servers() {
         assert!(!api_side.is_retryable(), "{code}");
     }
 }
+
+#[tokio::test]
+async fn a_rate_limit_wait_counts_inside_the_time_limit() {
+    let sandbox = Sandbox::start().await;
+    let client = sandbox
+        .client_builder()
+        .rate_limit(up42_auth::policy::RateLimit::new(1, 1))
+        .request_timeout(Duration::from_millis(300))
+        .build()
+        .unwrap();
+    get_order_once(&client, up42_testkit::ORDER_ID).await.unwrap();
+    // The next slot is a second away, past the 300 ms the call may take.
+    let error = get_order_once(&client, up42_testkit::ORDER_ID).await.unwrap_err();
+    assert_eq!(error.kind(), ErrorKind::Timeout, "{error}");
+    assert!(error.to_string().contains("rate limit"), "{error}");
+    assert!(error.to_string().contains("was not sent"), "{error}");
+    assert_eq!(sandbox.counters().api_calls, 1, "the second call never left");
+}

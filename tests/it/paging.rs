@@ -265,6 +265,28 @@ async fn a_server_that_never_says_last_is_stopped_after_the_maximum() {
 }
 
 #[tokio::test]
+async fn collecting_pages_holds_a_bounded_number_of_bytes() {
+    let sandbox = Sandbox::start().await;
+    // A 1 KiB answer limit: the pages collected may add up to 8 KiB.
+    let client = sandbox.client_builder().max_response_size(1024).build().unwrap();
+    let note = "n".repeat(900);
+    sandbox.mount(Mock::given("GET", "/v2/orders").respond_with_fn(move |_| {
+        Respond::json(
+            200,
+            json!({"content": [{"id": "o", "workspaceId": "w", "note": note}], "last": false}),
+        )
+    }));
+    let error = all_orders(&client, WORKSPACE_ID, None).await.unwrap_err();
+    assert_eq!(error.kind(), ErrorKind::MalformedResponse);
+    assert!(
+        error.to_string().contains("more than one call holds in memory"),
+        "{error}"
+    );
+    // Nine pages of about 950 bytes pass 8 KiB; the tenth is never asked for.
+    assert_eq!(list_requests(&sandbox, "/v2/orders").len(), 9);
+}
+
+#[tokio::test]
 async fn each_page_goes_through_the_token_and_retry_path() {
     let sandbox = Sandbox::start().await;
     let client = sandbox.client().unwrap();

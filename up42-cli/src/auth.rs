@@ -113,6 +113,10 @@ pub async fn logout(global: &Global, forget_credentials: bool) -> Result<(), Fai
         Ok(session) => session.client.token_cache().forget().await?,
         // No credentials: no key, so no tokens of theirs to forget.
         Err(Failure::Up42(error)) if error.kind() == ErrorKind::CredentialsMissing => {}
+        // A broken credentials file names no key either; it is what is to go.
+        Err(Failure::Up42(error)) if error.kind() == ErrorKind::CredentialsFile && forget_credentials => {
+            eprintln!("up42: {error}");
+        }
         Err(other) => return Err(other),
     }
     if forget_credentials && let Some(path) = up42::auth::default_credentials_file() {

@@ -156,8 +156,8 @@ mod tests {
 
     #[test]
     fn areas_of_interest_from_any_geojson() {
-        let dir = std::env::temp_dir().join(format!("up42-cli-aoi-{}", std::process::id()));
-        std::fs::create_dir_all(&dir).unwrap();
+        let scratch = tempfile::tempdir().unwrap();
+        let dir = scratch.path();
         let polygon = r#"{"type": "Polygon", "coordinates": [[[13.3, 52.4], [13.5, 52.4], [13.5, 52.6], [13.3, 52.4]]]}"#;
         let feature = format!(r#"{{"type": "Feature", "properties": {{}}, "geometry": {polygon}}}"#);
         let collection = format!(r#"{{"type": "FeatureCollection", "features": [{feature}]}}"#);
@@ -169,7 +169,6 @@ mod tests {
         let path = dir.join("bad");
         std::fs::write(&path, r#"{"type": "Circle"}"#).unwrap();
         assert!(aoi(&path).unwrap_err().contains("is not GeoJSON"));
-        std::fs::remove_dir_all(&dir).unwrap();
     }
 
     #[test]

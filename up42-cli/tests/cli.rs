@@ -339,6 +339,14 @@ async fn login_saves_private_credentials_that_later_runs_use() {
     );
     up42_with(&sandbox, &home, &["logout", "--forget-credentials"], false, "").await;
     assert!(!file.exists());
+
+    // A corrupt credentials file: `logout --forget-credentials` removes it all the same.
+    std::fs::write(&file, b"{\"username\": ").unwrap();
+    let plain = up42_with(&sandbox, &home, &["logout"], false, "").await;
+    assert_eq!(plain.status.code(), Some(3), "{}", stderr(&plain));
+    let forget = up42_with(&sandbox, &home, &["logout", "--forget-credentials"], false, "").await;
+    assert_eq!(forget.status.code(), Some(0), "{}", stderr(&forget));
+    assert!(!file.exists());
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

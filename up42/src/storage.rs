@@ -12,8 +12,8 @@
 //! # let sandbox = up42_testkit::Sandbox::start().await;
 //! # let client = up42::Client::from(sandbox.client()?);
 //! # let order_id = up42_testkit::ORDER_ID;
-//! # let dir = std::env::temp_dir().join(format!("up42-storage-doc-{}", std::process::id()));
-//! # std::fs::create_dir_all(&dir).unwrap();
+//! # let scratch = tempfile::tempdir().unwrap();
+//! # let dir = scratch.path();
 //! let search = StacSearch::new().order(order_id);
 //! let items: Vec<_> = client.storage().search(&search).items().try_collect().await?;
 //! for item in &items {
@@ -23,7 +23,6 @@
 //!         println!("{name}: {bytes} bytes");
 //!     }
 //! }
-//! # std::fs::remove_dir_all(&dir).unwrap();
 //! # Ok(()) }
 //! ```
 

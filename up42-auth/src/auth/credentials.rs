@@ -61,9 +61,10 @@ impl Credentials {
     /// Reads a JSON file of the form `{"username": "...", "password": "..."}`,
     /// the format of `~/.up42/credentials.json`.
     ///
-    /// Only a regular file of at most 64 KiB is read: a symbolic link, a FIFO,
-    /// a device or a directory is refused before it is opened (so nothing can
-    /// block or redirect the read). Every way the file can be unusable
+    /// Only a regular file of at most 64 KiB is read: a FIFO, a device or a
+    /// directory is refused before it is opened (so nothing can block the
+    /// read). A symbolic link (a Kubernetes secret mount links into
+    /// `..data/`) is followed to a regular file of the user's only. Every way the file can be unusable
     /// (missing, not a regular file, too large, empty, not JSON, a key missing
     /// or empty) is an [`ErrorKind::CredentialsFile`](crate::ErrorKind::CredentialsFile) naming the path and the
     /// problem; the file's content never appears in the error. On Unix, a file
@@ -199,21 +200,40 @@ fn read_small_regular_file(path: &Path) -> Result<String, Error> {
     let problem = |text: String| file_error(path, text, None);
     // Checked before opening: opening a FIFO would block, a link could point anywhere.
     let meta = path.symlink_metadata().map_err(unreadable)?;
-    if meta.file_type().is_symlink() {
-        return Err(problem(
-            "it is a symbolic link; credentials are read from a regular file only".into(),
-        ));
-    }
+    let linked = meta.file_type().is_symlink();
+    // A link (a Kubernetes secret mount links into `..data/`) is followed to
+    // a regular file of the user's only.
+    let meta = match linked {
+        true => path.metadata().map_err(unreadable)?,
+        false => meta,
+    };
     let not_regular = || problem("it is not a regular file (a directory, FIFO or device)".into());
-    if !meta.is_file() {
-        return Err(not_regular());
-    }
-    let file = std::fs::File::open(path).map_err(unreadable)?;
+    let check = |meta: &std::fs::Metadata| {
+        if !meta.is_file() {
+            return Err(not_regular());
+        }
+        #[cfg(unix)]
+        if linked {
+            use std::os::unix::fs::MetadataExt;
+            let me = rustix::process::geteuid().as_raw();
+            if meta.uid() != me {
+                return Err(problem(format!(
+                    "it is a symbolic link to a file of another user (uid {}); a linked credentials \
+                     file must be your own",
+                    meta.uid()
+                )));
+            }
+        }
+        Ok(())
+    };
+    check(&meta)?;
+    let mut options = std::fs::OpenOptions::new();
+    options.read(true);
+    #[cfg(unix)]
+    std::os::unix::fs::OpenOptionsExt::custom_flags(&mut options, rustix::fs::OFlags::NONBLOCK.bits() as i32);
+    let file = options.open(path).map_err(unreadable)?;
     // Checked again on the open file, in case the path was swapped in between.
-    let meta = file.metadata().map_err(unreadable)?;
-    if !meta.is_file() {
-        return Err(not_regular());
-    }
+    check(&file.metadata().map_err(unreadable)?)?;
     if meta.len() > MAX_FILE_SIZE {
         return Err(problem(format!(
             "it is {} bytes long, more than the {MAX_FILE_SIZE} bytes a credentials file can be",
@@ -278,20 +298,18 @@ mod tests {
         move |k| map.get(k).cloned()
     }
 
-    fn temp_file(name: &str, content: &str) -> PathBuf {
-        let dir = std::env::temp_dir().join(format!("up42-auth-test-{}-{name}", std::process::id()));
-        std::fs::create_dir_all(&dir).unwrap();
-        let path = dir.join("credentials.json");
+    /// `content` in `credentials.json` of a new private directory, removed
+    /// when the guard is dropped.
+    fn temp_file(content: &str) -> (tempfile::TempDir, PathBuf) {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("credentials.json");
         std::fs::write(&path, content).unwrap();
-        path
+        (dir, path)
     }
 
     #[test]
     fn environment_comes_first() {
-        let file = temp_file(
-            "env-first",
-            r#"{"username": "file@example.com", "password": "f"}"#,
-        );
+        let (_dir, file) = temp_file(r#"{"username": "file@example.com", "password": "f"}"#);
         let creds = discover_with(
             env(&[(USERNAME_ENV, "env@example.com"), (PASSWORD_ENV, "e")]),
             Some(&file),
@@ -303,10 +321,7 @@ mod tests {
 
     #[test]
     fn file_is_used_without_environment() {
-        let file = temp_file(
-            "file",
-            r#"{"username": "file@example.com", "password": "p&=+% ü"}"#,
-        );
+        let (_dir, file) = temp_file(r#"{"username": "file@example.com", "password": "p&=+% ü"}"#);
         let creds = discover_with(env(&[]), Some(&file)).unwrap();
         assert_eq!(creds.username(), "file@example.com");
         assert_eq!(creds.password(), "p&=+% ü");
@@ -314,7 +329,8 @@ mod tests {
 
     #[test]
     fn nothing_found_lists_every_place() {
-        let missing = std::env::temp_dir().join("up42-auth-test-nowhere/credentials.json");
+        let nowhere = tempfile::tempdir().unwrap();
+        let missing = nowhere.path().join("credentials.json");
         let err = discover_with(env(&[]), Some(&missing)).unwrap_err();
         let msg = err.to_string();
         assert!(err.kind() == ErrorKind::CredentialsMissing);
@@ -351,7 +367,7 @@ mod tests {
             ),
         ];
         for (name, content, expected) in cases {
-            let path = temp_file(name, content);
+            let (_dir, path) = temp_file(content);
             let err = Credentials::from_file(&path).unwrap_err();
             let msg = err.to_string();
             assert!(err.kind() == ErrorKind::CredentialsFile, "{name}: {msg}");
@@ -364,34 +380,57 @@ mod tests {
     #[cfg(unix)]
     #[test]
     fn only_small_regular_files_are_read() {
-        let real = temp_file(
-            "link-target",
-            r#"{"username": "me@example.com", "password": "hunter2"}"#,
-        );
+        let (_dir, real) = temp_file(r#"{"username": "me@example.com", "password": "hunter2"}"#);
         let dir = real.parent().unwrap().to_path_buf();
-        let link = dir.join("link.json");
-        let _ = std::fs::remove_file(&link);
-        std::os::unix::fs::symlink(&real, &link).unwrap();
         let huge = dir.join("huge.json");
         std::fs::write(&huge, vec![b' '; 70 * 1024]).unwrap();
         let fifo = dir.join("fifo.json");
-        let _ = std::fs::remove_file(&fifo);
         let made = std::process::Command::new("mkfifo").arg(&fifo).status();
+        let fifo_link = dir.join("fifo-link.json");
+        std::os::unix::fs::symlink(&fifo, &fifo_link).unwrap();
         let mut cases = vec![
-            (link.clone(), "symbolic link"),
             (huge, "more than the 65536 bytes"),
             (dir.clone(), "not a regular file"),
         ];
         if made.is_ok_and(|s| s.success()) {
-            // Would block forever if it were opened.
+            // Would block forever if it were opened, directly or through a link.
             cases.push((fifo, "not a regular file"));
+            cases.push((fifo_link, "not a regular file"));
         }
         for (path, expected) in cases {
             let err = Credentials::from_file(&path).unwrap_err();
             assert!(err.to_string().contains(expected), "{}: {err}", path.display());
         }
-        let found = discover_with(env(&[]), Some(&link)).unwrap_err();
-        assert!(found.to_string().contains("symbolic link"), "{found}");
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn a_kubernetes_secret_mount_is_read_through_its_links() {
+        // `credentials.json -> ..data/credentials.json`, `..data -> ..2026_12_06`.
+        let mount = tempfile::tempdir().unwrap();
+        let version = mount.path().join("..2026_12_06");
+        std::fs::create_dir(&version).unwrap();
+        std::fs::write(
+            version.join("credentials.json"),
+            r#"{"username": "me@example.com", "password": "hunter2"}"#,
+        )
+        .unwrap();
+        std::os::unix::fs::symlink("..2026_12_06", mount.path().join("..data")).unwrap();
+        let file = mount.path().join("credentials.json");
+        std::os::unix::fs::symlink("..data/credentials.json", &file).unwrap();
+        let credentials = Credentials::from_file(&file).unwrap();
+        assert_eq!(credentials.username(), "me@example.com");
+        let found = discover_with(env(&[]), Some(&file)).unwrap();
+        assert_eq!(found.password(), "hunter2");
+        // A link to another user's file (only root can make one here).
+        if rustix::process::geteuid().is_root() {
+            std::os::unix::fs::chown(version.join("credentials.json"), Some(65534), None).unwrap();
+            let err = Credentials::from_file(&file).unwrap_err();
+            assert!(err.to_string().contains("file of another user"), "{err}");
+        }
+        // A dangling link: unreadable, not "missing" (it was named).
+        std::fs::remove_file(version.join("credentials.json")).unwrap();
+        assert!(Credentials::from_file(&file).is_err());
     }
 
     #[test]
@@ -404,8 +443,8 @@ mod tests {
 
     #[test]
     fn saved_credentials_read_back_from_a_private_file() {
-        let dir = std::env::temp_dir().join(format!("up42-auth-test-{}-save", std::process::id()));
-        let _ = std::fs::remove_dir_all(&dir);
+        let scratch = tempfile::tempdir().unwrap();
+        let dir = scratch.path().join("save");
         let path = dir.join("nested").join("credentials.json");
         let credentials = Credentials::new("me@example.com", "pa\"ss");
         credentials.save(&path).unwrap();

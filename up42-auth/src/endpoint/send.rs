@@ -120,8 +120,15 @@ async fn send_once<A: Authenticated + ?Sized>(
     };
     let mut resent = false;
     loop {
+        // The rate limit's wait counts inside the call's time limit.
+        let started = std::time::Instant::now();
         if let Some(limit) = &client.request_policy().rate_limit {
-            limit.acquire().await;
+            match total {
+                Some(total) => tokio::time::timeout(total, limit.acquire())
+                    .await
+                    .map_err(|_| Error::rate_limit_wait(url, total))?,
+                None => limit.acquire().await,
+            }
         }
         let token = match request.endpoint.public {
             true => None,
@@ -147,7 +154,7 @@ async fn send_once<A: Authenticated + ?Sized>(
             call = call.body(body.clone());
         }
         sends.fetch_add(1, Ordering::Relaxed);
-        let response = send_timed(call, url, total).await?;
+        let response = send_timed(call, url, total, started).await?;
         let status = response.status();
         if !same_origin(response.url(), url) {
             // A client of the user's, with another redirect policy, followed
@@ -181,21 +188,21 @@ async fn send_once<A: Authenticated + ?Sized>(
     }
 }
 
-/// Sends `call` to `url` with `total` as its time limit, if any; a timeout
-/// names the limit that expired, and the answer carries its [`Timing`] so
-/// that reading its body can say the same.
+/// Sends `call` to `url` with `total` from `started` as its time limit, if
+/// any (what went before, a rate limit's wait, counts); a timeout names the
+/// limit that expired, and the answer carries its [`Timing`] so that reading
+/// its body can say the same.
 async fn send_timed(
     mut call: reqwest::RequestBuilder,
     url: &Url,
     total: Option<std::time::Duration>,
+    started: std::time::Instant,
 ) -> Result<reqwest::Response, Error> {
     if let Some(total) = total {
-        call = call.timeout(total);
+        let left = total.saturating_sub(started.elapsed());
+        call = call.timeout(left.max(std::time::Duration::from_millis(1)));
     }
-    let timing = Timing {
-        started: std::time::Instant::now(),
-        total,
-    };
+    let timing = Timing { started, total };
     let mut response = call
         .send()
         .await
@@ -224,7 +231,8 @@ async fn follow_without_token<A: Authenticated + ?Sized>(
             return Err(redirected(&Method::GET, &from, StatusCode::FOUND, &target));
         }
         tracing::debug!(to = %origin(&target), "download redirected to another origin; following without the token");
-        let response = send_timed(client.http_client().get(target.clone()), &target, total).await?;
+        let hop = client.http_client().get(target.clone());
+        let response = send_timed(hop, &target, total, std::time::Instant::now()).await?;
         let status = response.status();
         if status.is_success() {
             return Ok(response);

@@ -80,6 +80,11 @@ impl Error {
             Repr::Io { .. } => {
                 "check that the directory exists and is writable, and that the disk has room".to_string()
             }
+            Repr::RateLimitWait { .. } => {
+                "the client's rate limit queues more calls than fit in the time limit: send fewer at \
+                 once, or give the call a longer `timeout`"
+                    .to_string()
+            }
             Repr::WaitTimedOut { .. } => {
                 "give the work longer with `.timeout(..)`, or check the condition given to `.until(..)`"
                     .to_string()
@@ -254,6 +259,11 @@ impl fmt::Display for Error {
             Repr::Io { action, path, source } => {
                 write!(f, "cannot {action} `{}`: {source}", path.display())
             }
+            Repr::RateLimitWait { url, limit } => write!(
+                f,
+                "the call to {url} waited for the rate limit until its time limit of {} passed; it was not sent",
+                seconds(*limit)
+            ),
             Repr::WaitTimedOut { waited, attempts } => write!(
                 f,
                 "gave up waiting after {} and {attempts} call{}: no answer showed the work as done",

@@ -227,6 +227,11 @@ pub(crate) enum Repr {
         waited: Duration,
         attempts: u32,
     },
+    /// The rate limit's wait used up the call's time limit: nothing was sent.
+    RateLimitWait {
+        url: String,
+        limit: Duration,
+    },
 }
 
 /// A non-success answer of the UP42 API: what [`Error::api`] returns.
@@ -461,6 +466,15 @@ impl Error {
     pub(crate) fn wait_timed_out(waited: Duration, attempts: u32) -> Self {
         Repr::WaitTimedOut { waited, attempts }.into()
     }
+
+    /// A call to `url` that the rate limit held back past its time limit.
+    pub(crate) fn rate_limit_wait(url: &url::Url, limit: Duration) -> Self {
+        Repr::RateLimitWait {
+            url: display_url(url),
+            limit,
+        }
+        .into()
+    }
 }
 
 impl Error {
@@ -536,7 +550,7 @@ impl Error {
             Repr::InvalidArgument { .. } => ErrorKind::InvalidArgument,
             Repr::TokenSource { .. } => ErrorKind::TokenSource,
             Repr::Io { .. } => ErrorKind::Io,
-            Repr::WaitTimedOut { .. } => ErrorKind::Timeout,
+            Repr::WaitTimedOut { .. } | Repr::RateLimitWait { .. } => ErrorKind::Timeout,
         }
     }
 

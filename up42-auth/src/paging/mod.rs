@@ -4,4 +4,4 @@
 
 pub(crate) mod run;
 
-pub use run::{MAX_PAGES, Paged};
+pub use run::{COLLECTED_ANSWERS, MAX_PAGES, Paged};

@@ -50,7 +50,15 @@ enum Next {
 struct Visited {
     pages: u32,
     seen: HashSet<u64>,
+    /// The bytes of every page body read so far.
+    bytes: u64,
 }
+
+/// How many times the client's largest answer
+/// ([`max_response_size`](crate::policy::RequestPolicy::max_response_size),
+/// 32 MiB by default) the pages one `collect_pages` call holds in memory may
+/// add up to: 256 MiB by default. Larger lists are streamed.
+pub const COLLECTED_ANSWERS: u64 = 8;
 
 /// What identifies a page request.
 fn page_identity(method: &Method, url: &Url, body: Option<&Bytes>) -> u64 {
@@ -81,13 +89,15 @@ fn paging_error(url: &Url, reason: String) -> Error {
 /// one error there and none in here.
 pub type DecodePage<T> = fn(Paging, &[u8]) -> Result<Page<T>, String>;
 
-/// Fetches the page `next` (the `fetched`-th of this call) and works out the one after it.
+/// Fetches the page `next` (the `fetched`-th of this call) and works out the
+/// one after it; none once the pages read add up to over `budget` bytes.
 async fn fetch<T>(
     client: &dyn Authenticated,
     request: &Request,
     decode: DecodePage<T>,
     next: Next,
     visited: &mut Visited,
+    budget: Option<u64>,
 ) -> Result<Fetched<T>, Error> {
     let paging = request.endpoint.paging;
     let fetched = visited.pages;
@@ -124,12 +134,25 @@ async fn fetch<T>(
             ),
         ));
     }
+    if let Some(budget) = budget.filter(|budget| visited.bytes > *budget) {
+        return Err(paging_error(
+            &url,
+            format!(
+                "its {} pages so far add up to over {} MiB, more than one call holds in memory; \
+                 stopped there: stream the list instead (a `paged` endpoint returning `Paged<T>`), \
+                 or filter it",
+                visited.pages,
+                budget / (1024 * 1024)
+            ),
+        ));
+    }
     visited.pages += 1;
     visited
         .seen
         .insert(page_identity(&request.method, &url, request.body()));
     let response = send_to(client, request, url.clone()).await?;
     let (status, body) = read_success(response).await?;
+    visited.bytes += body.len() as u64;
     let page = decode(paging, &body).map_err(|reason| {
         Error::malformed(
             Operation::ApiRequest,
@@ -259,8 +282,9 @@ pub async fn collect_pages<T, E: From<Error>>(
     let mut items = Vec::new();
     let mut next = Some(Next::Start);
     let mut visited = Visited::default();
+    let budget = Some(client.request_policy().max_response_size as u64 * COLLECTED_ANSWERS);
     while let Some(at) = next {
-        let page = fetch(client, &request, decode, at, &mut visited).await?;
+        let page = fetch(client, &request, decode, at, &mut visited, budget).await?;
         items.extend(page.items);
         next = page.next;
     }
@@ -407,7 +431,7 @@ impl<T: Send + 'static, E: From<Error>> Stream for Paged<T, E> {
                 } => {
                     let decode = this.decode;
                     this.state = State::Fetching(Box::pin(async move {
-                        let page = fetch(&walk.client, &walk.request, decode, next, &mut visited).await;
+                        let page = fetch(&walk.client, &walk.request, decode, next, &mut visited, None).await;
                         (page, walk, visited)
                     }));
                 }

@@ -8,7 +8,7 @@ mod retry_after;
 
 use std::time::Duration;
 
-pub use rate::{RateLimit, SharedLimiter};
+pub use rate::{MAX_SHARED_WAIT, RateLimit, SharedLimiter};
 pub use retry::RetryPolicy;
 pub(crate) use retry_after::retry_after;
 

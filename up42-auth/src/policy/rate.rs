@@ -33,6 +33,10 @@ struct Shared {
 
 /// How long a failed shared limiter is left alone before it is tried again.
 const SHARED_RETRY: Duration = Duration::from_secs(5);
+/// The longest wait a shared limiter may ask for: a longer one is a broken
+/// or poisoned schedule (one `SET` of its key asked for 365 days), and the
+/// process keeps to the limit on its own instead.
+pub const MAX_SHARED_WAIT: Duration = Duration::from_secs(60);
 
 /// A rate limit kept outside the process, shared by every client that uses
 /// it: `RedisTokenStore` (feature `redis`) implements it with one
@@ -147,7 +151,16 @@ impl RateLimit {
             .reserve(self.per_second as u32, self.burst as u32)
             .await
         {
-            Ok(wait) => Some(wait),
+            Ok(wait) if wait <= MAX_SHARED_WAIT => Some(wait),
+            Ok(wait) => {
+                tracing::warn!(
+                    ?wait,
+                    "the shared rate limit asked for a wait over {MAX_SHARED_WAIT:?}; keeping to the limit in this process for 5 s"
+                );
+                *shared.down_until.lock().unwrap_or_else(|p| p.into_inner()) =
+                    Some(Instant::now() + SHARED_RETRY);
+                None
+            }
             Err(error) => {
                 tracing::warn!(%error, "the shared rate limit failed; keeping to the limit in this process for 5 s");
                 *shared.down_until.lock().unwrap_or_else(|p| p.into_inner()) =
@@ -256,5 +269,26 @@ mod tests {
             shared.down_until.lock().unwrap().is_some(),
             "left alone for a while"
         );
+    }
+
+    /// A shared limiter whose schedule was poisoned: it asks for a year.
+    struct Poisoned;
+
+    #[async_trait::async_trait]
+    impl SharedLimiter for Poisoned {
+        async fn reserve(&self, _per_second: u32, _burst: u32) -> Result<Duration, Error> {
+            Ok(Duration::from_secs(365 * 24 * 3600))
+        }
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn a_poisoned_shared_limit_is_not_obeyed() {
+        let limit = RateLimit::shared(10, 1, Poisoned);
+        let started = Instant::now();
+        for _ in 0..3 {
+            limit.acquire().await;
+        }
+        // The local bucket's pace, not a year.
+        assert_eq!(started.elapsed(), Duration::from_millis(200));
     }
 }
