@@ -419,3 +419,53 @@ async fn redis_a_slow_token_endpoint_costs_one_login() {
     let redis = Store::Redis(RedisServer::start());
     a_slow_token_endpoint_costs_one_login(redis, Duration::from_secs(12)).await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn redis_cluster_concurrent_processes_on_a_cold_store_log_in_once() {
+    let _serial = processes::serial().await;
+    let cluster = processes::RedisCluster::start();
+    concurrent_processes_on_a_cold_store_log_in_once(Store::RedisCluster(cluster)).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn redis_cluster_a_primary_killed_mid_renewal_loses_no_call() {
+    let _serial = processes::serial().await;
+    let mut cluster = processes::RedisCluster::start();
+    let sandbox = Sandbox::start().await;
+    // The renewal takes 3 s; the primary of the entry's and lock's slot dies 1.5 s in.
+    sandbox.set_delay(up42_testkit::Route::Token, Duration::from_secs(3));
+    let workers = Job {
+        sandbox: &sandbox,
+        store: cluster.spec(),
+        mode: "calls",
+        calls: 2,
+        interval_ms: 0,
+        password: "",
+    };
+    let start_at = wall_ms() + 1_500;
+    let children: Vec<_> = (0..4)
+        .map(|_| workers.command(start_at).spawn().unwrap())
+        .collect();
+    tokio::time::sleep(Duration::from_millis(start_at + 1_500 - wall_ms())).await;
+    let lock = format!("up42:lock:{{{}}}", store_key(&sandbox).as_str());
+    let killed = tokio::task::spawn_blocking(move || {
+        let port = cluster.kill_primary_of(&lock);
+        (cluster, port)
+    });
+    let mut reports = Vec::new();
+    for child in children {
+        reports.push(processes::report_of(child.wait_with_output().await.unwrap()));
+    }
+    let (_cluster, port) = killed.await.unwrap();
+    assert_all_ok(&reports, 2);
+    let counters = sandbox.counters();
+    println!(
+        "Redis Cluster, primary :{port} killed mid-renewal: {} token requests for 4 processes",
+        counters.token_requests
+    );
+    assert!(
+        counters.token_requests <= 2,
+        "at most one extra login: {counters:?}"
+    );
+    assert_eq!(counters.rejected_grants, 0);
+}

@@ -81,11 +81,18 @@ impl<S: tracing::Subscriber> tracing_subscriber::Layer<S> for WarningCounter {
     }
 }
 
-/// The store a worker is told to use: `file:DIR`, `redis:URL` or `none`.
+/// The store a worker is told to use: `file:DIR`, `redis:URL`,
+/// `redis-cluster:URL,URL,...` or `none`.
 pub fn store_from(spec: &str) -> Option<Arc<dyn TokenStore>> {
     match spec.split_once(':') {
         Some(("file", dir)) => Some(Arc::new(FileTokenStore::new(dir))),
         Some(("redis", url)) => Some(Arc::new(RedisTokenStore::connect(url).expect("a Redis URL"))),
+        Some(("redis-cluster", urls)) => {
+            let urls: Vec<&str> = urls.split(',').collect();
+            Some(Arc::new(
+                RedisTokenStore::connect_cluster(&urls).expect("Redis URLs"),
+            ))
+        }
         _ => None,
     }
 }
@@ -96,9 +103,18 @@ pub async fn run_worker() -> bool {
     if mode.is_empty() {
         return false;
     }
+    use tracing_subscriber::Layer;
     use tracing_subscriber::layer::SubscriberExt;
     let warnings = Arc::new(AtomicU64::new(0));
-    let subscriber = tracing_subscriber::registry().with(WarningCounter(Arc::clone(&warnings)));
+    // `UP42_WORKER_LOG=1 cargo test ...`: the workers' warnings on stderr too.
+    let log = (env("UP42_WORKER_LOG") == "1").then(|| {
+        tracing_subscriber::fmt::layer()
+            .with_writer(std::io::stderr)
+            .with_filter(tracing_subscriber::filter::LevelFilter::WARN)
+    });
+    let subscriber = tracing_subscriber::registry()
+        .with(WarningCounter(Arc::clone(&warnings)))
+        .with(log);
     tracing::subscriber::set_global_default(subscriber).unwrap();
 
     let token_url = env("UP42_WORKER_TOKEN_URL");
@@ -193,7 +209,10 @@ impl Job<'_> {
             .env("UP42_WORKER_DURATION_MS", "5000")
             .env("UP42_WORKER_PASSWORD", self.password)
             .stdout(Stdio::piped())
-            .stderr(Stdio::null())
+            .stderr(match env("UP42_WORKER_LOG") == "1" {
+                true => Stdio::inherit(),
+                false => Stdio::null(),
+            })
             .kill_on_drop(true);
         command
     }
@@ -233,15 +252,25 @@ pub fn report_of(output: std::process::Output) -> Report {
 pub struct RedisServer {
     pub child: std::process::Child,
     pub url: String,
+    pub port: u16,
+}
+
+fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port()
 }
 
 impl RedisServer {
     pub fn start() -> RedisServer {
-        let port = std::net::TcpListener::bind("127.0.0.1:0")
-            .unwrap()
-            .local_addr()
-            .unwrap()
-            .port();
+        RedisServer::start_with(&[])
+    }
+
+    /// A server with `extra` arguments (cluster mode, say).
+    pub fn start_with(extra: &[&str]) -> RedisServer {
+        let port = free_port();
         let child = std::process::Command::new("redis-server")
             .args([
                 "--port",
@@ -253,6 +282,7 @@ impl RedisServer {
                 "--appendonly",
                 "no",
             ])
+            .args(extra)
             .stdout(Stdio::null())
             .spawn()
             .expect(
@@ -263,6 +293,7 @@ impl RedisServer {
                 return RedisServer {
                     child,
                     url: format!("redis://127.0.0.1:{port}"),
+                    port,
                 };
             }
             std::thread::sleep(Duration::from_millis(10));
@@ -271,6 +302,114 @@ impl RedisServer {
         let _ = child.kill();
         let _ = child.wait();
         panic!("redis-server did not start on port {port}");
+    }
+}
+
+/// What `redis-cli -p PORT ARGS` prints.
+pub fn redis_cli(port: u16, args: &[&str]) -> String {
+    let output = std::process::Command::new("redis-cli")
+        .args(["-p", &port.to_string()])
+        .args(args)
+        .output()
+        .expect("redis-cli comes with redis-server");
+    String::from_utf8_lossy(&output.stdout).into_owned()
+}
+
+/// A Redis Cluster of the test's own: 3 primaries, each with a replica that
+/// takes over within about 2 s of its primary's death.
+pub struct RedisCluster {
+    pub nodes: Vec<RedisServer>,
+    /// Where the nodes keep their cluster state.
+    _dir: tempfile::TempDir,
+}
+
+impl RedisCluster {
+    pub fn start() -> RedisCluster {
+        let dir = tempfile::tempdir().unwrap();
+        let nodes: Vec<RedisServer> = (0..6)
+            .map(|n| {
+                let (config, dump) = (format!("nodes-{n}.conf"), format!("dump-{n}.rdb"));
+                RedisServer::start_with(&[
+                    "--cluster-enabled",
+                    "yes",
+                    "--cluster-config-file",
+                    &config,
+                    "--cluster-node-timeout",
+                    "1000",
+                    // A replica takes over however fresh its copy is.
+                    "--cluster-replica-validity-factor",
+                    "0",
+                    "--dbfilename",
+                    &dump,
+                    "--dir",
+                    dir.path().to_str().unwrap(),
+                ])
+            })
+            .collect();
+        let addresses: Vec<String> = nodes.iter().map(|n| format!("127.0.0.1:{}", n.port)).collect();
+        let created = std::process::Command::new("redis-cli")
+            .arg("--cluster")
+            .arg("create")
+            .args(&addresses)
+            .args(["--cluster-replicas", "1", "--cluster-yes"])
+            .stdout(Stdio::null())
+            .status()
+            .unwrap();
+        assert!(created.success(), "redis-cli --cluster create");
+        let cluster = RedisCluster { nodes, _dir: dir };
+        cluster.wait_until_ok();
+        cluster
+    }
+
+    /// Waits until every node says the cluster is whole and every replica
+    /// has its primary's data (a replica that never synced takes nothing over).
+    pub fn wait_until_ok(&self) {
+        for _ in 0..1500 {
+            let ok = self.nodes.iter().all(|n| {
+                let replication = redis_cli(n.port, &["info", "replication"]);
+                redis_cli(n.port, &["cluster", "info"]).contains("cluster_state:ok")
+                    && (!replication.contains("role:slave") || replication.contains("master_link_status:up"))
+            });
+            if ok {
+                return;
+            }
+            std::thread::sleep(Duration::from_millis(20));
+        }
+        panic!("the Redis Cluster did not come up");
+    }
+
+    /// The worker's store spec.
+    pub fn spec(&self) -> String {
+        let urls: Vec<&str> = self.nodes.iter().map(|n| n.url.as_str()).collect();
+        format!("redis-cluster:{}", urls.join(","))
+    }
+
+    /// Kills the primary that owns `key`'s slot; returns its port.
+    pub fn kill_primary_of(&mut self, key: &str) -> u16 {
+        let any = self.nodes[0].port;
+        let slot: u32 = redis_cli(any, &["cluster", "keyslot", key])
+            .trim()
+            .parse()
+            .unwrap();
+        let owner = redis_cli(any, &["cluster", "nodes"])
+            .lines()
+            .filter(|line| line.contains("master"))
+            .find_map(|line| {
+                let fields: Vec<&str> = line.split_whitespace().collect();
+                let port: u16 = fields[1].split(['@', ':']).nth(1)?.parse().ok()?;
+                let owns = fields[8..].iter().any(|range| {
+                    let (low, high) = range.split_once('-').unwrap_or((range, range));
+                    let (low, high): (u32, u32) =
+                        (low.parse().ok().unwrap_or(1), high.parse().ok().unwrap_or(0));
+                    (low..=high).contains(&slot)
+                });
+                owns.then_some(port)
+            })
+            .expect("a primary owns every slot");
+        let node = self.nodes.iter_mut().find(|n| n.port == owner).unwrap();
+        node.child.kill().unwrap();
+        node.child.wait().unwrap();
+        owner
     }
 }
 
@@ -287,6 +426,7 @@ pub enum Store {
     None,
     File(tempfile::TempDir),
     Redis(RedisServer),
+    RedisCluster(RedisCluster),
 }
 
 impl Store {
@@ -300,6 +440,7 @@ impl Store {
             Store::None => "none",
             Store::File(_) => "file",
             Store::Redis(_) => "Redis",
+            Store::RedisCluster(_) => "Redis Cluster",
         }
     }
 
@@ -308,6 +449,7 @@ impl Store {
             Store::None => "none".to_string(),
             Store::File(dir) => format!("file:{}", dir.path().join("up42").display()),
             Store::Redis(server) => format!("redis:{}", server.url),
+            Store::RedisCluster(cluster) => cluster.spec(),
         }
     }
 }

@@ -21,6 +21,10 @@ use crate::store::{
 /// How long one try of the lock waits before the entry is read again: a
 /// token the holder saved is adopted without waiting for the release.
 const LOCK_TRY: std::time::Duration = std::time::Duration::from_millis(250);
+/// How long a store that fails while a renewal waits for its lock is tried
+/// again before the renewal goes on without it: a Redis failover, a
+/// restart. Each process renewing on its own would cost a login each.
+const OUTAGE_GRACE: std::time::Duration = std::time::Duration::from_secs(5);
 
 /// What to do, given the stored entry.
 enum Decision {
@@ -33,27 +37,28 @@ enum Decision {
     Renew { refresh: Option<Refresh>, failures: u32 },
 }
 
-/// A store operation under [`STORE_TIMEOUT`]; `None` (with a warning) when it
-/// failed or hung.
-async fn within<T>(what: &str, operation: impl Future<Output = Result<T, Error>>) -> Option<T> {
+/// A store operation under [`STORE_TIMEOUT`]; the reason when it failed or hung.
+async fn within<T>(operation: impl Future<Output = Result<T, Error>>) -> Result<T, String> {
     match tokio::time::timeout(STORE_TIMEOUT, operation).await {
-        Ok(Ok(value)) => Some(value),
-        Ok(Err(error)) => {
-            tracing::warn!(error = %store_error(&error), "the token store failed to {what}; renewing in memory");
-            None
-        }
-        Err(_) => {
-            tracing::warn!(timeout = ?STORE_TIMEOUT, "the token store did not {what} in time; renewing in memory");
-            None
-        }
+        Ok(Ok(value)) => Ok(value),
+        Ok(Err(error)) => Err(store_error(&error)),
+        Err(_) => Err(format!("no answer within {STORE_TIMEOUT:?}")),
     }
 }
 
-/// Reads `key`'s entry: `None` if the store is unavailable; an entry that
-/// cannot be used reads as no entry (with a warning).
-async fn read(store: &dyn TokenStore, key: &StoreKey) -> Option<Option<Entry>> {
-    let bytes = within("read the entry", store.load(key)).await?;
-    Some(bytes.and_then(|bytes| match Entry::decode(&bytes, key) {
+/// The outcome of a store operation; a failure is a warning, and the renewal
+/// goes on in memory.
+fn or_warn<T>(what: &str, outcome: Result<T, String>) -> Option<T> {
+    outcome
+        .inspect_err(|error| tracing::warn!(%error, "the token store could not {what}; renewing in memory"))
+        .ok()
+}
+
+/// Reads `key`'s entry; an entry that cannot be used reads as no entry
+/// (with a warning).
+async fn read(store: &dyn TokenStore, key: &StoreKey) -> Result<Option<Entry>, String> {
+    let bytes = within(store.load(key)).await?;
+    Ok(bytes.and_then(|bytes| match Entry::decode(&bytes, key) {
         Ok(entry) => Some(entry),
         Err(reason) => {
             tracing::warn!(%reason, "ignoring the token store's entry; the next renewal overwrites it");
@@ -195,7 +200,7 @@ impl Shared {
             issued_at: cached.issued_at,
         });
         let held = held.as_ref();
-        let Some(entry) = read(store, key).await else {
+        let Some(entry) = or_warn("read the entry", read(store, key).await) else {
             return self.renew_from_source(ask.refresh).await;
         };
         match decide(entry.as_ref(), held, &ask) {
@@ -209,7 +214,7 @@ impl Shared {
             Waited::Without => None,
         };
         // A sibling may have renewed while this process waited for the lock.
-        let entry = read(store, key).await.flatten();
+        let entry = or_warn("read the entry", read(store, key).await).flatten();
         let attempt = match decide(entry.as_ref(), held, &ask) {
             Decision::Adopt(renewed) => adopted(renewed),
             Decision::Remembered(failure) => remembered(&failure),
@@ -219,13 +224,16 @@ impl Shared {
                 let saved = record(&mut attempt, entry, sent, failures, key);
                 if let Some(saved) = saved {
                     let ttl = saved.ttl();
-                    within("save the entry", store.save(key, &saved.encode(key), ttl)).await;
+                    or_warn(
+                        "save the entry",
+                        within(store.save(key, &saved.encode(key), ttl)).await,
+                    );
                 }
                 attempt
             }
         };
         if let Some(lock) = lock {
-            within("release the renewal lock", lock.release()).await;
+            or_warn("release the renewal lock", within(lock.release()).await);
         }
         attempt
     }
@@ -277,33 +285,48 @@ fn record(
 
 /// Takes the lock, for as long as a renewal may take ([`LOCK_WAIT`]),
 /// reading the entry between tries: what the holder saved meanwhile decides.
+/// A store that answered and then fails (a failover) is tried again for
+/// [`OUTAGE_GRACE`]; one that fails at once is left at once.
 async fn wait_for_lock(store: &dyn TokenStore, key: &StoreKey, held: Option<&Held>, ask: &Ask) -> Waited {
     let deadline = Instant::now() + LOCK_WAIT;
+    let mut failing_since: Option<Instant> = None;
+    let mut answered = false;
     loop {
         let tried = tokio::time::timeout(LOCK_TRY + STORE_TIMEOUT, store.lock(key, LOCK_TRY)).await;
-        match tried {
+        let outcome = match tried {
             Ok(Ok(Some(lock))) => return Waited::Locked(lock),
-            Ok(Ok(None)) => {}
-            Ok(Err(error)) => {
-                tracing::warn!(error = %store_error(&error), "the token store's renewal lock could not be had; renewing without it");
-                return Waited::Without;
+            Ok(Ok(None)) => match read(store, key).await {
+                Ok(entry) => match decide(entry.as_ref(), held, ask) {
+                    Decision::Adopt(renewed) => return Waited::Decided(adopted(renewed)),
+                    Decision::Remembered(failure) => return Waited::Decided(remembered(&failure)),
+                    Decision::Renew { .. } => Ok(()),
+                },
+                Err(error) => Err(error),
+            },
+            Ok(Err(error)) => Err(store_error(&error)),
+            Err(_) => Err(format!(
+                "the lock did not answer within {:?}",
+                LOCK_TRY + STORE_TIMEOUT
+            )),
+        };
+        match outcome {
+            Ok(()) => {
+                failing_since = None;
+                answered = true;
             }
-            Err(_) => {
-                tracing::warn!("the token store's renewal lock hung; renewing without it");
-                return Waited::Without;
+            Err(error) => {
+                let since = *failing_since.get_or_insert_with(Instant::now);
+                if !answered || since.elapsed() >= OUTAGE_GRACE {
+                    tracing::warn!(%error, "the token store failed while this process waited for its renewal lock; renewing without it");
+                    return Waited::Without;
+                }
+                tracing::debug!(%error, "the token store failed while this process waited for its renewal lock; trying again");
+                tokio::time::sleep(LOCK_TRY).await;
             }
         }
         if Instant::now() >= deadline {
             tracing::warn!(waited = ?LOCK_WAIT, "another process held the token store's renewal lock all along; renewing without it");
             return Waited::Without;
-        }
-        let Some(entry) = read(store, key).await else {
-            return Waited::Without;
-        };
-        match decide(entry.as_ref(), held, ask) {
-            Decision::Adopt(renewed) => return Waited::Decided(adopted(renewed)),
-            Decision::Remembered(failure) => return Waited::Decided(remembered(&failure)),
-            Decision::Renew { .. } => {}
         }
     }
 }

@@ -1,13 +1,17 @@
 //! The Redis store (feature `redis`): entries with a TTL, the renewal lock as
-//! `SET NX PX` with a random value released by a compare-and-delete script,
-//! and a fleet-wide rate limit (GCRA in one script, on Redis's clock).
+//! `SET NX PX` with a random value, extended while held and released by a
+//! compare-and-delete script, and a fleet-wide rate limit (GCRA in one
+//! script, on Redis's clock); on one server or a Redis Cluster ([`link`]).
+
+mod link;
 
 use std::fmt;
 use std::time::Duration;
 
 use async_trait::async_trait;
-use redis::aio::{ConnectionManager, ConnectionManagerConfig};
 use tokio::time::Instant;
+
+use link::{Connection, Link};
 
 use super::{StoreKey, StoreLock, TokenStore};
 use crate::error::Error;
@@ -21,8 +25,6 @@ pub const REDIS_LOCK_LIFETIME: Duration = Duration::from_secs(10);
 const MAX_ENTRY: usize = 64 * 1024;
 /// The pause between two tries of a lock another process holds.
 const LOCK_POLL: Duration = Duration::from_millis(10);
-/// How long one Redis command may take before the store counts as down.
-const RESPONSE_TIMEOUT: Duration = Duration::from_millis(500);
 
 /// Deletes the lock only if it still holds this holder's value.
 const RELEASE: &str = r"
@@ -54,16 +56,20 @@ if wait < 0 then wait = 0 end
 redis.call('SET', KEYS[1], string.format('%.0f', next_tat), 'PX', math.ceil((next_tat - now) / 1000) + 1000)
 return wait";
 
-/// Tokens shared by a fleet of processes on many machines, in Redis.
+/// Tokens shared by a fleet of processes on many machines, in Redis: one
+/// server ([`connect`](Self::connect)) or a Redis Cluster
+/// ([`connect_cluster`](Self::connect_cluster)).
 ///
-/// Entries live under `{prefix}tokens:{key}` with a TTL equal to their
-/// remaining lifetime; the renewal lock is `{prefix}lock:{key}`, taken with
-/// `SET NX PX` and a random value, released by a compare-and-delete script,
-/// and expiring after [`REDIS_LOCK_LIFETIME`] if its holder dies. The
-/// connection is made on first use and made again after a failure; TLS
-/// (`rediss://`) and `AUTH` (`redis://user:password@host`) come with the URL.
-/// A Redis that is down or slow (over 500 ms a command) leaves each process
-/// to its in-memory cache, with a warning.
+/// Entries live under `{prefix}tokens:{<key>}` with a TTL equal to their
+/// remaining lifetime; the renewal lock is `{prefix}lock:{<key>}`, taken with
+/// `SET NX PX` and a random value, extended every third of
+/// [`REDIS_LOCK_LIFETIME`] while held, released by a compare-and-delete
+/// script, and expiring that long after a holder that dies. The braces are a
+/// cluster hash tag: an entry and its lock share a slot. The connection is
+/// made on first use and made again after a failure; TLS (`rediss://`) and
+/// `AUTH` (`redis://user:password@host`) come with the URL. A Redis that is
+/// down or slow (over 500 ms a command) leaves each process to its in-memory
+/// cache, with a warning.
 ///
 /// ```no_run
 /// use up42_auth::{Credentials, Up42Client, store::RedisTokenStore};
@@ -79,7 +85,7 @@ return wait";
 /// ```
 #[derive(Clone)]
 pub struct RedisTokenStore {
-    connection: ConnectionManager,
+    link: Link,
     prefix: String,
     address: String,
 }
@@ -106,18 +112,44 @@ impl RedisTokenStore {
     /// runtime.
     pub fn connect(url: &str) -> Result<RedisTokenStore, Error> {
         let shown = crate::error::display_url_text(url);
-        let client = redis::Client::open(url)
-            .map_err(|e| Error::config(format!("`{shown}` is not a Redis URL ({:?})", e.kind())))?;
-        let config = ConnectionManagerConfig::new()
-            .set_connection_timeout(Some(RESPONSE_TIMEOUT))
-            .set_response_timeout(Some(RESPONSE_TIMEOUT))
-            .set_number_of_retries(1)
-            .set_min_delay(Duration::from_millis(10))
-            .set_max_delay(Duration::from_millis(100));
-        let connection = ConnectionManager::new_lazy_with_config(client, config)
-            .map_err(|e| Error::config(format!("the Redis connection to `{shown}` cannot be set up: {e}")))?;
         Ok(RedisTokenStore {
-            connection,
+            link: Link::single(url, &shown)?,
+            prefix: "up42:".to_string(),
+            address: shown,
+        })
+    }
+
+    /// The store in the Redis Cluster that any of `urls` belongs to (each
+    /// `redis://` or `rediss://`, with a user and password if the nodes want
+    /// them), keys under the prefix `up42:`. Commands go to the node that
+    /// owns their key's slot, and follow the cluster through failovers.
+    /// Nothing is sent yet: the connection is made on first use. Must be
+    /// called inside a tokio runtime.
+    ///
+    /// ```no_run
+    /// use up42_auth::store::RedisTokenStore;
+    ///
+    /// # fn run() -> Result<(), up42_auth::Error> {
+    /// let redis = RedisTokenStore::connect_cluster(&[
+    ///     "redis://10.0.0.1:6379",
+    ///     "redis://10.0.0.2:6379",
+    ///     "redis://10.0.0.3:6379",
+    /// ])?;
+    /// # Ok(()) }
+    /// ```
+    pub fn connect_cluster(urls: &[&str]) -> Result<RedisTokenStore, Error> {
+        let shown = urls
+            .iter()
+            .map(|url| crate::error::display_url_text(url))
+            .collect::<Vec<_>>()
+            .join(", ");
+        if urls.is_empty() {
+            return Err(Error::config(
+                "a Redis Cluster needs the URL of one node at least",
+            ));
+        }
+        Ok(RedisTokenStore {
+            link: Link::cluster(urls, &shown)?,
             prefix: "up42:".to_string(),
             address: shown,
         })
@@ -138,15 +170,25 @@ impl RedisTokenStore {
         RateLimit::shared(per_second, burst, self.clone())
     }
 
+    /// The Redis key of `kind` for `key`: the key in braces, a cluster hash
+    /// tag, so that an entry and its lock share a slot.
     fn key(&self, kind: &str, key: &str) -> String {
-        format!("{}{kind}:{key}", self.prefix)
+        format!("{}{kind}:{{{key}}}", self.prefix)
+    }
+
+    /// The connection, made now if it is the first use.
+    async fn connection(&self) -> Result<Connection, Error> {
+        self.link
+            .connection()
+            .await
+            .map_err(|e| failed("the connection", e))
     }
 }
 
 #[async_trait]
 impl TokenStore for RedisTokenStore {
     async fn load(&self, key: &StoreKey) -> Result<Option<Vec<u8>>, Error> {
-        let mut connection = self.connection.clone();
+        let mut connection = self.connection().await?;
         // At most one byte over the cap: an entry that big is refused unread.
         let bytes: Vec<u8> = redis::cmd("GETRANGE")
             .arg(self.key("tokens", key.as_str()))
@@ -166,7 +208,7 @@ impl TokenStore for RedisTokenStore {
     }
 
     async fn save(&self, key: &StoreKey, entry: &[u8], ttl: Duration) -> Result<(), Error> {
-        let mut connection = self.connection.clone();
+        let mut connection = self.connection().await?;
         redis::cmd("SET")
             .arg(self.key("tokens", key.as_str()))
             .arg(entry)
@@ -178,7 +220,7 @@ impl TokenStore for RedisTokenStore {
     }
 
     async fn remove(&self, key: &StoreKey) -> Result<(), Error> {
-        let mut connection = self.connection.clone();
+        let mut connection = self.connection().await?;
         redis::cmd("DEL")
             .arg(self.key("tokens", key.as_str()))
             .query_async::<()>(&mut connection)
@@ -187,7 +229,7 @@ impl TokenStore for RedisTokenStore {
     }
 
     async fn lock(&self, key: &StoreKey, wait: Duration) -> Result<Option<Box<dyn StoreLock>>, Error> {
-        let mut connection = self.connection.clone();
+        let mut connection = self.connection().await?;
         let name = self.key("lock", key.as_str());
         let value = format!("{:016x}{:016x}", fastrand::u64(..), fastrand::u64(..));
         let deadline = Instant::now() + wait;
@@ -220,7 +262,7 @@ impl TokenStore for RedisTokenStore {
 
 /// A held Redis lock, extended while held.
 struct RedisLock {
-    connection: ConnectionManager,
+    connection: Connection,
     name: String,
     value: String,
     /// Extends the lock every third of its life; stopped on release or drop.
@@ -234,7 +276,7 @@ impl Drop for RedisLock {
 }
 
 /// Extends the lock `name` while it holds `value`, every third of its life.
-async fn keep_alive(mut connection: ConnectionManager, name: String, value: String) {
+async fn keep_alive(mut connection: Connection, name: String, value: String) {
     loop {
         tokio::time::sleep(REDIS_LOCK_LIFETIME / 3).await;
         let extended = redis::Script::new(EXTEND)
@@ -274,7 +316,7 @@ impl SharedLimiter for RedisTokenStore {
     async fn reserve(&self, per_second: u32, burst: u32) -> Result<Duration, Error> {
         let interval = 1_000_000 / u64::from(per_second.max(1));
         let tolerance = interval * u64::from(burst.max(1) - 1);
-        let mut connection = self.connection.clone();
+        let mut connection = self.connection().await?;
         let wait: u64 = redis::Script::new(RESERVE)
             .key(self.key("rate", "api"))
             .arg(interval)
