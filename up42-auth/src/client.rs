@@ -130,6 +130,7 @@ pub struct Up42ClientBuilder {
     max_response_size: Option<usize>,
     http_client: Option<reqwest::Client>,
     token_store: Option<Arc<dyn TokenStore>>,
+    seal_rounds: Option<u32>,
     proxies: Vec<reqwest::Proxy>,
     root_certificates: Vec<reqwest::Certificate>,
 }
@@ -275,6 +276,18 @@ impl Up42ClientBuilder {
         self
     }
 
+    /// The PBKDF2 rounds that derive the key sealing the token store's
+    /// entries from the credentials (see
+    /// [`StoreKey::sealed_with_rounds`](crate::store::StoreKey::sealed_with_rounds));
+    /// [`SEAL_ROUNDS`](crate::store::SEAL_ROUNDS) (200,000, about 30 ms once
+    /// per process) by default. Fewer suit short-lived processes whose store
+    /// only the user can read: the `up42` command uses 1,000 (0.14 ms) for
+    /// its file store. Every process sharing a store must use the same.
+    pub fn seal_rounds(mut self, rounds: u32) -> Self {
+        self.seal_rounds = Some(rounds);
+        self
+    }
+
     /// A proxy for token requests (and for API calls, unless you give your own
     /// [`http_client`](Self::http_client)); may be given more than once.
     /// Without it, `HTTPS_PROXY`, `HTTP_PROXY`, `ALL_PROXY` and `NO_PROXY` from
@@ -402,6 +415,7 @@ impl Up42ClientBuilder {
             credentials: ArcSwap::from_pointee(credentials),
             retry: retry.clone(),
             store_key: Default::default(),
+            seal_rounds: self.seal_rounds.unwrap_or(crate::store::SEAL_ROUNDS),
         });
         let policy = RequestPolicy {
             retry,

@@ -108,10 +108,16 @@ async fn sandbox() -> Result<Session, Failure> {
     ))
 }
 
+/// The PBKDF2 rounds sealing the command's token store.
+const CLI_SEAL_ROUNDS: u32 = 1_000;
+
 /// The file token store, where the platform has a cache directory.
 pub fn with_store(builder: Up42ClientBuilder) -> Up42ClientBuilder {
     match FileTokenStore::default_location() {
-        Ok(store) => builder.token_store(store),
+        // A run is short, and the store is private to the user, as is the
+        // credentials file that holds the password itself: 1,000 rounds
+        // (0.14 ms a run) seal its entries rather than a fleet's 200,000 (30 ms).
+        Ok(store) => builder.token_store(store).seal_rounds(CLI_SEAL_ROUNDS),
         Err(error) => {
             tracing::info!(%error, "no token cache between runs");
             builder

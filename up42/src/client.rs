@@ -154,6 +154,8 @@ impl ClientBuilder {
         http_client(client: reqwest::Client);
         /// Tokens shared with other processes ([`Up42ClientBuilder::token_store`]).
         token_store(store: impl TokenStore);
+        /// The PBKDF2 rounds sealing the store's entries ([`Up42ClientBuilder::seal_rounds`]).
+        seal_rounds(rounds: u32);
         /// A proxy ([`Up42ClientBuilder::proxy`]); may be given more than once.
         proxy(proxy: reqwest::Proxy);
         /// A root certificate to trust ([`Up42ClientBuilder::add_root_certificate`]).

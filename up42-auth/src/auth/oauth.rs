@@ -53,6 +53,8 @@ pub(crate) struct PasswordSource {
     /// The store key of the credentials it was derived from: derived once
     /// per credentials (PBKDF2 takes a while by design).
     pub(crate) store_key: std::sync::Mutex<Option<(Arc<Credentials>, StoreKey)>>,
+    /// The PBKDF2 rounds of that derivation.
+    pub(crate) seal_rounds: u32,
 }
 
 #[async_trait]
@@ -82,11 +84,12 @@ impl TokenSource for PasswordSource {
         {
             return Some(key.clone());
         }
-        let key = StoreKey::sealed(
+        let key = StoreKey::sealed_with_rounds(
             self.endpoint.url.as_str(),
             &self.endpoint.client_id,
             credentials.username(),
             credentials.password(),
+            self.seal_rounds,
         );
         *derived = Some((credentials, key.clone()));
         Some(key)

@@ -301,9 +301,25 @@ impl TokenCache {
     /// adopts them again, then [`reset`](Self::reset)s. The
     /// next [`get`](Self::get) logs in again.
     pub async fn forget(&self) -> Result<(), Error> {
-        let stored = self.shared.store.as_ref().zip(self.shared.source.store_key());
+        // The key only with a store: deriving a sealed one takes a while.
+        let stored = self
+            .shared
+            .store
+            .as_ref()
+            .and_then(|store| Some((store, self.shared.source.store_key()?)));
         let removed = match stored {
-            Some((store, key)) => store.remove(&key).await,
+            Some((store, key)) => {
+                match tokio::time::timeout(crate::store::STORE_TIMEOUT, store.remove(&key)).await {
+                    Ok(removed) => removed,
+                    Err(_) => Err(Error::token_source(
+                        true,
+                        format!(
+                            "token store: the entry was not removed within {:?}",
+                            crate::store::STORE_TIMEOUT
+                        ),
+                    )),
+                }
+            }
             None => Ok(()),
         };
         self.reset();

@@ -271,7 +271,11 @@ impl Shared {
     async fn renew(&self, ask: Ask, epoch: u64, early: bool) -> Result<AccessToken, Error> {
         let started = Instant::now();
         let span = tracing::Span::current();
-        let stored = self.store.as_ref().zip(self.source.store_key());
+        // The key only with a store: deriving a sealed one takes a while.
+        let stored = self
+            .store
+            .as_ref()
+            .and_then(|store| Some((store, self.source.store_key()?)));
         let Attempt {
             result: outcome,
             refused_refresh,
