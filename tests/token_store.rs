@@ -314,6 +314,19 @@ async fn a_bad_redis_url_is_a_config_error_that_hides_the_password() {
         assert!(error.to_string().contains("is not a Redis URL"), "{error}");
         assert!(!error.to_string().contains("s3cret"), "{error}");
     }
+    // A cluster: no node at all, or a node that is no Redis URL.
+    use up42_auth::store::RedisTokenStore;
+    let none = RedisTokenStore::connect_cluster(&[]).unwrap_err();
+    assert_eq!(none.kind(), up42_auth::ErrorKind::Config);
+    assert!(none.to_string().contains("one node at least"), "{none}");
+    let bad = ["redis://127.0.0.1:1", "http://user:s3cret@127.0.0.1:6379"];
+    let error = RedisTokenStore::connect_cluster(&bad).unwrap_err();
+    assert_eq!(error.kind(), up42_auth::ErrorKind::Config, "{error}");
+    assert!(
+        error.to_string().contains("are not Redis Cluster URLs"),
+        "{error}"
+    );
+    assert!(!error.to_string().contains("s3cret"), "{error}");
 }
 
 /// Workers whose password was changed, polling every 100 ms for 10 s.

@@ -49,6 +49,25 @@ impl Region {
     }
 }
 
+/// The shortest access-token lifetime accepted (1 s): a shorter one would make
+/// every call log in again, so a token answer or a stored entry with one is refused.
+pub(crate) const MIN_TOKEN_LIFETIME: Duration = Duration::from_secs(1);
+/// The longest access-token lifetime believed (a week); longer ones signal a
+/// broken token answer, or a stored entry nobody honest wrote.
+pub(crate) const MAX_TOKEN_LIFETIME: Duration = Duration::from_secs(7 * 24 * 3600);
+/// Lifetimes are cut to this (a year) before instants are computed from them,
+/// so that no grant (`Duration::MAX` included) can overflow the clock; a
+/// stored refresh token claiming more is refused.
+pub(crate) const LONGEST_LIFETIME: Duration = Duration::from_secs(365 * 24 * 3600);
+/// The longest a login refusal is answered from memory before the next try,
+/// before jitter.
+pub(crate) const FAILURE_BACKOFF_MAX: Duration = Duration::from_secs(15 * 60);
+/// The jitter of a failure memory: up to this fraction longer.
+pub(crate) const FAILURE_JITTER: f64 = 0.25;
+/// The longest failure memory with its jitter: [`FAILURE_BACKOFF_MAX`] and a quarter.
+pub(crate) const LONGEST_FAILURE_MEMORY: Duration =
+    Duration::from_secs(FAILURE_BACKOFF_MAX.as_secs() + FAILURE_BACKOFF_MAX.as_secs() / 4);
+
 /// The most bytes of a successful answer that an endpoint decodes as JSON
 /// (32 MiB); larger answers are an error. `raw` endpoints (downloads) are not
 /// limited: their body is the caller's to read.

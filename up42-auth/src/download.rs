@@ -170,9 +170,7 @@ impl<'a> Download<'a> {
                     .await
                     .map_err(io_error("open", given))?;
                 let mut out = BufWriter::with_capacity(WRITE_BUFFER, file);
-                let bytes = self.copy_to(&mut out, given).await?;
-                out.flush().await.map_err(io_error("write", given))?;
-                return Ok(bytes);
+                return self.copy_to(&mut out, given).await;
             }
             _ => {}
         }
@@ -191,7 +189,6 @@ impl<'a> Download<'a> {
             .map_err(io("create a temporary file next to"))?;
         let mut out = BufWriter::with_capacity(WRITE_BUFFER, tokio::fs::File::from_std(file));
         let bytes = self.copy_to(&mut out, path).await?;
-        out.flush().await.map_err(io("write"))?;
         out.get_ref().sync_all().await.map_err(io("write"))?;
         drop(out);
         temporary
@@ -215,13 +212,11 @@ impl<'a> Download<'a> {
         out: &mut W,
         name: &str,
     ) -> Result<u64, Error> {
-        let name = Path::new(name);
-        let bytes = self.copy_to(out, name).await?;
-        out.flush().await.map_err(io_error("write", name))?;
-        Ok(bytes)
+        self.copy_to(out, Path::new(name)).await
     }
 
-    /// Copies the body into `out`, reporting progress; checks that it is complete.
+    /// Copies the body into `out`, reporting progress; checks that it is
+    /// complete, then flushes `out`.
     async fn copy_to<W: AsyncWriteExt + Unpin>(mut self, out: &mut W, path: &Path) -> Result<u64, Error> {
         let url = self.response.url().clone();
         let total = self.response.content_length();
@@ -249,6 +244,7 @@ impl<'a> Download<'a> {
                 String::new(),
             ));
         }
+        out.flush().await.map_err(io_error("write", path))?;
         Ok(bytes)
     }
 }

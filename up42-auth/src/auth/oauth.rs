@@ -15,15 +15,10 @@ use crate::auth::credentials::Credentials;
 use crate::auth::source::TokenSource;
 use crate::auth::token::{RefreshToken, TokenGrant};
 use crate::body::{SMALL_BODY_LIMIT, excerpt, read_limited};
+use crate::defaults::{MAX_TOKEN_LIFETIME, MIN_TOKEN_LIFETIME};
 use crate::error::{Error, Operation, Repr, display_url};
 use crate::policy::RetryPolicy;
 use crate::store::StoreKey;
-
-/// The longest access-token lifetime believed; longer ones signal a broken answer.
-const MAX_LIFETIME: Duration = Duration::from_secs(7 * 24 * 3600);
-/// The shortest access-token lifetime accepted (1 s): a shorter one would make
-/// every call log in again, so it is refused as a malformed answer.
-pub(crate) const MIN_LIFETIME: Duration = Duration::from_secs(1);
 
 /// Which grant a token request used: decides what `invalid_grant` means.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -239,7 +234,7 @@ impl TokenAnswer<'_> {
             .expires_in
             .ok_or_else(|| malformed("it has no `expires_in`".into()))?;
         let expires_in = lifetime(expires_in)
-            .filter(|l| *l >= MIN_LIFETIME)
+            .filter(|l| *l >= MIN_TOKEN_LIFETIME)
             .ok_or_else(|| {
                 malformed(format!(
                     "`expires_in` is {expires_in}, not a number of seconds between 1 and one week"
@@ -348,7 +343,7 @@ impl TokenAnswer<'_> {
 
 /// Seconds as a lifetime, if sensible: finite, not negative, at most a week.
 fn lifetime(seconds: f64) -> Option<Duration> {
-    (seconds.is_finite() && seconds >= 0.0 && seconds <= MAX_LIFETIME.as_secs_f64())
+    (seconds.is_finite() && seconds >= 0.0 && seconds <= MAX_TOKEN_LIFETIME.as_secs_f64())
         .then(|| Duration::from_secs_f64(seconds))
 }
 

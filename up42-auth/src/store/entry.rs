@@ -17,6 +17,7 @@ use serde::{Deserialize, Serialize};
 use tokio::time::Instant;
 
 use super::StoreKey;
+use crate::defaults::{LONGEST_FAILURE_MEMORY, LONGEST_LIFETIME, MAX_TOKEN_LIFETIME, MIN_TOKEN_LIFETIME};
 use crate::error::{Error, Repr};
 
 /// The format of entries; another version is ignored, like a corrupt entry.
@@ -24,12 +25,6 @@ const VERSION: u32 = 2;
 /// How far ahead of the reader's clock a writer's may run before the reader
 /// stops trusting the times it wrote.
 pub(crate) const MAX_SKEW: Duration = Duration::from_secs(5);
-/// The longest access-token lifetime an entry may claim (as for token answers).
-const MAX_LIFETIME: Duration = Duration::from_secs(7 * 24 * 3600);
-/// The longest refresh-token lifetime an entry may claim.
-const MAX_REFRESH_LIFETIME: Duration = Duration::from_secs(365 * 24 * 3600);
-/// The longest failure memory an entry may claim: the longest backoff and its jitter.
-const MAX_FAILURE_MEMORY: Duration = Duration::from_secs(15 * 60 * 5 / 4);
 /// How long an entry is kept when its refresh token's lifetime is unknown.
 const UNKNOWN_REFRESH_LIFETIME: Duration = Duration::from_secs(30 * 60);
 
@@ -272,19 +267,19 @@ impl Entry {
         }
         if let Some(tokens) = &entry.tokens {
             let lifetime = Duration::from_millis(tokens.lifetime_ms);
-            if !(Duration::from_secs(1)..=MAX_LIFETIME).contains(&lifetime) {
+            if !(MIN_TOKEN_LIFETIME..=MAX_TOKEN_LIFETIME).contains(&lifetime) {
                 return Err(format!(
                     "an access-token lifetime of {lifetime:?}, not 1 s to a week"
                 ));
             }
             let refresh_lifetime = tokens.refresh.as_ref().and_then(|r| r.lifetime_ms);
-            if refresh_lifetime.is_some_and(|l| Duration::from_millis(l) > MAX_REFRESH_LIFETIME) {
+            if refresh_lifetime.is_some_and(|l| Duration::from_millis(l) > LONGEST_LIFETIME) {
                 return Err("a refresh-token lifetime of over a year".into());
             }
         }
         let now = wall_now();
         if let Some(failure) = &entry.failure {
-            let longest = now + (MAX_FAILURE_MEMORY + MAX_SKEW).as_millis() as u64;
+            let longest = now + (LONGEST_FAILURE_MEMORY + MAX_SKEW).as_millis() as u64;
             if failure.until > longest || failure.failures == 0 {
                 return Err("a failure memory out of bounds".into());
             }
@@ -297,7 +292,7 @@ impl Entry {
     /// refusals in a row survives until the next try.
     pub(crate) fn ttl(&self) -> Duration {
         let tokens = self.tokens.as_ref().map_or(0, StoredTokens::usable_until);
-        let keep = MAX_FAILURE_MEMORY.as_millis() as u64;
+        let keep = LONGEST_FAILURE_MEMORY.as_millis() as u64;
         let failure = self.failure.as_ref().map_or(0, |f| f.until.saturating_add(keep));
         Duration::from_millis(tokens.max(failure).saturating_sub(wall_now()).max(1))
     }

@@ -301,13 +301,7 @@ impl TokenCache {
     /// adopts them again, then [`reset`](Self::reset)s. The
     /// next [`get`](Self::get) logs in again.
     pub async fn forget(&self) -> Result<(), Error> {
-        // The key only with a store: deriving a sealed one takes a while.
-        let stored = self
-            .shared
-            .store
-            .as_ref()
-            .and_then(|store| Some((store, self.shared.source.store_key()?)));
-        let removed = match stored {
+        let removed = match self.shared.stored() {
             Some((store, key)) => {
                 match tokio::time::timeout(crate::store::STORE_TIMEOUT, store.remove(&key)).await {
                     Ok(removed) => removed,

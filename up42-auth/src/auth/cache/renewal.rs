@@ -6,15 +6,15 @@ use std::sync::Arc;
 use std::sync::atomic::Ordering;
 use std::time::Duration;
 
+use secrecy::SecretString;
 use tokio::sync::watch;
 use tokio::time::Instant;
 use tracing::Instrument;
 use tracing::field::Empty;
 
 use super::{Shared, lock};
-use secrecy::SecretString;
-
 use crate::auth::token::{AccessToken, RefreshToken, TokenGrant};
+use crate::defaults::{FAILURE_BACKOFF_MAX, FAILURE_JITTER, LONGEST_LIFETIME};
 use crate::error::{Error, ErrorKind};
 
 /// The longest safety margin before expiry (the official SDK's 30 s).
@@ -25,11 +25,6 @@ pub(super) const EARLY_RETRY_PAUSE: Duration = Duration::from_millis(500);
 /// How long the first renewal that failed for good (wrong password, unknown
 /// client) is answered from memory; each further failure in a row doubles it.
 pub(super) const FAILURE_BACKOFF_START: Duration = Duration::from_secs(2);
-/// The longest a failure is answered from memory before the next try.
-pub(super) const FAILURE_BACKOFF_MAX: Duration = Duration::from_secs(15 * 60);
-/// Lifetimes are cut to this before instants are computed from them, so that
-/// no grant (`Duration::MAX` included) can overflow the clock.
-pub(super) const LONGEST_LIFETIME: Duration = Duration::from_secs(365 * 24 * 3600);
 
 pub(super) struct Cached {
     pub(super) token: AccessToken,
@@ -126,7 +121,7 @@ pub(super) fn failure_backoff(failures: u32) -> Duration {
 /// Until when the `failures`-th failure in a row is answered from memory:
 /// its backoff from now, plus up to 25 % jitter.
 pub(super) fn failure_memory(failures: u32) -> Instant {
-    Instant::now() + failure_backoff(failures).mul_f64(1.0 + fastrand::f64() / 4.0)
+    Instant::now() + failure_backoff(failures).mul_f64(1.0 + fastrand::f64() * FAILURE_JITTER)
 }
 
 impl Cached {
@@ -271,17 +266,12 @@ impl Shared {
     async fn renew(&self, ask: Ask, epoch: u64, early: bool) -> Result<AccessToken, Error> {
         let started = Instant::now();
         let span = tracing::Span::current();
-        // The key only with a store: deriving a sealed one takes a while.
-        let stored = self
-            .store
-            .as_ref()
-            .and_then(|store| Some((store, self.source.store_key()?)));
         let Attempt {
             result: outcome,
             refused_refresh,
             memory,
-        } = match stored {
-            Some((store, key)) => self.renew_through(store.as_ref(), &key, ask).await,
+        } = match self.stored() {
+            Some((store, key)) => self.renew_through(store, &key, ask).await,
             None => self.renew_from_source(ask.refresh).await,
         };
         span.record("took_ms", started.elapsed().as_millis() as u64);

@@ -37,6 +37,19 @@ enum Decision {
     Renew { refresh: Option<Refresh>, failures: u32 },
 }
 
+impl Decision {
+    /// The renewal's outcome when the entry settles it (a token adopted, a
+    /// refusal remembered); otherwise what to renew with: the refresh token
+    /// and the refusals in a row so far.
+    fn settled(self) -> Result<Attempt, (Option<Refresh>, u32)> {
+        match self {
+            Decision::Adopt(renewed) => Ok(adopted(renewed)),
+            Decision::Remembered(failure) => Ok(remembered(&failure)),
+            Decision::Renew { refresh, failures } => Err((refresh, failures)),
+        }
+    }
+}
+
 /// A store operation under [`STORE_TIMEOUT`]; the reason when it failed or hung.
 async fn within<T>(operation: impl Future<Output = Result<T, Error>>) -> Result<T, String> {
     match tokio::time::timeout(STORE_TIMEOUT, operation).await {
@@ -86,10 +99,10 @@ fn decide(entry: Option<&Entry>, held: Option<&Held>, ask: &Ask) -> Decision {
     let now = Instant::now();
     let tokens = entry.and_then(|e| e.tokens.as_ref());
     if let Some(tokens) = tokens {
+        let issued_at = from_wall(tokens.issued_at);
         // The token being replaced, or one older than it: never adopted.
-        let replaced = held.is_some_and(|held| {
-            held.token.secret() == tokens.access_token() || from_wall(tokens.issued_at) <= held.issued_at
-        });
+        let replaced = held
+            .is_some_and(|held| held.token.secret() == tokens.access_token() || issued_at <= held.issued_at);
         match tokens.skew() {
             Some(ahead) => tracing::warn!(
                 ?ahead,
@@ -97,7 +110,6 @@ fn decide(entry: Option<&Entry>, held: Option<&Held>, ask: &Ask) -> Decision {
                  token is not used"
             ),
             None if !replaced => {
-                let issued_at = from_wall(tokens.issued_at);
                 let lifetime = std::time::Duration::from_millis(tokens.lifetime_ms);
                 let access = SecretString::from(tokens.access_token());
                 if let Ok(cached) = Cached::issued(access, issued_at, lifetime)
@@ -188,6 +200,13 @@ enum Waited {
 }
 
 impl Shared {
+    /// The store and this source's key in it, when there is a store: only
+    /// then is the key asked for, as deriving a sealed one takes a while.
+    pub(super) fn stored(&self) -> Option<(&dyn TokenStore, StoreKey)> {
+        let store = self.store.as_deref()?;
+        Some((store, self.source.store_key()?))
+    }
+
     /// A renewal shared with other processes through `store` (see
     /// [`TokenStore`]): a sibling's fresh token is adopted, a refusal the
     /// fleet remembers is answered; otherwise the renewal runs under the
@@ -203,10 +222,8 @@ impl Shared {
         let Some(entry) = or_warn("read the entry", read(store, key).await) else {
             return self.renew_from_source(ask.refresh).await;
         };
-        match decide(entry.as_ref(), held, &ask) {
-            Decision::Adopt(renewed) => return adopted(renewed),
-            Decision::Remembered(failure) => return remembered(&failure),
-            Decision::Renew { .. } => {}
+        if let Ok(settled) = decide(entry.as_ref(), held, &ask).settled() {
+            return settled;
         }
         let lock = match wait_for_lock(store, key, held, &ask).await {
             Waited::Decided(attempt) => return attempt,
@@ -215,10 +232,9 @@ impl Shared {
         };
         // A sibling may have renewed while this process waited for the lock.
         let entry = or_warn("read the entry", read(store, key).await).flatten();
-        let attempt = match decide(entry.as_ref(), held, &ask) {
-            Decision::Adopt(renewed) => adopted(renewed),
-            Decision::Remembered(failure) => remembered(&failure),
-            Decision::Renew { refresh, failures } => {
+        let attempt = match decide(entry.as_ref(), held, &ask).settled() {
+            Ok(settled) => settled,
+            Err((refresh, failures)) => {
                 let sent = refresh.clone();
                 let mut attempt = self.renew_from_source(refresh).await;
                 let saved = record(&mut attempt, entry, sent, failures, key);
@@ -296,10 +312,9 @@ async fn wait_for_lock(store: &dyn TokenStore, key: &StoreKey, held: Option<&Hel
         let outcome = match tried {
             Ok(Ok(Some(lock))) => return Waited::Locked(lock),
             Ok(Ok(None)) => match read(store, key).await {
-                Ok(entry) => match decide(entry.as_ref(), held, ask) {
-                    Decision::Adopt(renewed) => return Waited::Decided(adopted(renewed)),
-                    Decision::Remembered(failure) => return Waited::Decided(remembered(&failure)),
-                    Decision::Renew { .. } => Ok(()),
+                Ok(entry) => match decide(entry.as_ref(), held, ask).settled() {
+                    Ok(settled) => return Waited::Decided(settled),
+                    Err(_) => Ok(()),
                 },
                 Err(error) => Err(error),
             },

@@ -3,6 +3,7 @@
 use super::renewal::*;
 use super::*;
 use crate::auth::token::{RefreshToken, TokenGrant};
+use crate::defaults::FAILURE_BACKOFF_MAX;
 use crate::error::ErrorKind;
 use std::sync::Mutex as StdMutex;
 use std::sync::atomic::AtomicBool;
