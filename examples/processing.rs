@@ -13,7 +13,7 @@ use std::time::Duration;
 
 use futures_util::TryStreamExt;
 use serde_json::json;
-use up42::processing::JobStatus;
+use up42::processing::JobOutcome;
 use up42::{Client, Error, Result};
 
 #[tokio::main]
@@ -85,12 +85,16 @@ async fn flow(client: &Client, process_id: &str) -> Result<()> {
         .timeout(Duration::from_secs(3600))
         .on_progress(|job| println!("   … {}", job.status))
         .await?;
-    if job.status != JobStatus::Successful {
-        return Err(Error::config(format!(
-            "the job ended {}: {:?}",
-            job.status, job.results
-        )));
-    }
+    let job = match job {
+        JobOutcome::Succeeded(job) => job,
+        other => {
+            let job = other.job();
+            return Err(Error::config(format!(
+                "the job ended {}: {:?}",
+                job.status, job.results
+            )));
+        }
+    };
 
     // 5. Its results: a STAC collection in storage.
     let results = job

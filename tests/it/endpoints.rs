@@ -38,12 +38,14 @@ struct NewOrder {
     data_product_id: String,
 }
 
-#[derive(Serialize)]
+#[derive(Serialize, up42_auth::Query)]
 #[serde(rename_all = "camelCase")]
 struct OrderFilter {
     workspace_id: &'static str,
     status: Vec<&'static str>,
     tags: Option<&'static str>,
+    #[query(comma)]
+    order_ids: Vec<&'static str>,
 }
 
 /// An order id that is only `Display`.
@@ -70,7 +72,7 @@ async fn place_order(
 async fn list_orders(
     client: &dyn Authenticated,
     #[query] page: Option<u32>,
-    #[query] filter: &OrderFilter,
+    #[query(flatten)] filter: &OrderFilter,
     #[header("X-Correlation-Id")] correlation: &str,
 ) -> Result<Echo, Error>;
 
@@ -274,17 +276,18 @@ async fn query_options_structs_and_headers() {
         workspace_id: "w1",
         status: vec!["FULFILLED", "FAILED_PERMANENTLY"],
         tags: None,
+        order_ids: vec!["a", "b"],
     };
     let echo = list_orders(&client, Some(2), &filter, "corr-7").await.unwrap();
     assert_eq!(
         echo.query.as_deref(),
-        Some("page=2&workspaceId=w1&status=FULFILLED&status=FAILED_PERMANENTLY")
+        Some("page=2&workspaceId=w1&status=FULFILLED&status=FAILED_PERMANENTLY&orderIds=a%2Cb")
     );
     assert_eq!(echo.header("x-correlation-id"), Some("corr-7"));
     let echo = list_orders(&client, None, &filter, "corr-8").await.unwrap();
     assert_eq!(
         echo.query.as_deref(),
-        Some("workspaceId=w1&status=FULFILLED&status=FAILED_PERMANENTLY")
+        Some("workspaceId=w1&status=FULFILLED&status=FAILED_PERMANENTLY&orderIds=a%2Cb")
     );
 
     let echo = repeated(&client, &["a", "b"], 50).await.unwrap();

@@ -7,7 +7,7 @@ use std::time::Duration;
 use futures_util::TryStreamExt;
 use serde_json::{Value, json};
 use up42::page::Direction;
-use up42::processing::{JobSortField, JobStatus};
+use up42::processing::{JobOutcome, JobSortField, JobStatus};
 use up42_testkit::{Sandbox, seed};
 
 use crate::fixtures::{self, queries};
@@ -103,6 +103,9 @@ async fn a_job_runs_to_success_and_its_results_are_in_storage() {
         .on_progress(move |job| log.lock().unwrap().push(job.status.clone()))
         .await
         .unwrap();
+    let JobOutcome::Succeeded(done) = done else {
+        panic!("the job did not succeed: {done:?}");
+    };
     assert_eq!(done.status, JobStatus::Successful);
     assert_eq!(seen.lock().unwrap().last(), Some(&JobStatus::Successful));
     assert!(
@@ -134,7 +137,8 @@ async fn a_failed_job_is_waited_on_until_its_credits_are_released() {
         .every(Duration::from_millis(1))
         .await
         .unwrap();
-    assert_eq!(done.status, JobStatus::Released);
+    assert!(matches!(done, JobOutcome::Failed(_)), "{done:?}");
+    assert_eq!(done.job().status, JobStatus::Released);
     assert!(!JobStatus::Failed.is_terminal());
 }
 

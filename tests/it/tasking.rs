@@ -4,7 +4,7 @@
 
 use futures_util::TryStreamExt;
 use up42::orders::{OrderOutcome, OrderStatus, OrderSubStatus};
-use up42::tasking::{FeasibilityDecision, QuotationDecision};
+use up42::tasking::{FeasibilityDecision, FeasibilityStudyId, QuotationDecision};
 use up42_testkit::seed;
 
 use crate::fixtures::{self, queries, tasking_order};
@@ -150,4 +150,53 @@ async fn an_order_without_a_quotation_has_none() {
         .await
         .unwrap();
     assert!(none.is_none());
+}
+
+#[tokio::test]
+async fn tasking_filters_are_typed_and_sent_once_each() {
+    let (sandbox, client) = fixtures::start().await;
+    let studies: Vec<_> = client
+        .tasking()
+        .feasibility_studies()
+        .list()
+        .ids([FeasibilityStudyId::from(seed::FEASIBILITY_STUDY_ID)])
+        .decision([FeasibilityDecision::NotDecided])
+        .workspace(up42_testkit::WORKSPACE_ID)
+        .items()
+        .try_collect()
+        .await
+        .unwrap();
+    assert_eq!(studies.len(), 1);
+    assert_eq!(studies[0].id, seed::FEASIBILITY_STUDY_ID);
+    let query = &queries(&sandbox, "/v2/tasking/feasibility-studies")[0];
+    assert_eq!(
+        query,
+        &format!(
+            "id={}&workspaceId={}&decision=NOT_DECIDED&page=0",
+            seed::FEASIBILITY_STUDY_ID,
+            up42_testkit::WORKSPACE_ID
+        )
+    );
+}
+
+#[tokio::test]
+async fn the_newest_study_of_an_order_takes_one_request() {
+    let (sandbox, client) = fixtures::start().await;
+    let study = client
+        .tasking()
+        .feasibility_studies()
+        .for_order(seed::FEASIBILITY_ORDER_ID)
+        .await
+        .unwrap()
+        .expect("a study");
+    assert_eq!(study.id, seed::FEASIBILITY_STUDY_ID);
+    let asked = queries(&sandbox, "/v2/tasking/feasibility-studies");
+    assert_eq!(asked.len(), 1, "{asked:?}");
+    assert_eq!(
+        asked[0],
+        format!(
+            "orderId={}&sort=createdAt%2Cdesc&page=0&size=1",
+            seed::FEASIBILITY_ORDER_ID
+        )
+    );
 }

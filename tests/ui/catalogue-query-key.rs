@@ -10,7 +10,7 @@ async fn list(
     client: &impl Authenticated,
     #[query("workspaceID")] workspace_id: &str,
     #[query] pages: Option<u32>,
-    #[query] filter: &Filter, // a struct: its keys are not checked
+    #[query] filter: &Filter, // a struct under a key: its fields go with `#[query(flatten)]`
 ) -> Result<(), Error>;
 
 fn main() {}

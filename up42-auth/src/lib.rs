@@ -52,6 +52,7 @@
 // back to it (`tests/it/layers.rs` at the workspace root checks that).
 pub mod defaults;
 mod private;
+mod query;
 pub mod redirect;
 mod tls;
 
@@ -87,6 +88,7 @@ pub use download::Download;
 pub use error::{Error, ErrorKind, Result};
 pub use paging::Paged;
 pub use poll::poll;
+pub use query::{Query, QueryField};
 
 /// Re-exported so implementors of [`TokenSource`](auth::TokenSource),
 /// [`TokenStore`](store::TokenStore) and
@@ -97,6 +99,8 @@ pub use reqwest;
 /// Re-exported: [`Authenticated::api_url`] returns a [`Url`].
 pub use url::{self, Url};
 
+/// Derives [`Query`](trait@Query) for a `Serialize` struct of query keys.
+pub use up42_macros::Query;
 #[doc(inline)]
 pub use up42_macros::up42_endpoint;
 
@@ -112,6 +116,7 @@ pub mod __private_0_1_0 {
         Endpoint, FromJson, Page, Paging, PathPart, Request, Retry, decode_json, decode_unit, send,
     };
     pub use crate::paging::run::{DecodePage, collect_pages, stream_pages};
+    pub use crate::query::{Message, Query, QueryField, query_problem};
     pub use core::time::Duration;
     pub use reqwest::{Method, Response};
 }

@@ -15,8 +15,12 @@ use crate::error::Error;
 pub const DEFAULT_POLL_INTERVAL: Duration = Duration::from_secs(5);
 /// The longest pause the interval grows to, unless [`Poller::max_interval`] sets it.
 pub const DEFAULT_MAX_POLL_INTERVAL: Duration = Duration::from_secs(60);
-/// How long a wait lasts at most, unless [`Poller::timeout`] sets it.
-pub const DEFAULT_POLL_TIMEOUT: Duration = Duration::from_secs(3600);
+/// How long a wait lasts at most, unless [`Poller::timeout`] sets it: 24
+/// hours. UP42 delivers most archive orders within minutes, but some
+/// providers take hours; the limit guards against a wait that would never
+/// end, and a day ends a stuck one the same day. The typed client's waits
+/// and the `up42` command use it too.
+pub const DEFAULT_POLL_TIMEOUT: Duration = Duration::from_secs(24 * 3600);
 /// Each pause is this much longer than the one before, up to the maximum.
 const GROWTH: f64 = 1.5;
 
@@ -27,7 +31,7 @@ const GROWTH: f64 = 1.5;
 /// default) and grows by half each time, with ±10 % jitter, up to
 /// [`max_interval`](Poller::max_interval) (60 s). Each call retries its own
 /// transient failures by the client's policy; an error it still returns ends
-/// the wait with that error. When [`timeout`](Poller::timeout) (1 hour)
+/// the wait with that error. When [`timeout`](Poller::timeout) (24 hours)
 /// passes, the call in flight is dropped and the wait ends with an
 /// [`ErrorKind::Timeout`](crate::ErrorKind::Timeout) error naming the time
 /// waited and the number of calls.
@@ -108,7 +112,7 @@ impl<F, P> Poller<F, P> {
         self
     }
 
-    /// How long to wait in all before giving up (default 1 hour).
+    /// How long to wait in all before giving up (default [`DEFAULT_POLL_TIMEOUT`], 24 hours).
     pub fn timeout(mut self, timeout: Duration) -> Self {
         self.timeout = timeout;
         self

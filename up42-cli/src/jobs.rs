@@ -1,6 +1,6 @@
 //! `up42 jobs list|get|wait`, on the typed client.
 
-use up42::processing::{Job, JobStatus};
+use up42::processing::{Job, JobOutcome, JobStatus};
 
 use crate::cli::JobsCommand;
 use crate::failure::Failure;
@@ -28,7 +28,7 @@ pub async fn run(session: &Session, command: JobsCommand) -> Result<(), Failure>
         JobsCommand::Get { id, output } => show(&[jobs.get(id).await?], output.format),
         JobsCommand::Wait(args) => {
             let id = args.id;
-            let job = watch::run(
+            let outcome = watch::run(
                 format!("job {id}"),
                 jobs.wait(&id),
                 args.every,
@@ -36,11 +36,14 @@ pub async fn run(session: &Session, command: JobsCommand) -> Result<(), Failure>
                 |job: &Job| job.status.to_string(),
             )
             .await?;
-            match job.status {
-                JobStatus::Successful | JobStatus::Captured => show(&[job], args.output.format),
-                status => Err(Failure::Unsuccessful(format!(
-                    "job {id} ended {status}{}",
-                    job.results
+            match outcome {
+                JobOutcome::Succeeded(job) => show(&[job], args.output.format),
+                outcome => Err(Failure::Unsuccessful(format!(
+                    "job {id} ended {}{}",
+                    outcome.job().status,
+                    outcome
+                        .job()
+                        .results
                         .iter()
                         .flat_map(|r| r.errors.first())
                         .map(|e| format!(": {}", e.message))

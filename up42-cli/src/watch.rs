@@ -12,8 +12,8 @@ use up42::wait::Wait;
 use crate::failure::Failure;
 use crate::values;
 
-/// How long a wait waits unless told (UP42's orders can take hours).
-pub const DEFAULT_TIMEOUT: Duration = Duration::from_secs(24 * 3600);
+/// How long a wait waits unless told: the library's default (24 hours).
+pub const DEFAULT_TIMEOUT: Duration = up42::poll::DEFAULT_POLL_TIMEOUT;
 /// The first pause of a wait unless told.
 pub const DEFAULT_EVERY: Duration = Duration::from_secs(5);
 

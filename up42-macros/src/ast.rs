@@ -56,6 +56,8 @@ pub(crate) enum Role {
     /// `#[query]` or `#[query("key")]`; with `comma` (`#[query("ids", comma)]`),
     /// a list goes as one comma-joined value instead of a repeated key.
     Query { key: String, joined: bool },
+    /// `#[query(flatten)]`: the fields of a `Query` struct, each its own key.
+    QueryFields,
     /// `#[header("Name")]`.
     Header { name: LitStr },
     /// `#[body]`.
@@ -206,7 +208,10 @@ fn parse_role(cx: &mut Ctxt, attr: &Attribute, ident: &Ident) -> Option<Role> {
         return Some(Role::Body);
     }
     if path.is_ident("query") {
-        let (name, joined) = parse_query_args(cx, attr)?;
+        let (name, joined) = match parse_query_args(cx, attr)? {
+            QueryArgs::Flatten => return Some(Role::QueryFields),
+            QueryArgs::Key { name, joined } => (name, joined),
+        };
         let key = name.map(|l| l.value()).unwrap_or_else(|| ident.to_string());
         if key.is_empty() {
             cx.error_spanned_by(attr, "the query key cannot be empty");
@@ -252,19 +257,30 @@ fn parse_role(cx: &mut Ctxt, attr: &Attribute, ident: &Ident) -> Option<Role> {
     }
 }
 
-/// The arguments of `#[query(..)]`: an optional key (a string literal) and
-/// an optional `comma`, in that order.
-fn parse_query_args(cx: &mut Ctxt, attr: &Attribute) -> Option<(Option<LitStr>, bool)> {
+/// The arguments of `#[query(..)]`.
+enum QueryArgs {
+    /// An optional key (a string literal) and an optional `comma`, in that order.
+    Key { name: Option<LitStr>, joined: bool },
+    /// `flatten`, alone.
+    Flatten,
+}
+
+fn parse_query_args(cx: &mut Ctxt, attr: &Attribute) -> Option<QueryArgs> {
     let list = match &attr.meta {
-        syn::Meta::Path(_) => return Some((None, false)),
+        syn::Meta::Path(_) => {
+            return Some(QueryArgs::Key {
+                name: None,
+                joined: false,
+            });
+        }
         syn::Meta::NameValue(_) => {
             cx.error_spanned_by(attr, "write `#[query(\"name\")]`");
             return None;
         }
         syn::Meta::List(list) => list,
     };
-    let usage = "expected the query key as a string literal and perhaps `comma`, e.g. \
-                 `#[query(\"name\")]` or `#[query(\"ids\", comma)]`";
+    let usage = "expected the query key as a string literal and perhaps `comma`, or `flatten` alone, \
+                 e.g. `#[query(\"name\")]`, `#[query(\"ids\", comma)]` or `#[query(flatten)]`";
     let items = match list.parse_args_with(Punctuated::<syn::Expr, Token![,]>::parse_terminated) {
         Ok(items) => items,
         Err(_) => {
@@ -275,6 +291,9 @@ fn parse_query_args(cx: &mut Ctxt, attr: &Attribute) -> Option<(Option<LitStr>, 
     let (mut key, mut joined) = (None, false);
     for (index, item) in items.iter().enumerate() {
         match item {
+            syn::Expr::Path(p) if p.path.is_ident("flatten") && items.len() == 1 => {
+                return Some(QueryArgs::Flatten);
+            }
             syn::Expr::Lit(syn::ExprLit {
                 lit: syn::Lit::Str(text),
                 ..
@@ -286,7 +305,7 @@ fn parse_query_args(cx: &mut Ctxt, attr: &Attribute) -> Option<(Option<LitStr>, 
             }
         }
     }
-    Some((key, joined))
+    Some(QueryArgs::Key { name: key, joined })
 }
 
 fn is_header_name(name: &str) -> bool {

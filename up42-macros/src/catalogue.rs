@@ -30,6 +30,10 @@ pub(crate) const SPEC_FILE: &str = "up42-openapi.json";
 pub(crate) struct Checked {
     /// The user's document, if one was read: cargo must rebuild when it changes.
     pub(crate) user_file: Option<PathBuf>,
+    /// The operation (`GET /v2/orders`) and the query keys it takes, when
+    /// the document lists them: what a `#[query(flatten)]` struct's fields
+    /// are checked against while compiling.
+    pub(crate) query_keys: Option<(String, Vec<String>)>,
 }
 
 /// The user's document at `path`, read again only when it changed.
@@ -125,6 +129,7 @@ pub(crate) fn check(cx: &mut Ctxt, args: &Args, parts: &[Part], fn_args: &[Arg<'
     if let Some(known) = &op.query {
         check_query_keys(cx, method, op, known, fn_args);
         check_bound_keys(cx, method, op, known, args);
+        checked.query_keys = Some((format!("{method} {}", op.template), known.clone()));
     }
     if let (Some((paged, span)), Some(pagination), Method::Get | Method::Post) =
         (&args.options.paged, op.pagination, method)
@@ -267,20 +272,18 @@ fn check_query_keys(cx: &mut Ctxt, method: Method, op: &Operation, known: &[Stri
         let Role::Query { key, .. } = &arg.role else {
             continue;
         };
-        let explicit = arg
-            .role_attr
-            .is_some_and(|attr| matches!(attr.meta, syn::Meta::List(_)));
-        // `#[query] filter: &Filter` sends the fields of a struct: its keys are unknown here.
-        if !explicit && !is_scalar(arg.ty) {
-            continue;
-        }
         if known.iter().any(|k| k == key) {
             continue;
         }
+        // A struct under a key of its own name is most likely meant to send its fields.
+        let hint = match is_scalar(arg.ty) {
+            true => "",
+            false => " (to send the fields of a struct as keys, mark it `#[query(flatten)]`)",
+        };
         cx.error_spanned_by(
             arg.role_attr.expect("a query argument has its attribute"),
             format!(
-                "`{key}` is not a query parameter of `{method} {}`{}",
+                "`{key}` is not a query parameter of `{method} {}`{}{hint}",
                 op.template,
                 suggest(key, known)
             ),
@@ -298,8 +301,8 @@ fn suggest(key: &str, known: &[String]) -> String {
         })
 }
 
-/// Whether a query argument's type is a value (one key), not a struct whose
-/// fields become keys: references, `Option`, `Vec`, slices and arrays of
+/// Whether a query argument's type is plainly a value (one key) rather than
+/// perhaps a struct: references, `Option`, `Vec`, slices and arrays of
 /// strings, numbers, booleans and characters.
 fn is_scalar(ty: &syn::Type) -> bool {
     match ty {

@@ -7,7 +7,7 @@ use syn::Ident;
 use syn::spanned::Spanned;
 
 use crate::ast::{self, Client, EndpointFn};
-use crate::attr::{self, Args, Paged};
+use crate::attr::{self, Paged};
 use crate::catalogue;
 use crate::ctxt::Ctxt;
 use crate::model::{Fill, Model, Output, Source};
@@ -101,7 +101,7 @@ fn fallback(item: &EndpointFn, errors: syn::Error) -> TokenStream {
 /// The name of `up42_auth`'s module for generated code. It carries the
 /// version, and `up42-auth` pins this crate's exact version: generated code
 /// relies on items that are not a public API, so only the matching pair may meet.
-fn private_module() -> Ident {
+pub(crate) fn private_module() -> Ident {
     let version = env!("CARGO_PKG_VERSION").replace(['.', '-', '+'], "_");
     Ident::new(&format!("__private_{version}"), Span::call_site())
 }
@@ -111,8 +111,8 @@ fn private_module() -> Ident {
 /// crate gave it in its `Cargo.toml`; else `up42-auth`, likewise (so
 /// `u = { package = "up42" }` and `auth = { package = "up42-auth" }` work);
 /// else `::up42_auth`.
-fn runtime_crate(args: &Args) -> TokenStream {
-    if let Some(path) = &args.options.krate {
+pub(crate) fn runtime_crate(krate: Option<&syn::Path>) -> TokenStream {
+    if let Some(path) = krate {
         return quote!(#path);
     }
     for (package, itself) in [("up42", "up42"), ("up42-auth", "up42_auth")] {
@@ -134,7 +134,7 @@ fn runtime_crate(args: &Args) -> TokenStream {
 
 fn generate(model: &Model<'_>, checked: &catalogue::Checked) -> TokenStream {
     let (args, item) = (model.args, model.item);
-    let runtime = runtime_crate(args);
+    let runtime = runtime_crate(args.options.krate.as_ref());
     let module = private_module();
     let private = quote!(#runtime::#module);
     let request = Ident::new("__up42_request", Span::mixed_site());
@@ -175,6 +175,7 @@ fn generate(model: &Model<'_>, checked: &catalogue::Checked) -> TokenStream {
         let (value, span) = match fill {
             Fill::Path { value, .. }
             | Fill::Query { value, .. }
+            | Fill::QueryFields { value, .. }
             | Fill::Header { value, .. }
             | Fill::Body { value, .. } => (value, value.span()),
         };
@@ -192,6 +193,7 @@ fn generate(model: &Model<'_>, checked: &catalogue::Checked) -> TokenStream {
             } => {
                 quote_spanned!(span=> #request.query_joined(#key, &#value)?;)
             }
+            Fill::QueryFields { .. } => quote_spanned!(span=> #request.query_fields(&#value)?;),
             Fill::Header { name, .. } => quote_spanned!(span=> #request.header(#name, &#value)?;),
             Fill::Body { name, .. } => quote_spanned!(span=> #request.json_body(#name, &#value)?;),
         }
@@ -270,12 +272,52 @@ fn generate(model: &Model<'_>, checked: &catalogue::Checked) -> TokenStream {
         ));
     }
 
+    let query_checks = query_checks(model, checked, &private);
     let signature = clean_signature(item);
     quote! {
         #signature {
             #tracked
+            #query_checks
             #endpoint_static
             #call
         }
     }
+}
+
+/// For each `#[query(flatten)]` struct, a `const` the compiler evaluates:
+/// it fails the build, at the attribute, when a field is not a query key of
+/// the operation or is sent by another argument too. Without the catalogue's
+/// keys (`unchecked`) only the `Query` bound is checked, by the call.
+fn query_checks(model: &Model<'_>, checked: &catalogue::Checked, private: &TokenStream) -> TokenStream {
+    let Some((operation, keys)) = &checked.query_keys else {
+        return TokenStream::new();
+    };
+    let mut taken: Vec<&str> = model
+        .fills
+        .iter()
+        .filter_map(|fill| match fill {
+            Fill::Query { key, .. } => Some(*key),
+            _ => None,
+        })
+        .collect();
+    if matches!(model.paged(), Some(Paged::Numbered)) {
+        taken.push("page");
+    }
+    let checks = model.fills.iter().filter_map(|fill| {
+        let Fill::QueryFields { ty, .. } = fill else {
+            return None;
+        };
+        let mut ty = *ty;
+        while let syn::Type::Reference(reference) = ty {
+            ty = &reference.elem;
+        }
+        // At the struct's name: the message names the field of it that does not fit.
+        Some(quote_spanned! {ty.span()=>
+            const _: () = match #private::query_problem::<#ty>(&[#(#keys),*], &[#(#taken),*], #operation) {
+                ::core::option::Option::Some(problem) => ::core::panic!("{}", problem.as_str()),
+                ::core::option::Option::None => {}
+            };
+        })
+    });
+    quote!(#(#checks)*)
 }

@@ -14,6 +14,7 @@ mod distance;
 mod expand;
 mod model;
 mod path;
+mod query;
 mod valid;
 
 use proc_macro::TokenStream;
@@ -126,7 +127,7 @@ use proc_macro::TokenStream;
 /// | `#[query("workspaceId")] id: &str` | `workspaceId=…` | `query.push(("workspaceId", id))` |
 /// | `#[query] status: &[&str]` | `status=a&status=b` | one pair per item |
 /// | `#[query("orderIds", comma)] ids: &[&str]` | `orderIds=a,b` (an item holding a comma is refused) | `query.push(("orderIds", ids.join(",")))` |
-/// | `#[query] filter: &Filter` (a `Serialize` struct) | one pair per field, `None` fields left out | `serde_urlencoded` of the struct |
+/// | `#[query(flatten)] filters: &Filters` (`#[derive(Serialize, Query)]`) | one pair per field, under the name serde gives it; `None` left out, lists repeated or, for `#[query(comma)]` fields, comma-joined; every field checked against the catalogue at compile time | `serde_urlencoded` of the struct |
 /// | `#[header("X-Correlation-Id")] id: &str` | a request header, from `Display` | `.header("X-Correlation-Id", id.to_string())` |
 /// | `#[body] order: &NewOrder` | the JSON body (`Serialize`), with `Content-Type: application/json`; not on `GET`/`HEAD`, at most one | `.json(order)` |
 ///
@@ -204,4 +205,31 @@ use proc_macro::TokenStream;
 #[proc_macro_attribute]
 pub fn up42_endpoint(args: TokenStream, item: TokenStream) -> TokenStream {
     expand::expand(args.into(), item.into()).into()
+}
+
+/// Derives `Query` for a `Serialize` struct whose fields are query keys:
+/// publishes the names serde sends them under (after `rename_all` and
+/// `rename`; `skip` leaves a field out), so that `#[up42_endpoint]` checks a
+/// `#[query(flatten)]` argument of this type against the catalogue at
+/// compile time. `#[query(comma)]` on a field sends its list as one
+/// comma-joined value. Use it through `up42::Query` or `up42_auth::Query`.
+///
+/// ```
+/// use serde::Serialize;
+/// use up42_auth::Query;
+///
+/// #[derive(Serialize, Query)]
+/// #[serde(rename_all = "camelCase")]
+/// struct OrderFilters {
+///     workspace_id: Option<String>,
+///     #[query(comma)]
+///     order_ids: Vec<String>,
+/// }
+///
+/// let names: Vec<_> = <OrderFilters as Query>::FIELDS.iter().map(|f| f.name).collect();
+/// assert_eq!(names, ["workspaceId", "orderIds"]);
+/// ```
+#[proc_macro_derive(Query, attributes(query))]
+pub fn derive_query(input: TokenStream) -> TokenStream {
+    query::derive(input.into()).into()
 }

@@ -39,6 +39,9 @@ pub(crate) enum Fill<'a> {
         joined: bool,
         value: Source<'a>,
     },
+    /// The fields of a `Query` struct (`#[query(flatten)]`), each under its
+    /// own key; a field the endpoint does not take is reported at `ty`.
+    QueryFields { ty: &'a Type, value: Source<'a> },
     /// A request header.
     Header { name: &'a LitStr, value: Source<'a> },
     /// The JSON body; `name` is the argument's, for errors.
@@ -126,6 +129,7 @@ impl<'a> Model<'a> {
                     joined: *joined,
                     value,
                 }),
+                Role::QueryFields => fills.push(Fill::QueryFields { ty: arg.ty, value }),
                 Role::Header { name } => fills.push(Fill::Header { name, value }),
                 Role::Body => fills.push(Fill::Body {
                     name: arg.ident.to_string(),

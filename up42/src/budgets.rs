@@ -31,12 +31,12 @@ use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
 use up42_auth::up42_endpoint;
 
-use crate::Result;
 use crate::client::Client;
 use crate::enums::string_enum;
 pub use crate::ids::BudgetId;
 use crate::list::{List, ListQuery, PageSize, collect, sealed};
 use crate::page::{Direction, Page, PageFuture, sort_key};
+use crate::{Query, Result};
 
 string_enum! {
     /// Whether a budget can be drawn from.
@@ -161,7 +161,10 @@ impl Budgets {
 }
 
 /// The filters of a budget list, set on [`List`] by its methods below.
-#[derive(Debug, Clone, Default)]
+/// A field each, sent as the query key serde names it (checked against
+/// `GET /v2/budgets` at compile time).
+#[derive(Debug, Clone, Default, Serialize, Query)]
+#[serde(rename_all = "camelCase")]
 pub struct BudgetQuery {
     status: Vec<BudgetStatus>,
     include_usage: Option<bool>,
@@ -175,17 +178,7 @@ impl ListQuery for BudgetQuery {
     type Item = Budget;
 
     fn fetch(self: Arc<Self>, client: Client, number: u64, size: Option<u32>) -> PageFuture<Budget> {
-        Box::pin(async move {
-            list_budgets(
-                &client,
-                &self.status,
-                self.include_usage,
-                self.sort.as_deref(),
-                number,
-                size,
-            )
-            .await
-        })
+        Box::pin(async move { list_budgets(&client, &self, number, size).await })
     }
 }
 
@@ -213,9 +206,7 @@ impl List<BudgetQuery> {
 #[up42_endpoint(GET, "/v2/budgets", bundled)]
 async fn list_budgets(
     client: &Client,
-    #[query] status: &[BudgetStatus],
-    #[query("includeUsage")] include_usage: Option<bool>,
-    #[query] sort: Option<&str>,
+    #[query(flatten)] filters: &BudgetQuery,
     #[query] page: u64,
     #[query] size: Option<u32>,
 ) -> Result<Page<Budget>>;

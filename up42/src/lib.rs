@@ -31,7 +31,8 @@
 //!
 //! Where things are:
 //! - At the root: [`Client`] and its [builder](ClientBuilder),
-//!   [`Credentials`], [`Error`] and [`Result`], [`Page`].
+//!   [`Credentials`], [`Error`] and [`Result`], [`Page`], and
+//!   [`Query`](trait@Query) (filters written once, checked at compile time).
 //! - A module per resource, with its models and enums: [`orders`],
 //!   [`tasking`], [`glossary`], [`catalog`], [`processing`], [`storage`], [`budgets`], [`account`];
 //!   [`untyped`] lists the endpoints without a typed method, and why; [`ids`] holds the
@@ -87,7 +88,7 @@ pub use list::{List, ListQuery, PageSize};
 pub use page::Page;
 
 pub use up42_auth::{
-    Authenticated, Call, Credentials, Download, Error, ErrorKind, Paged, Region, Result, Up42Client,
+    Authenticated, Call, Credentials, Download, Error, ErrorKind, Paged, Query, Region, Result, Up42Client,
     Up42ClientBuilder, Url, async_trait, delegate_authenticated, reqwest, up42_endpoint,
 };
 pub use up42_auth::{auth, defaults, download, error, paging, policy, poll, redirect, store};

@@ -39,13 +39,13 @@ use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
 use up42_auth::up42_endpoint;
 
-use crate::Result;
 use crate::client::Client;
 use crate::enums::string_enum;
 pub use crate::ids::{AccountId, BudgetId, DataProductId, OrderId, WorkspaceId};
 use crate::list::{List, ListQuery, PageSize, collect, sealed};
 use crate::page::{Direction, Page, PageFuture, sort_key};
 use crate::wait::Wait;
+use crate::{Query, Result};
 
 string_enum! {
     /// Where an order is. The failures are [`FailedPermanently`](Self::FailedPermanently)
@@ -521,16 +521,22 @@ impl Orders {
     }
 }
 
-/// The filters of an order list, set on [`List`] by its methods below.
-#[derive(Debug, Clone, Default)]
+/// The filters of an order list, set on [`List`] by its methods below; a
+/// field each, sent as the query key serde names it (checked against
+/// `GET /v2/orders` at compile time).
+#[derive(Debug, Clone, Default, Serialize, Query)]
+#[serde(rename_all = "camelCase")]
 pub struct OrderQuery {
     workspace_id: Option<WorkspaceId>,
+    #[serde(rename = "type")]
     order_type: Option<OrderType>,
     status: Vec<OrderStatus>,
     sub_status: Vec<OrderSubStatus>,
     display_name: Option<String>,
     tags: Vec<String>,
+    #[query(comma)]
     budget_ids: Vec<BudgetId>,
+    #[query(comma)]
     order_ids: Vec<OrderId>,
     sort: Option<String>,
 }
@@ -542,24 +548,7 @@ impl ListQuery for OrderQuery {
     type Item = Order;
 
     fn fetch(self: Arc<Self>, client: Client, number: u64, size: Option<u32>) -> PageFuture<Order> {
-        Box::pin(async move {
-            let q = &*self;
-            list_orders(
-                &client,
-                q.workspace_id.as_ref(),
-                q.order_type.as_ref(),
-                &q.status,
-                &q.sub_status,
-                q.display_name.as_deref(),
-                &q.tags,
-                &q.budget_ids,
-                &q.order_ids,
-                q.sort.as_deref(),
-                number,
-                size,
-            )
-            .await
-        })
+        Box::pin(async move { list_orders(&client, &self, number, size).await })
     }
 }
 
@@ -668,19 +657,10 @@ impl OrderUpdate {
 #[up42_endpoint(GET, "/v2/orders/{order_id}", bundled)]
 async fn get_order(client: &Client, order_id: &OrderId) -> Result<Order>;
 
-#[allow(clippy::too_many_arguments)]
 #[up42_endpoint(GET, "/v2/orders", bundled)]
 async fn list_orders(
     client: &Client,
-    #[query("workspaceId")] workspace_id: Option<&WorkspaceId>,
-    #[query("type")] order_type: Option<&OrderType>,
-    #[query] status: &[OrderStatus],
-    #[query("subStatus")] sub_status: &[OrderSubStatus],
-    #[query("displayName")] display_name: Option<&str>,
-    #[query] tags: &[String],
-    #[query("budgetIds", comma)] budget_ids: &[BudgetId],
-    #[query("orderIds", comma)] order_ids: &[OrderId],
-    #[query] sort: Option<&str>,
+    #[query(flatten)] filters: &OrderQuery,
     #[query] page: u64,
     #[query] size: Option<u32>,
 ) -> Result<Page<Order>>;

@@ -8,7 +8,7 @@
 //!
 //! ```
 //! use serde_json::json;
-//! use up42::processing::JobStatus;
+//! use up42::processing::JobOutcome;
 //!
 //! # #[tokio::main(flavor = "current_thread")]
 //! # async fn main() -> up42::Result<()> {
@@ -25,7 +25,7 @@
 //!
 //! let job = processing.execute("detection-ships-airbus", &inputs).send().await?;
 //! let done = processing.jobs().wait(&job.job_id).every(std::time::Duration::from_millis(10)).await?;
-//! assert_eq!(done.status, JobStatus::Successful);
+//! assert!(matches!(done, JobOutcome::Succeeded(_)), "{done:?}");
 //! # Ok(()) }
 //! ```
 
@@ -42,7 +42,7 @@ pub use crate::ids::{AccountId, BudgetId, EulaId, JobId, ProcessId, StacCollecti
 use crate::list::collect;
 use crate::page::{Direction, Items};
 use crate::wait::Wait;
-use crate::{Error, Result};
+use crate::{Error, Query, Result};
 
 string_enum! {
     /// Where a processing job is. UP42 writes them in lower case.
@@ -423,8 +423,50 @@ impl Execution {
     }
 }
 
-/// A wait for a processing job, from [`Jobs::wait`]; `.await` it for the job as it ended.
-pub type JobWait = Wait<Job>;
+/// A wait for a processing job, from [`Jobs::wait`]; `.await` it for how
+/// the job ended ([`JobOutcome`]).
+pub type JobWait = Wait<Job, JobOutcome>;
+
+/// How a wait for a processing job ended: on a status that [is
+/// terminal](JobStatus::is_terminal).
+#[derive(Debug, Clone)]
+#[non_exhaustive]
+pub enum JobOutcome {
+    /// Done: its results are in storage (`successful`, or `captured` as
+    /// UP42 called it before).
+    Succeeded(Job),
+    /// It will not deliver: it ran and failed, its credits released
+    /// (`released`), or it cannot run (`invalid` inputs, `unlicensed`).
+    Failed(Job),
+    /// UP42 refused to run it (`rejected`); nothing was charged. UP42 has no
+    /// status for a job stopped by its owner.
+    Canceled(Job),
+}
+
+impl JobOutcome {
+    /// How a wait for `job`, whose status is terminal, ended.
+    fn of(job: Job) -> JobOutcome {
+        match job.status {
+            JobStatus::Successful | JobStatus::Captured => JobOutcome::Succeeded(job),
+            JobStatus::Rejected => JobOutcome::Canceled(job),
+            _ => JobOutcome::Failed(job),
+        }
+    }
+
+    /// The job as the wait last saw it.
+    pub fn job(&self) -> &Job {
+        match self {
+            JobOutcome::Succeeded(job) | JobOutcome::Failed(job) | JobOutcome::Canceled(job) => job,
+        }
+    }
+
+    /// The job, owned.
+    pub fn into_job(self) -> Job {
+        match self {
+            JobOutcome::Succeeded(job) | JobOutcome::Failed(job) | JobOutcome::Canceled(job) => job,
+        }
+    }
+}
 
 /// Processing jobs, from [`Processing::jobs`].
 #[derive(Debug, Clone)]
@@ -447,7 +489,8 @@ impl Jobs {
     }
 
     /// Waits until the job's status [is terminal](JobStatus::is_terminal);
-    /// `.await` it for the job as it ended. See [`Wait`] for its pace and limits.
+    /// `.await` it for how it ended ([`JobOutcome`]). See [`Wait`] for its
+    /// pace and limits.
     pub fn wait(&self, id: impl Into<JobId>) -> JobWait {
         let client = self.client.clone();
         let id = id.into();
@@ -457,7 +500,7 @@ impl Jobs {
                 async move { get_job(&client, &id).await }
             },
             |job: &Job| job.status.is_terminal(),
-            |job| job,
+            JobOutcome::of,
         )
     }
 }
@@ -471,11 +514,18 @@ pub struct JobList {
     filter: JobFilter,
 }
 
-#[derive(Debug, Clone, Default)]
+/// The filters of a job list: a field each, sent as the query key serde
+/// names it (checked against `GET /v2/processing/jobs` at compile time).
+#[derive(Debug, Clone, Default, Serialize, Query)]
+#[serde(rename_all = "camelCase")]
 struct JobFilter {
     workspace_id: Option<WorkspaceId>,
+    #[serde(rename = "processId")]
+    #[query(comma)]
     process_ids: Vec<ProcessId>,
+    #[query(comma)]
     status: Vec<JobStatus>,
+    #[query(comma)]
     ids: Vec<JobId>,
     min_duration: Option<u64>,
     max_duration: Option<u64>,
@@ -534,18 +584,7 @@ impl JobList {
 
     /// Every job, in order, a page at a time as the stream is polled.
     pub fn items(self) -> Items<Job> {
-        let f = &self.filter;
-        Items::new(list_jobs(
-            &self.client,
-            f.workspace_id.as_ref(),
-            &f.process_ids,
-            &f.status,
-            &f.ids,
-            f.min_duration,
-            f.max_duration,
-            f.limit,
-            f.sort.as_deref(),
-        ))
+        Items::new(list_jobs(&self.client, &self.filter))
     }
 }
 
@@ -584,16 +623,5 @@ async fn execute_process(
 #[up42_endpoint(GET, "/v2/processing/jobs/{job_id}", bundled)]
 async fn get_job(client: &Client, job_id: &JobId) -> Result<Job>;
 
-#[allow(clippy::too_many_arguments)]
 #[up42_endpoint(GET, "/v2/processing/jobs", paged = "jobs", bundled)]
-fn list_jobs(
-    client: &Client,
-    #[query("workspaceId")] workspace_id: Option<&WorkspaceId>,
-    #[query("processId", comma)] process_ids: &[ProcessId],
-    #[query(comma)] status: &[JobStatus],
-    #[query(comma)] ids: &[JobId],
-    #[query("minDuration")] min_duration: Option<u64>,
-    #[query("maxDuration")] max_duration: Option<u64>,
-    #[query] limit: Option<u32>,
-    #[query] sort: Option<&str>,
-) -> Paged<Job>;
+fn list_jobs(client: &Client, #[query(flatten)] filters: &JobFilter) -> Paged<Job>;

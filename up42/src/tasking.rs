@@ -32,17 +32,16 @@ use std::fmt;
 use std::sync::Arc;
 
 use chrono::{DateTime, Utc};
-use futures_util::TryStreamExt;
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
 use up42_auth::up42_endpoint;
 
-use crate::Result;
 use crate::client::Client;
 use crate::enums::string_enum;
 pub use crate::ids::{AccountId, FeasibilityOptionId, FeasibilityStudyId, OrderId, QuotationId, WorkspaceId};
-use crate::list::{List, ListQuery, PageSize, sealed};
+use crate::list::{List, ListQuery, PageSize, collect, sealed};
 use crate::page::{Direction, Page, PageFuture, sort_key};
+use crate::{Query, Result};
 
 string_enum! {
     /// The user's answer to a quotation.
@@ -235,14 +234,7 @@ impl Quotations {
 
     /// The newest quotation of a tasking order, if UP42 has made one.
     pub async fn for_order(&self, order: impl Into<OrderId>) -> Result<Option<Quotation>> {
-        let newest = self
-            .list()
-            .order(order)
-            .sort(QuotationSortField::CreatedAt, Direction::Descending)
-            .page_size(1)
-            .send()
-            .await?;
-        Ok(newest.content.into_iter().next())
+        self.list().newest_of(order, QuotationSortField::CreatedAt).await
     }
 
     /// Accepts or rejects a quotation (`PATCH /v2/tasking/quotation/{id}`);
@@ -266,14 +258,9 @@ impl FeasibilityStudies {
 
     /// The newest feasibility study of a tasking order, if UP42 has made one.
     pub async fn for_order(&self, order: impl Into<OrderId>) -> Result<Option<FeasibilityStudy>> {
-        let mut studies = self.list().order(order).items();
-        let mut newest: Option<FeasibilityStudy> = None;
-        while let Some(study) = studies.try_next().await? {
-            if newest.as_ref().is_none_or(|n| study.created_at > n.created_at) {
-                newest = Some(study);
-            }
-        }
-        Ok(newest)
+        self.list()
+            .newest_of(order, FeasibilitySortField::CreatedAt)
+            .await
     }
 
     /// Chooses an option of a study (`PATCH /v2/tasking/feasibility-studies/{id}`);
@@ -291,91 +278,87 @@ impl FeasibilityStudies {
 }
 
 /// The filters of a quotation or feasibility study list, set on [`List`]
-/// by its methods below.
-#[derive(Debug, Clone)]
-pub struct TaskingQuery<T> {
-    ids: Vec<String>,
+/// by its methods below: a field each, sent as the query key serde names it
+/// (checked against each list's endpoint at compile time).
+#[derive(Debug, Clone, Serialize, Query)]
+#[serde(rename_all = "camelCase", bound = "")]
+pub struct TaskingQuery<T: TaskingDocument> {
+    id: Vec<T::Id>,
     workspace_id: Option<WorkspaceId>,
     order_id: Option<OrderId>,
-    decision: Vec<String>,
+    decision: Vec<T::Decision>,
     sort: Option<String>,
-    item: std::marker::PhantomData<fn() -> T>,
 }
 
-impl<T> Default for TaskingQuery<T> {
+impl<T: TaskingDocument> Default for TaskingQuery<T> {
     fn default() -> Self {
         TaskingQuery {
-            ids: Vec::new(),
+            id: Vec::new(),
             workspace_id: None,
             order_id: None,
             decision: Vec::new(),
             sort: None,
-            item: std::marker::PhantomData,
         }
     }
 }
 
 /// What the tasking lists hold: [`Quotation`]s and [`FeasibilityStudy`]s,
-/// each with its decisions and sort fields.
-pub trait TaskingDocument: sealed::Sealed + Clone + fmt::Debug + Send + 'static {
+/// each with its id, decisions and sort fields.
+pub trait TaskingDocument: sealed::Sealed + Clone + fmt::Debug + Send + Sync + 'static {
+    /// Its id.
+    type Id: Serialize + Clone + fmt::Debug + Send + Sync;
     /// The user's answers to it.
-    type Decision: fmt::Display;
+    type Decision: Serialize + Clone + fmt::Debug + Send + Sync;
     /// The fields its list can be sorted by.
     type SortField: fmt::Display;
-
-    /// Page `number` of the list `query` describes.
-    #[doc(hidden)]
-    fn page(
-        query: Arc<TaskingQuery<Self>>,
-        client: Client,
-        number: u64,
-        size: Option<u32>,
-    ) -> PageFuture<Self>;
 }
 
 impl sealed::Sealed for Quotation {}
 
 impl TaskingDocument for Quotation {
+    type Id = QuotationId;
     type Decision = QuotationDecision;
     type SortField = QuotationSortField;
-
-    fn page(q: Arc<TaskingQuery<Self>>, client: Client, number: u64, size: Option<u32>) -> PageFuture<Self> {
-        Box::pin(async move {
-            let (ids, workspace, order) = (&q.ids, q.workspace_id.as_ref(), q.order_id.as_ref());
-            let sort = q.sort.as_deref();
-            list_quotations(&client, ids, workspace, order, &q.decision, sort, number, size).await
-        })
-    }
 }
 
 impl sealed::Sealed for FeasibilityStudy {}
 
 impl TaskingDocument for FeasibilityStudy {
+    type Id = FeasibilityStudyId;
     type Decision = FeasibilityDecision;
     type SortField = FeasibilitySortField;
-
-    fn page(q: Arc<TaskingQuery<Self>>, client: Client, number: u64, size: Option<u32>) -> PageFuture<Self> {
-        Box::pin(async move {
-            let (ids, workspace, order) = (&q.ids, q.workspace_id.as_ref(), q.order_id.as_ref());
-            let sort = q.sort.as_deref();
-            list_feasibility_studies(&client, ids, workspace, order, &q.decision, sort, number, size).await
-        })
-    }
 }
 
 impl<T: TaskingDocument> sealed::Sealed for TaskingQuery<T> {}
-impl<T: TaskingDocument> PageSize for TaskingQuery<T> {}
+impl PageSize for TaskingQuery<Quotation> {}
+impl PageSize for TaskingQuery<FeasibilityStudy> {}
 
-impl<T: TaskingDocument> ListQuery for TaskingQuery<T> {
-    type Item = T;
+impl ListQuery for TaskingQuery<Quotation> {
+    type Item = Quotation;
 
-    fn fetch(self: Arc<Self>, client: Client, number: u64, size: Option<u32>) -> PageFuture<T> {
-        T::page(self, client, number, size)
+    fn fetch(self: Arc<Self>, client: Client, number: u64, size: Option<u32>) -> PageFuture<Quotation> {
+        Box::pin(async move { list_quotations(&client, &self, number, size).await })
+    }
+}
+
+impl ListQuery for TaskingQuery<FeasibilityStudy> {
+    type Item = FeasibilityStudy;
+
+    fn fetch(
+        self: Arc<Self>,
+        client: Client,
+        number: u64,
+        size: Option<u32>,
+    ) -> PageFuture<FeasibilityStudy> {
+        Box::pin(async move { list_feasibility_studies(&client, &self, number, size).await })
     }
 }
 
 /// The filters of a quotation or feasibility study list.
-impl<T: TaskingDocument> List<TaskingQuery<T>> {
+impl<T: TaskingDocument> List<TaskingQuery<T>>
+where
+    TaskingQuery<T>: ListQuery,
+{
     /// Only the decisions of this tasking order.
     pub fn order(mut self, order: impl Into<OrderId>) -> Self {
         self.query.order_id = Some(order.into());
@@ -383,8 +366,8 @@ impl<T: TaskingDocument> List<TaskingQuery<T>> {
     }
 
     /// Only these ids.
-    pub fn ids<I: AsRef<str>>(mut self, ids: impl IntoIterator<Item = I>) -> Self {
-        self.query.ids = ids.into_iter().map(|id| id.as_ref().to_string()).collect();
+    pub fn ids<I: Into<T::Id>>(mut self, ids: impl IntoIterator<Item = I>) -> Self {
+        self.query.id = collect(ids);
         self
     }
 
@@ -396,7 +379,7 @@ impl<T: TaskingDocument> List<TaskingQuery<T>> {
 
     /// Only those with one of these decisions.
     pub fn decision(mut self, decisions: impl IntoIterator<Item = T::Decision>) -> Self {
-        self.query.decision = decisions.into_iter().map(|d| d.to_string()).collect();
+        self.query.decision = collect(decisions);
         self
     }
 
@@ -404,6 +387,20 @@ impl<T: TaskingDocument> List<TaskingQuery<T>> {
     pub fn sort(mut self, field: T::SortField, direction: Direction) -> Self {
         self.query.sort = Some(sort_key(&field, &direction));
         self
+    }
+
+    /// The newest of an order's, by `created`: one request, UP42 sorting.
+    async fn newest_of(self, order: impl Into<OrderId>, created: T::SortField) -> Result<Option<T>>
+    where
+        TaskingQuery<T>: ListQuery<Item = T> + PageSize,
+    {
+        let newest = self
+            .order(order)
+            .sort(created, Direction::Descending)
+            .page_size(1)
+            .send()
+            .await?;
+        Ok(newest.content.into_iter().next())
     }
 }
 
@@ -418,15 +415,10 @@ struct FeasibilityAnswer {
     accepted_option_id: FeasibilityOptionId,
 }
 
-#[allow(clippy::too_many_arguments)]
 #[up42_endpoint(GET, "/v2/tasking/quotation", bundled)]
 async fn list_quotations(
     client: &Client,
-    #[query] id: &[String],
-    #[query("workspaceId")] workspace_id: Option<&WorkspaceId>,
-    #[query("orderId")] order_id: Option<&OrderId>,
-    #[query] decision: &[String],
-    #[query] sort: Option<&str>,
+    #[query(flatten)] filters: &TaskingQuery<Quotation>,
     #[query] page: u64,
     #[query] size: Option<u32>,
 ) -> Result<Page<Quotation>>;
@@ -438,15 +430,10 @@ async fn decide_quotation(
     #[body] answer: &QuotationAnswer,
 ) -> Result<Quotation>;
 
-#[allow(clippy::too_many_arguments)]
 #[up42_endpoint(GET, "/v2/tasking/feasibility-studies", bundled)]
 async fn list_feasibility_studies(
     client: &Client,
-    #[query] id: &[String],
-    #[query("workspaceId")] workspace_id: Option<&WorkspaceId>,
-    #[query("orderId")] order_id: Option<&OrderId>,
-    #[query] decision: &[String],
-    #[query] sort: Option<&str>,
+    #[query(flatten)] filters: &TaskingQuery<FeasibilityStudy>,
     #[query] page: u64,
     #[query] size: Option<u32>,
 ) -> Result<Page<FeasibilityStudy>>;

@@ -21,7 +21,9 @@ type Progress<T> = Box<dyn FnMut(&T) + Send>;
 /// A wait for a resource to settle; `.await` it for how it ended (`O`).
 ///
 /// It looks every 5 s at first, then half as long again each time, up to
-/// every 60 s, for at most an hour, unless told otherwise. Each look
+/// every 60 s, for at most 24 hours
+/// ([`DEFAULT_POLL_TIMEOUT`](up42_auth::poll::DEFAULT_POLL_TIMEOUT)), unless
+/// told otherwise. Each look
 /// retries its own transient failures; an error it still returns ends the
 /// wait with that error. When the time is up the wait ends with an
 /// [`ErrorKind::Timeout`](crate::ErrorKind::Timeout) error.
@@ -67,7 +69,7 @@ impl<T: Send + 'static, O> Wait<T, O> {
         self
     }
 
-    /// How long to wait in all (default 1 hour).
+    /// How long to wait in all (default 24 hours).
     pub fn timeout(mut self, timeout: Duration) -> Self {
         self.timeout = Some(timeout);
         self

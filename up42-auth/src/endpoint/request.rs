@@ -14,6 +14,7 @@ use serde_json::Value;
 use url::Url;
 
 use crate::error::Error;
+use crate::query::Query;
 
 /// What a path segment value keeps unencoded: RFC 3986 unreserved characters.
 const SEGMENT: &AsciiSet = &NON_ALPHANUMERIC
@@ -166,18 +167,52 @@ impl Request {
     }
 
     /// A query argument under `key`: scalars once, `None` not at all,
-    /// sequences as a repeated key, structs (maps) as one pair per field.
+    /// sequences as a repeated key. A struct is refused: its fields go with
+    /// [`query_fields`](Self::query_fields) (`#[query(flatten)]`).
     pub fn query<T: Serialize + ?Sized>(&mut self, key: &'static str, value: &T) -> Result<(), Error> {
-        let value = serde_json::to_value(value).map_err(|e| invalid(key, e.to_string()))?;
-        match value {
-            Value::Object(fields) => {
-                for (field, value) in fields {
-                    self.query_value(&field, value)?;
-                }
-                Ok(())
-            }
+        match serde_json::to_value(value).map_err(|e| invalid(key, e.to_string()))? {
+            Value::Object(_) => Err(invalid(
+                key,
+                "a struct is not one query value; send its fields with `#[query(flatten)]` and \
+                 `#[derive(Query)]`",
+            )),
             value => self.query_value(key, value),
         }
+    }
+
+    /// The fields of a [`Query`] struct, each under its own key in the
+    /// order the struct declares them: `None` fields left out, lists as a
+    /// repeated key or, for `#[query(comma)]` fields, one comma-joined value.
+    pub fn query_fields<Q: Query + ?Sized>(&mut self, value: &Q) -> Result<(), Error> {
+        let mut fields = match serde_json::to_value(value) {
+            Ok(Value::Object(fields)) => fields,
+            Ok(_) => {
+                return Err(invalid(
+                    Q::NAME,
+                    "a query struct must serialize as a struct with named fields",
+                ));
+            }
+            Err(e) => return Err(invalid(Q::NAME, e.to_string())),
+        };
+        for field in Q::FIELDS {
+            let Some(value) = fields.remove(field.name) else {
+                continue;
+            };
+            match field.joined {
+                true => self.query_joined(field.name, &value)?,
+                false => self.query_value(field.name, value)?,
+            }
+        }
+        if let Some(unknown) = fields.keys().next() {
+            return Err(invalid(
+                Q::NAME,
+                format!(
+                    "it serialized the key `{unknown}`, which `#[derive(Query)]` did not see; \
+                     rename fields with `#[serde(rename = \"...\")]` or `rename_all` only"
+                ),
+            ));
+        }
+        Ok(())
     }
 
     /// A query argument under `key` sent as one comma-joined value
@@ -384,6 +419,28 @@ mod tests {
             workspace_id: &'static str,
             status: Vec<&'static str>,
             tag: Option<&'static str>,
+            order_ids: Vec<&'static str>,
+        }
+        impl Query for Filter {
+            const NAME: &'static str = "Filter";
+            const FIELDS: &'static [crate::QueryField] = &[
+                crate::QueryField {
+                    name: "workspaceId",
+                    joined: false,
+                },
+                crate::QueryField {
+                    name: "status",
+                    joined: false,
+                },
+                crate::QueryField {
+                    name: "tag",
+                    joined: false,
+                },
+                crate::QueryField {
+                    name: "orderIds",
+                    joined: true,
+                },
+            ];
         }
         let mut request = Request::new(&TEMPLATE);
         request.query("page", &Some(2u32)).unwrap();
@@ -393,13 +450,14 @@ mod tests {
             workspace_id: "w&1",
             status: vec!["FULFILLED"],
             tag: None,
+            order_ids: vec!["a", "b"],
         };
-        request.query("filter", &filter).unwrap();
+        request.query_fields(&filter).unwrap();
         request.path("order_id", &1).unwrap();
         let url = request.url(&Url::parse("https://h").unwrap()).unwrap();
         assert_eq!(
             url.query(),
-            Some("page=2&sort=a&sort=b+c&workspaceId=w%261&status=FULFILLED")
+            Some("page=2&sort=a&sort=b+c&workspaceId=w%261&status=FULFILLED&orderIds=a%2Cb")
         );
         let nested = Request::new(&TEMPLATE).query("x", &[[1, 2]]);
         assert!(
@@ -407,6 +465,28 @@ mod tests {
                 .as_ref()
                 .is_err_and(|e| e.kind() == ErrorKind::InvalidArgument)
         );
+        let whole = Request::new(&TEMPLATE).query("filter", &filter);
+        assert!(whole.is_err_and(|e| e.to_string().contains("#[query(flatten)]")));
+    }
+
+    #[test]
+    fn a_key_the_derive_did_not_see_is_refused() {
+        #[derive(Serialize)]
+        struct Renamed {
+            #[serde(rename(serialize = "b"))]
+            a: u32,
+        }
+        impl Query for Renamed {
+            const NAME: &'static str = "Renamed";
+            const FIELDS: &'static [crate::QueryField] = &[crate::QueryField {
+                name: "a",
+                joined: false,
+            }];
+        }
+        let err = Request::new(&TEMPLATE)
+            .query_fields(&Renamed { a: 1 })
+            .unwrap_err();
+        assert!(err.to_string().contains("the key `b`"), "{err}");
     }
 
     #[test]
