@@ -13,8 +13,8 @@
 use std::time::{Duration, Instant};
 
 use futures_util::TryStreamExt;
-use up42::Authenticated;
 use up42::orders::{NewOrder, Order};
+use up42::toolkit::Authenticated;
 use up42_testkit::{Fault, Route, Sandbox};
 
 mod common;

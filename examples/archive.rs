@@ -15,11 +15,14 @@ use std::time::Duration;
 
 use futures_util::TryStreamExt;
 use serde_json::json;
+use up42::Client;
 use up42::catalog::CatalogSearch;
 use up42::glossary::{CollectionType, Integration};
 use up42::orders::{NewOrder, OrderOutcome};
 use up42::storage::StacSearch;
-use up42::{Client, Error, Result};
+
+/// What the flow can fail with: UP42's errors, and its own checks.
+type Failure = Box<dyn std::error::Error>;
 
 #[tokio::main]
 async fn main() {
@@ -30,7 +33,7 @@ async fn main() {
     );
     let result = match sandbox.client() {
         Ok(client) => flow(&Client::from(client)).await,
-        Err(error) => Err(error),
+        Err(error) => Err(error.into()),
     };
     if let Err(error) = result {
         eprintln!("error: {error}");
@@ -43,7 +46,7 @@ async fn main() {
     );
 }
 
-async fn flow(client: &Client) -> Result<()> {
+async fn flow(client: &Client) -> std::result::Result<(), Failure> {
     // 1. A searchable archive collection, and where its searches go.
     let collections: Vec<_> = client.glossary().collections().items().try_collect().await?;
     let collection = collections
@@ -52,14 +55,12 @@ async fn flow(client: &Client) -> Result<()> {
             c.collection_type == CollectionType::Archive
                 && c.integrations.contains(&Integration::SearchAvailable)
         })
-        .ok_or_else(|| Error::config("no searchable archive collection"))?;
-    let host = collection
-        .host()
-        .ok_or_else(|| Error::config("the collection has no host"))?;
+        .ok_or("no searchable archive collection")?;
+    let host = collection.host().ok_or("the collection has no host")?;
     let product = collection.data_products[0]
         .id
         .clone()
-        .ok_or_else(|| Error::config("no orderable product"))?;
+        .ok_or("no orderable product")?;
     println!(
         "1. {} ({}), searched at {}",
         collection.title, collection.name, host.name
@@ -86,7 +87,7 @@ async fn flow(client: &Client) -> Result<()> {
                 .partial_cmp(&b.properties.cloud_coverage)
                 .expect("numbers")
         })
-        .ok_or_else(|| Error::config("no scene found"))?;
+        .ok_or("no scene found")?;
     let clouds = scene.properties.cloud_coverage.unwrap_or(f64::NAN);
     println!(
         "2. {} scenes; the clearest is {} ({clouds} % clouds)",
@@ -99,8 +100,7 @@ async fn flow(client: &Client) -> Result<()> {
         "type": "FeatureCollection",
         "features": [{"type": "Feature", "properties": {}, "geometry": {"type": "Polygon",
             "coordinates": [[[13.35, 52.47], [13.42, 52.47], [13.42, 52.53], [13.35, 52.53], [13.35, 52.47]]]}}],
-    }))
-    .map_err(|e| Error::config(e.to_string()))?;
+    }))?;
     let order = NewOrder::new(product, "Berlin, clearest", aoi)
         .params(json!({"id": scene.properties.id}))
         .tags(["example"]);
@@ -113,11 +113,7 @@ async fn flow(client: &Client) -> Result<()> {
     for failed in &placement.errors {
         println!("   feature {} was not ordered: {}", failed.index, failed.message);
     }
-    let id = placement
-        .ids()
-        .next()
-        .ok_or_else(|| Error::config("nothing was ordered"))?
-        .clone();
+    let id = placement.ids().next().ok_or("nothing was ordered")?.clone();
     println!("   placed order {id}");
 
     // 4. Wait until it settles; report each look.
@@ -129,7 +125,7 @@ async fn flow(client: &Client) -> Result<()> {
         .on_progress(|order| println!("   … {}", order.status))
         .await?;
     let OrderOutcome::Fulfilled(order) = outcome else {
-        return Err(Error::config(format!("the order did not succeed: {outcome:?}")));
+        return Err(format!("the order did not succeed: {outcome:?}").into());
     };
     println!("4. {} is {}", order.display_name, order.status);
 
@@ -141,7 +137,7 @@ async fn flow(client: &Client) -> Result<()> {
         .try_collect()
         .await?;
     // A private scratch directory, removed at the end.
-    let scratch = tempfile::tempdir().map_err(|e| Error::config(e.to_string()))?;
+    let scratch = tempfile::tempdir()?;
     let dir = scratch.path();
     for item in &items {
         for (name, asset) in &item.assets {

@@ -13,8 +13,11 @@ use std::time::Duration;
 
 use futures_util::TryStreamExt;
 use serde_json::json;
+use up42::Client;
 use up42::processing::JobOutcome;
-use up42::{Client, Error, Result};
+
+/// What the flow can fail with: UP42's errors, and its own checks.
+type Failure = Box<dyn std::error::Error>;
 
 #[tokio::main]
 async fn main() {
@@ -25,7 +28,7 @@ async fn main() {
     );
     let result = match sandbox.client() {
         Ok(client) => flow(&Client::from(client), up42_testkit::seed::PROCESS_ID).await,
-        Err(error) => Err(error),
+        Err(error) => Err(error.into()),
     };
     if let Err(error) = result {
         eprintln!("error: {error}");
@@ -33,7 +36,7 @@ async fn main() {
     }
 }
 
-async fn flow(client: &Client, process_id: &str) -> Result<()> {
+async fn flow(client: &Client, process_id: &str) -> std::result::Result<(), Failure> {
     let processing = client.processing();
 
     // 1. The process, and whether its licence is accepted.
@@ -48,26 +51,22 @@ async fn flow(client: &Client, process_id: &str) -> Result<()> {
 
     // 2. An item of a delivery in storage to process.
     let mut collections = client.storage().collections().items();
-    let collection = collections
-        .try_next()
-        .await?
-        .ok_or_else(|| Error::config("storage is empty"))?;
+    let collection = collections.try_next().await?.ok_or("storage is empty")?;
     let item = client
         .storage()
         .items(&collection.id)
+        .items()
         .try_next()
         .await?
-        .ok_or_else(|| Error::config("the collection is empty"))?;
-    let href = item
-        .self_href()
-        .ok_or_else(|| Error::config("the item has no self link"))?;
+        .ok_or("the collection is empty")?;
+    let href = item.self_href().ok_or("the item has no self link")?;
     let inputs = json!({"title": "Ships in the port", "item": href});
     println!("2. processing item {}", item.id);
 
     // 3. Validate and price the inputs.
     let validation = processing.validate(process_id, &inputs).await?;
     if !validation.is_valid() {
-        return Err(Error::config(format!("invalid inputs: {:?}", validation.errors)));
+        return Err(format!("invalid inputs: {:?}", validation.errors).into());
     }
     let cost = processing.cost(process_id, &inputs).await?;
     println!(
@@ -89,18 +88,13 @@ async fn flow(client: &Client, process_id: &str) -> Result<()> {
         JobOutcome::Succeeded(job) => job,
         other => {
             let job = other.job();
-            return Err(Error::config(format!(
-                "the job ended {}: {:?}",
-                job.status, job.results
-            )));
+            return Err(format!("the job ended {}: {:?}", job.status, job.results).into());
         }
     };
 
     // 5. Its results: a STAC collection in storage.
-    let results = job
-        .results_collection()
-        .ok_or_else(|| Error::config("no results"))?;
-    let items: Vec<_> = client.storage().items(&results).try_collect().await?;
+    let results = job.results_collection().ok_or("no results")?;
+    let items: Vec<_> = client.storage().items(&results).items().try_collect().await?;
     println!("5. results in collection {results}: {} item(s)", items.len());
     Ok(())
 }

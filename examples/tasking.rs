@@ -14,7 +14,10 @@ use std::time::Duration;
 use serde_json::json;
 use up42::orders::{NewOrder, OrderOutcome, OrderSubStatus};
 use up42::tasking::QuotationDecision;
-use up42::{Client, Error, Result};
+use up42::{Client, Result};
+
+/// What the flow can fail with: UP42's errors, and its own checks.
+type Failure = Box<dyn std::error::Error>;
 
 #[tokio::main]
 async fn main() {
@@ -25,7 +28,7 @@ async fn main() {
     );
     let result = match sandbox.client() {
         Ok(client) => flow(&Client::from(client), up42_testkit::seed::TASKING_PRODUCT_ID).await,
-        Err(error) => Err(error),
+        Err(error) => Err(error.into()),
     };
     if let Err(error) = result {
         eprintln!("error: {error}");
@@ -47,41 +50,36 @@ async fn settle(client: &Client, id: &up42::ids::OrderId) -> Result<OrderOutcome
         .await
 }
 
-async fn flow(client: &Client, product: &str) -> Result<()> {
+async fn flow(client: &Client, product: &str) -> std::result::Result<(), Failure> {
     // 1. A new acquisition over Berlin in February.
     let aoi: up42::geojson::FeatureCollection = serde_json::from_value(json!({
         "type": "FeatureCollection",
         "features": [{"type": "Feature", "properties": {}, "geometry": {"type": "Polygon",
             "coordinates": [[[13.35, 52.47], [13.42, 52.47], [13.42, 52.53], [13.35, 52.53], [13.35, 52.47]]]}}],
-    }))
-    .map_err(|e| Error::config(e.to_string()))?;
+    }))?;
     let order = NewOrder::new(product, "Berlin, February", aoi).params(json!({
         "acquisitionStart": "2026-02-01T00:00:00Z",
         "acquisitionEnd": "2026-02-28T23:59:59Z",
         "acquisitionMode": "MONO",
     }));
     let placement = client.orders().place(&order).await?;
-    let id = placement
-        .ids()
-        .next()
-        .ok_or_else(|| Error::config("nothing was ordered"))?
-        .clone();
+    let id = placement.ids().next().ok_or("nothing was ordered")?.clone();
     println!("1. placed tasking order {id}");
 
     // 2. UP42 prepares a quotation; the wait ends when it waits for us.
     let outcome = settle(client, &id).await?;
     let OrderOutcome::NeedsDecision(waiting) = outcome else {
-        return Err(Error::config(format!("expected a decision to make: {outcome:?}")));
+        return Err(format!("expected a decision to make: {outcome:?}").into());
     };
     if waiting.sub_status() != Some(&OrderSubStatus::QuotationWaitingResponse) {
-        return Err(Error::config("expected a quotation"));
+        return Err("expected a quotation".into());
     }
     let quotation = client
         .tasking()
         .quotations()
         .for_order(&id)
         .await?
-        .ok_or_else(|| Error::config("no quotation"))?;
+        .ok_or("no quotation")?;
     println!("2. quoted {} credits", quotation.credits_price);
 
     // 3. Accept it; the order goes ahead.
@@ -93,7 +91,7 @@ async fn flow(client: &Client, product: &str) -> Result<()> {
     println!("3. accepted");
     let outcome = settle(client, &id).await?;
     let OrderOutcome::Fulfilled(order) = outcome else {
-        return Err(Error::config(format!("the order did not succeed: {outcome:?}")));
+        return Err(format!("the order did not succeed: {outcome:?}").into());
     };
     let coverage = client.tasking().coverage(&order.id).await?;
     println!(

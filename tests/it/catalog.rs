@@ -9,13 +9,11 @@ use crate::fixtures::{self, queries};
 #[tokio::test]
 async fn a_search_pages_through_next_links_with_the_same_body() {
     let (sandbox, client) = fixtures::start().await;
-    let search = CatalogSearch::new()
-        .collections(["phr"])
-        .max_cloud_cover(30.0)
-        .page_size(2);
+    let search = CatalogSearch::new().collections(["phr"]).max_cloud_cover(30.0);
     let scenes: Vec<_> = client
         .catalog()
         .search(seed::CATALOG_HOST, &search)
+        .page_size(2)
         .items()
         .try_collect()
         .await

@@ -1,5 +1,5 @@
 //! Every operation of UP42's endpoint catalogue has a typed method in the
-//! `up42` crate, or stands in `up42::untyped::UNTYPED` with its reason;
+//! `up42` crate, or stands in `up42::toolkit::untyped::UNTYPED` with its reason;
 //! never both, and the list holds nothing the catalogue does not know.
 
 use std::collections::BTreeSet;
@@ -35,13 +35,13 @@ fn typed() -> BTreeSet<(Method, Vec<String>)> {
 #[test]
 fn every_catalogue_operation_is_typed_or_listed_with_a_reason() {
     let typed = typed();
-    let untyped: BTreeSet<(Method, Vec<String>)> = up42::untyped::UNTYPED
+    let untyped: BTreeSet<(Method, Vec<String>)> = up42::toolkit::untyped::UNTYPED
         .iter()
         .map(|u| (u.method.parse().unwrap(), shape(u.path)))
         .collect();
     assert_eq!(
         untyped.len(),
-        up42::untyped::UNTYPED.len(),
+        up42::toolkit::untyped::UNTYPED.len(),
         "an endpoint listed twice"
     );
     let mut missing = Vec::new();
@@ -66,7 +66,11 @@ fn every_catalogue_operation_is_typed_or_listed_with_a_reason() {
             "{method} {shape:?} is not in the catalogue"
         );
     }
-    assert!(up42::untyped::UNTYPED.iter().all(|u| !u.reason.is_empty()));
+    assert!(
+        up42::toolkit::untyped::UNTYPED
+            .iter()
+            .all(|u| !u.reason.is_empty())
+    );
     assert!(
         typed.len() >= 39,
         "the 39 priority-1 endpoints at least: {}",

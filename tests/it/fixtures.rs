@@ -42,7 +42,7 @@ pub fn queries(sandbox: &Sandbox, path: &str) -> Vec<String> {
 
 /// Waits for an order with pauses of a millisecond: the sandbox moves
 /// orders on per look, not per second.
-pub async fn settle(client: &Client, id: impl Into<up42::orders::OrderId>) -> up42::orders::OrderOutcome {
+pub async fn settle(client: &Client, id: impl Into<up42::ids::OrderId>) -> up42::orders::OrderOutcome {
     client
         .orders()
         .wait(id)

@@ -2,7 +2,7 @@
 
 use futures_util::TryStreamExt;
 use up42::glossary::{CollectionSortField, CollectionType, Integration, ProviderRole};
-use up42::page::Direction;
+use up42::list::Direction;
 
 use crate::fixtures::{self, queries};
 
@@ -48,7 +48,7 @@ async fn one_collection_and_a_products_schema() {
         .send()
         .await
         .unwrap()
-        .content
+        .items
         .remove(0);
     let again = client.glossary().collection(&first.name).await.unwrap();
     assert_eq!(again.title, first.title);

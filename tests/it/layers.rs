@@ -128,12 +128,12 @@ fn import_down_only(dir: &str, leaves: &[&str]) {
 
 #[test]
 fn up42_auth_modules_import_down_only() {
-    import_down_only("up42-auth", &["defaults", "redirect", "private"]);
+    import_down_only("up42-auth", &["defaults", "redirect", "private", "query"]);
 }
 
 #[test]
 fn typed_client_modules_import_down_only() {
-    import_down_only("up42", &["enums", "ids", "untyped", "wait"]);
+    import_down_only("up42", &["enums", "ids", "toolkit", "wait"]);
 }
 
 #[test]

@@ -3,8 +3,10 @@
 //! UP42's query parameters.
 
 use futures_util::{StreamExt, TryStreamExt};
+use up42::catalog::CatalogSearch;
+use up42::list::{Direction, List, ListQuery, PageSize};
 use up42::orders::{OrderSortField, OrderStatus, OrderType};
-use up42::page::Direction;
+use up42::storage::StacSearch;
 use up42_testkit::seed::{self, ORDER_COUNT};
 
 use crate::fixtures::{self, queries};
@@ -13,12 +15,12 @@ use crate::fixtures::{self, queries};
 async fn send_answers_one_page_with_the_lists_totals() {
     let (sandbox, client) = fixtures::start().await;
     let page = client.orders().list().page_size(10).page(2).send().await.unwrap();
-    assert_eq!(page.content.len(), (ORDER_COUNT - 20) as usize);
-    assert_eq!(page.total_elements, ORDER_COUNT);
-    assert_eq!(page.total_pages, ORDER_COUNT.div_ceil(10));
+    assert_eq!(page.items.len(), (ORDER_COUNT - 20) as usize);
+    assert_eq!(page.total_elements, Some(ORDER_COUNT));
+    assert_eq!(page.total_pages, Some(ORDER_COUNT.div_ceil(10)));
     assert_eq!(page.number, 2);
     assert!(!page.has_next());
-    assert_eq!(queries(&sandbox, "/v2/orders"), ["page=2&size=10"]);
+    assert_eq!(queries(&sandbox, "/v2/orders"), ["size=10&page=2"]);
 }
 
 #[tokio::test]
@@ -36,7 +38,7 @@ async fn items_stream_every_order_a_page_at_a_time() {
     assert!(rest.iter().all(|o| o.id != first.id));
     assert_eq!(
         queries(&sandbox, "/v2/orders"),
-        ["page=0&size=7", "page=1&size=7", "page=2&size=7", "page=3&size=7"]
+        ["size=7&page=0", "size=7&page=1", "size=7&page=2", "size=7&page=3"]
     );
 }
 
@@ -54,7 +56,7 @@ async fn pages_come_in_order_with_their_numbers() {
     let numbers: Vec<u64> = pages.iter().map(|p| p.number).collect();
     assert_eq!(numbers, [0, 1, 2]);
     assert_eq!(
-        pages.iter().map(|p| p.content.len()).sum::<usize>() as u64,
+        pages.iter().map(|p| p.items.len()).sum::<usize>() as u64,
         ORDER_COUNT
     );
 }
@@ -159,4 +161,72 @@ async fn lists_are_static_and_send_so_they_move_into_tasks() {
     let items = client.orders().list().page_size(5).items();
     let count = tokio::spawn(async move { items.count().await }).await.unwrap();
     assert_eq!(count as u64, ORDER_COUNT);
+}
+
+/// Calls every terminal on one list: `send` (the first page), `pages`,
+/// `items` with pages in flight; all agree on what the list holds.
+async fn every_terminal<Q: ListQuery>(make: impl Fn() -> List<Q>) -> usize
+where
+    Q::Item: std::fmt::Debug,
+{
+    let first = make().send().await.unwrap();
+    let pages: Vec<_> = make().pages().try_collect().await.unwrap();
+    let items: Vec<_> = make().concurrent_pages(3).items().try_collect().await.unwrap();
+    assert_eq!(first.number, 0);
+    assert_eq!(pages.first().map(|p| p.items.len()), Some(first.items.len()));
+    assert_eq!(pages.iter().map(|p| p.items.len()).sum::<usize>(), items.len());
+    assert!(!pages.last().unwrap().has_next());
+    if let Some(total) = first.total_elements {
+        assert_eq!(total, items.len() as u64);
+    }
+    items.len()
+}
+
+/// The same, two items a page, so that every list walks several pages.
+async fn every_terminal_sized<Q: ListQuery + PageSize>(make: impl Fn() -> List<Q>) -> usize
+where
+    Q::Item: std::fmt::Debug,
+{
+    let count = every_terminal(|| make().page_size(2)).await;
+    let pages: Vec<_> = make().page_size(2).pages().try_collect().await.unwrap();
+    assert_eq!(pages.len(), count.div_ceil(2).max(1), "two items a page");
+    count
+}
+
+#[tokio::test]
+async fn every_list_is_one_shape_with_every_terminal() {
+    let (_sandbox, client) = fixtures::start().await;
+    let counts = [
+        every_terminal_sized(|| client.orders().list()).await,
+        every_terminal_sized(|| client.budgets().list()).await,
+        every_terminal(|| client.glossary().collections()).await,
+        every_terminal_sized(|| client.tasking().quotations().list()).await,
+        every_terminal_sized(|| client.tasking().feasibility_studies().list()).await,
+        every_terminal_sized(|| client.processing().jobs().list()).await,
+        every_terminal_sized(|| client.storage().collections()).await,
+        every_terminal_sized(|| client.storage().items(seed::STAC_COLLECTION_ID)).await,
+        every_terminal_sized(|| client.storage().search(&StacSearch::new())).await,
+        every_terminal_sized(|| client.catalog().search(seed::CATALOG_HOST, &CatalogSearch::new())).await,
+    ];
+    assert_eq!(counts[0] as u64, ORDER_COUNT);
+    assert_eq!(counts[5] as u64, seed::JOB_COUNT);
+    assert!(counts.iter().all(|&count| count > 0), "{counts:?}");
+}
+
+#[tokio::test]
+async fn linked_pages_are_reached_by_walking_not_by_number() {
+    let (_sandbox, client) = fixtures::start().await;
+    let error = client
+        .processing()
+        .jobs()
+        .list()
+        .page(1)
+        .send()
+        .await
+        .unwrap_err();
+    assert_eq!(error.kind(), up42::ErrorKind::InvalidArgument);
+    assert!(
+        error.to_string().contains("links each page to the next"),
+        "{error}"
+    );
 }

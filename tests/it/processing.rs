@@ -6,7 +6,7 @@ use std::time::Duration;
 
 use futures_util::TryStreamExt;
 use serde_json::{Value, json};
-use up42::page::Direction;
+use up42::list::Direction;
 use up42::processing::{JobOutcome, JobSortField, JobStatus};
 use up42_testkit::{Sandbox, seed};
 

@@ -16,6 +16,7 @@ async fn a_delivery_reads_as_collection_item_and_assets_with_up42s_fields() {
 
     let items: Vec<_> = storage
         .items(seed::STAC_COLLECTION_ID)
+        .items()
         .try_collect()
         .await
         .unwrap();
@@ -62,7 +63,8 @@ async fn collections_and_searches_page_through_stac_tokens() {
     assert_eq!(by_order[0].id, seed::STAC_ITEM_ID);
 
     let every: Vec<_> = storage
-        .search(&StacSearch::new().page_size(2))
+        .search(&StacSearch::new())
+        .page_size(2)
         .items()
         .try_collect()
         .await

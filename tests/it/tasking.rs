@@ -3,8 +3,9 @@
 //! moving on.
 
 use futures_util::TryStreamExt;
+use up42::ids::FeasibilityStudyId;
 use up42::orders::{OrderOutcome, OrderStatus, OrderSubStatus};
-use up42::tasking::{FeasibilityDecision, FeasibilityStudyId, QuotationDecision};
+use up42::tasking::{FeasibilityDecision, QuotationDecision};
 use up42_testkit::seed;
 
 use crate::fixtures::{self, queries, tasking_order};
@@ -195,7 +196,7 @@ async fn the_newest_study_of_an_order_takes_one_request() {
     assert_eq!(
         asked[0],
         format!(
-            "orderId={}&sort=createdAt%2Cdesc&page=0&size=1",
+            "orderId={}&sort=createdAt%2Cdesc&size=1&page=0",
             seed::FEASIBILITY_ORDER_ID
         )
     );

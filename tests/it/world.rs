@@ -3,8 +3,9 @@
 //! asynchronous flows on their schedules, and errors in each family's shape.
 
 use serde_json::{Value, json};
-use up42::reqwest::Method;
-use up42::{Call, Error, Up42Client, up42_endpoint};
+use up42::Error;
+use up42::toolkit::reqwest::Method;
+use up42::toolkit::{Call, Up42Client, up42_endpoint};
 use up42_testkit::seed::{self, archive_order_request, tasking_order_request};
 use up42_testkit::{Route, Sandbox};
 
@@ -63,7 +64,7 @@ async fn both_public_clients_log_in_and_userinfo_names_the_workspace() {
         ("client_id", "up42-sdk"),
         ("scope", "openid"),
     ];
-    let answer = up42::reqwest::Client::new()
+    let answer = up42::toolkit::reqwest::Client::new()
         .post(sandbox.token_url())
         .form(&form)
         .send()
@@ -355,7 +356,7 @@ async fn a_tasking_order_waits_for_uploads_and_decisions_then_delivers() {
 async fn the_glossary_is_public_and_the_archive_searches_page_by_page() {
     let sandbox = Sandbox::start().await;
     let client = sandbox.client().unwrap();
-    let http = up42::reqwest::Client::new();
+    let http = up42::toolkit::reqwest::Client::new();
     let glossary: Value = http
         .get(format!("{}/v2/collections?sort=name,asc", sandbox.base_url()))
         .send()
@@ -700,8 +701,8 @@ async fn tokens_expire_on_tokios_clock_so_paused_tests_move_the_sandbox_too() {
         .start()
         .await;
     let client = sandbox.client().unwrap();
-    let token = up42::Authenticated::access_token(&client).await.unwrap();
-    let http = up42::reqwest::Client::new();
+    let token = up42::toolkit::Authenticated::access_token(&client).await.unwrap();
+    let http = up42::toolkit::reqwest::Client::new();
     let me = format!(
         "{}/realms/public/protocol/openid-connect/userinfo",
         sandbox.base_url()

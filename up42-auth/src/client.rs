@@ -1,6 +1,7 @@
 //! `Up42Client`: the ready `Authenticated` implementation, and its builder.
 
 use std::fmt;
+use std::marker::PhantomData;
 use std::net::IpAddr;
 use std::sync::Arc;
 use std::time::Duration;
@@ -51,6 +52,8 @@ struct Inner {
     http: reqwest::Client,
     cache: TokenCache,
     policy: RequestPolicy,
+    /// The workspace id given to the builder, if any.
+    workspace_id: Option<String>,
 }
 
 impl Up42Client {
@@ -62,6 +65,13 @@ impl Up42Client {
     /// The token endpoint in use.
     pub fn token_url(&self) -> &Url {
         &self.inner.source.endpoint.url
+    }
+
+    /// The workspace id given to the builder
+    /// ([`Up42ClientBuilder::workspace_id`]), if any. The typed client
+    /// (`up42::Client`) asks UP42 for it otherwise.
+    pub fn known_workspace_id(&self) -> Option<&str> {
+        self.inner.workspace_id.as_deref()
     }
 
     /// The username the client logs in with.
@@ -108,14 +118,16 @@ impl fmt::Debug for Up42Client {
     }
 }
 
-/// Configures an [`Up42Client`].
+/// Configures an [`Up42Client`], or any client made from one (`C`): the
+/// typed `up42::Client` is built with the same builder
+/// (`up42::ClientBuilder` is `Up42ClientBuilder<up42::Client>`), so each
+/// option is written once.
 ///
 /// Every setting has a default: the [`Region::Eu`] URLs, credentials from
 /// [`Credentials::discover`] (for UP42's own token URLs only), client id
 /// `up42-api`, and the `DEFAULT_*` timeouts.
-#[derive(Default)]
 #[must_use]
-pub struct Up42ClientBuilder {
+pub struct Up42ClientBuilder<C = Up42Client> {
     credentials: Option<Credentials>,
     region: Region,
     token_url: Option<String>,
@@ -133,9 +145,38 @@ pub struct Up42ClientBuilder {
     seal_rounds: Option<u32>,
     proxies: Vec<reqwest::Proxy>,
     root_certificates: Vec<reqwest::Certificate>,
+    workspace_id: Option<String>,
+    /// What `build` makes.
+    product: PhantomData<fn() -> C>,
 }
 
-impl Up42ClientBuilder {
+impl<C> Default for Up42ClientBuilder<C> {
+    fn default() -> Self {
+        Up42ClientBuilder {
+            credentials: None,
+            region: Region::default(),
+            token_url: None,
+            api_url: None,
+            client_id: None,
+            connect_timeout: None,
+            token_timeout: None,
+            request_timeout: None,
+            read_timeout: None,
+            retry: None,
+            rate_limit: None,
+            max_response_size: None,
+            http_client: None,
+            token_store: None,
+            seal_rounds: None,
+            proxies: Vec::new(),
+            root_certificates: Vec::new(),
+            workspace_id: None,
+            product: PhantomData,
+        }
+    }
+}
+
+impl<C> Up42ClientBuilder<C> {
     /// The username and password to log in with. Without it, [`build`](Self::build)
     /// calls [`Credentials::discover`], but only when the token URL is one of
     /// UP42's own: discovered credentials are never sent to another host (a
@@ -342,7 +383,21 @@ impl Up42ClientBuilder {
     /// credentials would be discovered for a token URL that is not UP42's; with
     /// [`ErrorKind::WrongTokenUrl`](crate::ErrorKind::WrongTokenUrl) when the token URL points at the API host; and
     /// with the errors of [`Credentials::discover`] when no credentials were given.
-    pub fn build(self) -> Result<Up42Client, Error> {
+    pub fn build(self) -> Result<C, Error>
+    where
+        C: From<Up42Client>,
+    {
+        self.build_client().map(C::from)
+    }
+
+    /// The workspace the client works in, when you know it: then the typed
+    /// client never asks UP42 for it ([`Up42Client::known_workspace_id`]).
+    pub fn workspace_id(mut self, id: impl Into<String>) -> Self {
+        self.workspace_id = Some(id.into());
+        self
+    }
+
+    fn build_client(self) -> Result<Up42Client, Error> {
         let token_url = parse_url(
             "token URL",
             self.token_url.as_deref().unwrap_or(self.region.token_url()),
@@ -433,12 +488,13 @@ impl Up42ClientBuilder {
                 api_url,
                 http,
                 policy,
+                workspace_id: self.workspace_id,
             }),
         })
     }
 }
 
-impl fmt::Debug for Up42ClientBuilder {
+impl<C> fmt::Debug for Up42ClientBuilder<C> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("Up42ClientBuilder")
             .field("credentials", &self.credentials)
@@ -453,6 +509,7 @@ impl fmt::Debug for Up42ClientBuilder {
             .field("token_store", &self.token_store.is_some())
             .field("proxies", &self.proxies.len())
             .field("root_certificates", &self.root_certificates.len())
+            .field("workspace_id", &self.workspace_id)
             .finish_non_exhaustive()
     }
 }

@@ -1,4 +1,8 @@
-//! Authentication for the [UP42](https://up42.com) API, done once and right.
+//! The runtime of the [UP42](https://up42.com) toolkit: credentials and the
+//! token exchange, the authenticating client, one error type, and what the
+//! code `#[up42_endpoint]` generates calls (retries, redirects, paging,
+//! polling, downloads). The typed client (`up42`) is built on it and
+//! re-exports it as `up42::toolkit`.
 //!
 //! UP42 hands out OAuth2 bearer tokens that live five minutes. This crate logs
 //! in once, caches the token, renews it shortly before it expires (with the
@@ -113,7 +117,7 @@ pub mod __private_0_1_0 {
     pub use crate::Error;
     pub use crate::authenticated::Authenticated;
     pub use crate::endpoint::{
-        Endpoint, FromJson, Page, Paging, PathPart, Request, Retry, decode_json, decode_unit, send,
+        Endpoint, FromJson, PageAnswer, Paging, PathPart, Request, Retry, decode_json, decode_unit, send,
     };
     pub use crate::paging::run::{DecodePage, collect_pages, stream_pages};
     pub use crate::query::{Message, Query, QueryField, query_problem};

@@ -3,8 +3,8 @@
 
 use std::io::Read;
 
-use up42::Call;
-use up42::reqwest::Method;
+use up42::toolkit::Call;
+use up42::toolkit::reqwest::Method;
 
 use crate::cli::{Get, Send};
 use crate::failure::Failure;

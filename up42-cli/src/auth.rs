@@ -2,7 +2,8 @@
 
 use std::io::{BufRead, IsTerminal, Write};
 
-use up42::{Authenticated, Credentials, ErrorKind};
+use up42::toolkit::Authenticated;
+use up42::{Credentials, ErrorKind};
 
 use crate::cli::{Global, Login};
 use crate::failure::Failure;
@@ -59,7 +60,7 @@ pub async fn login(global: &Global, args: Login) -> Result<(), Failure> {
     // a stored one, or logs in.
     let builder = session::builder(global).credentials(credentials.clone());
     session::with_store(builder).build()?.access_token().await?;
-    let path = up42::auth::default_credentials_file()
+    let path = up42::toolkit::auth::default_credentials_file()
         .ok_or_else(|| Failure::Local("no home directory to save the credentials in".to_string()))?;
     credentials.save(&path)?;
     eprintln!(
@@ -87,7 +88,8 @@ pub async fn whoami(session: &Session) -> Result<(), Failure> {
     let client = &session.client;
     let token = client.access_token().await?;
     let url = client.token_url().as_str().trim_end_matches("/token").to_string() + "/userinfo";
-    let failed = |e: up42::reqwest::Error| Failure::Local(format!("the user info could not be read: {e}"));
+    let failed =
+        |e: up42::toolkit::reqwest::Error| Failure::Local(format!("the user info could not be read: {e}"));
     let response = client
         .http_client()
         .get(&url)
@@ -119,7 +121,7 @@ pub async fn logout(global: &Global, forget_credentials: bool) -> Result<(), Fai
         }
         Err(other) => return Err(other),
     }
-    if forget_credentials && let Some(path) = up42::auth::default_credentials_file() {
+    if forget_credentials && let Some(path) = up42::toolkit::auth::default_credentials_file() {
         match std::fs::remove_file(&path) {
             Err(e) if e.kind() != std::io::ErrorKind::NotFound => {
                 return Err(Failure::Local(format!("cannot remove {}: {e}", path.display())));

@@ -14,7 +14,11 @@ use crate::values;
 pub async fn run(session: &Session, command: CatalogCommand) -> Result<(), Failure> {
     let CatalogCommand::Search(args) = command;
     let search = search(&args)?;
-    let scenes = session.typed().catalog().search(args.host, &search).items();
+    let mut scenes = session.typed().catalog().search(args.host, &search);
+    if let Some(limit) = args.limit {
+        scenes = scenes.page_size(limit::page_size(limit, 500));
+    }
+    let scenes = scenes.items();
     let found: Vec<Scene> = limit::collect(scenes, args.limit).await?;
     output::items(&found, args.output.format, |scenes| {
         let mut table = Table::new(&["ID", "COLLECTION", "TAKEN", "CLOUDS %", "RESOLUTION M"]);
@@ -48,9 +52,6 @@ fn search(args: &cli::CatalogSearch) -> Result<CatalogSearch, Failure> {
         let from = args.from.as_deref().unwrap_or("..");
         let to = args.to.as_deref().unwrap_or("..");
         search = search.datetime(format!("{from}/{to}"));
-    }
-    if let Some(limit) = args.limit {
-        search = search.page_size(limit::page_size(limit, 500));
     }
     Ok(search)
 }

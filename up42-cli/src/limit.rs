@@ -2,7 +2,7 @@
 //! than needed, so that paging stops there.
 
 use futures_util::{StreamExt, TryStreamExt};
-use up42::page::Items;
+use up42::toolkit::Paged;
 
 use crate::failure::Failure;
 
@@ -12,7 +12,7 @@ pub fn page_size(limit: usize, most: u32) -> u32 {
 }
 
 /// The first `limit` items of `items`, or every item without a limit.
-pub async fn collect<T>(items: Items<T>, limit: Option<usize>) -> Result<Vec<T>, Failure> {
+pub async fn collect<T: Send + 'static>(items: Paged<T>, limit: Option<usize>) -> Result<Vec<T>, Failure> {
     Ok(match limit {
         Some(limit) => items.take(limit).try_collect().await?,
         None => items.try_collect().await?,

@@ -23,7 +23,7 @@ mod values;
 mod watch;
 
 use clap::Parser;
-use up42::reqwest::Method;
+use up42::toolkit::reqwest::Method;
 
 use cli::{Cli, Command};
 use failure::Failure;

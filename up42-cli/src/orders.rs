@@ -1,7 +1,7 @@
 //! `up42 orders list|get|wait|cancel`, on the typed client.
 
+use up42::list::Direction;
 use up42::orders::{NewOrder, Order, OrderOutcome, OrderSortField, OrderStatus, OrderSubStatus, OrderType};
-use up42::page::Direction;
 
 use crate::cli::{self, OrdersCommand};
 use crate::failure::Failure;

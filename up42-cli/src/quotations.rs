@@ -1,7 +1,7 @@
 //! `up42 quotations list|accept|reject`, on the typed client.
 
 use futures_util::TryStreamExt;
-use up42::page::Direction;
+use up42::list::Direction;
 use up42::tasking::{Quotation, QuotationDecision, QuotationSortField};
 
 use crate::cli::QuotationsCommand;

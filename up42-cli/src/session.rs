@@ -1,7 +1,8 @@
 //! What every command starts from: tracing on stderr, and a client built
 //! from the global options, with tokens cached between runs.
 
-use up42::{Credentials, Region, Up42Client, Up42ClientBuilder, store::FileTokenStore};
+use up42::toolkit::{Up42Client, Up42ClientBuilder, store::FileTokenStore};
+use up42::{Credentials, Region};
 
 use crate::cli::{self, Global};
 use crate::failure::Failure;

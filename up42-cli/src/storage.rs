@@ -21,7 +21,7 @@ pub async fn run(session: &Session, command: StorageCommand) -> Result<(), Failu
             output,
         } => {
             let items = match collection {
-                Some(collection) => storage.items(collection),
+                Some(collection) => storage.items(collection).items(),
                 None => storage.search(&StacSearch::new()).items(),
             };
             let found: Vec<StacItem> = limit::collect(items, limit).await?;

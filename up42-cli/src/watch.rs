@@ -13,7 +13,7 @@ use crate::failure::Failure;
 use crate::values;
 
 /// How long a wait waits unless told: the library's default (24 hours).
-pub const DEFAULT_TIMEOUT: Duration = up42::poll::DEFAULT_POLL_TIMEOUT;
+pub const DEFAULT_TIMEOUT: Duration = up42::toolkit::poll::DEFAULT_POLL_TIMEOUT;
 /// The first pause of a wait unless told.
 pub const DEFAULT_EVERY: Duration = Duration::from_secs(5);
 

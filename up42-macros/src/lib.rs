@@ -4,7 +4,7 @@
 //! The crate follows parse → validate → expand: `attr` reads the attribute's
 //! arguments, `path` the path template, `ast` the signature; `valid`
 //! cross-checks them and reports every mistake at once; `expand` writes a thin
-//! body that calls the runtime in `up42_auth::__private`.
+//! body that calls the runtime of `up42-auth`.
 
 mod ast;
 mod attr;

@@ -42,7 +42,7 @@ pub struct Account {
 impl Account {
     /// The logged-in user (`GET …/openid-connect/userinfo` on the token server).
     pub async fn user_info(&self) -> Result<UserInfo> {
-        crate::identity::user_info(self.client.auth()).await
+        crate::identity::user_info(self.client.toolkit()).await
     }
 
     /// The credits the account has left (`GET /v2/payments/balances`).

@@ -24,18 +24,15 @@
 //! # Ok(()) }
 //! ```
 
-use std::sync::Arc;
-
 use chrono::{DateTime, NaiveDate, Utc};
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
-use up42_auth::up42_endpoint;
+use up42_auth::{Paged, up42_endpoint};
 
 use crate::client::Client;
 use crate::enums::string_enum;
-pub use crate::ids::BudgetId;
-use crate::list::{List, ListQuery, PageSize, collect, sealed};
-use crate::page::{Direction, Page, PageFuture, sort_key};
+use crate::ids::BudgetId;
+use crate::list::{Direction, List, ListQuery, PageSize, collect, sealed, sort_key};
 use crate::{Query, Result};
 
 string_enum! {
@@ -177,8 +174,8 @@ impl PageSize for BudgetQuery {}
 impl ListQuery for BudgetQuery {
     type Item = Budget;
 
-    fn fetch(self: Arc<Self>, client: Client, number: u64, size: Option<u32>) -> PageFuture<Budget> {
-        Box::pin(async move { list_budgets(&client, &self, number, size).await })
+    fn paged(&self, client: &Client, size: Option<u32>) -> Paged<Budget> {
+        list_budgets(client, self, size)
     }
 }
 
@@ -203,13 +200,12 @@ impl List<BudgetQuery> {
     }
 }
 
-#[up42_endpoint(GET, "/v2/budgets", bundled)]
-async fn list_budgets(
+#[up42_endpoint(GET, "/v2/budgets", paged, bundled)]
+fn list_budgets(
     client: &Client,
     #[query(flatten)] filters: &BudgetQuery,
-    #[query] page: u64,
     #[query] size: Option<u32>,
-) -> Result<Page<Budget>>;
+) -> Paged<Budget>;
 
 #[up42_endpoint(GET, "/v2/budgets/{budget_id}", bundled)]
 async fn get_budget(

@@ -32,9 +32,8 @@ use up42_auth::{Download, Paged, reqwest, up42_endpoint};
 use crate::Result;
 use crate::client::Client;
 use crate::enums::string_enum;
-pub use crate::ids::{CollectionName, HostName, SceneId};
-use crate::list::collect;
-use crate::page::Items;
+use crate::ids::{CollectionName, HostName, SceneId};
+use crate::list::{List, ListQuery, PageSize, collect, sealed};
 
 string_enum! {
     /// How soon a scene can be delivered.
@@ -52,6 +51,9 @@ string_enum! {
 #[derive(Debug, Clone, Deserialize, Serialize)]
 #[non_exhaustive]
 pub struct Scene {
+    /// Its id, as the GeoJSON feature names it (the same as
+    /// [`SceneProperties::id`]).
+    pub id: Option<SceneId>,
     /// Its bounding box.
     pub bbox: Option<Vec<f64>>,
     /// Its footprint.
@@ -120,7 +122,7 @@ pub struct CatalogSearch {
     /// Conditions on properties: `{"cloudCoverage": {"LTE": 20}}`.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub query: Option<Value>,
-    /// How many scenes a page holds (1 to 500).
+    /// How many scenes a page holds (1 to 500); [`List::page_size`] sets it.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub limit: Option<u32>,
 }
@@ -175,12 +177,6 @@ impl CatalogSearch {
         }
         self
     }
-
-    /// How many scenes a page holds (1 to 500).
-    pub fn page_size(mut self, size: u32) -> Self {
-        self.limit = Some(size);
-        self
-    }
 }
 
 impl Client {
@@ -200,10 +196,12 @@ impl Catalog {
     /// The scenes of `host`'s archive that `search` matches
     /// (`POST /catalog/hosts/{host}/stac/search`, the same search POSTed to
     /// each next link).
-    pub fn search(&self, host: impl Into<HostName>, search: &CatalogSearch) -> Scenes {
-        Scenes {
-            items: Items::new(search_scenes(&self.client, &host.into(), search)),
-        }
+    pub fn search(&self, host: impl Into<HostName>, search: &CatalogSearch) -> List<SceneQuery> {
+        let query = SceneQuery {
+            host: host.into(),
+            search: search.clone(),
+        };
+        List::new(self.client.clone(), query)
     }
 
     /// A scene's quicklook, a small JPEG (`GET /catalog/{host}/image/{id}/quicklook`):
@@ -219,17 +217,31 @@ impl Catalog {
     }
 }
 
-/// The scenes of a catalog search, from [`Catalog::search`].
-#[derive(Debug)]
-#[must_use = "a stream does nothing until it is polled"]
-pub struct Scenes {
-    items: Items<Scene>,
+/// A catalog search of one host, from [`Catalog::search`]: the list of the
+/// scenes it matches.
+#[derive(Debug, Clone)]
+pub struct SceneQuery {
+    host: HostName,
+    search: CatalogSearch,
 }
 
-impl Scenes {
-    /// Every scene, in order, a page at a time as the stream is polled.
-    pub fn items(self) -> Items<Scene> {
-        self.items
+impl sealed::Sealed for SceneQuery {}
+impl PageSize for SceneQuery {}
+
+impl ListQuery for SceneQuery {
+    type Item = Scene;
+
+    fn paged(&self, client: &Client, size: Option<u32>) -> Paged<Scene> {
+        match size {
+            Some(size) => {
+                let search = CatalogSearch {
+                    limit: Some(size),
+                    ..self.search.clone()
+                };
+                search_scenes(client, &self.host, &search)
+            }
+            None => search_scenes(client, &self.host, &self.search),
+        }
     }
 }
 

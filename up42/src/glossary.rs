@@ -19,18 +19,15 @@
 //! # Ok(()) }
 //! ```
 
-use std::sync::Arc;
-
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
-use up42_auth::up42_endpoint;
+use up42_auth::{Paged, up42_endpoint};
 
-use crate::Result;
 use crate::client::Client;
 use crate::enums::string_enum;
-pub use crate::ids::{CollectionName, DataProductId, EulaId};
-use crate::list::{List, ListQuery, sealed};
-use crate::page::{Direction, Page, PageFuture, sort_key};
+use crate::ids::{CollectionName, DataProductId, EulaId};
+use crate::list::{Direction, List, ListQuery, sealed, sort_key};
+use crate::{Query, Result};
 
 string_enum! {
     /// Whether a collection is searched in an archive or acquired anew.
@@ -143,6 +140,10 @@ pub struct Collection {
     pub data_products: Vec<DataProduct>,
     /// Its product type and resolution.
     pub metadata: Option<CollectionMetadata>,
+    /// Whether UP42 must enable the collection for an account before it
+    /// can be ordered from.
+    #[serde(default)]
+    pub restricted: bool,
     /// Fields this version does not name.
     #[serde(flatten)]
     pub extra: Map<String, Value>,
@@ -247,8 +248,9 @@ impl Glossary {
     }
 }
 
-/// The sorting of the collection list, set on [`List`] by its methods below.
-#[derive(Debug, Clone, Default)]
+/// The sorting of the collection list, set on [`List`] by its methods below
+/// (checked against `GET /v2/collections` at compile time).
+#[derive(Debug, Clone, Default, Serialize, Query)]
 pub struct CollectionQuery {
     sort: Option<String>,
 }
@@ -258,8 +260,8 @@ impl sealed::Sealed for CollectionQuery {}
 impl ListQuery for CollectionQuery {
     type Item = Collection;
 
-    fn fetch(self: Arc<Self>, client: Client, number: u64, _size: Option<u32>) -> PageFuture<Collection> {
-        Box::pin(async move { list_collections(&client, self.sort.as_deref(), number).await })
+    fn paged(&self, client: &Client, _size: Option<u32>) -> Paged<Collection> {
+        list_collections(client, self)
     }
 }
 
@@ -272,12 +274,8 @@ impl List<CollectionQuery> {
     }
 }
 
-#[up42_endpoint(GET, "/v2/collections", public, bundled)]
-async fn list_collections(
-    client: &Client,
-    #[query] sort: Option<&str>,
-    #[query] page: u64,
-) -> Result<Page<Collection>>;
+#[up42_endpoint(GET, "/v2/collections", public, paged, bundled)]
+fn list_collections(client: &Client, #[query(flatten)] sorting: &CollectionQuery) -> Paged<Collection>;
 
 #[up42_endpoint(GET, "/v2/collections/{name}", bundled)]
 async fn get_collection(client: &Client, name: &CollectionName) -> Result<Collection>;

@@ -20,6 +20,8 @@ pub struct UserInfo {
     pub email: Option<String>,
     /// The name the user logs in with.
     pub preferred_username: Option<String>,
+    /// Whether the email address was confirmed.
+    pub email_verified: Option<bool>,
     /// Claims this version does not name.
     #[serde(flatten)]
     pub extra: Map<String, Value>,

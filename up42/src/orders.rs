@@ -32,18 +32,15 @@
 //! # Ok(()) }
 //! ```
 
-use std::sync::Arc;
-
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
-use up42_auth::up42_endpoint;
+use up42_auth::{Paged, up42_endpoint};
 
 use crate::client::Client;
 use crate::enums::string_enum;
-pub use crate::ids::{AccountId, BudgetId, DataProductId, OrderId, WorkspaceId};
-use crate::list::{List, ListQuery, PageSize, collect, sealed};
-use crate::page::{Direction, Page, PageFuture, sort_key};
+use crate::ids::{AccountId, BudgetId, DataProductId, OrderId, WorkspaceId};
+use crate::list::{Direction, List, ListQuery, PageSize, collect, sealed, sort_key};
 use crate::wait::Wait;
 use crate::{Query, Result};
 
@@ -547,8 +544,8 @@ impl PageSize for OrderQuery {}
 impl ListQuery for OrderQuery {
     type Item = Order;
 
-    fn fetch(self: Arc<Self>, client: Client, number: u64, size: Option<u32>) -> PageFuture<Order> {
-        Box::pin(async move { list_orders(&client, &self, number, size).await })
+    fn paged(&self, client: &Client, size: Option<u32>) -> Paged<Order> {
+        list_orders(client, self, size)
     }
 }
 
@@ -657,13 +654,12 @@ impl OrderUpdate {
 #[up42_endpoint(GET, "/v2/orders/{order_id}", bundled)]
 async fn get_order(client: &Client, order_id: &OrderId) -> Result<Order>;
 
-#[up42_endpoint(GET, "/v2/orders", bundled)]
-async fn list_orders(
+#[up42_endpoint(GET, "/v2/orders", paged, bundled)]
+fn list_orders(
     client: &Client,
     #[query(flatten)] filters: &OrderQuery,
-    #[query] page: u64,
     #[query] size: Option<u32>,
-) -> Result<Page<Order>>;
+) -> Paged<Order>;
 
 #[up42_endpoint(POST, "/v2/orders/estimate", bundled)]
 async fn estimate_order(client: &Client, #[body] order: &NewOrder) -> Result<Estimate>;

@@ -38,9 +38,8 @@ use up42_auth::{Paged, up42_endpoint};
 
 use crate::client::Client;
 use crate::enums::string_enum;
-pub use crate::ids::{AccountId, BudgetId, EulaId, JobId, ProcessId, StacCollectionId, WorkspaceId};
-use crate::list::collect;
-use crate::page::{Direction, Items};
+use crate::ids::{AccountId, BudgetId, EulaId, JobId, ProcessId, StacCollectionId, WorkspaceId};
+use crate::list::{Direction, List, ListQuery, PageSize, collect, sealed, sort_key};
 use crate::wait::Wait;
 use crate::{Error, Query, Result};
 
@@ -119,6 +118,11 @@ pub struct Process {
     /// UP42's parameters of it: its licence and price among them.
     #[serde(default)]
     pub additional_parameters: AdditionalParameters,
+    /// Its version.
+    pub version: Option<String>,
+    /// How it can be run (OGC API Processes: `async-execute`, ...).
+    #[serde(default)]
+    pub job_control_options: Vec<String>,
     /// Fields this version does not name.
     #[serde(flatten)]
     pub extra: Map<String, Value>,
@@ -304,6 +308,12 @@ pub struct JobResults {
 pub struct CreditConsumption {
     /// How many.
     pub credits: i64,
+    /// The hold on the credits while the job ran.
+    #[serde(rename = "holdID")]
+    pub hold_id: Option<String>,
+    /// The consumption that took them.
+    #[serde(rename = "consumptionID")]
+    pub consumption_id: Option<String>,
     /// Fields this version does not name.
     #[serde(flatten)]
     pub extra: Map<String, Value>,
@@ -481,11 +491,8 @@ impl Jobs {
     }
 
     /// The account's jobs (`GET /v2/processing/jobs`, pages linked to the next).
-    pub fn list(&self) -> JobList {
-        JobList {
-            client: self.client.clone(),
-            filter: JobFilter::default(),
-        }
+    pub fn list(&self) -> List<JobQuery> {
+        List::new(self.client.clone(), JobQuery::default())
     }
 
     /// Waits until the job's status [is terminal](JobStatus::is_terminal);
@@ -505,20 +512,12 @@ impl Jobs {
     }
 }
 
-/// A list of jobs being set up, from [`Jobs::list`]: filters, then
-/// [`items`](Self::items).
-#[derive(Debug, Clone)]
-#[must_use = "a list does nothing until `items` is called"]
-pub struct JobList {
-    client: Client,
-    filter: JobFilter,
-}
-
-/// The filters of a job list: a field each, sent as the query key serde
-/// names it (checked against `GET /v2/processing/jobs` at compile time).
+/// The filters of a job list, from [`Jobs::list`]: a field each, sent as
+/// the query key serde names it (checked against `GET /v2/processing/jobs`
+/// at compile time).
 #[derive(Debug, Clone, Default, Serialize, Query)]
 #[serde(rename_all = "camelCase")]
-struct JobFilter {
+pub struct JobQuery {
     workspace_id: Option<WorkspaceId>,
     #[serde(rename = "processId")]
     #[query(comma)]
@@ -533,58 +532,63 @@ struct JobFilter {
     sort: Option<String>,
 }
 
-impl JobList {
+impl sealed::Sealed for JobQuery {}
+impl PageSize for JobQuery {}
+
+impl ListQuery for JobQuery {
+    type Item = Job;
+
+    fn paged(&self, client: &Client, size: Option<u32>) -> Paged<Job> {
+        let query = JobQuery {
+            limit: size.or(self.limit),
+            ..self.clone()
+        };
+        list_jobs(client, &query)
+    }
+}
+
+/// The filters of a job list.
+impl List<JobQuery> {
     /// Only the jobs of this workspace.
     pub fn workspace(mut self, id: impl Into<WorkspaceId>) -> Self {
-        self.filter.workspace_id = Some(id.into());
+        self.query.workspace_id = Some(id.into());
         self
     }
 
     /// Only jobs of these processes.
     pub fn processes<I: Into<ProcessId>>(mut self, ids: impl IntoIterator<Item = I>) -> Self {
-        self.filter.process_ids = collect(ids);
+        self.query.process_ids = collect(ids);
         self
     }
 
     /// Only jobs in one of these statuses.
     pub fn status(mut self, statuses: impl IntoIterator<Item = JobStatus>) -> Self {
-        self.filter.status = collect(statuses);
+        self.query.status = collect(statuses);
         self
     }
 
     /// Only these jobs.
     pub fn ids<I: Into<JobId>>(mut self, ids: impl IntoIterator<Item = I>) -> Self {
-        self.filter.ids = collect(ids);
+        self.query.ids = collect(ids);
         self
     }
 
     /// Only jobs that ran at least this long (whole seconds).
     pub fn min_duration(mut self, duration: Duration) -> Self {
-        self.filter.min_duration = Some(duration.as_secs());
+        self.query.min_duration = Some(duration.as_secs());
         self
     }
 
     /// Only jobs that ran at most this long (whole seconds).
     pub fn max_duration(mut self, duration: Duration) -> Self {
-        self.filter.max_duration = Some(duration.as_secs());
-        self
-    }
-
-    /// How many jobs a page holds.
-    pub fn page_size(mut self, size: u32) -> Self {
-        self.filter.limit = Some(size);
+        self.query.max_duration = Some(duration.as_secs());
         self
     }
 
     /// Sorted by `field`.
     pub fn sort(mut self, field: JobSortField, direction: Direction) -> Self {
-        self.filter.sort = Some(crate::page::sort_key(&field, &direction));
+        self.query.sort = Some(sort_key(&field, &direction));
         self
-    }
-
-    /// Every job, in order, a page at a time as the stream is polled.
-    pub fn items(self) -> Items<Job> {
-        Items::new(list_jobs(&self.client, &self.filter))
     }
 }
 
@@ -624,4 +628,4 @@ async fn execute_process(
 async fn get_job(client: &Client, job_id: &JobId) -> Result<Job>;
 
 #[up42_endpoint(GET, "/v2/processing/jobs", paged = "jobs", bundled)]
-fn list_jobs(client: &Client, #[query(flatten)] filters: &JobFilter) -> Paged<Job>;
+fn list_jobs(client: &Client, #[query(flatten)] filters: &JobQuery) -> Paged<Job>;

@@ -35,10 +35,9 @@ use serde_json::{Map, Value, json};
 use up42_auth::{Download, Paged, download::Progress, up42_endpoint};
 
 use crate::client::Client;
-pub use crate::ids::{AssetId, DataProductId, JobId, OrderId, StacCollectionId, StacItemId, WorkspaceId};
-use crate::list::collect;
-use crate::page::Items;
-use crate::{Error, Result};
+use crate::ids::{AssetId, DataProductId, JobId, OrderId, StacCollectionId, StacItemId, WorkspaceId};
+use crate::list::{List, ListQuery, PageSize, collect, sealed};
+use crate::{Error, Query, Result};
 
 /// A link of a STAC object.
 #[derive(Debug, Clone, Deserialize, Serialize)]
@@ -246,7 +245,7 @@ pub struct StacSearch {
     /// A CQL2-JSON filter.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub filter: Option<Value>,
-    /// How many items a page holds.
+    /// How many items a page holds; [`List::page_size`] sets it.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub limit: Option<u32>,
 }
@@ -292,12 +291,6 @@ impl StacSearch {
         let order = order.into();
         self.filter(json!({"op": "=", "args": [{"property": "order_id"}, order]}))
     }
-
-    /// How many items a page holds.
-    pub fn page_size(mut self, size: u32) -> Self {
-        self.limit = Some(size);
-        self
-    }
 }
 
 /// A signed URL of an asset: on a storage host, short-lived (30 s to a few
@@ -341,12 +334,8 @@ impl Storage {
     }
 
     /// The STAC collections of the account (`GET /v2/assets/stac/collections`).
-    pub fn collections(&self) -> StacCollectionList {
-        StacCollectionList {
-            client: self.client.clone(),
-            workspace_id: None,
-            limit: None,
-        }
+    pub fn collections(&self) -> List<StacCollectionQuery> {
+        List::new(self.client.clone(), StacCollectionQuery::default())
     }
 
     /// One STAC collection (`GET /v2/assets/stac/collections/{id}`).
@@ -360,10 +349,12 @@ impl Storage {
         delete_collection(&self.client, &id.into()).await
     }
 
-    /// The items of a collection (`GET …/collections/{id}/items`), a page at
-    /// a time as the stream is polled.
-    pub fn items(&self, collection: impl Into<StacCollectionId>) -> Items<StacItem> {
-        Items::new(list_items(&self.client, &collection.into(), None))
+    /// The items of a collection (`GET …/collections/{id}/items`).
+    pub fn items(&self, collection: impl Into<StacCollectionId>) -> List<StacItemQuery> {
+        let query = StacItemQuery {
+            collection: collection.into(),
+        };
+        List::new(self.client.clone(), query)
     }
 
     /// One item (`GET …/collections/{id}/items/{item}`).
@@ -389,12 +380,10 @@ impl Storage {
         }
     }
 
-    /// The items a search matches (`POST /v2/assets/stac/search`), a page at
-    /// a time as the stream is polled.
-    pub fn search(&self, search: &StacSearch) -> StacItems {
-        StacItems {
-            items: Items::new(search_items(&self.client, search)),
-        }
+    /// The items a search matches (`POST /v2/assets/stac/search`, the
+    /// search POSTed again with each page's token).
+    pub fn search(&self, search: &StacSearch) -> List<StacSearch> {
+        List::new(self.client.clone(), search.clone())
     }
 
     /// The properties a [`StacSearch::filter`] can name, as a JSON Schema
@@ -421,49 +410,72 @@ impl Storage {
     }
 }
 
-/// The items of a storage search, from [`Storage::search`].
-#[derive(Debug)]
-#[must_use = "a stream does nothing until it is polled"]
-pub struct StacItems {
-    items: Items<StacItem>,
-}
+impl sealed::Sealed for StacSearch {}
+impl PageSize for StacSearch {}
 
-impl StacItems {
-    /// Every item, in order, a page at a time as the stream is polled.
-    pub fn items(self) -> Items<StacItem> {
-        self.items
+impl ListQuery for StacSearch {
+    type Item = StacItem;
+
+    fn paged(&self, client: &Client, size: Option<u32>) -> Paged<StacItem> {
+        match size {
+            Some(size) => search_items(
+                client,
+                &StacSearch {
+                    limit: Some(size),
+                    ..self.clone()
+                },
+            ),
+            None => search_items(client, self),
+        }
     }
 }
 
-/// A list of STAC collections being set up, from [`Storage::collections`].
-#[derive(Debug, Clone)]
-#[must_use = "a list does nothing until `items` is called"]
-pub struct StacCollectionList {
-    client: Client,
+/// The filters of a list of STAC collections, from [`Storage::collections`]:
+/// a field each, checked against its endpoint at compile time.
+#[derive(Debug, Clone, Default, Serialize, Query)]
+pub struct StacCollectionQuery {
     workspace_id: Option<WorkspaceId>,
     limit: Option<u32>,
 }
 
-impl StacCollectionList {
+impl sealed::Sealed for StacCollectionQuery {}
+impl PageSize for StacCollectionQuery {}
+
+impl ListQuery for StacCollectionQuery {
+    type Item = StacCollection;
+
+    fn paged(&self, client: &Client, size: Option<u32>) -> Paged<StacCollection> {
+        let query = StacCollectionQuery {
+            limit: size.or(self.limit),
+            ..self.clone()
+        };
+        list_collections(client, &query)
+    }
+}
+
+/// The filters of a list of STAC collections.
+impl List<StacCollectionQuery> {
     /// Only the collections of this workspace.
     pub fn workspace(mut self, id: impl Into<WorkspaceId>) -> Self {
-        self.workspace_id = Some(id.into());
+        self.query.workspace_id = Some(id.into());
         self
     }
+}
 
-    /// How many collections a page holds.
-    pub fn page_size(mut self, size: u32) -> Self {
-        self.limit = Some(size);
-        self
-    }
+/// The items of one STAC collection, from [`Storage::items`].
+#[derive(Debug, Clone)]
+pub struct StacItemQuery {
+    collection: StacCollectionId,
+}
 
-    /// Every collection, in order, a page at a time as the stream is polled.
-    pub fn items(self) -> Items<StacCollection> {
-        Items::new(list_collections(
-            &self.client,
-            self.workspace_id.as_ref(),
-            self.limit,
-        ))
+impl sealed::Sealed for StacItemQuery {}
+impl PageSize for StacItemQuery {}
+
+impl ListQuery for StacItemQuery {
+    type Item = StacItem;
+
+    fn paged(&self, client: &Client, size: Option<u32>) -> Paged<StacItem> {
+        list_items(client, &self.collection, size)
     }
 }
 
@@ -588,8 +600,7 @@ fn expired(error: &Error) -> bool {
 #[up42_endpoint(GET, "/v2/assets/stac/collections", paged = "collections", bundled)]
 fn list_collections(
     client: &Client,
-    #[query] workspace_id: Option<&WorkspaceId>,
-    #[query] limit: Option<u32>,
+    #[query(flatten)] filters: &StacCollectionQuery,
 ) -> Paged<StacCollection>;
 
 #[up42_endpoint(GET, "/v2/assets/stac/collections/{collection_id}", bundled)]

@@ -29,18 +29,16 @@
 //! ```
 
 use std::fmt;
-use std::sync::Arc;
 
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
-use up42_auth::up42_endpoint;
+use up42_auth::{Paged, up42_endpoint};
 
 use crate::client::Client;
 use crate::enums::string_enum;
-pub use crate::ids::{AccountId, FeasibilityOptionId, FeasibilityStudyId, OrderId, QuotationId, WorkspaceId};
-use crate::list::{List, ListQuery, PageSize, collect, sealed};
-use crate::page::{Direction, Page, PageFuture, sort_key};
+use crate::ids::{AccountId, FeasibilityOptionId, FeasibilityStudyId, OrderId, QuotationId, WorkspaceId};
+use crate::list::{Direction, List, ListQuery, PageSize, collect, sealed, sort_key};
 use crate::{Query, Result};
 
 string_enum! {
@@ -336,21 +334,16 @@ impl PageSize for TaskingQuery<FeasibilityStudy> {}
 impl ListQuery for TaskingQuery<Quotation> {
     type Item = Quotation;
 
-    fn fetch(self: Arc<Self>, client: Client, number: u64, size: Option<u32>) -> PageFuture<Quotation> {
-        Box::pin(async move { list_quotations(&client, &self, number, size).await })
+    fn paged(&self, client: &Client, size: Option<u32>) -> Paged<Quotation> {
+        list_quotations(client, self, size)
     }
 }
 
 impl ListQuery for TaskingQuery<FeasibilityStudy> {
     type Item = FeasibilityStudy;
 
-    fn fetch(
-        self: Arc<Self>,
-        client: Client,
-        number: u64,
-        size: Option<u32>,
-    ) -> PageFuture<FeasibilityStudy> {
-        Box::pin(async move { list_feasibility_studies(&client, &self, number, size).await })
+    fn paged(&self, client: &Client, size: Option<u32>) -> Paged<FeasibilityStudy> {
+        list_feasibility_studies(client, self, size)
     }
 }
 
@@ -400,7 +393,7 @@ where
             .page_size(1)
             .send()
             .await?;
-        Ok(newest.content.into_iter().next())
+        Ok(newest.items.into_iter().next())
     }
 }
 
@@ -415,13 +408,12 @@ struct FeasibilityAnswer {
     accepted_option_id: FeasibilityOptionId,
 }
 
-#[up42_endpoint(GET, "/v2/tasking/quotation", bundled)]
-async fn list_quotations(
+#[up42_endpoint(GET, "/v2/tasking/quotation", paged, bundled)]
+fn list_quotations(
     client: &Client,
     #[query(flatten)] filters: &TaskingQuery<Quotation>,
-    #[query] page: u64,
     #[query] size: Option<u32>,
-) -> Result<Page<Quotation>>;
+) -> Paged<Quotation>;
 
 #[up42_endpoint(PATCH, "/v2/tasking/quotation/{quotation_id}", bundled)]
 async fn decide_quotation(
@@ -430,13 +422,12 @@ async fn decide_quotation(
     #[body] answer: &QuotationAnswer,
 ) -> Result<Quotation>;
 
-#[up42_endpoint(GET, "/v2/tasking/feasibility-studies", bundled)]
-async fn list_feasibility_studies(
+#[up42_endpoint(GET, "/v2/tasking/feasibility-studies", paged, bundled)]
+fn list_feasibility_studies(
     client: &Client,
     #[query(flatten)] filters: &TaskingQuery<FeasibilityStudy>,
-    #[query] page: u64,
     #[query] size: Option<u32>,
-) -> Result<Page<FeasibilityStudy>>;
+) -> Paged<FeasibilityStudy>;
 
 #[up42_endpoint(PATCH, "/v2/tasking/feasibility-studies/{feasibility_id}", bundled)]
 async fn decide_feasibility(

@@ -2,14 +2,15 @@
 //! the toolkit. Its endpoints compile only if `#[up42_endpoint]` finds the
 //! runtime through `u`: generated code names `::u::__private_…`.
 
-use u::{Error, Up42Client};
+use u::Error;
+use u::toolkit::Up42Client;
 
 /// The attribute reached through the renamed dependency's path.
-#[u::up42_endpoint(GET, "/v2/orders/{order_id}")]
+#[u::toolkit::up42_endpoint(GET, "/v2/orders/{order_id}")]
 pub async fn get_order(client: &Up42Client, order_id: &str) -> Result<serde_json::Value, Error>;
 
 /// The attribute imported by name.
-use u::up42_endpoint;
+use u::toolkit::up42_endpoint;
 
 /// A paged list, every page collected.
 #[up42_endpoint(GET, "/v2/orders", paged)]

@@ -12,7 +12,7 @@ mod response;
 mod send;
 
 pub(crate) use page::NextLink;
-pub use page::Page;
+pub use page::PageAnswer;
 pub(crate) use page::decode as decode_page;
 pub use request::{Endpoint, Paging, PathPart, Request, Retry};
 pub(crate) use response::read_success;

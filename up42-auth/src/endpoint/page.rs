@@ -9,14 +9,17 @@ use serde::{Deserialize, Deserializer};
 
 use super::request::Paging;
 
-/// What a page says about the items and what comes next.
+/// What one answer of a paged endpoint says: its items, the totals, and
+/// what comes next.
 #[derive(Debug)]
-pub struct Page<T> {
+pub struct PageAnswer<T> {
     pub(crate) items: Vec<T>,
     /// `number` of a page object.
     pub(crate) number: Option<u64>,
     /// `totalPages` of a page object.
     pub(crate) total_pages: Option<u64>,
+    /// `totalElements` of a page object.
+    pub(crate) total_elements: Option<u64>,
     /// `last` of a page object.
     pub(crate) last: Option<bool>,
     /// The `rel: "next"` link.
@@ -38,7 +41,7 @@ pub(crate) struct NextLink {
 
 /// Decodes one page of `paging`'s shape; the error names the JSON path
 /// that did not fit.
-pub(crate) fn decode<T: DeserializeOwned>(paging: Paging, body: &[u8]) -> Result<Page<T>, String> {
+pub(crate) fn decode<T: DeserializeOwned>(paging: Paging, body: &[u8]) -> Result<PageAnswer<T>, String> {
     let items = match paging {
         Paging::NextLink(field) => field,
         Paging::Numbered | Paging::None => "content",
@@ -82,25 +85,26 @@ impl<T> Clone for PageSeed<T> {
 impl<T> Copy for PageSeed<T> {}
 
 impl<'de, T: DeserializeOwned> DeserializeSeed<'de> for PageSeed<T> {
-    type Value = Page<T>;
+    type Value = PageAnswer<T>;
 
-    fn deserialize<D: Deserializer<'de>>(self, deserializer: D) -> Result<Page<T>, D::Error> {
+    fn deserialize<D: Deserializer<'de>>(self, deserializer: D) -> Result<PageAnswer<T>, D::Error> {
         deserializer.deserialize_map(self)
     }
 }
 
 impl<'de, T: DeserializeOwned> Visitor<'de> for PageSeed<T> {
-    type Value = Page<T>;
+    type Value = PageAnswer<T>;
 
     fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         write!(f, "a page object with the items under `{}`", self.items)
     }
 
-    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Page<T>, A::Error> {
-        let mut page = Page {
+    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<PageAnswer<T>, A::Error> {
+        let mut page = PageAnswer {
             items: Vec::new(),
             number: None,
             total_pages: None,
+            total_elements: None,
             last: None,
             next: None,
         };
@@ -113,6 +117,7 @@ impl<'de, T: DeserializeOwned> Visitor<'de> for PageSeed<T> {
                 }
                 "number" => page.number = map.next_value()?,
                 "totalPages" => page.total_pages = map.next_value()?,
+                "totalElements" => page.total_elements = map.next_value()?,
                 "last" => page.last = map.next_value()?,
                 "links" => {
                     let links = map.next_value::<Option<Vec<Link>>>()?.unwrap_or_default();
@@ -171,7 +176,7 @@ mod tests {
     fn a_page_object() {
         let body = br#"{"content":[{"id":1},{"id":2}],"totalPages":3,"number":0,"last":false,
             "first":true,"empty":false,"pageable":{"pageNumber":0},"sort":{"sorted":false}}"#;
-        let page: Page<Item> = decode(Paging::Numbered, body).unwrap();
+        let page: PageAnswer<Item> = decode(Paging::Numbered, body).unwrap();
         assert_eq!(page.items, [Item { id: 1 }, Item { id: 2 }]);
         assert_eq!(
             (page.number, page.total_pages, page.last),
@@ -183,14 +188,14 @@ mod tests {
     #[test]
     fn a_next_link_page() {
         let body = br#"{"jobs":[{"id":7}],"links":[{"rel":"self","href":"/a"},{"rel":"next","href":"/v2/processing/jobs?page=2"}]}"#;
-        let page: Page<Item> = decode(Paging::NextLink("jobs"), body).unwrap();
+        let page: PageAnswer<Item> = decode(Paging::NextLink("jobs"), body).unwrap();
         assert_eq!(page.items, [Item { id: 7 }]);
         assert_eq!(
             page.next.map(|next| next.href).as_deref(),
             Some("/v2/processing/jobs?page=2")
         );
         let last = br#"{"jobs":[],"links":[{"rel":"self","href":"/a"}]}"#;
-        let page: Page<Item> = decode(Paging::NextLink("jobs"), last).unwrap();
+        let page: PageAnswer<Item> = decode(Paging::NextLink("jobs"), last).unwrap();
         assert!(page.items.is_empty() && page.next.is_none());
     }
 

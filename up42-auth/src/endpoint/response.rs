@@ -6,7 +6,7 @@ use serde::de::DeserializeOwned;
 use serde_json::Value;
 use url::Url;
 
-use super::page::Page;
+use super::page::PageAnswer;
 use super::request::Paging;
 use crate::body::{SMALL_BODY_LIMIT, excerpt, read_limited};
 use crate::defaults::DEFAULT_MAX_RESPONSE_SIZE;
@@ -93,11 +93,11 @@ pub trait FromJson: Sized {
 
     /// Decodes one page of a `paged` endpoint's answer into its items.
     #[doc(hidden)]
-    fn from_page(paging: Paging, body: &[u8]) -> Result<Page<Self>, String>;
+    fn from_page(paging: Paging, body: &[u8]) -> Result<PageAnswer<Self>, String>;
 }
 
 impl<T: DeserializeOwned> FromJson for T {
-    fn from_page(paging: Paging, body: &[u8]) -> Result<Page<Self>, String> {
+    fn from_page(paging: Paging, body: &[u8]) -> Result<PageAnswer<Self>, String> {
         super::page::decode(paging, body)
     }
 

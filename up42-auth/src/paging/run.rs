@@ -3,7 +3,6 @@
 
 use std::collections::HashSet;
 use std::fmt;
-use std::future::Future;
 use std::hash::{Hash, Hasher};
 use std::marker::PhantomData;
 use std::pin::Pin;
@@ -12,12 +11,13 @@ use std::task::{Context, Poll};
 
 use bytes::Bytes;
 use futures_core::Stream;
+use futures_util::stream::{self, BoxStream, StreamExt};
 use reqwest::Method;
 use url::Url;
 
 use crate::auth::cache::TokenCache;
 use crate::authenticated::Authenticated;
-use crate::endpoint::{NextLink, Page, Paging, Request, read_success, send_to};
+use crate::endpoint::{NextLink, PageAnswer, Paging, Request, read_success, send_to};
 use crate::error::{Error, Operation, display_url};
 use crate::policy::RequestPolicy;
 use crate::redirect::{origin, same_origin};
@@ -54,6 +54,45 @@ struct Visited {
     bytes: u64,
 }
 
+impl Visited {
+    /// The walk as page `number` of a page object sees it, fetched ahead of
+    /// the ones before: it counts towards [`MAX_PAGES`] all the same.
+    fn at(number: u64) -> Visited {
+        Visited {
+            pages: u32::try_from(number).unwrap_or(u32::MAX),
+            ..Visited::default()
+        }
+    }
+}
+
+/// One page of a list: its items and what the server says of the whole
+/// list. Every list gives the items; only UP42's page objects give totals.
+#[derive(Debug, Clone)]
+#[non_exhaustive]
+pub struct Page<T> {
+    /// The items of this page.
+    pub items: Vec<T>,
+    /// Which page this is, from 0: the page number a page object was asked
+    /// for, or how many pages came before it on a list of linked pages.
+    pub number: u64,
+    /// How many items the whole list holds, where the server says
+    /// (`totalElements` of UP42's page objects); `None` elsewhere.
+    pub total_elements: Option<u64>,
+    /// How many pages the whole list has, where the server says
+    /// (`totalPages`); `None` elsewhere.
+    pub total_pages: Option<u64>,
+    /// Whether the server says a page comes after this one.
+    has_next: bool,
+}
+
+impl<T> Page<T> {
+    /// Whether a page comes after this one, as the server says (a last
+    /// flag, the total, or a next link).
+    pub fn has_next(&self) -> bool {
+        self.has_next
+    }
+}
+
 /// How many times the client's largest answer
 /// ([`max_response_size`](crate::policy::RequestPolicy::max_response_size),
 /// 32 MiB by default) the pages one `collect_pages` call holds in memory may
@@ -67,9 +106,9 @@ fn page_identity(method: &Method, url: &Url, body: Option<&Bytes>) -> u64 {
     hasher.finish()
 }
 
-/// One page fetched: its items, and where the next one is (`None`: it was the last).
+/// One page fetched, and where the next one is (`None`: it was the last).
 struct Fetched<T> {
-    items: Vec<T>,
+    page: Page<T>,
     next: Option<Next>,
 }
 
@@ -87,7 +126,7 @@ fn paging_error(url: &Url, reason: String) -> Error {
 /// Decodes one page into its items: `FromJson::from_page`, named by the
 /// macro at the user's item type, so that a type that cannot be decoded is
 /// one error there and none in here.
-pub type DecodePage<T> = fn(Paging, &[u8]) -> Result<Page<T>, String>;
+pub type DecodePage<T> = fn(Paging, &[u8]) -> Result<PageAnswer<T>, String>;
 
 /// Fetches the page `next` (the `fetched`-th of this call) and works out the
 /// one after it; none once the pages read add up to over `budget` bytes.
@@ -183,7 +222,13 @@ async fn fetch<T>(
         },
     };
     Ok(Fetched {
-        items: page.items,
+        page: Page {
+            items: page.items,
+            number: asked.unwrap_or(u64::from(fetched)),
+            total_elements: page.total_elements,
+            total_pages: page.total_pages,
+            has_next: next.is_some(),
+        },
         next,
     })
 }
@@ -284,15 +329,25 @@ pub async fn collect_pages<T, E: From<Error>>(
     let mut visited = Visited::default();
     let budget = Some(client.request_policy().max_response_size as u64 * COLLECTED_ANSWERS);
     while let Some(at) = next {
-        let page = fetch(client, &request, decode, at, &mut visited, budget).await?;
-        items.extend(page.items);
-        next = page.next;
+        let fetched = fetch(client, &request, decode, at, &mut visited, budget).await?;
+        items.extend(fetched.page.items);
+        next = fetched.next;
     }
     Ok(items)
 }
 
-/// A stream of the items of a `paged` endpoint: the next page is fetched
-/// only when the consumer has taken every item of the one before.
+/// A list from a `paged` endpoint: a [`Stream`] of its items, each page
+/// fetched only when the consumer has taken every item of the one before;
+/// or, before it is polled, one [`page`](Self::page) with the totals,
+/// every page ([`pages`](Self::pages)), and pages fetched ahead
+/// ([`concurrent_pages`](Self::concurrent_pages)).
+///
+/// One engine walks all three of UP42's paging kinds: page objects
+/// (`page=0, 1, ...`, with totals), next links (`GET`, or a search `POST`ed
+/// again with its body) and STAC tokens (a next link whose body is merged
+/// into the search). On each, a page that is not the one asked for, a next
+/// link back to a page already fetched, or more than [`MAX_PAGES`] pages
+/// end the walk with an error, never silently.
 ///
 /// It owns what it needs (a handle on the client's token cache, HTTP client
 /// and policy, and the request), so it borrows nothing: keep it, move it to
@@ -317,7 +372,10 @@ pub async fn collect_pages<T, E: From<Error>>(
 /// pub fn orders(client: &Up42Client, #[query("workspaceId")] workspace: &str) -> Paged<Order>;
 ///
 /// # async fn run(client: Up42Client) -> Result<(), Error> {
-/// let mut orders = orders(&client, "my-workspace");
+/// let first = orders(&client, "my-workspace").page(0).await?;
+/// println!("{:?} orders in all", first.total_elements);
+///
+/// let mut orders = orders(&client, "my-workspace").concurrent_pages(4);
 /// while let Some(order) = orders.try_next().await? {
 ///     if order.status == "FAILED_PERMANENTLY" {
 ///         break; // no further page is fetched
@@ -325,32 +383,30 @@ pub async fn collect_pages<T, E: From<Error>>(
 /// }
 /// # Ok(()) }
 /// ```
+#[must_use = "a list does nothing until it is polled"]
 pub struct Paged<T, E = Error> {
-    items: std::vec::IntoIter<T>,
-    state: State<T>,
-    decode: DecodePage<T>,
-    /// Pages fetched so far, for `Debug`.
-    fetched: u32,
+    /// The walk to start, until the stream is first polled.
+    start: Option<Result<Arc<Walk<T>>, Error>>,
+    in_flight: usize,
+    items: Option<BoxStream<'static, Result<T, Error>>>,
     error: PhantomData<fn() -> E>,
 }
 
-type PageFuture<T> = Pin<Box<dyn Future<Output = (Result<Fetched<T>, Error>, Arc<Walk>, Visited)> + Send>>;
-
-enum State<T> {
-    Idle {
-        walk: Arc<Walk>,
-        next: Next,
-        visited: Visited,
-    },
-    Fetching(PageFuture<T>),
-    Failed(Error),
-    Done,
-}
-
-/// What every page request of one stream shares.
-struct Walk {
+/// What every page request of one list shares.
+struct Walk<T> {
     client: Detached,
     request: Request,
+    decode: DecodePage<T>,
+}
+
+impl<T> Walk<T> {
+    async fn fetch(&self, next: Next, visited: &mut Visited) -> Result<Fetched<T>, Error> {
+        fetch(&self.client, &self.request, self.decode, next, visited, None).await
+    }
+
+    fn numbered(&self) -> bool {
+        self.request.endpoint.paging == Paging::Numbered
+    }
 }
 
 /// A client's parts, owned: the stream outlives the borrow of the client it
@@ -377,103 +433,224 @@ impl Authenticated for Detached {
     }
 }
 
-/// The stream of a `paged` endpoint returning [`Paged`]; an argument that
+/// The list of a `paged` endpoint returning [`Paged`]; an argument that
 /// could not be sent is its first and only item.
 pub fn stream_pages<T: Send + 'static, E: From<Error>>(
     client: &dyn Authenticated,
     request: Result<Request, Error>,
     decode: DecodePage<T>,
 ) -> Paged<T, E> {
-    let state = match request {
-        Ok(request) => State::Idle {
-            next: Next::Start,
-            visited: Visited::default(),
-            walk: Arc::new(Walk {
-                client: Detached {
-                    api_url: client.api_url().clone(),
-                    http: client.http_client().clone(),
-                    cache: client.token_cache().clone(),
-                    policy: client.request_policy().clone(),
-                },
-                request,
-            }),
-        },
-        Err(error) => State::Failed(error),
-    };
+    let start = request.map(|request| {
+        Arc::new(Walk {
+            client: Detached {
+                api_url: client.api_url().clone(),
+                http: client.http_client().clone(),
+                cache: client.token_cache().clone(),
+                policy: client.request_policy().clone(),
+            },
+            request,
+            decode,
+        })
+    });
     Paged {
-        items: Vec::new().into_iter(),
-        state,
-        decode,
-        fetched: 0,
+        start: Some(start),
+        in_flight: 1,
+        items: None,
         error: PhantomData,
     }
 }
 
-// The page future is boxed; nothing is pinned in place.
-impl<T, E> Unpin for Paged<T, E> {}
+impl<T: Send + 'static, E: From<Error>> Paged<T, E> {
+    /// How many page requests to keep in flight at once (default 1: one page
+    /// at a time). Only page objects can be fetched ahead: their first page
+    /// says how many there are, and items still come in order. Lists of
+    /// linked pages learn where the next page is from the one before, so they
+    /// go one page at a time whatever this says. Each request goes through
+    /// the client's rate limit and retries like any other call.
+    pub fn concurrent_pages(mut self, pages: usize) -> Self {
+        self.in_flight = pages.max(1);
+        self
+    }
+
+    /// One page, with the totals the server gives: page `number` (from 0)
+    /// of a page object; on a list of linked pages, the first (any other
+    /// number is an [`InvalidArgument`](crate::ErrorKind::InvalidArgument)
+    /// error, as reaching it means walking the pages before it).
+    pub async fn page(mut self, number: u64) -> Result<Page<T>, E> {
+        let walk = self.take_start()?;
+        let next = match (walk.numbered(), number) {
+            (_, 0) => Next::Start,
+            (true, number) => Next::Page(number),
+            (false, number) => {
+                return Err(E::from(Error::invalid_argument(
+                    "page".to_string(),
+                    format!(
+                        "this list links each page to the next, so page {number} is reached by walking \
+                         the ones before it: use the pages or items instead"
+                    ),
+                )));
+            }
+        };
+        let fetched = walk.fetch(next, &mut Visited::at(number)).await?;
+        Ok(fetched.page)
+    }
+
+    /// Every page, in order, as a [`Stream`].
+    pub fn pages(mut self) -> Pages<T, E> {
+        let pages = match self.take_start() {
+            Ok(walk) => walk_pages(walk, self.in_flight),
+            Err(error) => stream::iter([Err(error)]).boxed(),
+        };
+        Pages {
+            inner: pages,
+            error: PhantomData,
+        }
+    }
+
+    fn take_start(&mut self) -> Result<Arc<Walk<T>>, Error> {
+        self.start.take().unwrap_or_else(|| {
+            Err(Error::invalid_argument(
+                "pages".to_string(),
+                "this list was already walked".to_string(),
+            ))
+        })
+    }
+}
+
+/// Every page of the walk, in order: the first, then the rest one at a time
+/// or, for page objects that give their total, up to `in_flight` at once.
+/// The walk ends after the last page, an empty page or an error.
+fn walk_pages<T: Send + 'static>(
+    walk: Arc<Walk<T>>,
+    in_flight: usize,
+) -> BoxStream<'static, Result<Page<T>, Error>> {
+    if in_flight <= 1 || !walk.numbered() {
+        return one_at_a_time(walk, Next::Start, Visited::default());
+    }
+    let first = {
+        let walk = walk.clone();
+        async move {
+            let mut visited = Visited::default();
+            let first = walk.fetch(Next::Start, &mut visited).await;
+            (first, visited)
+        }
+    };
+    stream::once(first)
+        .flat_map(move |(first, visited)| match first {
+            Err(error) => stream::iter([Err(error)]).boxed(),
+            Ok(Fetched { page, next: None }) => stream::iter([Ok(page)]).boxed(),
+            Ok(Fetched {
+                page,
+                next: Some(next),
+            }) => match page.total_pages {
+                // No total: where the next page is comes from the one before.
+                None => stream::iter([Ok(page)])
+                    .chain(one_at_a_time(walk.clone(), next, visited))
+                    .boxed(),
+                Some(total) => {
+                    let walk = walk.clone();
+                    let rest = stream::iter(1..total)
+                        .map(move |number| {
+                            let walk = walk.clone();
+                            async move {
+                                let fetched = walk.fetch(Next::Page(number), &mut Visited::at(number)).await;
+                                fetched.map(|fetched| fetched.page)
+                            }
+                        })
+                        .buffered(in_flight);
+                    stream::iter([Ok(page)]).chain(rest).boxed()
+                }
+            },
+        })
+        // Pages fetched ahead past an early end (the list shrank) are dropped.
+        .scan(false, |ended, page| {
+            if *ended {
+                return std::future::ready(None);
+            }
+            *ended = match &page {
+                Ok(page) => page.items.is_empty() || !page.has_next(),
+                Err(_) => true,
+            };
+            std::future::ready(Some(page))
+        })
+        .boxed()
+}
+
+/// The pages from `next` on, each fetched once the one before has said where it is.
+fn one_at_a_time<T: Send + 'static>(
+    walk: Arc<Walk<T>>,
+    next: Next,
+    visited: Visited,
+) -> BoxStream<'static, Result<Page<T>, Error>> {
+    stream::unfold(Some((next, visited)), move |state| {
+        let walk = walk.clone();
+        async move {
+            let (next, mut visited) = state?;
+            match walk.fetch(next, &mut visited).await {
+                Ok(Fetched { page, next }) => Some((Ok(page), next.map(|next| (next, visited)))),
+                Err(error) => Some((Err(error), None)),
+            }
+        }
+    })
+    .boxed()
+}
 
 impl<T: Send + 'static, E: From<Error>> Stream for Paged<T, E> {
     type Item = Result<T, E>;
 
     fn poll_next(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Option<Self::Item>> {
         let this = &mut *self;
-        loop {
-            if let Some(item) = this.items.next() {
-                return Poll::Ready(Some(Ok(item)));
-            }
-            match std::mem::replace(&mut this.state, State::Done) {
-                State::Done => return Poll::Ready(None),
-                State::Failed(error) => return Poll::Ready(Some(Err(E::from(error)))),
-                State::Idle {
-                    walk,
-                    next,
-                    mut visited,
-                } => {
-                    let decode = this.decode;
-                    this.state = State::Fetching(Box::pin(async move {
-                        let page = fetch(&walk.client, &walk.request, decode, next, &mut visited, None).await;
-                        (page, walk, visited)
-                    }));
-                }
-                State::Fetching(mut future) => match future.as_mut().poll(cx) {
-                    Poll::Pending => {
-                        this.state = State::Fetching(future);
-                        return Poll::Pending;
-                    }
-                    Poll::Ready((Err(error), ..)) => return Poll::Ready(Some(Err(E::from(error)))),
-                    Poll::Ready((Ok(page), walk, visited)) => {
-                        this.fetched = visited.pages;
-                        this.items = page.items.into_iter();
-                        if let Some(next) = page.next {
-                            this.state = State::Idle { walk, next, visited };
-                        }
-                    }
-                },
-            }
+        if this.items.is_none() {
+            let pages = match this.take_start() {
+                Ok(walk) => walk_pages(walk, this.in_flight),
+                Err(error) => stream::iter([Err(error)]).boxed(),
+            };
+            this.items = Some(
+                pages
+                    .flat_map(|page| match page {
+                        Ok(page) => stream::iter(page.items.into_iter().map(Ok)).boxed(),
+                        Err(error) => stream::iter([Err(error)]).boxed(),
+                    })
+                    .boxed(),
+            );
         }
-    }
-
-    fn size_hint(&self) -> (usize, Option<usize>) {
-        let more = match self.state {
-            State::Done => Some(self.items.len()),
-            _ => None,
-        };
-        (self.items.len(), more)
+        match this.items.as_mut().map(|items| items.poll_next_unpin(cx)) {
+            Some(Poll::Ready(item)) => Poll::Ready(item.map(|item| item.map_err(E::from))),
+            Some(Poll::Pending) => Poll::Pending,
+            None => Poll::Ready(None),
+        }
     }
 }
 
 impl<T, E> fmt::Debug for Paged<T, E> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let state = match self.state {
-            State::Idle { .. } => "idle",
-            State::Fetching(_) => "fetching",
-            State::Failed(_) => "failed",
-            State::Done => "done",
-        };
         f.debug_struct("Paged")
-            .field("buffered", &self.items.len())
-            .field("pages_fetched", &self.fetched)
-            .field("state", &state)
-            .finish()
+            .field("concurrent_pages", &self.in_flight)
+            .field("started", &self.items.is_some())
+            .finish_non_exhaustive()
+    }
+}
+
+/// Every page of a list, in order, from [`Paged::pages`]: a [`Stream`] of
+/// [`Page`]s, fetched as it is polled.
+#[must_use = "a stream does nothing until it is polled"]
+pub struct Pages<T, E = Error> {
+    inner: BoxStream<'static, Result<Page<T>, Error>>,
+    error: PhantomData<fn() -> E>,
+}
+
+impl<T, E: From<Error>> Stream for Pages<T, E> {
+    type Item = Result<Page<T>, E>;
+
+    fn poll_next(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Option<Self::Item>> {
+        self.inner
+            .poll_next_unpin(cx)
+            .map(|page| page.map(|page| page.map_err(E::from)))
+    }
+}
+
+impl<T, E> fmt::Debug for Pages<T, E> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Pages").finish_non_exhaustive()
     }
 }

@@ -5,7 +5,8 @@
 //! Any of them is one declaration away, on `&Client`:
 //!
 //! ```
-//! use up42::{Client, up42_endpoint};
+//! use up42::Client;
+//! use up42::toolkit::up42_endpoint;
 //!
 //! /// The events a webhook can be told about.
 //! #[up42_endpoint(GET, "/webhooks/events")]
