@@ -3,7 +3,6 @@
 //! the allow-list names. The sandbox's shapes are refereed by UP42's own SDK,
 //! so a field it sends is either modelled or knowingly left raw here.
 
-use futures_util::TryStreamExt;
 use serde_json::{Map, Value};
 use up42::catalog::CatalogSearch;
 use up42::orders::OrderDetails;
@@ -103,8 +102,7 @@ async fn every_seeded_resource_is_modelled_or_knowingly_raw() {
         unexpected(model, extra, found);
     };
 
-    let orders: Vec<_> = client.orders().list().items().try_collect().await.unwrap();
-    for order in &orders {
+    for order in &fixtures::all(client.orders().list()).await {
         look("Order", &order.extra, &mut found);
         match &order.order_details {
             Some(OrderDetails::Archive(details)) => look("ArchiveOrderDetails", &details.extra, &mut found),
@@ -112,46 +110,17 @@ async fn every_seeded_resource_is_modelled_or_knowingly_raw() {
             _ => {}
         }
     }
-    for budget in client
-        .budgets()
-        .list()
-        .include_usage(true)
-        .items()
-        .try_collect::<Vec<_>>()
-        .await
-        .unwrap()
-    {
+    for budget in fixtures::all(client.budgets().list().include_usage(true)).await {
         look("Budget", &budget.extra, &mut found);
     }
-    for collection in client
-        .glossary()
-        .collections()
-        .items()
-        .try_collect::<Vec<_>>()
-        .await
-        .unwrap()
-    {
+    for collection in fixtures::all(client.glossary().collections()).await {
         look("Collection", &collection.extra, &mut found);
     }
     let tasking = client.tasking();
-    for quotation in tasking
-        .quotations()
-        .list()
-        .items()
-        .try_collect::<Vec<_>>()
-        .await
-        .unwrap()
-    {
+    for quotation in fixtures::all(tasking.quotations().list()).await {
         look("Quotation", &quotation.extra, &mut found);
     }
-    for study in tasking
-        .feasibility_studies()
-        .list()
-        .items()
-        .try_collect::<Vec<_>>()
-        .await
-        .unwrap()
-    {
+    for study in fixtures::all(tasking.feasibility_studies().list()).await {
         look("FeasibilityStudy", &study.extra, &mut found);
         for option in &study.options {
             look("FeasibilityOption", &option.extra, &mut found);
@@ -163,14 +132,7 @@ async fn every_seeded_resource_is_modelled_or_knowingly_raw() {
         &processing.process(seed::PROCESS_ID).await.unwrap().extra,
         &mut found,
     );
-    for job in processing
-        .jobs()
-        .list()
-        .items()
-        .try_collect::<Vec<_>>()
-        .await
-        .unwrap()
-    {
+    for job in fixtures::all(processing.jobs().list()).await {
         look("Job", &job.extra, &mut found);
         if let Some(credits) = &job.credit_consumption {
             look("CreditConsumption", &credits.extra, &mut found);
@@ -182,36 +144,18 @@ async fn every_seeded_resource_is_modelled_or_knowingly_raw() {
     for link in &landing.links {
         look("Link", &link.extra, &mut found);
     }
-    for collection in storage
-        .collections()
-        .items()
-        .try_collect::<Vec<_>>()
-        .await
-        .unwrap()
-    {
+    for collection in fixtures::all(storage.collections()).await {
         look("StacCollection", &collection.extra, &mut found);
     }
-    for item in storage
-        .search(&StacSearch::new())
-        .items()
-        .try_collect::<Vec<_>>()
-        .await
-        .unwrap()
-    {
+    for item in fixtures::all(storage.search(&StacSearch::new())).await {
         look("StacItem", &item.extra, &mut found);
         look("ItemProperties", &item.properties.extra, &mut found);
         for asset in item.assets.values() {
             look("StacAsset", &asset.extra, &mut found);
         }
     }
-    let scenes: Vec<_> = client
-        .catalog()
-        .search(seed::CATALOG_HOST, &CatalogSearch::new())
-        .items()
-        .try_collect()
-        .await
-        .unwrap();
-    for scene in &scenes {
+    let scenes = client.catalog().search(seed::CATALOG_HOST, &CatalogSearch::new());
+    for scene in fixtures::all(scenes).await {
         look("Scene", &scene.extra, &mut found);
         look("SceneProperties", &scene.properties.extra, &mut found);
     }

@@ -51,3 +51,9 @@ pub async fn settle(client: &Client, id: impl Into<up42::ids::OrderId>) -> up42:
         .await
         .expect("the wait ends")
 }
+
+/// Every item of a list, or the test fails.
+pub async fn all<Q: up42::list::ListQuery>(list: up42::List<Q>) -> Vec<Q::Item> {
+    use futures_util::TryStreamExt;
+    list.items().try_collect().await.unwrap()
+}

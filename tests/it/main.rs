@@ -19,6 +19,7 @@ mod glossary;
 mod lists;
 mod orders;
 mod processing;
+mod spawnable;
 mod storage;
 mod tasking;
 

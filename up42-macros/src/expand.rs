@@ -321,3 +321,33 @@ fn query_checks(model: &Model<'_>, checked: &catalogue::Checked, private: &Token
     });
     quote!(#(#checks)*)
 }
+
+#[cfg(test)]
+mod tests {
+    use quote::quote;
+
+    /// The expansion the crate documentation shows (`doc/get_order.rs`):
+    /// the real one, formatted, with the runtime's module for generated code
+    /// written `rt`. Regenerate it with `UP42_BLESS=1 cargo test -p up42-macros`.
+    #[test]
+    fn the_documented_expansion_is_the_real_one() {
+        let attr = quote!(GET, "/v2/orders/{order_id}");
+        let item = quote! {
+            /// Fetches one order.
+            pub async fn get_order(client: &impl Authenticated, order_id: &str) -> Result<Order, Error>;
+        };
+        let expanded = super::expand(attr, item);
+        let file: syn::File = syn::parse2(expanded).expect("the expansion parses as Rust");
+        let module = format!("{}::{}", quote!(::up42_auth), super::private_module());
+        let shown = prettyplease::unparse(&file).replace(&module.replace(' ', ""), "rt");
+        let path = concat!(env!("CARGO_MANIFEST_DIR"), "/doc/get_order.rs");
+        if std::env::var_os("UP42_BLESS").is_some() {
+            std::fs::write(path, &shown).unwrap();
+        }
+        let documented = std::fs::read_to_string(path).unwrap();
+        assert_eq!(
+            documented, shown,
+            "the documented expansion is out of date: UP42_BLESS=1 cargo test -p up42-macros"
+        );
+    }
+}

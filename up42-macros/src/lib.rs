@@ -38,7 +38,17 @@ use proc_macro::TokenStream;
 /// pub async fn get_order(client: &impl Authenticated, order_id: &str) -> Result<Order, Error>;
 /// ```
 ///
-/// The generated function does what you would write by hand:
+/// The generated function is the signature with a thin body: a static
+/// description of the endpoint, the values put into a request, and one call
+/// of the runtime (`rt` below is `up42-auth`'s module for generated code,
+/// not an API). This is the real expansion of the declaration above, kept
+/// so by a test:
+///
+/// ```rust,ignore
+#[doc = include_str!("../doc/get_order.rs")]
+/// ```
+///
+/// It does what you would write by hand:
 ///
 /// ```
 /// # use serde::Deserialize;

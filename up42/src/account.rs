@@ -2,6 +2,7 @@
 //! ([`Balance`]).
 
 use serde::Deserialize;
+use std::future::Future;
 use up42_auth::up42_endpoint;
 
 use crate::Result;
@@ -41,13 +42,15 @@ pub struct Account {
 
 impl Account {
     /// The logged-in user (`GET …/openid-connect/userinfo` on the token server).
-    pub async fn user_info(&self) -> Result<UserInfo> {
-        crate::identity::user_info(self.client.toolkit()).await
+    pub fn user_info(&self) -> impl Future<Output = Result<UserInfo>> + Send + 'static {
+        let client = self.client.clone();
+        async move { crate::identity::user_info(client.toolkit()).await }
     }
 
     /// The credits the account has left (`GET /v2/payments/balances`).
-    pub async fn balance(&self) -> Result<Balance> {
-        balance(&self.client).await
+    pub fn balance(&self) -> impl Future<Output = Result<Balance>> + Send + 'static {
+        let client = self.client.clone();
+        async move { balance(&client).await }
     }
 }
 

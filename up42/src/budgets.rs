@@ -27,6 +27,7 @@
 use chrono::{DateTime, NaiveDate, Utc};
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
+use std::future::Future;
 use up42_auth::{Paged, up42_endpoint};
 
 use crate::client::Client;
@@ -142,18 +143,24 @@ impl Budgets {
     }
 
     /// One budget with its usage (`GET /v2/budgets/{id}?includeUsage=true`).
-    pub async fn get(&self, id: impl Into<BudgetId>) -> Result<Budget> {
-        get_budget(&self.client, &id.into(), true).await
+    pub fn get(&self, id: impl Into<BudgetId>) -> impl Future<Output = Result<Budget>> + Send + 'static {
+        let (client, id) = (self.client.clone(), id.into());
+        async move { get_budget(&client, &id, true).await }
     }
 
     /// What a budget has used (`GET /v2/budgets/{id}/usage`).
-    pub async fn usage(&self, id: impl Into<BudgetId>) -> Result<BudgetUsage> {
-        budget_usage(&self.client, &id.into()).await
+    pub fn usage(
+        &self,
+        id: impl Into<BudgetId>,
+    ) -> impl Future<Output = Result<BudgetUsage>> + Send + 'static {
+        let (client, id) = (self.client.clone(), id.into());
+        async move { budget_usage(&client, &id).await }
     }
 
     /// Whether the account enforces budgets (`GET /v2/budgets/settings`).
-    pub async fn settings(&self) -> Result<BudgetSettings> {
-        budget_settings(&self.client).await
+    pub fn settings(&self) -> impl Future<Output = Result<BudgetSettings>> + Send + 'static {
+        let client = self.client.clone();
+        async move { budget_settings(&client).await }
     }
 }
 

@@ -27,6 +27,7 @@
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value, json};
+use std::future::Future;
 use up42_auth::{Download, Paged, reqwest, up42_endpoint};
 
 use crate::Result;
@@ -207,13 +208,16 @@ impl Catalog {
     /// A scene's quicklook, a small JPEG (`GET /catalog/{host}/image/{id}/quicklook`):
     /// write it with [`Download::to_file`], or take the response with
     /// [`Download::into_response`].
-    pub async fn quicklook(
+    pub fn quicklook(
         &self,
         host: impl Into<HostName>,
         scene: impl Into<SceneId>,
-    ) -> Result<Download<'static>> {
-        let response = quicklook(&self.client, &host.into(), &scene.into()).await?;
-        Ok(Download::new(response))
+    ) -> impl Future<Output = Result<Download<'static>>> + Send + 'static {
+        let (client, host, scene) = (self.client.clone(), host.into(), scene.into());
+        async move {
+            let response = quicklook(&client, &host, &scene).await?;
+            Ok(Download::new(response))
+        }
     }
 }
 

@@ -2,6 +2,7 @@
 //! resource handles it hands out.
 
 use std::fmt;
+use std::future::Future;
 use std::sync::Arc;
 
 use tokio::sync::OnceCell;
@@ -17,7 +18,9 @@ use crate::ids::WorkspaceId;
 /// Cheap to clone (one `Arc`); clones share the tokens, the connection pool
 /// and the workspace id. Building it makes no network call, and no accessor
 /// makes a hidden one: the first call that needs a token logs in, and the
-/// first call that needs the workspace id asks for it once.
+/// first call that needs the workspace id asks for it once. Every call
+/// answers a future (or a stream) that borrows nothing, `Send + 'static`:
+/// keep it, join it with others, or spawn it.
 ///
 /// ```
 /// # #[tokio::main(flavor = "current_thread")]
@@ -63,12 +66,17 @@ impl Client {
     /// The workspace of the logged-in user: the `sub` of the token server's
     /// userinfo, asked for on the first call and kept (clones share it), or
     /// the id given to the builder ([`Up42ClientBuilder::workspace_id`]).
-    pub async fn workspace_id(&self) -> Result<WorkspaceId> {
-        self.inner
-            .workspace
-            .get_or_try_init(|| async { identity::user_info(self.toolkit()).await.map(|info| info.sub) })
-            .await
-            .cloned()
+    pub fn workspace_id(&self) -> impl Future<Output = Result<WorkspaceId>> + Send + 'static {
+        let client = self.clone();
+        async move {
+            let toolkit = client.toolkit();
+            client
+                .inner
+                .workspace
+                .get_or_try_init(|| async { identity::user_info(toolkit).await.map(|info| info.sub) })
+                .await
+                .cloned()
+        }
     }
 
     /// The toolkit's client underneath, for its own calls

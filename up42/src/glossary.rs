@@ -21,6 +21,7 @@
 
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
+use std::future::Future;
 use up42_auth::{Paged, up42_endpoint};
 
 use crate::client::Client;
@@ -237,14 +238,22 @@ impl Glossary {
     }
 
     /// One collection, by name (`GET /v2/collections/{name}`).
-    pub async fn collection(&self, name: impl Into<CollectionName>) -> Result<Collection> {
-        get_collection(&self.client, &name.into()).await
+    pub fn collection(
+        &self,
+        name: impl Into<CollectionName>,
+    ) -> impl Future<Output = Result<Collection>> + Send + 'static {
+        let (client, name) = (self.client.clone(), name.into());
+        async move { get_collection(&client, &name).await }
     }
 
     /// The JSON Schema of a data product's order parameters
     /// (`GET /orders/schema/{id}`): what [`NewOrder::params`](crate::orders::NewOrder::params) must match.
-    pub async fn schema(&self, data_product: impl Into<DataProductId>) -> Result<Value> {
-        order_schema(&self.client, &data_product.into()).await
+    pub fn schema(
+        &self,
+        data_product: impl Into<DataProductId>,
+    ) -> impl Future<Output = Result<Value>> + Send + 'static {
+        let (client, data_product) = (self.client.clone(), data_product.into());
+        async move { order_schema(&client, &data_product).await }
     }
 }
 

@@ -1,7 +1,10 @@
-//! The guide to the toolkit underneath the typed client: the
+//! The guide: the typed client, then the toolkit underneath it (the
 //! authenticating client, declaring endpoints of your own, lists, waits,
-//! downloads, token stores, reliability, tracing and testing. Each chapter
-//! is a module; their examples compile as doctests.
+//! downloads, token stores, reliability, tracing and testing). Each chapter
+//! is a module; their examples compile and run as doctests.
+
+#[doc = include_str!("guide/typed.md")]
+pub mod typed {}
 
 #[doc = include_str!("guide/client.md")]
 pub mod client {}

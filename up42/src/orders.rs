@@ -35,6 +35,7 @@
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
+use std::future::Future;
 use up42_auth::{Paged, up42_endpoint};
 
 use crate::client::Client;
@@ -462,8 +463,9 @@ pub struct Orders {
 
 impl Orders {
     /// One order (`GET /v2/orders/{id}`).
-    pub async fn get(&self, id: impl Into<OrderId>) -> Result<Order> {
-        get_order(&self.client, &id.into()).await
+    pub fn get(&self, id: impl Into<OrderId>) -> impl Future<Output = Result<Order>> + Send + 'static {
+        let (client, id) = (self.client.clone(), id.into());
+        async move { get_order(&client, &id).await }
     }
 
     /// The orders of the account, filtered (`GET /v2/orders`).
@@ -472,17 +474,21 @@ impl Orders {
     }
 
     /// What `order` would cost (`POST /v2/orders/estimate`); nothing is ordered.
-    pub async fn estimate(&self, order: &NewOrder) -> Result<Estimate> {
-        estimate_order(&self.client, order).await
+    pub fn estimate(&self, order: &NewOrder) -> impl Future<Output = Result<Estimate>> + Send + 'static {
+        let (client, order) = (self.client.clone(), order.clone());
+        async move { estimate_order(&client, &order).await }
     }
 
     /// Places `order` in the client's workspace (`POST /v2/orders`): an
     /// order per feature of its area. Features that cannot be ordered are in
     /// [`Placement::errors`]; the call fails only if nothing could be asked.
     /// Not retried: a placement repeated after a lost answer would order twice.
-    pub async fn place(&self, order: &NewOrder) -> Result<Placement> {
-        let workspace = self.client.workspace_id().await?;
-        place_order(&self.client, &workspace, order).await
+    pub fn place(&self, order: &NewOrder) -> impl Future<Output = Result<Placement>> + Send + 'static {
+        let (client, order) = (self.client.clone(), order.clone());
+        async move {
+            let workspace = client.workspace_id().await?;
+            place_order(&client, &workspace, &order).await
+        }
     }
 
     /// Waits until the order is fulfilled, fails, is canceled or needs the
@@ -503,8 +509,12 @@ impl Orders {
     /// Cancels an order (`POST /v2/orders/{id}/cancellation`). UP42 refuses
     /// orders past the point of no return with a 409, which is returned as
     /// the error.
-    pub async fn cancel(&self, id: impl Into<OrderId>) -> Result<Cancellation> {
-        cancel_order(&self.client, &id.into()).await
+    pub fn cancel(
+        &self,
+        id: impl Into<OrderId>,
+    ) -> impl Future<Output = Result<Cancellation>> + Send + 'static {
+        let (client, id) = (self.client.clone(), id.into());
+        async move { cancel_order(&client, &id).await }
     }
 
     /// Changes an order's tags or budget (`PATCH /v2/orders/{id}`, a merge

@@ -29,6 +29,7 @@
 //! # Ok(()) }
 //! ```
 
+use std::future::Future;
 use std::time::Duration;
 
 use chrono::{DateTime, Utc};
@@ -334,30 +335,47 @@ pub struct Processing {
 
 impl Processing {
     /// A process (`GET /v2/processing/processes/{id}`).
-    pub async fn process(&self, id: impl Into<ProcessId>) -> Result<Process> {
-        get_process(&self.client, &id.into()).await
+    pub fn process(
+        &self,
+        id: impl Into<ProcessId>,
+    ) -> impl Future<Output = Result<Process>> + Send + 'static {
+        let (client, id) = (self.client.clone(), id.into());
+        async move { get_process(&client, &id).await }
     }
 
     /// A licence agreement (`GET /v2/eulas/{id}`).
-    pub async fn eula(&self, id: impl Into<EulaId>) -> Result<Eula> {
-        get_eula(&self.client, &id.into()).await
+    pub fn eula(&self, id: impl Into<EulaId>) -> impl Future<Output = Result<Eula>> + Send + 'static {
+        let (client, id) = (self.client.clone(), id.into());
+        async move { get_eula(&client, &id).await }
     }
 
     /// Checks inputs for a process (`POST …/validation`). What is wrong with
     /// them (a 422 of errors, or a 400 schema error) is the answer, not an
     /// error; a process UP42 does not know is an error (404).
-    pub async fn validate(&self, process: impl Into<ProcessId>, inputs: &Value) -> Result<Validation> {
-        match validate_inputs(&self.client, &process.into(), &Inputs { inputs }).await {
-            Ok(()) => Ok(Validation::default()),
-            Err(error) => validation_errors(&error)
-                .map(|errors| Validation { errors })
-                .ok_or(error),
+    pub fn validate(
+        &self,
+        process: impl Into<ProcessId>,
+        inputs: &Value,
+    ) -> impl Future<Output = Result<Validation>> + Send + 'static {
+        let (client, process, inputs) = (self.client.clone(), process.into(), inputs.clone());
+        async move {
+            match validate_inputs(&client, &process, &Inputs { inputs: &inputs }).await {
+                Ok(()) => Ok(Validation::default()),
+                Err(error) => validation_errors(&error)
+                    .map(|errors| Validation { errors })
+                    .ok_or(error),
+            }
         }
     }
 
     /// What running a process on `inputs` would cost (`POST …/cost`).
-    pub async fn cost(&self, process: impl Into<ProcessId>, inputs: &Value) -> Result<Cost> {
-        process_cost(&self.client, &process.into(), &Inputs { inputs }).await
+    pub fn cost(
+        &self,
+        process: impl Into<ProcessId>,
+        inputs: &Value,
+    ) -> impl Future<Output = Result<Cost>> + Send + 'static {
+        let (client, process, inputs) = (self.client.clone(), process.into(), inputs.clone());
+        async move { process_cost(&client, &process, &Inputs { inputs: &inputs }).await }
     }
 
     /// Runs a process on `inputs` in the client's workspace (`POST …/execution`); `.send()` it.
@@ -486,8 +504,9 @@ pub struct Jobs {
 
 impl Jobs {
     /// One job (`GET /v2/processing/jobs/{id}`).
-    pub async fn get(&self, id: impl Into<JobId>) -> Result<Job> {
-        get_job(&self.client, &id.into()).await
+    pub fn get(&self, id: impl Into<JobId>) -> impl Future<Output = Result<Job>> + Send + 'static {
+        let (client, id) = (self.client.clone(), id.into());
+        async move { get_job(&client, &id).await }
     }
 
     /// The account's jobs (`GET /v2/processing/jobs`, pages linked to the next).

@@ -27,6 +27,7 @@
 //! ```
 
 use std::collections::BTreeMap;
+use std::future::Future;
 use std::path::Path;
 
 use chrono::{DateTime, Utc};
@@ -329,8 +330,9 @@ pub struct Storage {
 
 impl Storage {
     /// Storage's STAC landing page (`GET /v2/assets/stac/`).
-    pub async fn landing_page(&self) -> Result<LandingPage> {
-        landing_page(&self.client).await
+    pub fn landing_page(&self) -> impl Future<Output = Result<LandingPage>> + Send + 'static {
+        let client = self.client.clone();
+        async move { landing_page(&client).await }
     }
 
     /// The STAC collections of the account (`GET /v2/assets/stac/collections`).
@@ -339,14 +341,22 @@ impl Storage {
     }
 
     /// One STAC collection (`GET /v2/assets/stac/collections/{id}`).
-    pub async fn collection(&self, id: impl Into<StacCollectionId>) -> Result<StacCollection> {
-        get_collection(&self.client, &id.into()).await
+    pub fn collection(
+        &self,
+        id: impl Into<StacCollectionId>,
+    ) -> impl Future<Output = Result<StacCollection>> + Send + 'static {
+        let (client, id) = (self.client.clone(), id.into());
+        async move { get_collection(&client, &id).await }
     }
 
     /// Deletes a STAC collection with its items and their files
     /// (`DELETE /v2/assets/stac/collections/{id}`).
-    pub async fn delete_collection(&self, id: impl Into<StacCollectionId>) -> Result<()> {
-        delete_collection(&self.client, &id.into()).await
+    pub fn delete_collection(
+        &self,
+        id: impl Into<StacCollectionId>,
+    ) -> impl Future<Output = Result<()>> + Send + 'static {
+        let (client, id) = (self.client.clone(), id.into());
+        async move { delete_collection(&client, &id).await }
     }
 
     /// The items of a collection (`GET …/collections/{id}/items`).
@@ -358,12 +368,13 @@ impl Storage {
     }
 
     /// One item (`GET …/collections/{id}/items/{item}`).
-    pub async fn item(
+    pub fn item(
         &self,
         collection: impl Into<StacCollectionId>,
         item: impl Into<StacItemId>,
-    ) -> Result<StacItem> {
-        get_item(&self.client, &collection.into(), &item.into()).await
+    ) -> impl Future<Output = Result<StacItem>> + Send + 'static {
+        let (client, collection, item) = (self.client.clone(), collection.into(), item.into());
+        async move { get_item(&client, &collection, &item).await }
     }
 
     /// Changes an item's title or tags (`PATCH …/items/{item}`); `.send()` it.
@@ -388,13 +399,18 @@ impl Storage {
 
     /// The properties a [`StacSearch::filter`] can name, as a JSON Schema
     /// (`GET /v2/assets/stac/queryables`).
-    pub async fn queryables(&self) -> Result<Value> {
-        queryables(&self.client).await
+    pub fn queryables(&self) -> impl Future<Output = Result<Value>> + Send + 'static {
+        let client = self.client.clone();
+        async move { queryables(&client).await }
     }
 
     /// A signed URL of a stored asset (`POST /v2/assets/{id}/download-url`).
-    pub async fn download_url(&self, asset: impl Into<AssetId>) -> Result<SignedUrl> {
-        download_url(&self.client, &asset.into()).await
+    pub fn download_url(
+        &self,
+        asset: impl Into<AssetId>,
+    ) -> impl Future<Output = Result<SignedUrl>> + Send + 'static {
+        let (client, asset) = (self.client.clone(), asset.into());
+        async move { download_url(&client, &asset).await }
     }
 
     /// Downloads a stored asset: signs its URL, fetches it from the storage
@@ -555,29 +571,31 @@ impl<'a> AssetDownload<'a> {
         self.started().await?.to_writer(out, name).await
     }
 
-    /// The download under way, reporting progress if asked.
+    /// The download under way, reporting progress if asked. Only the client
+    /// and the asset are borrowed across the fetch, so the future is `Send`
+    /// whatever the progress callback is.
     async fn started(self) -> Result<Download<'a>> {
-        let download = self.start().await?;
+        let download = start(&self.client, &self.asset, self.through_api).await?;
         Ok(match self.progress {
             Some(report) => download.progress(report),
             None => download,
         })
     }
+}
 
-    /// The signed URL fetched, signed again once if it expired already; or
-    /// the asset fetched through the API.
-    async fn start(&self) -> Result<Download<'a>> {
-        if self.through_api {
-            return Ok(Download::new(asset_bytes(&self.client, &self.asset).await?));
+/// The signed URL of `asset` fetched, signed again once if it expired
+/// already; or the asset fetched through the API.
+async fn start<'a>(client: &Client, asset: &AssetId, through_api: bool) -> Result<Download<'a>> {
+    if through_api {
+        return Ok(Download::new(asset_bytes(client, asset).await?));
+    }
+    let signed = download_url(client, asset).await?;
+    match Download::get(client, &signed.url).await {
+        Err(error) if expired(&error) => {
+            let signed = download_url(client, asset).await?;
+            Download::get(client, &signed.url).await
         }
-        let signed = download_url(&self.client, &self.asset).await?;
-        match Download::get(&self.client, &signed.url).await {
-            Err(error) if expired(&error) => {
-                let signed = download_url(&self.client, &self.asset).await?;
-                Download::get(&self.client, &signed.url).await
-            }
-            started => started,
-        }
+        started => started,
     }
 }
 

@@ -29,6 +29,7 @@
 //! ```
 
 use std::fmt;
+use std::future::Future;
 
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
@@ -213,8 +214,12 @@ impl Tasking {
     }
 
     /// How much of a tasking order's area is covered (`GET /v2/coverage/orders/{id}`).
-    pub async fn coverage(&self, order: impl Into<OrderId>) -> Result<OrderCoverage> {
-        order_coverage(&self.client, &order.into()).await
+    pub fn coverage(
+        &self,
+        order: impl Into<OrderId>,
+    ) -> impl Future<Output = Result<OrderCoverage>> + Send + 'static {
+        let (client, order) = (self.client.clone(), order.into());
+        async move { order_coverage(&client, &order).await }
     }
 }
 
@@ -231,14 +236,22 @@ impl Quotations {
     }
 
     /// The newest quotation of a tasking order, if UP42 has made one.
-    pub async fn for_order(&self, order: impl Into<OrderId>) -> Result<Option<Quotation>> {
-        self.list().newest_of(order, QuotationSortField::CreatedAt).await
+    pub fn for_order(
+        &self,
+        order: impl Into<OrderId>,
+    ) -> impl Future<Output = Result<Option<Quotation>>> + Send + 'static {
+        self.list().newest_of(order.into(), QuotationSortField::CreatedAt)
     }
 
     /// Accepts or rejects a quotation (`PATCH /v2/tasking/quotation/{id}`);
     /// answers it as it is now. UP42 refuses a second decision.
-    pub async fn decide(&self, id: impl Into<QuotationId>, decision: QuotationDecision) -> Result<Quotation> {
-        decide_quotation(&self.client, &id.into(), &QuotationAnswer { decision }).await
+    pub fn decide(
+        &self,
+        id: impl Into<QuotationId>,
+        decision: QuotationDecision,
+    ) -> impl Future<Output = Result<Quotation>> + Send + 'static {
+        let (client, id) = (self.client.clone(), id.into());
+        async move { decide_quotation(&client, &id, &QuotationAnswer { decision }).await }
     }
 }
 
@@ -255,23 +268,26 @@ impl FeasibilityStudies {
     }
 
     /// The newest feasibility study of a tasking order, if UP42 has made one.
-    pub async fn for_order(&self, order: impl Into<OrderId>) -> Result<Option<FeasibilityStudy>> {
+    pub fn for_order(
+        &self,
+        order: impl Into<OrderId>,
+    ) -> impl Future<Output = Result<Option<FeasibilityStudy>>> + Send + 'static {
         self.list()
-            .newest_of(order, FeasibilitySortField::CreatedAt)
-            .await
+            .newest_of(order.into(), FeasibilitySortField::CreatedAt)
     }
 
     /// Chooses an option of a study (`PATCH /v2/tasking/feasibility-studies/{id}`);
     /// answers the study as it is now. UP42 refuses a second choice.
-    pub async fn choose(
+    pub fn choose(
         &self,
         id: impl Into<FeasibilityStudyId>,
         option: impl Into<FeasibilityOptionId>,
-    ) -> Result<FeasibilityStudy> {
+    ) -> impl Future<Output = Result<FeasibilityStudy>> + Send + 'static {
+        let (client, id) = (self.client.clone(), id.into());
         let answer = FeasibilityAnswer {
             accepted_option_id: option.into(),
         };
-        decide_feasibility(&self.client, &id.into(), &answer).await
+        async move { decide_feasibility(&client, &id, &answer).await }
     }
 }
 
@@ -383,7 +399,7 @@ where
     }
 
     /// The newest of an order's, by `created`: one request, UP42 sorting.
-    async fn newest_of(self, order: impl Into<OrderId>, created: T::SortField) -> Result<Option<T>>
+    async fn newest_of(self, order: OrderId, created: T::SortField) -> Result<Option<T>>
     where
         TaskingQuery<T>: ListQuery<Item = T> + PageSize,
     {
