@@ -69,7 +69,7 @@ async fn main() -> up42::Result<()> {
     let item = client.storage().item("a-collection", "an-item").await?;
     let balance = client.account().balance().await?;
     let me = client.account().user_info().await?;
-    println!("{order:?} {} {} {cancellation:?} {updated:?} {} {} {coverage:?}", orders.len(), page.total_elements, quotations.len(), studies.len());
+    println!("{order:?} {} {:?} {cancellation:?} {updated:?} {} {} {coverage:?}", orders.len(), page.total_elements, quotations.len(), studies.len());
     println!("{} {schema} {} {budget:?} {settings:?} {} {job:?} {process:?} {} {item:?} {balance:?} {me:?}", collections.len(), budgets.len(), jobs.len(), stac.len());
     println!("change 0");
     Ok(())

@@ -164,7 +164,7 @@ async fn lists_are_static_and_send_so_they_move_into_tasks() {
 }
 
 /// Calls every terminal on one list: `send` (the first page), `pages`,
-/// `items` with pages in flight; all agree on what the list holds.
+/// `items` with pages in flight, `collect`; all agree on what the list holds.
 async fn every_terminal<Q: ListQuery>(make: impl Fn() -> List<Q>) -> usize
 where
     Q::Item: std::fmt::Debug,
@@ -172,6 +172,8 @@ where
     let first = make().send().await.unwrap();
     let pages: Vec<_> = make().pages().try_collect().await.unwrap();
     let items: Vec<_> = make().concurrent_pages(3).items().try_collect().await.unwrap();
+    let collected = make().collect().await.unwrap();
+    assert_eq!(collected.len(), items.len());
     assert_eq!(first.number, 0);
     assert_eq!(pages.first().map(|p| p.items.len()), Some(first.items.len()));
     assert_eq!(pages.iter().map(|p| p.items.len()).sum::<usize>(), items.len());
@@ -229,4 +231,39 @@ async fn linked_pages_are_reached_by_walking_not_by_number() {
         error.to_string().contains("links each page to the next"),
         "{error}"
     );
+}
+
+#[tokio::test]
+async fn collect_holds_a_bounded_number_of_bytes() {
+    let sandbox = up42_testkit::Sandbox::start().await;
+    let client = up42::Client::from(sandbox.client().unwrap());
+    let all = client
+        .orders()
+        .list()
+        .page_size(5)
+        .concurrent_pages(2)
+        .collect()
+        .await
+        .unwrap();
+    assert_eq!(all.len() as u64, ORDER_COUNT);
+
+    // A 1 KiB answer limit: the pages collected may add up to 8 KiB, and 25
+    // orders one a page are more than that.
+    let small = up42::Client::from(sandbox.client_builder().max_response_size(1024).build().unwrap());
+    let error = small.orders().list().page_size(1).collect().await.unwrap_err();
+    assert_eq!(error.kind(), up42::ErrorKind::MalformedResponse);
+    assert!(
+        error.to_string().contains("more than one call holds in memory"),
+        "{error}"
+    );
+    // Streaming the same list holds a page at a time, and is not bounded.
+    let streamed: Vec<_> = small
+        .orders()
+        .list()
+        .page_size(1)
+        .items()
+        .try_collect()
+        .await
+        .unwrap();
+    assert_eq!(streamed.len() as u64, ORDER_COUNT);
 }

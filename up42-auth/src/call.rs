@@ -181,7 +181,7 @@ impl Call {
     /// Follows UP42's page object (`page=0, 1, ...` until the last page, as
     /// a `paged` endpoint does) and returns the items of every page. Only for
     /// `GET`; a `page` in the query gives way.
-    pub async fn collect_pages<T: DeserializeOwned>(
+    pub async fn collect_pages<T: DeserializeOwned + Send + 'static>(
         self,
         client: &dyn Authenticated,
     ) -> Result<Vec<T>, Error> {

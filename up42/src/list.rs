@@ -8,7 +8,9 @@
 //! - [`items`](List::items): a [`Stream`](futures_util::Stream) of every
 //!   item, fetching the next page only when the items of the one before are
 //!   taken;
-//! - [`pages`](List::pages): a stream of every page.
+//! - [`pages`](List::pages): a stream of every page;
+//! - [`collect`](List::collect): every item in a `Vec`, within a memory
+//!   bound.
 //!
 //! [`page_size`](List::page_size) sets how many items a page holds (on the
 //! lists UP42 lets choose), and [`concurrent_pages`](List::concurrent_pages)
@@ -126,6 +128,15 @@ impl<Q: ListQuery> List<Q> {
     /// Every page, in order.
     pub fn pages(self) -> Pages<Q::Item> {
         self.items().pages()
+    }
+
+    /// Every item of every page, in a `Vec`: [`items`](Self::items)
+    /// collected, with a bound on what it holds (the pages' bodies may add up
+    /// to 8 times the client's largest answer, 256 MiB by default; past that
+    /// it stops with an [`ErrorKind::MalformedResponse`](crate::ErrorKind::MalformedResponse)
+    /// error that says to stream the list instead).
+    pub async fn collect(self) -> Result<Vec<Q::Item>> {
+        self.items().into_vec().await
     }
 
     /// Every item of every page, in order: a [`Stream`](futures_util::Stream)

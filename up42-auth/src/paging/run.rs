@@ -50,8 +50,6 @@ enum Next {
 struct Visited {
     pages: u32,
     seen: HashSet<u64>,
-    /// The bytes of every page body read so far.
-    bytes: u64,
 }
 
 impl Visited {
@@ -83,6 +81,8 @@ pub struct Page<T> {
     pub total_pages: Option<u64>,
     /// Whether the server says a page comes after this one.
     has_next: bool,
+    /// The size of the page's body, for the memory bound of [`Paged::into_vec`].
+    bytes: u64,
 }
 
 impl<T> Page<T> {
@@ -95,8 +95,9 @@ impl<T> Page<T> {
 
 /// How many times the client's largest answer
 /// ([`max_response_size`](crate::policy::RequestPolicy::max_response_size),
-/// 32 MiB by default) the pages one `collect_pages` call holds in memory may
-/// add up to: 256 MiB by default. Larger lists are streamed.
+/// 32 MiB by default) the pages one collected list ([`Paged::into_vec`], a
+/// `paged` endpoint returning `Result<Vec<T>, E>`) holds in memory may add
+/// up to: 256 MiB by default. Larger lists are streamed.
 pub const COLLECTED_ANSWERS: u64 = 8;
 
 /// What identifies a page request.
@@ -129,14 +130,13 @@ fn paging_error(url: &Url, reason: String) -> Error {
 pub type DecodePage<T> = fn(Paging, &[u8]) -> Result<PageAnswer<T>, String>;
 
 /// Fetches the page `next` (the `fetched`-th of this call) and works out the
-/// one after it; none once the pages read add up to over `budget` bytes.
+/// one after it.
 async fn fetch<T>(
     client: &dyn Authenticated,
     request: &Request,
     decode: DecodePage<T>,
     next: Next,
     visited: &mut Visited,
-    budget: Option<u64>,
 ) -> Result<Fetched<T>, Error> {
     let paging = request.endpoint.paging;
     let fetched = visited.pages;
@@ -173,25 +173,12 @@ async fn fetch<T>(
             ),
         ));
     }
-    if let Some(budget) = budget.filter(|budget| visited.bytes > *budget) {
-        return Err(paging_error(
-            &url,
-            format!(
-                "its {} pages so far add up to over {} MiB, more than one call holds in memory; \
-                 stopped there: stream the list instead (a `paged` endpoint returning `Paged<T>`), \
-                 or filter it",
-                visited.pages,
-                budget / (1024 * 1024)
-            ),
-        ));
-    }
     visited.pages += 1;
     visited
         .seen
         .insert(page_identity(&request.method, &url, request.body()));
     let response = send_to(client, request, url.clone()).await?;
     let (status, body) = read_success(response).await?;
-    visited.bytes += body.len() as u64;
     let page = decode(paging, &body).map_err(|reason| {
         Error::malformed(
             Operation::ApiRequest,
@@ -228,6 +215,7 @@ async fn fetch<T>(
             total_elements: page.total_elements,
             total_pages: page.total_pages,
             has_next: next.is_some(),
+            bytes: body.len() as u64,
         },
         next,
     })
@@ -317,23 +305,14 @@ fn merged(current: &[u8], extra: serde_json::Value) -> Result<serde_json::Value,
     }
 }
 
-/// The items of every page, in order: what a `paged` endpoint returning
-/// `Result<Vec<T>, E>` does.
-pub async fn collect_pages<T, E: From<Error>>(
+/// The items of every page, in order, within the memory bound of
+/// [`Paged::into_vec`]: what a `paged` endpoint returning `Result<Vec<T>, E>` does.
+pub async fn collect_pages<T: Send + 'static, E: From<Error>>(
     client: &dyn Authenticated,
     request: Request,
     decode: DecodePage<T>,
 ) -> Result<Vec<T>, E> {
-    let mut items = Vec::new();
-    let mut next = Some(Next::Start);
-    let mut visited = Visited::default();
-    let budget = Some(client.request_policy().max_response_size as u64 * COLLECTED_ANSWERS);
-    while let Some(at) = next {
-        let fetched = fetch(client, &request, decode, at, &mut visited, budget).await?;
-        items.extend(fetched.page.items);
-        next = fetched.next;
-    }
-    Ok(items)
+    stream_pages(client, Ok(request), decode).into_vec().await
 }
 
 /// A list from a `paged` endpoint: a [`Stream`] of its items, each page
@@ -401,7 +380,7 @@ struct Walk<T> {
 
 impl<T> Walk<T> {
     async fn fetch(&self, next: Next, visited: &mut Visited) -> Result<Fetched<T>, Error> {
-        fetch(&self.client, &self.request, self.decode, next, visited, None).await
+        fetch(&self.client, &self.request, self.decode, next, visited).await
     }
 
     fn numbered(&self) -> bool {
@@ -505,6 +484,41 @@ impl<T: Send + 'static, E: From<Error>> Paged<T, E> {
             inner: pages,
             error: PhantomData,
         }
+    }
+
+    /// Every item, in a `Vec`, the pages fetched as
+    /// [`concurrent_pages`](Self::concurrent_pages) says. What it holds is
+    /// bounded: once the pages' bodies add up to over [`COLLECTED_ANSWERS`]
+    /// times the client's largest answer (256 MiB by default), it stops with
+    /// an [`ErrorKind::MalformedResponse`](crate::ErrorKind::MalformedResponse)
+    /// error that says to stream the list instead. The stream itself holds
+    /// one page at a time.
+    pub async fn into_vec(mut self) -> Result<Vec<T>, E> {
+        let walk = self.take_start()?;
+        let budget = walk.client.policy.max_response_size as u64 * COLLECTED_ANSWERS;
+        let url = walk
+            .request
+            .url(&walk.client.api_url)
+            .unwrap_or_else(|_| walk.client.api_url.clone());
+        let mut pages = walk_pages(walk, self.in_flight);
+        let (mut items, mut bytes, mut count) = (Vec::new(), 0u64, 0u64);
+        while let Some(page) = pages.next().await {
+            let page = page?;
+            (bytes, count) = (bytes + page.bytes, count + 1);
+            if bytes > budget {
+                return Err(E::from(paging_error(
+                    &url,
+                    format!(
+                        "its {count} pages so far add up to over {} MiB, more than one call holds in \
+                         memory; stopped there: stream the list instead (its items or pages), or \
+                         filter it",
+                        budget / (1024 * 1024)
+                    ),
+                )));
+            }
+            items.extend(page.items);
+        }
+        Ok(items)
     }
 
     fn take_start(&mut self) -> Result<Arc<Walk<T>>, Error> {
