@@ -267,3 +267,15 @@ async fn collect_holds_a_bounded_number_of_bytes() {
         .unwrap();
     assert_eq!(streamed.len() as u64, ORDER_COUNT);
 }
+
+#[tokio::test]
+async fn a_list_being_read_cannot_start_over_as_pages() {
+    let (_sandbox, client) = fixtures::start().await;
+    let mut items = client.orders().list().items();
+    items.next().await.unwrap().unwrap();
+    let pages: Vec<_> = items.pages().collect().await;
+    assert_eq!(pages.len(), 1);
+    let error = pages.into_iter().next().unwrap().unwrap_err();
+    assert_eq!(error.kind(), up42::ErrorKind::InvalidArgument);
+    assert!(error.to_string().contains("make the list again"), "{error}");
+}

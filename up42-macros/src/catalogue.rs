@@ -275,8 +275,11 @@ fn check_query_keys(cx: &mut Ctxt, method: Method, op: &Operation, known: &[Stri
         if known.iter().any(|k| k == key) {
             continue;
         }
-        // A struct under a key of its own name is most likely meant to send its fields.
-        let hint = match is_scalar(arg.ty) {
+        // A bare `#[query]` on a struct is most likely meant to send its fields.
+        let keyed = arg
+            .role_attr
+            .is_some_and(|attr| matches!(attr.meta, syn::Meta::List(_)));
+        let hint = match keyed || is_scalar(arg.ty) {
             true => "",
             false => " (to send the fields of a struct as keys, mark it `#[query(flatten)]`)",
         };

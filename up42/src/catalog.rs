@@ -236,16 +236,11 @@ impl ListQuery for SceneQuery {
     type Item = Scene;
 
     fn paged(&self, client: &Client, size: Option<u32>) -> Paged<Scene> {
-        match size {
-            Some(size) => {
-                let search = CatalogSearch {
-                    limit: Some(size),
-                    ..self.search.clone()
-                };
-                search_scenes(client, &self.host, &search)
-            }
-            None => search_scenes(client, &self.host, &self.search),
-        }
+        let search = CatalogSearch {
+            limit: size.or(self.search.limit),
+            ..self.search.clone()
+        };
+        search_scenes(client, &self.host, &search)
     }
 }
 

@@ -433,16 +433,11 @@ impl ListQuery for StacSearch {
     type Item = StacItem;
 
     fn paged(&self, client: &Client, size: Option<u32>) -> Paged<StacItem> {
-        match size {
-            Some(size) => search_items(
-                client,
-                &StacSearch {
-                    limit: Some(size),
-                    ..self.clone()
-                },
-            ),
-            None => search_items(client, self),
-        }
+        let search = StacSearch {
+            limit: size.or(self.limit),
+            ..self.clone()
+        };
+        search_items(client, &search)
     }
 }
 

@@ -199,7 +199,7 @@ impl Request {
                 continue;
             };
             match field.joined {
-                true => self.query_joined(field.name, &value)?,
+                true => self.query_joined_value(field.name, value)?,
                 false => self.query_value(field.name, value)?,
             }
         }
@@ -220,6 +220,11 @@ impl Request {
     /// `None` is left out, and a scalar is sent as it is.
     pub fn query_joined<T: Serialize + ?Sized>(&mut self, key: &'static str, value: &T) -> Result<(), Error> {
         let value = serde_json::to_value(value).map_err(|e| invalid(key, e.to_string()))?;
+        self.query_joined_value(key, value)
+    }
+
+    /// [`query_joined`](Self::query_joined) of a value already serialized.
+    fn query_joined_value(&mut self, key: &str, value: Value) -> Result<(), Error> {
         let Value::Array(items) = value else {
             return self.query_value(key, value);
         };

@@ -476,12 +476,8 @@ impl<T: Send + 'static, E: From<Error>> Paged<T, E> {
 
     /// Every page, in order, as a [`Stream`].
     pub fn pages(mut self) -> Pages<T, E> {
-        let pages = match self.take_start() {
-            Ok(walk) => walk_pages(walk, self.in_flight),
-            Err(error) => stream::iter([Err(error)]).boxed(),
-        };
         Pages {
-            inner: pages,
+            inner: self.start_pages(),
             error: PhantomData,
         }
     }
@@ -521,13 +517,25 @@ impl<T: Send + 'static, E: From<Error>> Paged<T, E> {
         Ok(items)
     }
 
+    /// The walk, once: a list whose items were already being read cannot
+    /// start over.
     fn take_start(&mut self) -> Result<Arc<Walk<T>>, Error> {
         self.start.take().unwrap_or_else(|| {
             Err(Error::invalid_argument(
                 "pages".to_string(),
-                "this list was already walked".to_string(),
+                "this list's items were already read from; make the list again to walk it from the \
+                 first page"
+                    .to_string(),
             ))
         })
+    }
+
+    /// The walk's pages, or its one error as a stream.
+    fn start_pages(&mut self) -> BoxStream<'static, Result<Page<T>, Error>> {
+        match self.take_start() {
+            Ok(walk) => walk_pages(walk, self.in_flight),
+            Err(error) => stream::iter([Err(error)]).boxed(),
+        }
     }
 }
 
@@ -615,12 +623,8 @@ impl<T: Send + 'static, E: From<Error>> Stream for Paged<T, E> {
     fn poll_next(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Option<Self::Item>> {
         let this = &mut *self;
         if this.items.is_none() {
-            let pages = match this.take_start() {
-                Ok(walk) => walk_pages(walk, this.in_flight),
-                Err(error) => stream::iter([Err(error)]).boxed(),
-            };
             this.items = Some(
-                pages
+                this.start_pages()
                     .flat_map(|page| match page {
                         Ok(page) => stream::iter(page.items.into_iter().map(Ok)).boxed(),
                         Err(error) => stream::iter([Err(error)]).boxed(),
