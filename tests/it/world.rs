@@ -510,7 +510,11 @@ async fn storage_is_a_stac_api_with_tokens_filters_and_downloads() {
     )
     .await
     .unwrap();
-    assert_eq!(rest["features"].as_array().unwrap().len(), 4);
+    assert_eq!(
+        rest["features"].as_array().unwrap().len(),
+        6,
+        "26 seeded items: 21 deliveries of one item, one of three, two job results"
+    );
     let unsupported = json!({"filter": {"op": "t_during", "args": []}});
     assert_eq!(
         status(

@@ -27,6 +27,9 @@ pub struct Counters {
     pub connections: u64,
     /// Requests to the storage host (signed download URLs).
     pub storage_requests: u64,
+    /// Bytes of file data sent: asset bodies, from the storage host or the
+    /// API host, whole or in part, cut or not.
+    pub asset_bytes: u64,
 }
 
 #[derive(Default)]
@@ -40,6 +43,7 @@ pub(crate) struct AtomicCounters {
     with_authorization: AtomicU64,
     connections: AtomicU64,
     storage_requests: AtomicU64,
+    asset_bytes: AtomicU64,
 }
 
 /// Which counter to bump.
@@ -54,10 +58,15 @@ pub(crate) enum Count {
     WithAuthorization,
     Connection,
     StorageRequest,
+    AssetBytes,
 }
 
 impl AtomicCounters {
     pub(crate) fn bump(&self, count: Count) {
+        self.add(count, 1);
+    }
+
+    pub(crate) fn add(&self, count: Count, n: u64) {
         let counter = match count {
             Count::TokenRequest => &self.token_requests,
             Count::PasswordGrant => &self.password_grants,
@@ -68,8 +77,9 @@ impl AtomicCounters {
             Count::WithAuthorization => &self.with_authorization,
             Count::Connection => &self.connections,
             Count::StorageRequest => &self.storage_requests,
+            Count::AssetBytes => &self.asset_bytes,
         };
-        counter.fetch_add(1, Ordering::SeqCst);
+        counter.fetch_add(n, Ordering::SeqCst);
     }
 
     pub(crate) fn snapshot(&self) -> Counters {
@@ -83,6 +93,7 @@ impl AtomicCounters {
             with_authorization: self.with_authorization.load(Ordering::SeqCst),
             connections: self.connections.load(Ordering::SeqCst),
             storage_requests: self.storage_requests.load(Ordering::SeqCst),
+            asset_bytes: self.asset_bytes.load(Ordering::SeqCst),
         }
     }
 
@@ -97,6 +108,7 @@ impl AtomicCounters {
             &self.with_authorization,
             &self.connections,
             &self.storage_requests,
+            &self.asset_bytes,
         ] {
             counter.store(0, Ordering::SeqCst);
         }

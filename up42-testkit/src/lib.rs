@@ -27,7 +27,10 @@
 //!   collections and items with token paging, item updates, deletion, search
 //!   with a CQL2-JSON filter, queryables), assets with absolute hrefs, and
 //!   `download-url` answering a signed URL on a second, token-less storage
-//!   host ([`Sandbox::add_asset`], [`Sandbox::add_generated_asset`]).
+//!   host ([`Sandbox::add_asset`], [`Sandbox::add_generated_asset`]) that
+//!   names each file, honours `Range` and `If-Range` against an `ETag`
+//!   (`206`, `416`), sends `Content-MD5` or `x-goog-hash` when asked, and
+//!   cuts, corrupts, refuses ranges or caps bandwidth by [`AssetRules`].
 //! - **Processing**: processes with their EULAs and prices, validation (400
 //!   `schema-error`, 422 `errors`), cost, execution of jobs that move through
 //!   UP42's lower-case statuses ([`SandboxBuilder::job_status_schedule`]) to
@@ -95,6 +98,7 @@ mod jwt;
 mod keycloak;
 mod tls;
 // The world: its data, its seed, UP42's shapes, and one handler module per resource.
+mod assets;
 mod lock;
 mod resources;
 pub mod seed;
@@ -102,12 +106,12 @@ mod shapes;
 mod stac;
 mod state;
 
+pub use assets::{AssetRules, Checksums, generated_asset};
 pub use builder::SandboxBuilder;
 pub use counters::Counters;
 pub use faults::Fault;
 pub use journal::{Authorization, Recorded};
 pub use mock::{Mock, Respond, Step};
-pub use resources::storage::generated_asset;
 pub use route::Route;
 pub use sandbox::Sandbox;
 pub use seed::{ORDER_COUNT, ORDER_ID, WORKSPACE_ID};

@@ -7,7 +7,9 @@
 //! | what | ids |
 //! |---|---|
 //! | 25 orders in workspace [`WORKSPACE_ID`], paged 10 at a time | `00000000-0000-4000-8000-000000000000` … `…024` |
-//! | 22 fulfilled archive orders, each with its delivery in storage | [`ORDER_ID`] is the first; its delivery is [`STAC_COLLECTION_ID`], item [`STAC_ITEM_ID`], asset [`ASSET_ID`] |
+//! | 22 fulfilled archive orders, each with its delivery in storage | [`ORDER_ID`] is the first; its delivery is [`STAC_COLLECTION_ID`], item [`STAC_ITEM_ID`], asset [`ASSET_ID`] (`image_0000.tif`) |
+//! | a delivery of three items with the same asset keys and file names | [`MULTI_ITEM_ORDER_ID`] |
+//! | a delivery of files with hostile names | [`HOSTILE_ORDER_ID`] |
 //! | an archive order that failed | [`FAILED_ORDER_ID`] |
 //! | a tasking order waiting for the user's quotation decision | [`TASKING_ORDER_ID`], quotation [`QUOTATION_ID`] |
 //! | a tasking order waiting for the user's feasibility decision | [`FEASIBILITY_ORDER_ID`], study [`FEASIBILITY_STUDY_ID`], options [`FEASIBILITY_OPTION_ID`] and one more |
@@ -26,9 +28,10 @@ use std::sync::OnceLock;
 use serde_json::{Value, json};
 
 use crate::shapes::{
-    self, Delivery, bbox_polygon, budget, feasibility_study, job, quotation, stac_delivery, uuid,
+    self, Delivery, File, GEOTIFF, bbox_polygon, budget, feasibility_study, job, quotation, stac_delivery,
+    uuid,
 };
-use crate::state::{Asset, JobRecord, OrderFlow, OrderRecord, Storage, TaskingStage, World};
+use crate::state::{JobRecord, OrderFlow, OrderRecord, Storage, TaskingStage, World};
 
 /// The workspace of the default user, the `sub` of its user info.
 pub const WORKSPACE_ID: &str = "5c6a7f9e-0b7d-4c3e-9a8f-1d2e3f4a5b6c";
@@ -38,6 +41,15 @@ pub const ACCOUNT_ID: &str = "0f1e2d3c-4b5a-6978-8a9b-0c1d2e3f4a5b";
 pub const ORDER_COUNT: u64 = 25;
 /// The first seeded order: a fulfilled archive order with its delivery in storage.
 pub const ORDER_ID: &str = "00000000-0000-4000-8000-000000000000";
+/// A seeded fulfilled archive order whose delivery has three items with the
+/// same files: `image` (`image.tif`), `metadata` (`metadata.json`) and
+/// `thumbnail` (`preview.jpg`), the same asset keys and names in each.
+pub const MULTI_ITEM_ORDER_ID: &str = "00000000-0000-4000-8000-000000000001";
+/// A seeded fulfilled archive order whose delivery has one item of eight
+/// files with names no file on disk should get: `../../escape.tif`, an
+/// absolute path, escape and bell characters, a right-to-left override, a
+/// leading dot, `..`, and two files both named `scene.tif`.
+pub const HOSTILE_ORDER_ID: &str = "00000000-0000-4000-8000-000000000002";
 /// A seeded archive order that failed (`FAILED_PERMANENTLY`).
 pub const FAILED_ORDER_ID: &str = "00000000-0000-4000-8000-000000000022";
 /// A seeded tasking order waiting for the user's decision on [`QUOTATION_ID`]
@@ -556,9 +568,123 @@ fn seed_storage(base_url: &str, storage: &mut Storage) {
         results_collection(&url, &job, i as u64)
     });
     for made in deliveries.chain(results) {
-        storage.assets.insert(made.asset_id, Asset::Bytes(made.bytes));
-        storage.stac.push(made.record);
+        let made = match made.record.collection["up42-order:id"].as_str() {
+            Some(MULTI_ITEM_ORDER_ID) => with_items(&url, made, &MULTI_ITEM_FILES, 3),
+            Some(HOSTILE_ORDER_ID) => with_items(&url, made, &HOSTILE_FILES, 1),
+            _ => made,
+        };
+        made.store(storage);
     }
+}
+
+/// The files of each item of [`MULTI_ITEM_ORDER_ID`]'s delivery: every item
+/// has them under the same keys and names.
+const MULTI_ITEM_FILES: [File<'static>; 3] = [
+    File {
+        key: "image",
+        name: "image.tif",
+        media_type: GEOTIFF,
+        role: "data",
+    },
+    File {
+        key: "metadata",
+        name: "metadata.json",
+        media_type: "application/json",
+        role: "metadata",
+    },
+    File {
+        key: "thumbnail",
+        name: "preview.jpg",
+        media_type: "image/jpeg",
+        role: "thumbnail",
+    },
+];
+
+/// The files of [`HOSTILE_ORDER_ID`]'s delivery: names a storage server
+/// should never send, and two files that share a name.
+const HOSTILE_FILES: [File<'static>; 8] = [
+    File {
+        key: "image",
+        name: "../../escape.tif",
+        media_type: GEOTIFF,
+        role: "data",
+    },
+    File {
+        key: "absolute",
+        name: "/tmp/up42-sandbox-absolute.tif",
+        media_type: GEOTIFF,
+        role: "data",
+    },
+    File {
+        key: "control",
+        name: "red\u{1b}[31m\u{7}.tif",
+        media_type: GEOTIFF,
+        role: "data",
+    },
+    File {
+        key: "bidi",
+        name: "photo\u{202e}fit.tif",
+        media_type: GEOTIFF,
+        role: "data",
+    },
+    File {
+        key: "hidden",
+        name: ".hidden.json",
+        media_type: "application/json",
+        role: "metadata",
+    },
+    File {
+        key: "dots",
+        name: "..",
+        media_type: "application/json",
+        role: "metadata",
+    },
+    File {
+        key: "twin-a",
+        name: "scene.tif",
+        media_type: GEOTIFF,
+        role: "data",
+    },
+    File {
+        key: "twin-b",
+        name: "scene.tif",
+        media_type: GEOTIFF,
+        role: "data",
+    },
+];
+
+/// `made` with `count` items in place of its one, each a copy of it with
+/// `files` as its assets (item `17e3a000-…`, assets `a55ea000-…`).
+fn with_items(url: &dyn Fn(&str) -> String, mut made: Delivery, files: &[File], count: u64) -> Delivery {
+    let template = made.record.items.remove(0);
+    let serial = u64::from_str_radix(&template["id"].as_str().unwrap_or_default()[24..], 16).unwrap_or(0);
+    made.assets.clear();
+    for k in 0..count {
+        let mut item = template.clone();
+        let item_id = uuid("17e3a000", serial * 8 + k);
+        item["id"] = json!(item_id);
+        let mut assets = serde_json::Map::new();
+        for (j, file) in files.iter().enumerate() {
+            let asset_id = uuid("a55ea000", (serial * 8 + k) * 16 + j as u64);
+            let (asset, entry) = shapes::stored_file(url, &asset_id, file);
+            if j == 0 {
+                item["properties"]["up42-system:asset_id"] = json!(asset_id);
+            }
+            assets.insert(file.key.to_string(), entry);
+            made.assets.push((asset_id, asset));
+        }
+        item["assets"] = Value::Object(assets);
+        for link in item["links"].as_array_mut().into_iter().flatten() {
+            if link["rel"] == "self"
+                && let Some(href) = link["href"].as_str()
+            {
+                let collection = href.rsplit_once("/items/").map_or(href, |(c, _)| c);
+                link["href"] = json!(format!("{collection}/items/{item_id}"));
+            }
+        }
+        made.record.items.push(item);
+    }
+    made
 }
 
 /// A seeded archive order.

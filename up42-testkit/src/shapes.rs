@@ -7,7 +7,8 @@ use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use serde_json::{Value, json};
 
-use crate::state::StacRecord;
+use crate::assets::Asset;
+use crate::state::{StacRecord, Storage};
 
 /// Times as UP42 writes them: RFC 3339 in UTC with milliseconds.
 pub(crate) fn now() -> String {
@@ -250,16 +251,57 @@ pub(crate) fn stac_collection_id(serial: u64) -> String {
     uuid("c0110000", serial)
 }
 
-/// A new STAC collection with one item and one asset.
+/// A new STAC collection, its items and the assets they point at.
 pub(crate) struct Delivery {
     pub(crate) record: StacRecord,
-    pub(crate) asset_id: String,
-    pub(crate) bytes: bytes::Bytes,
+    pub(crate) assets: Vec<(String, Asset)>,
+}
+
+impl Delivery {
+    /// Puts the collection and its assets into `storage`.
+    pub(crate) fn store(self, storage: &mut Storage) {
+        storage.assets.extend(self.assets);
+        storage.stac.push(self.record);
+    }
+}
+
+/// The media type of UP42's delivered images.
+pub(crate) const GEOTIFF: &str = "image/tiff; application=geotiff; profile=cloud-optimized";
+
+/// A file of an item: its key, file name, media type and STAC roles.
+pub(crate) struct File<'a> {
+    pub(crate) key: &'a str,
+    pub(crate) name: &'a str,
+    pub(crate) media_type: &'a str,
+    pub(crate) role: &'a str,
+}
+
+/// The stored asset `asset_id` holding `file`, a few bytes that start
+/// like the file type says, and its entry in an item's `assets`, with the
+/// STAC file extension's `file:size` and `file:checksum` (SHA-256 multihash).
+pub(crate) fn stored_file(url: &dyn Fn(&str) -> String, asset_id: &str, file: &File) -> (Asset, Value) {
+    let mut bytes = match file.media_type {
+        t if t.starts_with("image/tiff") => b"II*\x00".to_vec(),
+        "image/jpeg" => b"\xff\xd8\xff\xe0".to_vec(),
+        _ => Vec::new(),
+    };
+    bytes.extend_from_slice(format!("sandbox {} {asset_id}", file.key).as_bytes());
+    let asset = Asset::bytes(file.name, bytes);
+    let checksum: String = asset.sha256().iter().map(|b| format!("{b:02x}")).collect();
+    let entry = json!({
+        "href": url(&format!("/v2/assets/{asset_id}")),
+        "type": file.media_type,
+        "title": file.key,
+        "roles": [file.role],
+        "file:size": asset.len(),
+        "file:checksum": format!("1220{checksum}"),
+    });
+    (asset, entry)
 }
 
 /// A STAC collection `c0110000-…-serial` with item `17e30000-…-serial`
-/// and asset `a55e7000-…-serial`; `fields` go into the collection's
-/// top-level fields and the item's properties.
+/// and its image, asset `a55e7000-…-serial`; `fields` go into the
+/// collection's top-level fields and the item's properties.
 pub(crate) fn stac_delivery(
     url: &dyn Fn(&str) -> String,
     serial: u64,
@@ -305,23 +347,24 @@ pub(crate) fn stac_delivery(
         collection[key] = value.clone();
         properties[key] = value.clone();
     }
+    let name = format!("image_{serial:04}.tif");
+    let image = File {
+        key: "image",
+        name: &name,
+        media_type: GEOTIFF,
+        role: "data",
+    };
+    let (asset, entry) = stored_file(url, &asset_id, &image);
     let item = json!({
         "type": "Feature",
         "stac_version": "1.0.0",
-        "stac_extensions": [],
+        "stac_extensions": [FILE_EXTENSION],
         "id": item_id,
         "collection": collection_id,
         "bbox": bbox,
         "geometry": bbox_polygon(bbox),
         "properties": properties,
-        "assets": {
-            "image": {
-                "href": url(&format!("/v2/assets/{asset_id}")),
-                "type": "image/tiff; application=geotiff; profile=cloud-optimized",
-                "title": "Image",
-                "roles": ["data"],
-            },
-        },
+        "assets": {"image": entry},
         "links": [
             {"rel": "self", "href": item_url, "type": "application/geo+json"},
             {"rel": "collection", "href": collection_url, "type": "application/json"},
@@ -329,15 +372,14 @@ pub(crate) fn stac_delivery(
             {"rel": "root", "href": url("/v2/assets/stac/"), "type": "application/json"},
         ],
     });
-    // A few bytes that start like a little-endian TIFF.
-    let mut bytes = b"II*\x00".to_vec();
-    bytes.extend_from_slice(format!("sandbox image {asset_id}").as_bytes());
     Delivery {
         record: StacRecord {
             collection,
             items: vec![item],
         },
-        asset_id,
-        bytes: bytes.into(),
+        assets: vec![(asset_id, asset)],
     }
 }
+
+/// The STAC file extension: `file:size`, `file:checksum`.
+pub(crate) const FILE_EXTENSION: &str = "https://stac-extensions.github.io/file/v2.1.0/schema.json";

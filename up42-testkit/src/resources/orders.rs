@@ -122,12 +122,7 @@ pub(crate) fn observe(shared: &Shared, store: &mut Store, index: usize) {
                 if status == "FULFILLED" {
                     order.flow = OrderFlow::Settled;
                     let delivery = seed::delivery(&url, &order.value, serial, Some(&shapes::now()));
-                    let world = &mut store.world;
-                    world
-                        .storage()
-                        .assets
-                        .insert(delivery.asset_id, crate::state::Asset::Bytes(delivery.bytes));
-                    world.storage().stac.push(delivery.record);
+                    delivery.store(store.world.storage());
                 }
             }
         }

@@ -15,7 +15,7 @@ use serde_json::{Value, json};
 use super::{Params, any_of, json_body};
 use crate::seed::{self, Caller};
 use crate::shapes::{self, error, link};
-use crate::state::{Asset, JobRecord, Shared, Store};
+use crate::state::{JobRecord, Shared, Store};
 
 /// Credits per input item of a process.
 fn price(process_id: &str) -> u64 {
@@ -245,12 +245,7 @@ fn observe(shared: &Shared, store: &mut Store, index: usize) {
             job["results"] = json!({"collection": collection});
             job["creditConsumption"] =
                 json!({"credits": price(job["processID"].as_str().unwrap_or_default())});
-            store
-                .world
-                .storage()
-                .assets
-                .insert(results.asset_id, Asset::Bytes(results.bytes));
-            store.world.storage().stac.push(results.record);
+            results.store(store.world.storage());
         }
         "failed" => {
             job["results"] = json!({"errors": [{"name": "ProcessingFailed", "message": "The sandbox's schedule ended this job in failure."}]});

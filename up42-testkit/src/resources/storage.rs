@@ -2,23 +2,24 @@
 //! collections and items with token paging, item updates, collection
 //! deletion, search with a CQL2-JSON filter, queryables) and assets: their
 //! bytes on the API host, and `download-url`, which signs a URL on a second,
-//! token-less storage host that serves given bytes or a large generated file
-//! streamed without being held in memory, optionally cut off part-way.
+//! token-less storage host; [`assets`](crate::assets) serves the bytes.
 
-use std::sync::{Arc, OnceLock};
+use std::sync::Arc;
 
 use axum::Json;
-use axum::body::{Body, Bytes};
+use axum::body::Bytes;
 use axum::extract::{Extension, Path, Query, State};
-use axum::http::{StatusCode, header};
+use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{IntoResponse, Response};
+use percent_encoding::{NON_ALPHANUMERIC, utf8_percent_encode};
 use serde_json::{Value, json};
 
 use super::{Params, json_body};
+use crate::assets::{self, Asset};
 use crate::seed::Caller;
 use crate::shapes::{error, link};
 use crate::stac::{self, Search};
-use crate::state::{Asset, Shared, StacRecord};
+use crate::state::{Shared, StacRecord};
 
 /// The conformance classes the storage's landing page declares.
 const CONFORMANCE: [&str; 10] = [
@@ -294,95 +295,75 @@ pub(crate) async fn search(
     stac::answer(&items, &body, &href, &root, Value::clone)
 }
 
-/// The length of the pattern generated assets repeat: a prime, so that no
-/// chunk size lines up with it and a misplaced chunk shows.
-const PATTERN_LEN: usize = 65_521;
-/// How much of a generated asset one chunk of the answer carries.
-const CHUNK: usize = 64 * 1024;
-
-fn pattern() -> &'static [u8] {
-    static PATTERN: OnceLock<Vec<u8>> = OnceLock::new();
-    PATTERN.get_or_init(|| {
-        let mut rng = fastrand::Rng::with_seed(0x5eed_a55e7);
-        (0..PATTERN_LEN).map(|_| rng.u8(..)).collect()
-    })
-}
-
-/// `len` bytes of a generated asset, starting at `offset`: what the storage
-/// host serves for [`Sandbox::add_generated_asset`](crate::Sandbox::add_generated_asset),
-/// for checking a download piece by piece.
-pub fn generated_asset(offset: u64, len: usize) -> Vec<u8> {
-    let pattern = pattern();
-    let mut out = Vec::with_capacity(len);
-    let mut at = (offset % PATTERN_LEN as u64) as usize;
-    while out.len() < len {
-        let take = (len - out.len()).min(PATTERN_LEN - at);
-        out.extend_from_slice(&pattern[at..at + take]);
-        at = 0;
+/// `attachment; filename="name"`, or RFC 6266's `filename*=UTF-8''…` for a
+/// name that a quoted string cannot hold as it is.
+fn disposition(name: &str) -> String {
+    let plain = name
+        .bytes()
+        .all(|b| (0x20..0x7f).contains(&b) && b != b'"' && b != b'\\');
+    match plain {
+        true => format!("attachment; filename=\"{name}\""),
+        false => format!(
+            "attachment; filename*=UTF-8''{}",
+            utf8_percent_encode(name, NON_ALPHANUMERIC)
+        ),
     }
-    out
 }
 
 /// `POST /v2/assets/{asset_id}/download-url`: `{"url"}`, a signed URL on the
-/// storage host whose name is the asset's file name.
+/// storage host whose `response-content-disposition` names the asset's file,
+/// as Google Cloud Storage's signed URLs do.
 pub(crate) async fn download_url(
     State(shared): State<Arc<Shared>>,
     Path(asset_id): Path<String>,
 ) -> Response {
-    if !shared.store().world.storage().assets.contains_key(&asset_id) {
+    let Some(name) = shared
+        .store()
+        .world
+        .storage()
+        .assets
+        .get(&asset_id)
+        .map(|a| a.name.clone())
+    else {
         return error::not_found("Asset", &asset_id);
-    }
+    };
     let storage = shared.storage_url.get().map(String::as_str).unwrap_or_default();
+    let disposition = utf8_percent_encode(&disposition(&name), NON_ALPHANUMERIC).to_string();
     let url = format!(
-        "{storage}/storage/{asset_id}?X-Signature=sandbox-signature&response-content-disposition=attachment%3B%20filename%3D%22{asset_id}%22"
+        "{storage}/storage/{asset_id}?X-Signature=sandbox-signature&response-content-disposition={disposition}"
     );
     Json(json!({ "url": url })).into_response()
 }
 
-/// The answer that serves an asset's bytes.
-fn serve(asset: Option<Asset>) -> Response {
-    let octets = [(header::CONTENT_TYPE, "application/octet-stream")];
-    match asset {
-        Some(Asset::Bytes(bytes)) => (octets, bytes).into_response(),
-        Some(Asset::Generated { len, cut_after }) => {
-            let length = [(header::CONTENT_LENGTH, len.to_string())];
-            (octets, length, Body::from_stream(generated(len, cut_after))).into_response()
-        }
-        None => StatusCode::NOT_FOUND.into_response(),
-    }
+/// The asset `id`, its one-time rules used up by this request.
+fn take_asset(shared: &Shared, id: &str) -> Option<Asset> {
+    let mut store = shared.store();
+    let stored = store.world.storage().assets.get_mut(id)?;
+    let asset = stored.clone();
+    stored.rules.cut_once_after = None;
+    Some(asset)
 }
 
 /// `GET /v2/assets/{asset_id}`: the bytes, on the API host, with the token.
-pub(crate) async fn asset(State(shared): State<Arc<Shared>>, Path(asset_id): Path<String>) -> Response {
-    match shared.store().world.storage().assets.get(&asset_id).cloned() {
+pub(crate) async fn asset(
+    State(shared): State<Arc<Shared>>,
+    Path(asset_id): Path<String>,
+    headers: HeaderMap,
+) -> Response {
+    match take_asset(&shared, &asset_id) {
+        Some(asset) => assets::serve(&shared, &asset_id, asset, &headers),
         None => error::not_found("Asset", &asset_id),
-        asset => serve(asset),
     }
 }
 
 /// `GET /storage/{asset_id}` on the storage host: the bytes, no token needed.
-pub(crate) async fn storage(State(shared): State<Arc<Shared>>, Path(asset_id): Path<String>) -> Response {
-    serve(shared.store().world.storage().assets.get(&asset_id).cloned())
-}
-
-/// The chunks of a generated asset; an error where it is cut off, which
-/// closes the connection short of the announced length.
-fn generated(
-    len: u64,
-    cut_after: Option<u64>,
-) -> impl futures_util::Stream<Item = Result<Bytes, std::io::Error>> + Send {
-    let end = cut_after.map_or(len, |cut| cut.min(len));
-    futures_util::stream::unfold(0u64, move |sent| async move {
-        if sent >= len {
-            return None;
-        }
-        if sent >= end {
-            let cut = std::io::Error::new(std::io::ErrorKind::ConnectionAborted, "cut off");
-            // One error, then the end: `len` is never reached.
-            return Some((Err(cut), len));
-        }
-        let take = (end - sent).min(CHUNK as u64);
-        let chunk = Bytes::from(generated_asset(sent, take as usize));
-        Some((Ok(chunk), sent + take))
-    })
+pub(crate) async fn storage(
+    State(shared): State<Arc<Shared>>,
+    Path(asset_id): Path<String>,
+    headers: HeaderMap,
+) -> Response {
+    match take_asset(&shared, &asset_id) {
+        Some(asset) => assets::serve(&shared, &asset_id, asset, &headers),
+        None => StatusCode::NOT_FOUND.into_response(),
+    }
 }
