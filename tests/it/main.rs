@@ -14,6 +14,7 @@ mod account;
 mod budgets;
 mod catalog;
 mod coverage;
+mod delivery;
 mod drift;
 mod glossary;
 mod lists;

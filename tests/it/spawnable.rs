@@ -74,6 +74,20 @@ fn every_typed_future_and_stream_is_send_and_static() {
     spawnable(storage.queryables());
     spawnable(storage.download_url("a"));
     spawnable(storage.download("a").to_file("never-written"));
+    spawnable(storage.download_order("o").to_dir("never-written").into_future());
+    spawnable(
+        storage
+            .download_items(["i"])
+            .to_dir("never-written")
+            .progress(|_| {})
+            .send(),
+    );
+    spawnable(
+        storage
+            .download_collection("c")
+            .to_dir("never-written")
+            .into_future(),
+    );
 
     // Every list: its one page, its items and its pages.
     spawnable(client.orders().list().send());

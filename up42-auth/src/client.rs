@@ -140,6 +140,7 @@ pub struct Up42ClientBuilder<C = Up42Client> {
     retry: Option<RetryPolicy>,
     rate_limit: Option<RateLimit>,
     max_response_size: Option<usize>,
+    max_download_size: Option<u64>,
     http_client: Option<reqwest::Client>,
     token_store: Option<Arc<dyn TokenStore>>,
     seal_rounds: Option<u32>,
@@ -165,6 +166,7 @@ impl<C> Default for Up42ClientBuilder<C> {
             retry: None,
             rate_limit: None,
             max_response_size: None,
+            max_download_size: None,
             http_client: None,
             token_store: None,
             seal_rounds: None,
@@ -377,6 +379,15 @@ impl<C> Up42ClientBuilder<C> {
         self
     }
 
+    /// The largest file a download writes, whole or resumed (default: no
+    /// limit); a larger one fails with
+    /// [`ErrorKind::MalformedResponse`](crate::ErrorKind::MalformedResponse) before its bytes are read when the
+    /// server announces the size, else as soon as it passes `bytes`.
+    pub fn max_download_size(mut self, bytes: u64) -> Self {
+        self.max_download_size = Some(bytes);
+        self
+    }
+
     /// Checks the configuration and builds the client. Makes no network call.
     ///
     /// Fails with [`ErrorKind::Config`](crate::ErrorKind::Config) for an unparsable or insecure URL, or when
@@ -476,6 +487,7 @@ impl<C> Up42ClientBuilder<C> {
             retry,
             rate_limit: self.rate_limit,
             max_response_size: self.max_response_size.unwrap_or(DEFAULT_MAX_RESPONSE_SIZE),
+            max_download_size: self.max_download_size,
             timeout,
         };
         Ok(Up42Client {
@@ -505,6 +517,7 @@ impl<C> fmt::Debug for Up42ClientBuilder<C> {
             .field("retry", &self.retry)
             .field("rate_limit", &self.rate_limit)
             .field("max_response_size", &self.max_response_size)
+            .field("max_download_size", &self.max_download_size)
             .field("own_http_client", &self.http_client.is_some())
             .field("token_store", &self.token_store.is_some())
             .field("proxies", &self.proxies.len())

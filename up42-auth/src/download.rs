@@ -9,7 +9,7 @@ use tokio::io::{AsyncWriteExt, BufWriter};
 use url::Url;
 
 use crate::authenticated::Authenticated;
-use crate::endpoint::{Endpoint, Paging, Request, Retry, send_to};
+use crate::endpoint::{DownloadLimit, Endpoint, Paging, Request, Retry, send_to};
 use crate::error::{Error, Operation, Timing, display_url};
 
 /// How much of a download is buffered before it is written: memory stays at
@@ -61,6 +61,13 @@ pub struct Progress {
 pub struct Download<'a> {
     response: reqwest::Response,
     progress: Option<Box<dyn FnMut(Progress) + Send + 'a>>,
+    /// The byte of the file the body starts at: 0, or a `206`'s range start.
+    start: u64,
+    /// Bytes of the body read so far.
+    read: u64,
+    /// The `Content-Length`, taken before the body is read (reqwest's
+    /// shrinks as it is).
+    length: Option<u64>,
 }
 
 /// A download URL on the API's origin: the token goes with it.
@@ -87,8 +94,11 @@ impl<'a> Download<'a> {
     /// A download of `response`'s body: the answer of a `raw` endpoint.
     pub fn new(response: reqwest::Response) -> Self {
         Download {
+            length: response.content_length(),
             response,
             progress: None,
+            start: 0,
+            read: 0,
         }
     }
 
@@ -99,24 +109,46 @@ impl<'a> Download<'a> {
     /// The status is checked and transient failures retried, as for any call;
     /// the body is bounded by the read timeout only.
     pub async fn get(client: &(impl Authenticated + ?Sized), url: &str) -> Result<Download<'a>, Error> {
-        let url = Url::parse(url).map_err(|e| {
-            Error::invalid_argument(
-                "url".to_string(),
-                format!("`{}` is not a URL ({e})", crate::error::display_url_text(url)),
-            )
-        })?;
-        if !matches!(url.scheme(), "http" | "https") {
-            return Err(Error::invalid_argument(
-                "url".to_string(),
-                format!("`{}` is not an http(s) URL", display_url(&url)),
-            ));
-        }
-        let endpoint = match crate::redirect::same_origin(&url, client.api_url()) {
-            true => &ON_API,
-            false => &ELSEWHERE,
-        };
-        let response = send_to(client, &Request::new(endpoint), url).await?;
+        let (request, url) = download_request(client, url)?;
+        let response = send_to(client, &request, url).await?;
         Ok(Download::new(response))
+    }
+
+    /// Like [`get`](Self::get), asking only for the bytes from `offset` on
+    /// (`Range: bytes=offset-`), and only if the file is still the one
+    /// `validator` names (`If-Range`: an `ETag` or `Last-Modified` value from
+    /// the answer that began it, see [`validator`](Self::validator)): how a
+    /// cut download resumes. The server decides: [`start`](Self::start) is
+    /// `offset` when it sent the rest, 0 when it sent the whole file (it
+    /// ignores ranges, or the file changed). A server that cannot serve from
+    /// `offset` (the file got shorter) answers `416`, an
+    /// [`ErrorKind::Api`](crate::ErrorKind::Api) error: start again from 0.
+    pub async fn get_from(
+        client: &(impl Authenticated + ?Sized),
+        url: &str,
+        offset: u64,
+        validator: Option<&str>,
+    ) -> Result<Download<'a>, Error> {
+        let (mut request, url) = download_request(client, url)?;
+        if offset > 0 {
+            request.header("range", &format_args!("bytes={offset}-"))?;
+            if let Some(validator) = validator {
+                request.header("if-range", &validator)?;
+            }
+        }
+        let response = send_to(client, &request, url).await?;
+        let mut download = Download::new(response);
+        if download.response.status() == reqwest::StatusCode::PARTIAL_CONTENT {
+            download.start = match content_range(download.response.headers()) {
+                Some((start, _)) if start == offset => start,
+                _ => {
+                    return Err(download.malformed(format!(
+                        "the server answered 206 to a request from byte {offset} without a `Content-Range` that starts there"
+                    )));
+                }
+            };
+        }
+        Ok(download)
     }
 
     /// Calls `report` after each chunk written, with the bytes so far and
@@ -126,9 +158,101 @@ impl<'a> Download<'a> {
         self
     }
 
-    /// The size of the file, when the server said it.
+    /// The size of the body, when the server said it (`Content-Length`).
     pub fn content_length(&self) -> Option<u64> {
-        self.response.content_length()
+        self.length
+    }
+
+    /// The byte of the file the body starts at: 0 for the whole file, the
+    /// offset asked for when [`get_from`](Self::get_from) got the rest (`206`).
+    pub fn start(&self) -> u64 {
+        self.start
+    }
+
+    /// The size of the whole file when the server said it: a `206`'s
+    /// `Content-Range` total, else the `Content-Length`.
+    pub fn file_size(&self) -> Option<u64> {
+        match self.response.status() {
+            reqwest::StatusCode::PARTIAL_CONTENT => {
+                content_range(self.response.headers()).and_then(|(_, total)| total)
+            }
+            _ => self.length,
+        }
+    }
+
+    /// What names this version of the file for [`get_from`](Self::get_from)'s
+    /// `If-Range`: a strong `ETag`, else `Last-Modified`; `None` when the
+    /// server sent neither (a resume then cannot tell a changed file).
+    pub fn validator(&self) -> Option<&str> {
+        let header = |name| self.response.headers().get(name).and_then(|v| v.to_str().ok());
+        header(reqwest::header::ETAG)
+            .filter(|tag| !tag.starts_with("W/"))
+            .or_else(|| header(reqwest::header::LAST_MODIFIED))
+    }
+
+    /// The answer's headers: checksums (`Content-MD5`, `x-goog-hash`), the
+    /// `Content-Disposition`, ...
+    pub fn headers(&self) -> &reqwest::header::HeaderMap {
+        self.response.headers()
+    }
+
+    /// The next piece of the body as it arrives; `None` at its end, once the
+    /// announced length was read (a body cut short is an
+    /// [`ErrorKind::MalformedResponse`](crate::ErrorKind::MalformedResponse) error). Progress is
+    /// reported, and the client's
+    /// [`max_download_size`](crate::Up42ClientBuilder::max_download_size) enforced, as for
+    /// [`to_file`](Self::to_file): this is the loop it runs, for writers
+    /// that do more with the bytes (hash them, say).
+    pub async fn chunk(&mut self) -> Result<Option<bytes::Bytes>, Error> {
+        let limit = self
+            .response
+            .extensions()
+            .get::<DownloadLimit>()
+            .and_then(|l| l.0);
+        if self.read == 0
+            && let (Some(limit), Some(size)) = (limit, self.file_size())
+            && size > limit
+        {
+            return Err(self.too_large(limit));
+        }
+        let timing = self.response.extensions().get::<Timing>().copied();
+        let chunk = self.response.chunk().await.map_err(|e| {
+            Error::transport(Operation::ApiRequest, self.response.url(), e).timed(timing.as_ref())
+        })?;
+        let Some(chunk) = chunk else {
+            return match self.length.filter(|total| *total != self.read) {
+                Some(total) => Err(self.malformed(format!(
+                    "the body ended after {} of the {total} bytes announced",
+                    self.read
+                ))),
+                None => Ok(None),
+            };
+        };
+        self.read += chunk.len() as u64;
+        if let Some(limit) = limit.filter(|limit| self.start + self.read > *limit) {
+            return Err(self.too_large(limit));
+        }
+        let (bytes, total) = (self.read, self.length);
+        if let Some(report) = &mut self.progress {
+            report(Progress { bytes, total });
+        }
+        Ok(Some(chunk))
+    }
+
+    fn malformed(&self, message: String) -> Error {
+        Error::malformed(
+            Operation::ApiRequest,
+            display_url(self.response.url()),
+            self.response.status(),
+            message,
+            String::new(),
+        )
+    }
+
+    fn too_large(&self, limit: u64) -> Error {
+        self.malformed(format!(
+            "the file is larger than the {limit} bytes allowed; `Up42ClientBuilder::max_download_size` raises the limit"
+        ))
     }
 
     /// The response, body unread: `bytes_stream()` gives its chunks as they arrive.
@@ -218,35 +342,41 @@ impl<'a> Download<'a> {
     /// Copies the body into `out`, reporting progress; checks that it is
     /// complete, then flushes `out`.
     async fn copy_to<W: AsyncWriteExt + Unpin>(mut self, out: &mut W, path: &Path) -> Result<u64, Error> {
-        let url = self.response.url().clone();
-        let total = self.response.content_length();
-        let timing = self.response.extensions().get::<Timing>().copied();
-        let mut bytes = 0u64;
-        loop {
-            let chunk = self
-                .response
-                .chunk()
-                .await
-                .map_err(|e| Error::transport(Operation::ApiRequest, &url, e).timed(timing.as_ref()))?;
-            let Some(chunk) = chunk else { break };
+        while let Some(chunk) = self.chunk().await? {
             out.write_all(&chunk).await.map_err(io_error("write", path))?;
-            bytes += chunk.len() as u64;
-            if let Some(report) = &mut self.progress {
-                report(Progress { bytes, total });
-            }
-        }
-        if let Some(total) = total.filter(|total| *total != bytes) {
-            return Err(Error::malformed(
-                Operation::ApiRequest,
-                display_url(&url),
-                self.response.status(),
-                format!("the body ended after {bytes} of the {total} bytes announced"),
-                String::new(),
-            ));
         }
         out.flush().await.map_err(io_error("write", path))?;
-        Ok(bytes)
+        Ok(self.read)
     }
+}
+
+/// The request of a download of `url`: with the token only on the API's origin.
+fn download_request(client: &(impl Authenticated + ?Sized), url: &str) -> Result<(Request, Url), Error> {
+    let url = Url::parse(url).map_err(|e| {
+        Error::invalid_argument(
+            "url".to_string(),
+            format!("`{}` is not a URL ({e})", crate::error::display_url_text(url)),
+        )
+    })?;
+    if !matches!(url.scheme(), "http" | "https") {
+        return Err(Error::invalid_argument(
+            "url".to_string(),
+            format!("`{}` is not an http(s) URL", display_url(&url)),
+        ));
+    }
+    let endpoint = match crate::redirect::same_origin(&url, client.api_url()) {
+        true => &ON_API,
+        false => &ELSEWHERE,
+    };
+    Ok((Request::new(endpoint), url))
+}
+
+/// A `Content-Range: bytes START-END/TOTAL`'s start and total (`None` for `*`).
+fn content_range(headers: &reqwest::header::HeaderMap) -> Option<(u64, Option<u64>)> {
+    let value = headers.get(reqwest::header::CONTENT_RANGE)?.to_str().ok()?;
+    let (range, total) = value.strip_prefix("bytes ")?.split_once('/')?;
+    let start = range.split_once('-')?.0.trim().parse().ok()?;
+    Some((start, total.trim().parse().ok()))
 }
 
 /// The error for a failed file operation on `path`.

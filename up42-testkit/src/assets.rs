@@ -14,9 +14,6 @@ use base64::Engine as _;
 use base64::engine::general_purpose::STANDARD;
 use md5::Digest as _;
 
-use crate::counters::Count;
-use crate::state::Shared;
-
 /// The length of the pattern generated assets repeat: a prime, so that no
 /// chunk size lines up with it and a misplaced chunk shows.
 const PATTERN_LEN: usize = 65_521;
@@ -295,8 +292,14 @@ fn span(asset: &Asset, id: &str, headers: &HeaderMap) -> Result<Span, Response> 
     })
 }
 
-/// The answer that serves `asset` (`id`) for a request with `headers`.
-pub(crate) fn serve(shared: &Arc<Shared>, id: &str, asset: Asset, headers: &HeaderMap) -> Response {
+/// The answer that serves `asset` (`id`) for a request with `headers`;
+/// `sent` is told the size of each piece of the body as it goes.
+pub(crate) fn serve(
+    id: &str,
+    asset: Asset,
+    headers: &HeaderMap,
+    sent: impl Fn(u64) + Send + Sync + 'static,
+) -> Response {
     let span = match span(&asset, id, headers) {
         Ok(span) => span,
         Err(unsatisfiable) => return unsatisfiable,
@@ -333,7 +336,7 @@ pub(crate) fn serve(shared: &Arc<Shared>, id: &str, asset: Asset, headers: &Head
             StatusCode::PARTIAL_CONTENT
         }
     };
-    let body = Body::from_stream(body(Arc::clone(shared), asset, span));
+    let body = Body::from_stream(body(Arc::new(sent), asset, span));
     (status, answer, body).into_response()
 }
 
@@ -369,9 +372,9 @@ fn checksum_headers(asset: &Asset, whole: bool, answer: &mut HeaderMap) {
 
 /// The chunks of `span` of `asset`, with its rules applied: cut short with
 /// an error (which closes the connection short of the announced length),
-/// one byte wrong, paced; each byte sent counted.
+/// one byte wrong, paced; each piece sent told to `sent`.
 fn body(
-    shared: Arc<Shared>,
+    sent: Arc<dyn Fn(u64) + Send + Sync>,
     asset: Asset,
     span: Span,
 ) -> impl futures_util::Stream<Item = Result<Bytes, std::io::Error>> + Send {
@@ -386,7 +389,7 @@ fn body(
     let pace = asset.rules.bytes_per_second;
     let started = Instant::now();
     futures_util::stream::unfold(span.start, move |at| {
-        let (shared, asset) = (Arc::clone(&shared), asset.clone());
+        let (sent, asset) = (Arc::clone(&sent), asset.clone());
         async move {
             if at >= span.end {
                 return None;
@@ -407,7 +410,7 @@ fn body(
                 bytes[(wrong - at) as usize] ^= 0xff;
                 chunk = Bytes::from(bytes);
             }
-            shared.counters.add(Count::AssetBytes, take);
+            sent(take);
             Some((Ok(chunk), at + take))
         }
     })

@@ -26,6 +26,8 @@
 //! # Ok(()) }
 //! ```
 
+mod delivery;
+
 use std::collections::BTreeMap;
 use std::future::Future;
 use std::path::Path;
@@ -39,6 +41,11 @@ use crate::client::Client;
 use crate::ids::{AssetId, DataProductId, JobId, OrderId, StacCollectionId, StacItemId, WorkspaceId};
 use crate::list::{List, ListQuery, PageSize, collect, sealed};
 use crate::{Error, Query, Result};
+
+pub use delivery::{
+    DEFAULT_CONCURRENCY, DeliveredFile, Delivery, DeliveryItem, DeliveryProgress, DeliveryReport,
+    FileOutcome, FileProgress,
+};
 
 /// A link of a STAC object.
 #[derive(Debug, Clone, Deserialize, Serialize)]

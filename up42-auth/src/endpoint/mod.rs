@@ -15,7 +15,7 @@ pub(crate) use page::NextLink;
 pub use page::PageAnswer;
 pub(crate) use page::decode as decode_page;
 pub use request::{Endpoint, Paging, PathPart, Request, Retry};
-pub(crate) use response::read_success;
+pub(crate) use response::{DownloadLimit, read_success};
 pub use response::{FromJson, decode_json, decode_unit};
 pub use send::send;
 pub(crate) use send::send_to;

@@ -17,6 +17,11 @@ use crate::error::{ApiError, Error, Operation, Repr, Timing, display_url};
 #[derive(Debug, Clone, Copy)]
 pub(super) struct BodyLimit(pub(super) usize);
 
+/// The client's [`max_download_size`](crate::Up42ClientBuilder::max_download_size),
+/// carried by the answers it sends, for [`Download`](crate::Download).
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct DownloadLimit(pub(crate) Option<u64>);
+
 /// The error for a non-success answer, with the UP42 error fields if the body has them.
 pub(super) async fn api_error(method: &Method, url: &Url, response: reqwest::Response) -> Error {
     let status = response.status();

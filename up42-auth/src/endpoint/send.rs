@@ -10,7 +10,7 @@ use tracing::field::Empty;
 use url::Url;
 
 use super::request::Request;
-use super::response::{BodyLimit, api_error};
+use super::response::{BodyLimit, DownloadLimit, api_error};
 use crate::authenticated::Authenticated;
 use crate::error::{Error, Operation, Timing, display_url};
 use crate::policy::RetryPolicy;
@@ -98,9 +98,9 @@ async fn send_traced<A: Authenticated + ?Sized>(
             send_once(client, request, url, sends)
         })
         .await?;
-    response
-        .extensions_mut()
-        .insert(BodyLimit(policy.max_response_size));
+    let extensions = response.extensions_mut();
+    extensions.insert(BodyLimit(policy.max_response_size));
+    extensions.insert(DownloadLimit(policy.max_download_size));
     Ok(response)
 }
 

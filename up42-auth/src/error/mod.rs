@@ -424,6 +424,19 @@ impl Error {
         .into()
     }
 
+    /// Downloaded bytes that fail a check of the answer's or the file's own
+    /// (a checksum, a declared size): [`ErrorKind::MalformedResponse`],
+    /// `reason` says which check and what it expected.
+    pub fn corrupt_download(url: &url::Url, reason: impl Into<String>) -> Self {
+        Error::malformed(
+            Operation::ApiRequest,
+            display_url(url),
+            StatusCode::OK,
+            reason,
+            String::new(),
+        )
+    }
+
     /// No credentials in any of the places `searched`.
     pub(crate) fn credentials_missing(searched: Vec<String>) -> Self {
         Repr::CredentialsMissing { searched }.into()
@@ -443,8 +456,9 @@ impl Error {
         .into()
     }
 
-    /// An argument that cannot be sent; `name` is the argument's.
-    pub(crate) fn invalid_argument(name: impl Into<String>, reason: impl Into<String>) -> Self {
+    /// An argument that cannot be used ([`ErrorKind::InvalidArgument`]);
+    /// `name` is the argument's, `reason` says what is wrong with it.
+    pub fn invalid_argument(name: impl Into<String>, reason: impl Into<String>) -> Self {
         Repr::InvalidArgument {
             name: name.into(),
             reason: reason.into(),
@@ -452,8 +466,10 @@ impl Error {
         .into()
     }
 
-    /// A local file that could not be written or renamed.
-    pub(crate) fn io(action: &'static str, path: impl Into<PathBuf>, source: std::io::Error) -> Self {
+    /// A local file that could not be read, written or renamed
+    /// ([`ErrorKind::Io`]): `action` is what was tried (`"write"`), `path`
+    /// the file, `source` the system's error.
+    pub fn io(action: &'static str, path: impl Into<PathBuf>, source: std::io::Error) -> Self {
         Repr::Io {
             action,
             path: path.into(),

@@ -37,6 +37,10 @@ pub struct RequestPolicy {
     /// The most bytes of a successful answer decoded as JSON (default
     /// [`DEFAULT_MAX_RESPONSE_SIZE`]).
     pub max_response_size: usize,
+    /// The largest file a [`Download`](crate::Download) writes (default
+    /// `None`: no limit); a larger one is refused before its bytes are read
+    /// when its size is announced, else as soon as it passes the limit.
+    pub max_download_size: Option<u64>,
     /// The time allowed for a whole API call, answer read and decoded
     /// included (default [`DEFAULT_REQUEST_TIMEOUT`]).
     /// An endpoint's `timeout = "30s"` option overrides it; downloads (`raw`
@@ -48,11 +52,12 @@ pub struct RequestPolicy {
 
 impl RequestPolicy {
     /// [`RetryPolicy::DEFAULT`], no rate limit, [`DEFAULT_MAX_RESPONSE_SIZE`],
-    /// [`DEFAULT_REQUEST_TIMEOUT`].
+    /// no download size limit, [`DEFAULT_REQUEST_TIMEOUT`].
     pub const DEFAULT: RequestPolicy = RequestPolicy {
         retry: RetryPolicy::DEFAULT,
         rate_limit: None,
         max_response_size: DEFAULT_MAX_RESPONSE_SIZE,
+        max_download_size: None,
         timeout: Some(DEFAULT_REQUEST_TIMEOUT),
     };
 }

@@ -96,8 +96,10 @@ impl RetryPolicy {
         self.max_attempts
     }
 
-    /// The wait before retry number `retry` (1 for the first retry).
-    fn delay(&self, retry: u32, retry_after: Option<Duration>) -> Duration {
+    /// The wait before retry number `retry` (1 for the first retry): the
+    /// backoff's bound for it, jittered, or `retry_after` (capped) when the
+    /// server asked for longer. For loops of retries of one's own.
+    pub fn delay(&self, retry: u32, retry_after: Option<Duration>) -> Duration {
         let bound = self
             .initial_backoff
             .saturating_mul(1 << retry.saturating_sub(1).min(20))

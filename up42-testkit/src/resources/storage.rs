@@ -16,6 +16,7 @@ use serde_json::{Value, json};
 
 use super::{Params, json_body};
 use crate::assets::{self, Asset};
+use crate::counters::Count;
 use crate::seed::Caller;
 use crate::shapes::{error, link};
 use crate::stac::{self, Search};
@@ -335,6 +336,14 @@ pub(crate) async fn download_url(
     Json(json!({ "url": url })).into_response()
 }
 
+/// The answer that serves the asset `id`, its bytes counted; `None` for an unknown asset.
+fn serve(shared: &Arc<Shared>, id: &str, headers: &HeaderMap) -> Option<Response> {
+    let asset = take_asset(shared, id)?;
+    let counted = Arc::clone(shared);
+    let sent = move |bytes| counted.counters.add(Count::AssetBytes, bytes);
+    Some(assets::serve(id, asset, headers, sent))
+}
+
 /// The asset `id`, its one-time rules used up by this request.
 fn take_asset(shared: &Shared, id: &str) -> Option<Asset> {
     let mut store = shared.store();
@@ -350,10 +359,7 @@ pub(crate) async fn asset(
     Path(asset_id): Path<String>,
     headers: HeaderMap,
 ) -> Response {
-    match take_asset(&shared, &asset_id) {
-        Some(asset) => assets::serve(&shared, &asset_id, asset, &headers),
-        None => error::not_found("Asset", &asset_id),
-    }
+    serve(&shared, &asset_id, &headers).unwrap_or_else(|| error::not_found("Asset", &asset_id))
 }
 
 /// `GET /storage/{asset_id}` on the storage host: the bytes, no token needed.
@@ -362,8 +368,5 @@ pub(crate) async fn storage(
     Path(asset_id): Path<String>,
     headers: HeaderMap,
 ) -> Response {
-    match take_asset(&shared, &asset_id) {
-        Some(asset) => assets::serve(&shared, &asset_id, asset, &headers),
-        None => StatusCode::NOT_FOUND.into_response(),
-    }
+    serve(&shared, &asset_id, &headers).unwrap_or_else(|| StatusCode::NOT_FOUND.into_response())
 }
