@@ -210,10 +210,11 @@ pub enum OrdersCommand {
         output: Output,
     },
     /// Waits until the order is fulfilled (exit 0), ends without success or
-    /// needs your decision (exit 5), or the time is up (exit 4).
+    /// needs your decision (exit 5), or the time is up (exit 4); with
+    /// --download DIR, then delivers its files as `storage download --order` does.
     ///
-    /// Example: up42 orders wait 00000000-0000-4000-8000-000000000000 --timeout 2h
-    Wait(Wait),
+    /// Example: up42 orders wait 00000000-0000-4000-8000-000000000000 --timeout 2h --download scenes/
+    Wait(OrderWait),
     /// Estimates an order: what it would cost, per feature of the area.
     ///
     /// Example: up42 orders estimate --data-product ID --aoi berlin.geojson --params '{"id": "SCENE_ID"}'
@@ -280,12 +281,29 @@ pub struct Wait {
     pub output: Output,
 }
 
+/// `up42 orders wait`.
+#[derive(Debug, Args)]
+pub struct OrderWait {
+    #[command(flatten)]
+    pub wait: Wait,
+    /// Once fulfilled, delivers the order's files into this directory.
+    #[arg(long, value_name = "DIR")]
+    pub download: Option<PathBuf>,
+    /// With --download: how many files are fetched at once.
+    #[arg(short, long, value_name = "N", default_value_t = up42::storage::DEFAULT_CONCURRENCY as u16,
+          value_parser = clap::value_parser!(u16).range(1..=64), requires = "download")]
+    pub jobs: u16,
+    /// With --download: replaces files on disk the delivery did not write.
+    #[arg(long, requires = "download")]
+    pub overwrite: bool,
+}
+
 /// How a resource command prints.
 #[derive(Debug, Args)]
 pub struct Output {
     /// table, json (the typed models) or ndjson; default: a table on a
     /// terminal, JSON otherwise.
-    #[arg(long = "output", value_enum, value_name = "FORMAT")]
+    #[arg(short = 'o', long = "output", value_enum, value_name = "FORMAT")]
     pub format: Option<Format>,
 }
 
@@ -462,17 +480,48 @@ pub enum StorageCommand {
         #[command(flatten)]
         output: Output,
     },
-    /// Downloads every file of an item, or one asset, into a directory
-    /// (signed URLs: no token goes to the storage host).
+    /// Delivers files into a directory as DIR/<item id>/<file name>: every
+    /// file of the items or assets named, of an order's delivery, or of a
+    /// collection. Files already complete are skipped, partial ones resumed,
+    /// each checked against its checksums; a file on disk that the delivery
+    /// did not write is kept unless --overwrite. Exit 5 when a file could
+    /// not be completed (the others stay on disk; run again to resume).
     ///
-    /// Example: up42 storage download 17e30000-0000-4000-8000-000000000000 -o scenes/
-    Download {
-        /// An item's id or an asset's id.
-        id: String,
-        /// The directory to write into (made if missing).
-        #[arg(short, long, value_name = "DIR")]
-        output: PathBuf,
-    },
+    /// Example: up42 storage download --order 00000000-0000-4000-8000-000000000001 -d scenes/
+    Download(StorageDownload),
+}
+
+/// `up42 storage download`.
+#[derive(Debug, Args)]
+pub struct StorageDownload {
+    /// Items' ids, or assets' ids (an asset goes to DIR/<asset id>/).
+    #[arg(value_name = "ITEM_OR_ASSET")]
+    pub ids: Vec<String>,
+    /// Every file an order delivered.
+    #[arg(long, value_name = "ID")]
+    pub order: Option<String>,
+    /// Every file of a STAC collection (a delivery, a job's results).
+    #[arg(long, value_name = "ID")]
+    pub collection: Option<String>,
+    #[command(flatten)]
+    pub into: DeliveryArgs,
+    #[command(flatten)]
+    pub output: Output,
+}
+
+/// Where and how a delivery writes its files.
+#[derive(Debug, Args)]
+pub struct DeliveryArgs {
+    /// The directory the files go to (made if missing).
+    #[arg(short, long, value_name = "DIR")]
+    pub dir: PathBuf,
+    /// How many files are fetched at once.
+    #[arg(short, long, value_name = "N", default_value_t = up42::storage::DEFAULT_CONCURRENCY as u16,
+          value_parser = clap::value_parser!(u16).range(1..=64))]
+    pub jobs: u16,
+    /// Replaces files on disk that the delivery did not write (or that changed since).
+    #[arg(long)]
+    pub overwrite: bool,
 }
 
 fn from_date(text: &str) -> Result<String, String> {

@@ -7,6 +7,7 @@ mod auth;
 mod budgets;
 mod catalog;
 mod cli;
+mod deliver;
 mod download;
 mod endpoints;
 mod failure;

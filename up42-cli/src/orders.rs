@@ -4,6 +4,7 @@ use up42::list::Direction;
 use up42::orders::{NewOrder, Order, OrderOutcome, OrderSortField, OrderStatus, OrderSubStatus, OrderType};
 
 use crate::cli::{self, OrdersCommand};
+use crate::deliver;
 use crate::failure::Failure;
 use crate::limit;
 use crate::output::{self, Format};
@@ -111,12 +112,34 @@ async fn list(client: &up42::Client, args: cli::OrdersList) -> Result<(), Failur
 }
 
 /// `up42 orders wait`: a spinner on a terminal, a line per change otherwise.
-async fn wait(client: &up42::Client, args: cli::Wait) -> Result<(), Failure> {
-    let id = args.id;
+async fn wait(client: &up42::Client, args: cli::OrderWait) -> Result<(), Failure> {
+    let (id, format) = (args.wait.id, args.wait.output.format);
     let wait = client.orders().wait(&id);
-    let outcome = watch::run(format!("order {id}"), wait, args.every, args.timeout, state).await?;
+    let outcome = watch::run(
+        format!("order {id}"),
+        wait,
+        args.wait.every,
+        args.wait.timeout,
+        state,
+    )
+    .await?;
     match outcome {
-        OrderOutcome::Fulfilled(order) => show(&[order], args.output.format),
+        OrderOutcome::Fulfilled(order) => match args.download {
+            Some(dir) => {
+                eprintln!(
+                    "up42: order {id} is fulfilled; delivering its files into {}",
+                    dir.display()
+                );
+                let options = deliver::Options {
+                    dir,
+                    jobs: args.jobs.into(),
+                    overwrite: args.overwrite,
+                    format,
+                };
+                deliver::run(vec![client.storage().download_order(order.id)], options).await
+            }
+            None => show(&[order], format),
+        },
         OrderOutcome::NeedsDecision(order) => Err(Failure::Unsuccessful(match order.sub_status() {
             Some(OrderSubStatus::FeasibilityWaitingResponse) => format!(
                 "order {id} waits for you to choose a feasibility option (UP42's console, or \

@@ -1,10 +1,11 @@
 //! `up42 storage items|download`: what orders delivered and jobs made, on
-//! the typed client.
+//! the typed client; downloads are deliveries (see `deliver`).
 
-use futures_util::TryStreamExt;
 use up42::storage::{StacItem, StacSearch};
+use up42::toolkit::Authenticated;
 
-use crate::cli::StorageCommand;
+use crate::cli::{StorageCommand, StorageDownload};
+use crate::deliver;
 use crate::failure::Failure;
 use crate::limit;
 use crate::output;
@@ -45,29 +46,59 @@ pub async fn run(session: &Session, command: StorageCommand) -> Result<(), Failu
                 table
             })
         }
-        StorageCommand::Download { id, output } => {
-            std::fs::create_dir_all(&output)
-                .map_err(|e| Failure::Local(format!("cannot make {}: {e}", output.display())))?;
-            // An item's id names its files; anything else is taken for an asset's id.
-            let item = storage
-                .search(&StacSearch::new().ids([id.as_str()]))
-                .items()
-                .try_next()
-                .await?;
-            let files: Vec<(String, up42::ids::AssetId)> = match item {
-                Some(item) => item
-                    .assets
-                    .iter()
-                    .filter_map(|(name, asset)| asset.asset_id().map(|asset| (name.clone(), asset)))
-                    .collect(),
-                None => vec![(id.clone(), up42::ids::AssetId::from(id.as_str()))],
-            };
-            for (name, asset) in files {
-                let path = output.join(&name);
-                let bytes = storage.download(asset).to_file(&path).await?;
-                eprintln!("up42: saved {bytes} bytes to {}", path.display());
-            }
-            Ok(())
-        }
+        StorageCommand::Download(args) => download(session, args).await,
     }
+}
+
+/// `storage download`: the named items and assets, the order's delivery and
+/// the collection, delivered one after the other into one directory.
+async fn download(session: &Session, args: StorageDownload) -> Result<(), Failure> {
+    if args.ids.is_empty() && args.order.is_none() && args.collection.is_none() {
+        return Err(Failure::Usage(
+            "name what to download: items' or assets' ids, --order ID or --collection ID".into(),
+        ));
+    }
+    let client = session.typed();
+    let storage = client.storage();
+    let mut deliveries = Vec::new();
+    if let Some(order) = args.order {
+        deliveries.push(storage.download_order(order));
+    }
+    if let Some(collection) = args.collection {
+        deliveries.push(storage.download_collection(collection));
+    }
+    if !args.ids.is_empty() {
+        deliveries.push(storage.download_items(items_or_assets(&client, &args.ids).await?));
+    }
+    let options = deliver::Options {
+        dir: args.into.dir,
+        jobs: args.into.jobs.into(),
+        overwrite: args.into.overwrite,
+        format: args.output.format,
+    };
+    deliver::run(deliveries, options).await
+}
+
+/// The items `ids` name; an id that is no item's is taken for an asset's,
+/// delivered as an item of that one file.
+async fn items_or_assets(client: &up42::Client, ids: &[String]) -> Result<Vec<StacItem>, Failure> {
+    let search = StacSearch::new().ids(ids.iter().map(String::as_str));
+    let found: Vec<StacItem> = client.storage().search(&search).collect().await?;
+    ids.iter()
+        .map(|id| match found.iter().find(|item| item.id.as_str() == id) {
+            Some(item) => Ok(item.clone()),
+            None => {
+                let mut asset = client.toolkit().api_url().clone();
+                if let Ok(mut path) = asset.path_segments_mut() {
+                    path.pop_if_empty().extend(["v2", "assets", id]);
+                }
+                let item = serde_json::json!({
+                    "type": "Feature", "id": id, "geometry": null, "properties": {},
+                    "assets": {"file": {"href": asset.as_str()}},
+                });
+                serde_json::from_value(item)
+                    .map_err(|e| Failure::Local(format!("cannot make an item of asset {id}: {e}")))
+            }
+        })
+        .collect()
 }

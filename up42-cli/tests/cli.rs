@@ -7,7 +7,8 @@ use std::path::Path;
 use std::process::{Command, Output, Stdio};
 
 use up42_testkit::{
-    Fault, Mock, ORDER_ID, PASSWORD, Respond, Route, Sandbox, USERNAME, WORKSPACE_ID, generated_asset,
+    AssetRules, Checksums, Fault, Mock, ORDER_ID, PASSWORD, Respond, Route, Sandbox, USERNAME, WORKSPACE_ID,
+    generated_asset,
 };
 
 /// A home directory of the test's own: no credentials file, no token cache.
@@ -1026,24 +1027,22 @@ async fn catalog_search_and_storage_items_and_downloads() {
 
     let dir = tempfile::tempdir().unwrap();
     let into = dir.path().to_str().unwrap();
-    let item = up42(
-        &sandbox,
-        &home,
-        &[
-            "storage",
-            "download",
-            up42_testkit::seed::STAC_ITEM_ID,
-            "-o",
-            into,
-        ],
-    )
-    .await;
+    let item_id = up42_testkit::seed::STAC_ITEM_ID;
+    let item = up42(&sandbox, &home, &["storage", "download", item_id, "-d", into]).await;
     assert_eq!(item.status.code(), Some(0), "{}", stderr(&item));
-    assert!(dir.path().join("image").metadata().unwrap().len() > 0);
+    assert!(
+        dir.path()
+            .join(item_id)
+            .join("image_0000.tif")
+            .metadata()
+            .unwrap()
+            .len()
+            > 0
+    );
     let asset = up42_testkit::seed::ASSET_ID;
-    let one = up42(&sandbox, &home, &["storage", "download", asset, "-o", into]).await;
+    let one = up42(&sandbox, &home, &["storage", "download", asset, "-d", into]).await;
     assert_eq!(one.status.code(), Some(0), "{}", stderr(&one));
-    assert!(dir.path().join(asset).is_file());
+    assert!(dir.path().join(asset).join("image_0000.tif").is_file());
     let fetched = sandbox.journal_of(Route::Storage);
     assert_eq!(fetched.len(), 2);
     assert!(
@@ -1078,5 +1077,197 @@ async fn on_a_terminal_orders_wait_shows_a_spinner_then_the_order() {
                 .trim_start_matches(|c: char| !c.is_ascii_alphabetic())
                 .contains("ID"),
         "then the order as a table: {text:?}"
+    );
+}
+
+/// The report `up42 storage download ... -o json` printed, whatever its exit code.
+fn report(output: &Output) -> Vec<serde_json::Value> {
+    serde_json::from_slice(&output.stdout).unwrap_or_else(|e| panic!("{e}: {}", stdout(output)))
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn storage_download_delivers_an_order_keeps_names_inside_and_exits_5_on_a_bad_file() {
+    let sandbox = Sandbox::start().await;
+    let home = Home::new();
+    let dir = tempfile::tempdir().unwrap();
+    let into = dir.path().to_str().unwrap();
+    let order = up42_testkit::seed::HOSTILE_ORDER_ID;
+    let hostile = up42(
+        &sandbox,
+        &home,
+        &["storage", "download", "--order", order, "-d", into, "-o", "json"],
+    )
+    .await;
+    assert_eq!(hostile.status.code(), Some(0), "{}", stderr(&hostile));
+    let files = report(&hostile);
+    assert_eq!(files.len(), 8);
+    for file in &files {
+        assert_eq!(file["outcome"], "downloaded");
+        let path = Path::new(file["path"].as_str().unwrap());
+        assert_eq!(path.parent().unwrap().parent().unwrap(), dir.path(), "{path:?}");
+        assert!(path.is_file());
+    }
+    assert_eq!(
+        stderr(&hostile)
+            .lines()
+            .filter(|l| l.starts_with("up42: downloaded "))
+            .count(),
+        8
+    );
+
+    // One file of nine fails its checksum: exit 5, the other eight on disk.
+    let bad = "a55ea000-0000-4000-8000-000000000080";
+    sandbox.set_asset_rules(bad, AssetRules::new().corrupt().checksums(Checksums::GoogHash));
+    let order = up42_testkit::seed::MULTI_ITEM_ORDER_ID;
+    let args = [
+        "storage", "download", "--order", order, "-d", into, "-j", "3", "-o", "ndjson",
+    ];
+    let failed = up42(&sandbox, &home, &args).await;
+    assert_eq!(failed.status.code(), Some(5), "{}", stderr(&failed));
+    let lines: Vec<serde_json::Value> = stdout(&failed)
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    assert_eq!(lines.len(), 9);
+    assert_eq!(lines.iter().filter(|f| f["outcome"] == "failed").count(), 1);
+    let last = stderr(&failed).lines().last().unwrap_or_default().to_string();
+    assert!(last.contains("1 of 9 files") && last.contains("again"), "{last}");
+
+    // Fixed on the server: the same command completes it, skipping the rest.
+    sandbox.set_asset_rules(bad, AssetRules::new());
+    let again = up42(&sandbox, &home, &args).await;
+    assert_eq!(again.status.code(), Some(0), "{}", stderr(&again));
+    let outcomes: Vec<String> = stdout(&again)
+        .lines()
+        .map(|l| {
+            serde_json::from_str::<serde_json::Value>(l).unwrap()["outcome"]
+                .as_str()
+                .unwrap()
+                .to_string()
+        })
+        .collect();
+    assert_eq!(outcomes.iter().filter(|o| *o == "skipped").count(), 8);
+    assert_eq!(outcomes.iter().filter(|o| *o == "downloaded").count(), 1);
+
+    // A file on disk the delivery did not write is kept; exit 5 says so.
+    let item = up42_testkit::seed::STAC_ITEM_ID;
+    std::fs::create_dir_all(dir.path().join(item)).unwrap();
+    std::fs::write(dir.path().join(item).join("image_0000.tif"), b"mine").unwrap();
+    let kept = up42(
+        &sandbox,
+        &home,
+        &["storage", "download", item, "-d", into, "-o", "json"],
+    )
+    .await;
+    assert_eq!(kept.status.code(), Some(5));
+    assert!(report(&kept)[0]["error"].as_str().unwrap().contains("overwrite"));
+    assert_eq!(
+        std::fs::read(dir.path().join(item).join("image_0000.tif")).unwrap(),
+        b"mine"
+    );
+    let replaced = up42(
+        &sandbox,
+        &home,
+        &["storage", "download", item, "-d", into, "--overwrite"],
+    )
+    .await;
+    assert_eq!(replaced.status.code(), Some(0), "{}", stderr(&replaced));
+    let none = up42(&sandbox, &home, &["storage", "download", "-d", into]).await;
+    assert_eq!(none.status.code(), Some(2));
+}
+
+#[cfg(unix)]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn sigterm_mid_file_leaves_resumable_data_and_the_next_run_resumes_it() {
+    let sandbox = Sandbox::start().await;
+    let len = 32 * 1024 * 1024;
+    sandbox.add_generated_asset("big", len, None);
+    sandbox.set_asset_rules("big", AssetRules::new().bytes_per_second(8 * 1024 * 1024));
+    let home = Home::new();
+    let dir = tempfile::tempdir().unwrap();
+    let into = dir.path().to_str().unwrap();
+    let mut download = command(&sandbox, &home, &["storage", "download", "big", "-d", into]);
+    download
+        .env("UP42_USERNAME", USERNAME)
+        .env("UP42_PASSWORD", PASSWORD)
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped());
+    let mut child = tokio::process::Command::from(download).spawn().unwrap();
+    let partial = dir.path().join("big").join(".big.bin.up42-part");
+    for _ in 0..1000 {
+        if partial.metadata().is_ok_and(|m| m.len() > 0) {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(10)).await;
+    }
+    assert!(partial.metadata().unwrap().len() > 0, "the download began");
+    let pid = child.id().unwrap().to_string();
+    assert!(
+        Command::new("kill")
+            .args(["-TERM", &pid])
+            .status()
+            .unwrap()
+            .success()
+    );
+    let _ = child.wait().await;
+    assert!(
+        !dir.path().join("big").join("big.bin").exists(),
+        "nothing at the final name"
+    );
+    let kept = partial.metadata().unwrap().len();
+    assert!(kept > 0 && kept < len);
+
+    sandbox.set_asset_rules("big", AssetRules::new());
+    sandbox.reset_counters();
+    let resumed = up42(
+        &sandbox,
+        &home,
+        &["storage", "download", "big", "-d", into, "-o", "json"],
+    )
+    .await;
+    assert_eq!(resumed.status.code(), Some(0), "{}", stderr(&resumed));
+    assert_eq!(report(&resumed)[0]["outcome"], "resumed");
+    assert_eq!(
+        sandbox.counters().asset_bytes,
+        len - kept,
+        "only the rest was sent"
+    );
+    let written = std::fs::read(dir.path().join("big").join("big.bin")).unwrap();
+    assert!(written == up42_testkit::generated_asset(0, len as usize));
+    assert!(!partial.exists());
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn orders_wait_download_waits_then_delivers() {
+    let sandbox = Sandbox::builder()
+        .order_status_schedule(&[("PLACED", 1)], "FULFILLED")
+        .start()
+        .await;
+    let home = Home::new();
+    let id = place(&sandbox).await;
+    let dir = tempfile::tempdir().unwrap();
+    let into = dir.path().to_str().unwrap();
+    let args = [
+        "orders",
+        "wait",
+        &id,
+        "--every",
+        "100ms",
+        "--download",
+        into,
+        "-o",
+        "json",
+    ];
+    let waited = up42(&sandbox, &home, &args).await;
+    assert_eq!(waited.status.code(), Some(0), "{}", stderr(&waited));
+    let files = report(&waited);
+    assert_eq!(files.len(), 1);
+    assert_eq!(files[0]["outcome"], "downloaded");
+    assert!(Path::new(files[0]["path"].as_str().unwrap()).starts_with(dir.path()));
+    let jobs_without_download = up42(&sandbox, &home, &["orders", "wait", &id, "-j", "2"]).await;
+    assert_eq!(
+        jobs_without_download.status.code(),
+        Some(2),
+        "-j needs --download"
     );
 }

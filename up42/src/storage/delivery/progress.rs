@@ -46,9 +46,17 @@ impl<'a> Tracker<'a> {
     }
 
     /// The file `key` (at `path`) has `bytes` on disk of `total`, and is
-    /// `done` or not. The first size known of a file adds to the delivery's
-    /// total; a declared size stays the one counted.
-    pub(super) fn file(&self, key: &str, path: &Path, bytes: u64, total: Option<u64>, done: bool) {
+    /// finished with `outcome`, or not yet (`None`). The first size known of
+    /// a file adds to the delivery's total; a declared size stays the one
+    /// counted.
+    pub(super) fn file(
+        &self,
+        key: &str,
+        path: &Path,
+        bytes: u64,
+        total: Option<u64>,
+        outcome: Option<&'static str>,
+    ) {
         let mut state = self
             .state
             .lock()
@@ -65,14 +73,15 @@ impl<'a> Tracker<'a> {
         }
         progress.bytes = progress.bytes.saturating_sub(was) + bytes;
         files.insert(key.to_string(), (bytes, total));
-        if done {
+        if outcome.is_some() {
             progress.files_done += 1;
         }
         progress.file = Some(FileProgress {
             path: path.to_path_buf(),
             bytes,
             total,
-            done,
+            done: outcome.is_some(),
+            outcome,
         });
         if let Some(report) = report {
             report(progress);

@@ -38,6 +38,8 @@ pub struct FileProgress {
     pub total: Option<u64>,
     /// Whether it is finished (complete or failed).
     pub done: bool,
+    /// When it is finished: what happened, as [`FileOutcome::name`] says it.
+    pub outcome: Option<&'static str>,
 }
 
 /// What happened to one file.

@@ -75,7 +75,8 @@ pub(super) async fn deliver(cx: &Context<'_, '_>, job: Job) -> DeliveredFile {
         Ok((done, outcome)) => (done.bytes, Some(done.sha256), outcome),
         Err(error) => (0, None, FileOutcome::Failed(error)),
     };
-    cx.progress.file(&job.relative, &path, bytes, None, true);
+    cx.progress
+        .file(&job.relative, &path, bytes, None, Some(outcome.name()));
     DeliveredFile {
         item: job.item,
         asset: job.asset,
@@ -120,7 +121,7 @@ async fn existing(cx: &Context<'_, '_>, job: &Job, path: &Path) -> Result<Option
                 .any(|d| d.algorithm == checksum::Algorithm::Sha256 && checksum::hex(&d.digest) != sha256);
             // An unchanged file of ours whose asset changed on the server is replaced.
             if !stale {
-                cx.progress.file(&job.relative, path, bytes, Some(bytes), false);
+                cx.progress.file(&job.relative, path, bytes, Some(bytes), None);
                 return Ok(Some(Done {
                     bytes,
                     sha256,
@@ -404,7 +405,7 @@ async fn attempt(
         hashers.update(&chunk);
         written += chunk.len() as u64;
         cx.progress
-            .file(&job.relative, path, start + written, total, false);
+            .file(&job.relative, path, start + written, total, None);
     }
     out.flush().await.map_err(io)?;
     out.get_ref().sync_all().await.map_err(io)?;
