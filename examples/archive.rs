@@ -1,6 +1,6 @@
 //! An archive order from start to finish with the typed client: find a
 //! collection, search its archive, estimate and place an order for the
-//! clearest scene, wait for it, find the delivery in storage, download it.
+//! clearest scene, wait for it, deliver its files to disk, verified.
 //!
 //! ```text
 //! cargo run --example archive
@@ -19,7 +19,6 @@ use up42::Client;
 use up42::catalog::CatalogSearch;
 use up42::glossary::{CollectionType, Integration};
 use up42::orders::{NewOrder, OrderOutcome};
-use up42::storage::StacSearch;
 
 /// What the flow can fail with: UP42's errors, and its own checks.
 type Failure = Box<dyn std::error::Error>;
@@ -129,31 +128,32 @@ async fn flow(client: &Client) -> std::result::Result<(), Failure> {
     };
     println!("4. {} is {}", order.display_name, order.status);
 
-    // 5. Its delivery in storage, and each of its files downloaded.
-    let items: Vec<_> = client
-        .storage()
-        .search(&StacSearch::new().order(&id))
-        .items()
-        .try_collect()
-        .await?;
-    // A private scratch directory, removed at the end.
+    // 5. Its delivery: every file of every item, to DIR/<item id>/<file name>,
+    //    verified against its checksums; a second run skips what is complete.
     let scratch = tempfile::tempdir()?;
-    let dir = scratch.path();
-    for item in &items {
-        for (name, asset) in &item.assets {
-            let Some(asset_id) = asset.asset_id() else {
-                continue;
-            };
-            let bytes = client
-                .storage()
-                .download(asset_id)
-                .to_file(dir.join(name))
-                .await?;
-            println!(
-                "5. item {}: {name}, {bytes} bytes (the token never left the API host)",
-                item.id
-            );
-        }
+    let dir = scratch.path().join("delivery");
+    let report = client
+        .storage()
+        .download_order(&id)
+        .to_dir(&dir)
+        .concurrency(4)
+        .await?;
+    for file in &report.files {
+        println!(
+            "5. {} {} ({} bytes, sha256 {})",
+            file.outcome.name(),
+            file.path.strip_prefix(&dir)?.display(),
+            file.bytes,
+            file.sha256.as_deref().unwrap_or("-")
+        );
     }
+    if !report.is_complete() {
+        return Err("some files could not be completed; run again to resume them".into());
+    }
+    let again = client.storage().download_order(&id).to_dir(&dir).await?;
+    println!(
+        "   again: {:?} (downloaded, resumed, skipped, failed)",
+        again.counts()
+    );
     Ok(())
 }

@@ -2,6 +2,9 @@
 //! Collections ([`StacCollection`]: one delivery or one job's results) hold
 //! items ([`StacItem`]: a scene or product, with UP42's fields in
 //! [`ItemProperties`]) whose assets ([`StacAsset`]) are the files.
+//! [`Storage::download_order`] (and `download_items`, `download_collection`)
+//! puts every file of a delivery on disk, verified and resumable
+//! ([`Delivery`]); [`Storage::download`] fetches one asset.
 //!
 //! ```
 //! use futures_util::TryStreamExt;
