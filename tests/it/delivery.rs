@@ -379,6 +379,21 @@ async fn bytes_that_fail_a_checksum_leave_no_file_at_the_final_name() {
 }
 
 #[tokio::test]
+async fn a_range_the_server_cannot_serve_starts_the_file_over() {
+    let (sandbox, client) = fixtures::start().await;
+    sandbox.inject(Route::Storage, Fault::status(416), 1);
+    let scratch = tempfile::tempdir().unwrap();
+    let report = client
+        .storage()
+        .download_order(seed::ORDER_ID)
+        .to_dir(scratch.path())
+        .await
+        .unwrap();
+    assert_eq!(outcomes(&report), ["downloaded"]);
+    assert_eq!(sandbox.journal_of(Route::Storage).len(), 2);
+}
+
+#[tokio::test]
 async fn an_expired_signed_url_is_signed_again() {
     let (sandbox, client) = fixtures::start().await;
     sandbox.inject(Route::Storage, Fault::status(403), 1);

@@ -1271,3 +1271,45 @@ async fn orders_wait_download_waits_then_delivers() {
         "-j needs --download"
     );
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn on_a_terminal_storage_download_shows_the_delivery_and_its_files() {
+    let sandbox = Sandbox::start().await;
+    sandbox.add_generated_asset("paced", 4 * 1024 * 1024, None);
+    sandbox.set_asset_rules("paced", AssetRules::new().bytes_per_second(8 * 1024 * 1024));
+    let home = Home::new();
+    let dir = home.path().join("out");
+    let args = format!("storage download paced -d {}", dir.display());
+    let output = on_a_terminal(&sandbox, &home, &args).await;
+    let text = stdout(&output);
+    assert_eq!(output.status.code(), Some(0), "{text}");
+    assert!(text.contains("0/1 files"), "the delivery's bar: {text:?}");
+    assert!(
+        text.contains("paced/paced.bin"),
+        "the file in flight, then its row: {text:?}"
+    );
+    assert!(text.contains("downloaded"), "{text:?}");
+}
+
+#[cfg(unix)]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn storage_download_never_follows_a_link_at_a_final_name() {
+    let sandbox = Sandbox::start().await;
+    let home = Home::new();
+    let dir = tempfile::tempdir().unwrap();
+    let item = up42_testkit::seed::STAC_ITEM_ID;
+    let outside = dir.path().join("outside.txt");
+    std::fs::write(&outside, b"keep me").unwrap();
+    std::fs::create_dir(dir.path().join(item)).unwrap();
+    std::os::unix::fs::symlink(&outside, dir.path().join(item).join("image_0000.tif")).unwrap();
+    let into = dir.path().to_str().unwrap();
+    let refused = up42(
+        &sandbox,
+        &home,
+        &["storage", "download", item, "-d", into, "-o", "json"],
+    )
+    .await;
+    assert_eq!(refused.status.code(), Some(5), "{}", stderr(&refused));
+    assert!(report(&refused)[0]["error"].as_str().unwrap().contains("link"));
+    assert_eq!(std::fs::read(&outside).unwrap(), b"keep me");
+}

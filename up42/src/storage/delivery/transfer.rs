@@ -372,9 +372,13 @@ async fn attempt(
         validator: download.validator().map(str::to_string),
         complete: false,
     };
-    cx.manifest
-        .set(&job.relative, Some(entry.clone()))
-        .map_err(Failed::last)?;
+    // Written before the first byte, so that a stop at any point can resume;
+    // a resume under the same validator has nothing new to record.
+    if cx.manifest.get(&job.relative).as_ref() != Some(&entry) {
+        cx.manifest
+            .set(&job.relative, Some(entry.clone()))
+            .map_err(Failed::last)?;
+    }
     let mut expected = job.declared.clone();
     expected.extend(checksum::announced(download.headers(), start == 0));
     let mut hashers = Hashers::new(&expected);
