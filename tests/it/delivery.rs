@@ -225,6 +225,19 @@ async fn a_file_on_disk_that_differs_is_kept_and_a_link_is_never_followed() {
     let written = std::fs::symlink_metadata(item_dir.join("image_0000.tif")).unwrap();
     assert!(written.is_file(), "a file now, not a link");
 
+    // Nor a link at the name of partial data.
+    std::fs::remove_file(item_dir.join("image_0000.tif")).unwrap();
+    std::fs::remove_file(dir.join(".up42-delivery.json")).unwrap();
+    std::os::unix::fs::symlink(&outside, item_dir.join(".image_0000.tif.up42-part")).unwrap();
+    let report = client
+        .storage()
+        .download_order(seed::ORDER_ID)
+        .to_dir(&dir)
+        .await
+        .unwrap();
+    assert_eq!(outcomes(&report), ["downloaded"]);
+    assert_eq!(std::fs::read(&outside).unwrap(), b"not the delivery's");
+
     // An item directory that is a link is not written through.
     let elsewhere = tempfile::tempdir().unwrap();
     let linked = scratch.path().join("linked");

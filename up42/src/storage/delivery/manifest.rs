@@ -65,6 +65,13 @@ impl Manifest {
     pub(super) fn open(dir: &Path) -> Result<Manifest> {
         std::fs::create_dir_all(dir).map_err(|e| Error::io("create the directory", dir, e))?;
         let lock_path = dir.join(LOCK);
+        if std::fs::symlink_metadata(&lock_path).is_ok_and(|m| !m.is_file()) {
+            let odd = std::io::Error::new(
+                std::io::ErrorKind::AlreadyExists,
+                "not a regular file (a link is not followed)",
+            );
+            return Err(Error::io("lock", &lock_path, odd));
+        }
         let lock = File::options()
             .create(true)
             .truncate(false)

@@ -453,7 +453,20 @@ async fn attempt(
 async fn open_partial(partial: &Path, start: u64, hashers: &mut Hashers) -> Result<tokio::fs::File> {
     let io = |e| Error::io("write", partial, e);
     if start == 0 {
-        return tokio::fs::File::create(partial).await.map_err(io);
+        // A new file, never through a link someone left at its name: what
+        // is there goes (a link itself, not its target), and `create_new`
+        // refuses to follow one that appears meanwhile.
+        match tokio::fs::remove_file(partial).await {
+            Err(e) if e.kind() != std::io::ErrorKind::NotFound => return Err(io(e)),
+            _ => {}
+        }
+        let mut options = tokio::fs::OpenOptions::new();
+        return options
+            .write(true)
+            .create_new(true)
+            .open(partial)
+            .await
+            .map_err(io);
     }
     let mut file = tokio::fs::OpenOptions::new()
         .read(true)
