@@ -26,6 +26,10 @@ const LOCK_TRY: std::time::Duration = std::time::Duration::from_millis(250);
 /// restart. Each process renewing on its own would cost a login each.
 const OUTAGE_GRACE: std::time::Duration = std::time::Duration::from_secs(5);
 
+/// How far apart two processes' records of one grant's time may be: the
+/// store keeps milliseconds, each process its own clock.
+const SAME_GRANT: std::time::Duration = std::time::Duration::from_secs(1);
+
 /// What to do, given the stored entry.
 enum Decision {
     /// A fresh token other than the one being replaced: adopted.
@@ -133,7 +137,14 @@ fn decide(entry: Option<&Entry>, held: Option<&Held>, ask: &Ask) -> Decision {
     let stored = tokens
         .and_then(stored_refresh)
         .filter(|r| r.usable(now).is_some());
-    let refresh = match (stored, ask.refresh.clone()) {
+    // A stored grant without a refresh token, as new as this process's own:
+    // its refresh token was refused and dropped (or never given), and the
+    // own copy is that same token. It is not sent again, by any process.
+    let own = ask.refresh.clone().filter(|own| match tokens {
+        Some(stored) if stored.refresh.is_none() => own.issued_at > from_wall(stored.issued_at) + SAME_GRANT,
+        _ => true,
+    });
+    let refresh = match (stored, own) {
         (Some(stored), Some(own)) if own.issued_at >= stored.issued_at => Some(own),
         (Some(stored), _) => Some(stored),
         (None, own) => own,

@@ -463,6 +463,27 @@ async fn a_fleet_with_a_changed_password_shares_one_backoff() {
 }
 
 #[tokio::test(start_paused = true)]
+async fn a_refused_refresh_token_is_not_sent_again_by_a_process_that_holds_it() {
+    let (source, _store, caches) = fleet(2, Duration::from_secs(300));
+    caches[0].get().await.unwrap();
+    caches[1].get().await.unwrap(); // adopted: both hold refresh-0
+    assert_eq!(source.logins().len(), 1);
+    source.password_ok.store(false, Ordering::SeqCst);
+    source.refresh_ok.store(false, Ordering::SeqCst);
+    tokio::time::sleep(Duration::from_secs(300)).await;
+    assert!(
+        caches[0].get().await.is_err(),
+        "refresh-0 refused, then the password"
+    );
+    // Past the fleet's memory of the refusal, the other process renews on
+    // its own: with the password, not with its copy of the refused token.
+    tokio::time::sleep(Duration::from_secs(3)).await;
+    assert!(caches[1].get().await.is_err());
+    assert_eq!(source.refreshes(), ["refresh-0"]);
+    assert_eq!(source.logins().len(), 3, "a login each after the refusal");
+}
+
+#[tokio::test(start_paused = true)]
 async fn a_reset_tries_again_while_the_fleet_remembers() {
     let (source, _store, caches) = fleet(2, Duration::from_secs(300));
     source.password_ok.store(false, Ordering::SeqCst);
