@@ -254,9 +254,10 @@ impl TokenCache {
     }
 
     /// Renews now, whatever the cached token's age, for code that knows better
-    /// (a permission just granted). Single flight like any renewal: concurrent
-    /// calls share one token request, and a remembered failure is answered
-    /// from memory.
+    /// (a permission just granted): a token request is sent, also in a fresh
+    /// process whose token store holds a fresh token (it is not adopted).
+    /// Single flight like any renewal: concurrent calls share one token
+    /// request, and a remembered failure is answered from memory.
     ///
     /// ```no_run
     /// # async fn run(client: up42_auth::Up42Client) -> Result<(), up42_auth::Error> {
@@ -268,6 +269,8 @@ impl TokenCache {
     /// # Ok(()) }
     /// ```
     pub async fn force_refresh(&self) -> Result<AccessToken, Error> {
+        // Nor is a token a sibling process stored before now adopted in its place.
+        lock(&self.shared.state).forced_at = Some(Instant::now());
         if let Some(cached) = self.shared.current.load_full() {
             self.invalidate(&cached.token);
         }

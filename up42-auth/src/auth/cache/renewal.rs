@@ -73,6 +73,9 @@ pub(super) struct RenewalState {
     /// Set by [`TokenCache::reset`]: the next renewal tries even while the
     /// store remembers a refusal (and its outcome replaces the memory).
     pub(super) retry_now: bool,
+    /// Set by [`TokenCache::force_refresh`]: the next renewal adopts no
+    /// stored token issued before this instant.
+    pub(super) forced_at: Option<Instant>,
 }
 
 /// A renewal's outcome, before the cache records it.
@@ -103,6 +106,8 @@ pub(super) struct Ask {
     pub(super) failures: u32,
     /// Try even while the store remembers a refusal.
     pub(super) retry_now: bool,
+    /// A forced renewal: no stored token issued before this is adopted.
+    pub(super) issued_after: Option<Instant>,
 }
 
 /// The safety margin for a token granted for `lifetime`.
@@ -237,6 +242,7 @@ impl Shared {
             refresh: state.refresh.clone().filter(|r| r.usable(now).is_some()),
             failures: state.hard_failures,
             retry_now: std::mem::take(&mut state.retry_now),
+            issued_after: state.forced_at.take(),
         };
         let epoch = state.epoch;
         let shared = Arc::clone(self);

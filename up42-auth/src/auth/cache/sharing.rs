@@ -106,7 +106,8 @@ fn decide(entry: Option<&Entry>, held: Option<&Held>, ask: &Ask) -> Decision {
         let issued_at = from_wall(tokens.issued_at);
         // The token being replaced, or one older than it: never adopted.
         let replaced = held
-            .is_some_and(|held| held.token.secret() == tokens.access_token() || issued_at <= held.issued_at);
+            .is_some_and(|held| held.token.secret() == tokens.access_token() || issued_at <= held.issued_at)
+            || ask.issued_after.is_some_and(|forced| issued_at <= forced);
         match tokens.skew() {
             Some(ahead) => tracing::warn!(
                 ?ahead,

@@ -484,6 +484,24 @@ async fn a_refused_refresh_token_is_not_sent_again_by_a_process_that_holds_it() 
 }
 
 #[tokio::test(start_paused = true)]
+async fn force_refresh_in_a_fresh_process_renews_rather_than_adopting() {
+    let (source, _store, caches) = fleet(2, Duration::from_secs(300));
+    let stored = caches[0].get().await.unwrap();
+    tokio::time::sleep(Duration::from_secs(10)).await;
+    // The second process has no token yet; the store has a fresh one.
+    let forced = caches[1].force_refresh().await.unwrap();
+    assert!(!forced.same_token(&stored), "renewed, not adopted");
+    assert_eq!(source.refreshes(), ["refresh-0"]);
+    // Forced in the first process too: renewed again, not adopted.
+    caches[0].force_refresh().await.unwrap();
+    assert_eq!(
+        source.refreshes(),
+        ["refresh-0", "refresh-1"],
+        "forced again: renewed again"
+    );
+}
+
+#[tokio::test(start_paused = true)]
 async fn a_reset_tries_again_while_the_fleet_remembers() {
     let (source, _store, caches) = fleet(2, Duration::from_secs(300));
     source.password_ok.store(false, Ordering::SeqCst);
