@@ -16,7 +16,7 @@ fn stack(sandbox: &Sandbox) -> reqwest_middleware::ClientWithMiddleware {
         .retry_bounds(Duration::from_millis(1), Duration::from_millis(5))
         .build_with_max_retries(2);
     // Exactly the README's construction.
-    ClientBuilder::new(BearerAuth::http_client())
+    ClientBuilder::new(BearerAuth::http_client().unwrap())
         .with(RetryTransientMiddleware::new_with_policy(retries))
         .with(BearerAuth::new(up42))
         .build()

@@ -27,7 +27,7 @@ use crate::redirect::same_origin;
 /// use up42_auth::{Credentials, Up42Client};
 ///
 /// let up42 = Up42Client::builder().credentials(Credentials::discover()?).build()?;
-/// let client = reqwest_middleware::ClientBuilder::new(BearerAuth::http_client())
+/// let client = reqwest_middleware::ClientBuilder::new(BearerAuth::http_client()?)
 ///     .with(BearerAuth::new(up42))
 ///     .build();
 /// let orders = client.get("https://api.up42.com/v2/orders").send().await?;
@@ -56,13 +56,20 @@ impl BearerAuth<()> {
     /// The `reqwest::Client` to build the stack on: the toolkit's
     /// [redirect policy](crate::redirect::policy) (redirects followed only
     /// within the first origin), no `Referer`, and the toolkit's `User-Agent`.
-    pub fn http_client() -> reqwest::Client {
+    /// Fails with [`ErrorKind::Config`](crate::ErrorKind::Config) when reqwest cannot build a client
+    /// (its TLS backend cannot start): never a client with another redirect
+    /// policy in its place.
+    pub fn http_client() -> Result<reqwest::Client, crate::Error> {
         reqwest::Client::builder()
             .redirect(crate::redirect::policy())
             .referer(false)
             .user_agent(crate::defaults::USER_AGENT)
             .build()
-            .unwrap_or_else(|_| reqwest::Client::new())
+            .map_err(|e| {
+                crate::Error::config(format!(
+                    "cannot build the HTTP client for the middleware stack: {e}"
+                ))
+            })
     }
 }
 

@@ -46,20 +46,19 @@ pub async fn login(global: &Global, args: Login) -> Result<(), Failure> {
     let credentials = Credentials::new(username.trim(), password);
     if global.sandbox {
         let session = session::open(global).await?;
-        session.client.token_cache().force_refresh().await?;
+        session.client.token_cache().log_in().await?;
         eprintln!("up42: the sandbox accepted the credentials; nothing was saved");
         return Ok(());
     }
-    // The check is a password login of a client without the token store: a
-    // token another run stored must not stand in for the password being saved.
-    let check = session::builder(global)
-        .credentials(credentials.clone())
-        .build()?;
-    check.access_token().await?;
-    // Then the stored client, so that the next runs find a token: it adopts
-    // a stored one, or logs in.
+    // One password login, of the client with the token store: it checks the
+    // password (a stored token or refresh token cannot stand in for it), and
+    // the next runs find its tokens.
     let builder = session::builder(global).credentials(credentials.clone());
-    session::with_store(builder).build()?.access_token().await?;
+    session::with_store(builder)
+        .build()?
+        .token_cache()
+        .log_in()
+        .await?;
     let path = up42::toolkit::auth::default_credentials_file()
         .ok_or_else(|| Failure::Local("no home directory to save the credentials in".to_string()))?;
     credentials.save(&path)?;

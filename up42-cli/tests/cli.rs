@@ -299,6 +299,7 @@ async fn login_saves_private_credentials_that_later_runs_use() {
     let file = home.path().join(".up42/credentials.json");
     assert!(!file.exists(), "nothing saved after a failed login");
 
+    let before = sandbox.counters().password_grants;
     let login = up42_with(
         &sandbox,
         &home,
@@ -308,6 +309,11 @@ async fn login_saves_private_credentials_that_later_runs_use() {
     )
     .await;
     assert_eq!(login.status.code(), Some(0), "{}", stderr(&login));
+    assert_eq!(
+        sandbox.counters().password_grants,
+        before + 1,
+        "one login, checked and saved"
+    );
     assert!(login.stdout.is_empty());
     assert!(!stderr(&login).contains(PASSWORD));
     let saved: serde_json::Value = serde_json::from_slice(&std::fs::read(&file).unwrap()).unwrap();

@@ -277,6 +277,33 @@ impl TokenCache {
         self.get().await
     }
 
+    /// Logs in with the credentials now: a password grant, whatever tokens
+    /// this process or its token store holds (none is adopted, no refresh
+    /// token is sent), even while a refusal is remembered; its tokens are
+    /// cached and shared through the store like any renewal's. For checking
+    /// credentials in one token request (`up42 login` does it before it
+    /// saves them). A renewal already under way is joined; the login follows it.
+    ///
+    /// ```no_run
+    /// # async fn run(client: up42_auth::Up42Client) -> Result<(), up42_auth::Error> {
+    /// use up42_auth::Authenticated;
+    ///
+    /// client.token_cache().log_in().await?; // fails with InvalidCredentials on a wrong password
+    /// # Ok(()) }
+    /// ```
+    pub async fn log_in(&self) -> Result<AccessToken, Error> {
+        {
+            let mut state = lock(&self.shared.state);
+            state.forced_at = Some(Instant::now());
+            state.log_in = true;
+            state.failed_until = None;
+        }
+        if let Some(cached) = self.shared.current.load_full() {
+            self.invalidate(&cached.token);
+        }
+        self.get().await
+    }
+
     /// How long the cached token stays valid from now (zero once expired),
     /// read without a renewal; `None` before the first token.
     ///

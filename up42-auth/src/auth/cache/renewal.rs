@@ -76,6 +76,8 @@ pub(super) struct RenewalState {
     /// Set by [`TokenCache::force_refresh`]: the next renewal adopts no
     /// stored token issued before this instant.
     pub(super) forced_at: Option<Instant>,
+    /// Set by [`TokenCache::log_in`]: the next renewal is a password grant.
+    pub(super) log_in: bool,
 }
 
 /// A renewal's outcome, before the cache records it.
@@ -108,6 +110,8 @@ pub(super) struct Ask {
     pub(super) retry_now: bool,
     /// A forced renewal: no stored token issued before this is adopted.
     pub(super) issued_after: Option<Instant>,
+    /// A password grant, whatever refresh token this process or the store has.
+    pub(super) log_in: bool,
 }
 
 /// The safety margin for a token granted for `lifetime`.
@@ -238,11 +242,16 @@ impl Shared {
         let (done, outcome) = watch::channel(None);
         state.in_flight = Some(outcome.clone());
         let now = Instant::now();
+        let log_in = std::mem::take(&mut state.log_in);
         let ask = Ask {
-            refresh: state.refresh.clone().filter(|r| r.usable(now).is_some()),
+            refresh: state
+                .refresh
+                .clone()
+                .filter(|r| !log_in && r.usable(now).is_some()),
             failures: state.hard_failures,
-            retry_now: std::mem::take(&mut state.retry_now),
+            retry_now: std::mem::take(&mut state.retry_now) || log_in,
             issued_after: state.forced_at.take(),
+            log_in,
         };
         let epoch = state.epoch;
         let shared = Arc::clone(self);

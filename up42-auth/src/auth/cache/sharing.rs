@@ -137,7 +137,7 @@ fn decide(entry: Option<&Entry>, held: Option<&Held>, ask: &Ask) -> Decision {
     // save that failed, the stored one was already used.
     let stored = tokens
         .and_then(stored_refresh)
-        .filter(|r| r.usable(now).is_some());
+        .filter(|r| !ask.log_in && r.usable(now).is_some());
     // A stored grant without a refresh token, as new as this process's own:
     // its refresh token was refused and dropped (or never given), and the
     // own copy is that same token. It is not sent again, by any process.

@@ -502,6 +502,22 @@ async fn force_refresh_in_a_fresh_process_renews_rather_than_adopting() {
 }
 
 #[tokio::test(start_paused = true)]
+async fn log_in_is_one_password_grant_whatever_is_stored_and_the_fleet_adopts_it() {
+    let (source, _store, caches) = fleet(2, Duration::from_secs(300));
+    let first = caches[0].get().await.unwrap();
+    tokio::time::sleep(Duration::from_secs(10)).await;
+    let logged_in = caches[1].log_in().await.unwrap();
+    assert!(!logged_in.same_token(&first));
+    assert_eq!(source.logins().len(), 2, "a password grant, not the stored token");
+    assert!(source.refreshes().is_empty(), "nor the stored refresh token");
+    // A wrong password fails, even right after a refusal the fleet remembers.
+    source.password_ok.store(false, Ordering::SeqCst);
+    assert!(caches[1].log_in().await.is_err());
+    assert_eq!(caches[1].log_in().await.unwrap_err().kind(), ErrorKind::InvalidCredentials);
+    assert_eq!(source.logins().len(), 4, "each log_in asks");
+}
+
+#[tokio::test(start_paused = true)]
 async fn a_reset_tries_again_while_the_fleet_remembers() {
     let (source, _store, caches) = fleet(2, Duration::from_secs(300));
     source.password_ok.store(false, Ordering::SeqCst);
