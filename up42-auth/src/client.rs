@@ -326,6 +326,9 @@ impl<C> Up42ClientBuilder<C> {
     /// per process) by default. Fewer suit short-lived processes whose store
     /// only the user can read: the `up42` command uses 1,000 (0.14 ms) for
     /// its file store. Every process sharing a store must use the same.
+    /// More than [`MAX_SEAL_ROUNDS`](crate::store::MAX_SEAL_ROUNDS) fails
+    /// [`build`](Self::build) with [`ErrorKind::Config`](crate::ErrorKind::Config). The derivation
+    /// runs on the runtime's blocking pool, never on a worker.
     pub fn seal_rounds(mut self, rounds: u32) -> Self {
         self.seal_rounds = Some(rounds);
         self
@@ -409,6 +412,13 @@ impl<C> Up42ClientBuilder<C> {
     }
 
     fn build_client(self) -> Result<Up42Client, Error> {
+        if let Some(rounds) = self.seal_rounds.filter(|r| *r > crate::store::MAX_SEAL_ROUNDS) {
+            return Err(Error::config(format!(
+                "seal_rounds({rounds}) is above the {} rounds allowed; the default is {}",
+                crate::store::MAX_SEAL_ROUNDS,
+                crate::store::SEAL_ROUNDS
+            )));
+        }
         let token_url = parse_url(
             "token URL",
             self.token_url.as_deref().unwrap_or(self.region.token_url()),
@@ -634,6 +644,15 @@ mod tests {
 
     fn builder() -> Up42ClientBuilder {
         Up42Client::builder().credentials(Credentials::new("me@example.com", "hunter2"))
+    }
+
+    #[test]
+    fn seal_rounds_above_the_cap_are_refused() {
+        let max = crate::store::MAX_SEAL_ROUNDS;
+        builder().seal_rounds(max).build().unwrap();
+        let error = builder().seal_rounds(max + 1).build().unwrap_err();
+        assert_eq!(error.kind(), ErrorKind::Config);
+        assert!(error.to_string().contains("10000000"), "{error}");
     }
 
     #[test]

@@ -16,6 +16,12 @@ use aws_lc_rs::{digest, hmac, pbkdf2};
 /// credentials (about 30 ms on one core of 2026).
 pub const SEAL_ROUNDS: u32 = 200_000;
 
+/// The most PBKDF2 rounds a sealing key is derived with (about 1.5 s on one
+/// core of 2026, once per process): more would stall every process's first
+/// renewal for no gain worth it. [`Up42ClientBuilder::seal_rounds`](crate::Up42ClientBuilder::seal_rounds)
+/// refuses more.
+pub const MAX_SEAL_ROUNDS: u32 = 10_000_000;
+
 /// Which account's tokens an entry holds, and how the entry is protected.
 ///
 /// - [`StoreKey::sealed`] (what [`Up42Client`](crate::Up42Client) uses): the
@@ -74,7 +80,7 @@ impl StoreKey {
     }
 
     /// [`sealed`](Self::sealed) with `rounds` of PBKDF2 instead of
-    /// [`SEAL_ROUNDS`] (at least 1,000): fewer for short-lived processes
+    /// [`SEAL_ROUNDS`] (at least 1,000, at most [`MAX_SEAL_ROUNDS`]): fewer for short-lived processes
     /// whose store only the user can read (the `up42` command uses 1,000
     /// for its file store). Processes share entries only when they derive
     /// with the same rounds.
@@ -87,7 +93,7 @@ impl StoreKey {
     ) -> StoreKey {
         let salt = digest_of(&["up42 token store", token_url, client_id, username]);
         let mut master = [0u8; 32];
-        let rounds = NonZeroU32::new(rounds.max(1_000)).expect("not zero");
+        let rounds = NonZeroU32::new(rounds.clamp(1_000, MAX_SEAL_ROUNDS)).expect("not zero");
         pbkdf2::derive(
             pbkdf2::PBKDF2_HMAC_SHA256,
             rounds,

@@ -38,7 +38,7 @@ use crate::error::Error;
 
 pub(crate) use entry::{Entry, StoredFailure, StoredRefresh, StoredTokens, from_wall, to_wall};
 pub use file::FileTokenStore;
-pub use key::{SEAL_ROUNDS, StoreKey};
+pub use key::{MAX_SEAL_ROUNDS, SEAL_ROUNDS, StoreKey};
 #[cfg(feature = "redis")]
 #[cfg_attr(docsrs, doc(cfg(feature = "redis")))]
 pub use redis::{REDIS_LOCK_LIFETIME, RedisTokenStore};

@@ -99,7 +99,8 @@ pub struct TokenCache {
 }
 
 struct Shared {
-    source: Box<dyn TokenSource>,
+    /// Shared with the blocking pool, where a sealed store key is derived.
+    source: Arc<dyn TokenSource>,
     /// Where tokens are shared with other processes, if anywhere.
     store: Option<Arc<dyn TokenStore>>,
     current: ArcSwapOption<Cached>,
@@ -115,7 +116,7 @@ impl TokenCache {
     /// An empty cache of `source`'s tokens: the first [`get`](Self::get) asks
     /// the source.
     pub fn new(source: impl TokenSource) -> Self {
-        Self::build(Box::new(source), None)
+        Self::build(Arc::new(source), None)
     }
 
     /// A cache of `source`'s tokens that shares them with other processes
@@ -124,10 +125,10 @@ impl TokenCache {
     /// The source names the entry with [`TokenSource::store_key`]; a source
     /// without a key keeps its tokens in memory.
     pub fn with_store(source: impl TokenSource, store: impl TokenStore) -> Self {
-        Self::build(Box::new(source), Some(Arc::new(store)))
+        Self::build(Arc::new(source), Some(Arc::new(store)))
     }
 
-    fn build(source: Box<dyn TokenSource>, store: Option<Arc<dyn TokenStore>>) -> Self {
+    fn build(source: Arc<dyn TokenSource>, store: Option<Arc<dyn TokenStore>>) -> Self {
         TokenCache {
             shared: Arc::new(Shared {
                 source,
@@ -331,7 +332,7 @@ impl TokenCache {
     /// adopts them again, then [`reset`](Self::reset)s. The
     /// next [`get`](Self::get) logs in again.
     pub async fn forget(&self) -> Result<(), Error> {
-        let removed = match self.shared.stored() {
+        let removed = match self.shared.stored().await {
             Some((store, key)) => {
                 match tokio::time::timeout(crate::store::STORE_TIMEOUT, store.remove(&key)).await {
                     Ok(removed) => removed,

@@ -285,7 +285,7 @@ impl Shared {
             result: outcome,
             refused_refresh,
             memory,
-        } = match self.stored() {
+        } = match self.stored().await {
             Some((store, key)) => self.renew_through(store, &key, ask).await,
             None => self.renew_from_source(ask.refresh).await,
         };

@@ -213,10 +213,20 @@ enum Waited {
 
 impl Shared {
     /// The store and this source's key in it, when there is a store: only
-    /// then is the key asked for, as deriving a sealed one takes a while.
-    pub(super) fn stored(&self) -> Option<(&dyn TokenStore, StoreKey)> {
+    /// then is the key asked for, on the blocking pool, as deriving a sealed
+    /// one runs PBKDF2 (30 ms at the default rounds: it would stall a
+    /// runtime's worker, and all of a `current_thread` runtime).
+    pub(super) async fn stored(&self) -> Option<(&dyn TokenStore, StoreKey)> {
         let store = self.store.as_deref()?;
-        Some((store, self.source.store_key()?))
+        let source = std::sync::Arc::clone(&self.source);
+        let key = match tokio::task::spawn_blocking(move || source.store_key()).await {
+            Ok(key) => key?,
+            Err(error) => {
+                tracing::warn!(%error, "deriving the token store's key failed; renewing in memory");
+                return None;
+            }
+        };
+        Some((store, key))
     }
 
     /// A renewal shared with other processes through `store` (see

@@ -404,6 +404,38 @@ impl TokenSource for Keyed {
     }
 }
 
+/// A source whose store key is derived on a thread it records.
+struct Deriving(Arc<Scripted>, std::sync::Mutex<Vec<std::thread::ThreadId>>);
+
+#[async_trait]
+impl TokenSource for Deriving {
+    async fn request_token(&self, refresh: Option<&RefreshToken>) -> Result<TokenGrant, Error> {
+        self.0.request_token(refresh).await
+    }
+    fn store_key(&self) -> Option<StoreKey> {
+        self.1.lock().unwrap().push(std::thread::current().id());
+        Some(fleet_key())
+    }
+}
+
+#[test]
+fn the_store_key_is_derived_off_a_current_thread_runtime() {
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap();
+    let (scripted, _) = Scripted::new(Duration::from_secs(300));
+    let source = Arc::new(Deriving(scripted, Default::default()));
+    let cache = TokenCache::with_store(Arc::clone(&source), Arc::new(MemoryStore::default()));
+    runtime.block_on(cache.get()).unwrap();
+    let threads = source.1.lock().unwrap().clone();
+    assert!(!threads.is_empty());
+    assert!(
+        threads.iter().all(|t| *t != std::thread::current().id()),
+        "PBKDF2 never on the runtime's thread"
+    );
+}
+
 fn fleet_key() -> StoreKey {
     static KEY: std::sync::OnceLock<StoreKey> = std::sync::OnceLock::new();
     KEY.get_or_init(|| StoreKey::sealed("https://auth.example/token", "up42-api", "me@example.com", "pw"))
@@ -513,7 +545,10 @@ async fn log_in_is_one_password_grant_whatever_is_stored_and_the_fleet_adopts_it
     // A wrong password fails, even right after a refusal the fleet remembers.
     source.password_ok.store(false, Ordering::SeqCst);
     assert!(caches[1].log_in().await.is_err());
-    assert_eq!(caches[1].log_in().await.unwrap_err().kind(), ErrorKind::InvalidCredentials);
+    assert_eq!(
+        caches[1].log_in().await.unwrap_err().kind(),
+        ErrorKind::InvalidCredentials
+    );
     assert_eq!(source.logins().len(), 4, "each log_in asks");
 }
 
