@@ -222,6 +222,11 @@ impl TokenAnswer<'_> {
             .access_token
             .filter(|t| !t.is_empty())
             .ok_or_else(|| malformed("it has no `access_token`".into()))?;
+        if reqwest::header::HeaderValue::from_str(&access_token).is_err() {
+            return Err(malformed(
+                "its `access_token` has characters that cannot be sent in an HTTP header".into(),
+            ));
+        }
         if let Some(kind) = fields.token_type.as_deref()
             && !kind.eq_ignore_ascii_case("bearer")
         {
@@ -410,6 +415,10 @@ mod tests {
                 "not a JSON token answer",
             ),
             (r#"{"expires_in":300}"#, "no `access_token`"),
+            (
+                r#"{"access_token":"secret-a\nX-Injected: 1","expires_in":300}"#,
+                "cannot be sent in an HTTP header",
+            ),
             (r#"{"access_token":"secret-a"}"#, "no `expires_in`"),
             (
                 r#"{"access_token":"secret-a","expires_in":0}"#,

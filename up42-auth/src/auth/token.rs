@@ -31,7 +31,12 @@ impl AccessToken {
     pub(crate) fn new(secret: SecretString, expires_at: Instant) -> Result<Self, Error> {
         let mut header =
             HeaderValue::try_from(format!("Bearer {}", secret.expose_secret())).map_err(|_| {
-                Error::config("the access token contains characters that cannot be sent in an HTTP header")
+                // A token endpoint's answers are checked before they get here:
+                // this one came from a token source of the user's, or a store.
+                Error::token_source(
+                    false,
+                    "the access token has characters that cannot be sent in an HTTP header",
+                )
             })?;
         header.set_sensitive(true);
         Ok(AccessToken {
