@@ -455,6 +455,22 @@ mod tests {
     }
 
     #[test]
+    fn one_rule_of_retried_statuses_for_the_token_endpoint_and_the_api() {
+        for (status, retried) in [
+            (500, true),
+            (502, true),
+            (503, true),
+            (504, true),
+            (501, false),
+            (505, false),
+        ] {
+            let error = answer(status, "text/plain", "down").unwrap_err();
+            assert_eq!(error.kind(), ErrorKind::Server, "{status}");
+            assert_eq!(error.is_retryable(), retried, "{status}");
+        }
+    }
+
+    #[test]
     fn keycloak_errors_are_classified() {
         let e = answer(
             401,

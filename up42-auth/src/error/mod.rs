@@ -597,11 +597,15 @@ impl Error {
     }
 
     /// Whether the same call may succeed if tried again later: transport
-    /// failures, timeouts, 408, 429 and 5xx from either server, and transient
-    /// failures of a token source. Credential and request errors never are.
+    /// failures, timeouts, 408, 429, 500, 502, 503 and 504 from either
+    /// server (one rule for both), and transient failures of a token source.
+    /// Credential and request errors never are, nor a 501 or 505.
     pub fn is_retryable(&self) -> bool {
         match self.repr() {
-            Repr::Transport { .. } | Repr::Server { .. } => true,
+            Repr::Transport { .. } => true,
+            // One rule for both hosts: the token endpoint's 501 is no more
+            // worth another try than the API's.
+            Repr::Server { status, .. } => is_retryable_status(*status),
             Repr::Api(api) => is_retryable_status(api.status),
             Repr::TokenSource { transient, .. } => *transient,
             _ => false,
