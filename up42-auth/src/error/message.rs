@@ -89,6 +89,11 @@ impl Error {
                 "give the work longer with `.timeout(..)`, or check the condition given to `.until(..)`"
                     .to_string()
             }
+            Repr::Store { .. } => {
+                "calls go on without the store, each process renewing its own tokens; check its \
+                 directory or its Redis server"
+                    .to_string()
+            }
             Repr::Config(_) | Repr::InvalidArgument { .. } | Repr::TokenSource { .. } => return None,
         };
         Some(hint)
@@ -256,6 +261,7 @@ impl fmt::Display for Error {
                 true => f.write_str("token source failed (transient)"),
                 false => f.write_str("token source failed"),
             },
+            Repr::Store { what, .. } => write!(f, "token store: {what}"),
             Repr::Io { action, path, source } => {
                 write!(f, "cannot {action} `{}`: {source}", path.display())
             }

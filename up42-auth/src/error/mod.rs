@@ -80,9 +80,13 @@ pub enum ErrorKind {
     Config,
     /// An argument of an endpoint function cannot be sent.
     InvalidArgument,
-    /// A token source or token store of the user's failed (a vault, Redis, a
-    /// file); [`Error::is_retryable`] says whether it was transient.
+    /// A token source of the user's failed (a vault, a cache service);
+    /// [`Error::is_retryable`] says whether it was transient.
     TokenSource,
+    /// A token store (a file directory, Redis) or a shared rate limiter
+    /// failed; calls go on without it. [`Error::is_retryable`] says whether
+    /// it was transient.
+    Store,
     /// A local file could not be written: a download's target or its
     /// temporary file ([`Error::path`] names it).
     Io,
@@ -110,6 +114,7 @@ impl ErrorKind {
             ErrorKind::Config => "config",
             ErrorKind::InvalidArgument => "invalid_argument",
             ErrorKind::TokenSource => "token_source",
+            ErrorKind::Store => "store",
             ErrorKind::Io => "io",
         }
     }
@@ -215,6 +220,11 @@ pub(crate) enum Repr {
     TokenSource {
         transient: bool,
         source: Box<dyn StdError + Send + Sync>,
+    },
+    Store {
+        transient: bool,
+        what: String,
+        source: Option<Box<dyn StdError + Send + Sync>>,
     },
     /// A local file could not be written or renamed.
     Io {
@@ -515,6 +525,33 @@ impl Error {
         .into()
     }
 
+    /// A failure of a token store or shared rate limiter ([`ErrorKind::Store`]),
+    /// for stores of your own: `what` failed (one line, shown), `source` is
+    /// the cause (kept for [`source`](StdError::source)); `transient` says
+    /// whether trying again may succeed.
+    ///
+    /// ```
+    /// use up42_auth::{Error, ErrorKind};
+    ///
+    /// let cause = std::io::Error::new(std::io::ErrorKind::ConnectionRefused, "refused");
+    /// let error = Error::store(true, "the cache service did not answer", Some(cause.into()));
+    /// assert_eq!(error.kind(), ErrorKind::Store);
+    /// assert!(error.is_retryable());
+    /// assert!(std::error::Error::source(&error).is_some());
+    /// ```
+    pub fn store(
+        transient: bool,
+        what: impl Into<String>,
+        source: Option<Box<dyn StdError + Send + Sync>>,
+    ) -> Self {
+        Repr::Store {
+            transient,
+            what: what.into(),
+            source,
+        }
+        .into()
+    }
+
     /// The answer of a token source whose refresh token is no longer accepted:
     /// the cache drops it and asks for a login (`refresh: None`) instead.
     pub fn refresh_token_rejected(description: impl Into<String>) -> Self {
@@ -565,6 +602,7 @@ impl Error {
             Repr::Config(_) => ErrorKind::Config,
             Repr::InvalidArgument { .. } => ErrorKind::InvalidArgument,
             Repr::TokenSource { .. } => ErrorKind::TokenSource,
+            Repr::Store { .. } => ErrorKind::Store,
             Repr::Io { .. } => ErrorKind::Io,
             Repr::WaitTimedOut { .. } | Repr::RateLimitWait { .. } => ErrorKind::Timeout,
         }
@@ -607,7 +645,7 @@ impl Error {
             // worth another try than the API's.
             Repr::Server { status, .. } => is_retryable_status(*status),
             Repr::Api(api) => is_retryable_status(api.status),
-            Repr::TokenSource { transient, .. } => *transient,
+            Repr::TokenSource { transient, .. } | Repr::Store { transient, .. } => *transient,
             _ => false,
         }
     }
@@ -759,6 +797,7 @@ impl StdError for Error {
                 source: Some(source), ..
             } => Some(source),
             Repr::TokenSource { source, .. } => Some(source.as_ref()),
+            Repr::Store { source, .. } => source.as_deref().map(|s| s as &(dyn StdError + 'static)),
             Repr::Io { source, .. } => Some(source),
             _ => None,
         }
@@ -810,6 +849,7 @@ mod tests {
             ErrorKind::Timeout,
             ErrorKind::WrongTokenUrl,
             ErrorKind::TokenSource,
+            ErrorKind::Store,
         ] {
             let debug = format!("{kind:?}");
             let snake: String = debug

@@ -235,7 +235,7 @@ mod tests {
             let call = self.calls.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
             match call < self.fail_from {
                 true => Ok(Duration::from_millis(250)),
-                false => Err(Error::token_source(true, "the shared limiter is down")),
+                false => Err(Error::store(true, "the shared rate limiter is down", None)),
             }
         }
     }

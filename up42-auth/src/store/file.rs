@@ -54,8 +54,11 @@ pub struct FileTokenStore {
 /// The error of a failed file operation: transient, since another try (or
 /// another process) may succeed; the cache goes on without the store.
 fn failed(action: &str, path: &Path, error: std::io::Error) -> Error {
-    let message = format!("token store: cannot {action} `{}`: {error}", path.display());
-    Error::token_source(true, std::io::Error::new(error.kind(), message))
+    Error::store(
+        true,
+        format!("cannot {action} `{}`", path.display()),
+        Some(Box::new(error)),
+    )
 }
 
 impl FileTokenStore {
@@ -133,13 +136,14 @@ fn trusted(path: &Path, metadata: &std::fs::Metadata, kind: Kind) -> Result<(), 
     };
     match problem {
         None => Ok(()),
-        Some(problem) => Err(Error::token_source(
+        Some(problem) => Err(Error::store(
             false,
             format!(
-                "token store: `{}` {problem}; the store is not used. Remove it, or name a private \
-                 directory with `FileTokenStore::new(dir)`",
+                "`{}` {problem}; the store is not used. Remove it, or name a private directory \
+                 with `FileTokenStore::new(dir)`",
                 path.display()
             ),
+            None,
         )),
     }
 }
@@ -152,12 +156,10 @@ fn trusted(path: &Path, metadata: &std::fs::Metadata, kind: Kind) -> Result<(), 
     };
     match right {
         true => Ok(()),
-        false => Err(Error::token_source(
+        false => Err(Error::store(
             false,
-            format!(
-                "token store: `{}` is not what the store made; it is not used",
-                path.display()
-            ),
+            format!("`{}` is not what the store made; it is not used", path.display()),
+            None,
         )),
     }
 }
@@ -196,12 +198,9 @@ fn open(path: &Path, options: &mut OpenOptions) -> std::io::Result<File> {
 async fn blocking<T: Send + 'static>(
     work: impl FnOnce() -> Result<T, Error> + Send + 'static,
 ) -> Result<T, Error> {
-    tokio::task::spawn_blocking(work).await.unwrap_or_else(|e| {
-        Err(Error::token_source(
-            true,
-            format!("token store: the file task failed: {e}"),
-        ))
-    })
+    tokio::task::spawn_blocking(work)
+        .await
+        .unwrap_or_else(|e| Err(Error::store(true, "the file task failed", Some(Box::new(e)))))
 }
 
 #[async_trait]
@@ -292,7 +291,8 @@ struct FileLock {
 #[async_trait]
 impl StoreLock for FileLock {
     async fn release(self: Box<Self>) -> Result<(), Error> {
-        fs4::FileExt::unlock(&self.file).map_err(|e| Error::token_source(true, e))
+        fs4::FileExt::unlock(&self.file)
+            .map_err(|e| Error::store(true, "cannot release the lock", Some(Box::new(e))))
     }
 }
 
@@ -361,8 +361,12 @@ mod tests {
         std::fs::set_permissions(&shared, std::fs::Permissions::from_mode(0o777)).unwrap();
         let store = FileTokenStore::new(&shared);
         let refused = store.load(&key()).await.unwrap_err();
-        let cause = std::error::Error::source(&refused).unwrap().to_string();
-        assert!(cause.contains("open to others (mode 777)"), "{cause}");
+        assert_eq!(refused.kind(), crate::ErrorKind::Store);
+        assert!(!refused.is_retryable());
+        assert!(
+            refused.to_string().contains("open to others (mode 777)"),
+            "{refused}"
+        );
         assert!(
             store
                 .save(&key(), b"entry", Duration::from_secs(60))
@@ -375,8 +379,10 @@ mod tests {
             std::fs::set_permissions(&shared, std::fs::Permissions::from_mode(0o700)).unwrap();
             std::os::unix::fs::chown(&shared, Some(65534), None).unwrap();
             let refused = store.load(&key()).await.unwrap_err();
-            let cause = std::error::Error::source(&refused).unwrap().to_string();
-            assert!(cause.contains("belongs to another user"), "{cause}");
+            assert!(
+                refused.to_string().contains("belongs to another user"),
+                "{refused}"
+            );
         }
         // An entry others may read is ignored, then replaced by a private one.
         let private = FileTokenStore::new(dir.path().join("private"));

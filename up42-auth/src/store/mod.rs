@@ -60,7 +60,7 @@ pub const STORE_TIMEOUT: Duration = Duration::from_secs(2);
 /// Entries are opaque bytes, sealed by the [`StoreKey`] (encrypted and
 /// authenticated) unless it is plain. The cache opens, validates and expires
 /// them itself, so a store only stores.
-/// Errors are [`Error::token_source`]; the cache goes on without the store
+/// Errors are [`Error::store`]; the cache goes on without the store
 /// when one occurs.
 #[async_trait]
 pub trait TokenStore: Send + Sync + 'static {

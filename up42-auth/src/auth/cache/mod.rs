@@ -336,12 +336,13 @@ impl TokenCache {
             Some((store, key)) => {
                 match tokio::time::timeout(crate::store::STORE_TIMEOUT, store.remove(&key)).await {
                     Ok(removed) => removed,
-                    Err(_) => Err(Error::token_source(
+                    Err(_) => Err(Error::store(
                         true,
                         format!(
-                            "token store: the entry was not removed within {:?}",
+                            "the entry was not removed within {:?}",
                             crate::store::STORE_TIMEOUT
                         ),
+                        None,
                     )),
                 }
             }

@@ -356,7 +356,7 @@ impl TokenStore for Arc<MemoryStore> {
     }
     async fn save(&self, key: &StoreKey, entry: &[u8], _ttl: Duration) -> Result<(), Error> {
         if self.fail_saves.load(Ordering::SeqCst) {
-            return Err(Error::token_source(true, "the disk is full"));
+            return Err(Error::store(true, "the disk is full", None));
         }
         self.entries
             .lock()

@@ -101,7 +101,7 @@ impl fmt::Debug for RedisTokenStore {
 
 /// The error of a failed Redis command: transient; the cache goes on without it.
 fn failed(what: &str, error: redis::RedisError) -> Error {
-    Error::token_source(true, format!("token store (Redis): {what} failed: {error}"))
+    Error::store(true, format!("Redis: {what} failed"), Some(Box::new(error)))
 }
 
 impl RedisTokenStore {
@@ -199,9 +199,10 @@ impl TokenStore for RedisTokenStore {
             .map_err(|e| failed("GETRANGE", e))?;
         match bytes.len() {
             0 => Ok(None),
-            n if n > MAX_ENTRY => Err(Error::token_source(
+            n if n > MAX_ENTRY => Err(Error::store(
                 true,
-                format!("token store (Redis): the entry is over {MAX_ENTRY} bytes; it is not ours"),
+                format!("Redis: the entry is over {MAX_ENTRY} bytes; it is not ours"),
+                None,
             )),
             _ => Ok(Some(bytes)),
         }
