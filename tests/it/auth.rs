@@ -449,3 +449,30 @@ async fn https_urls_are_verified_against_the_systems_roots() {
     trusting.access_token().await.unwrap();
     assert_eq!(sandbox.counters().token_requests, 1);
 }
+
+#[tokio::test]
+async fn a_slow_renewal_counts_inside_the_calls_time_limit_and_serves_the_next_call() {
+    let sandbox = Sandbox::start().await;
+    sandbox.set_delay(Route::Token, Duration::from_millis(1500));
+    let toolkit = sandbox
+        .client_builder()
+        .request_timeout(Duration::from_millis(300))
+        .build()
+        .unwrap();
+    let client = up42::Client::from(toolkit.clone());
+    let error = client.orders().get(up42_testkit::ORDER_ID).await.unwrap_err();
+    assert_eq!(error.kind(), ErrorKind::Timeout, "{error}");
+    assert!(error.to_string().contains("waited for a token"), "{error}");
+    assert_eq!(sandbox.counters().api_calls, 0, "nothing was sent");
+    // The renewal went on without the call; once done, the next call uses it.
+    let renewed = toolkit.token_cache().clone();
+    tokio::time::timeout(Duration::from_secs(10), async {
+        while renewed.fresh().is_none() {
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+    })
+    .await
+    .expect("the renewal finished");
+    client.orders().get(up42_testkit::ORDER_ID).await.unwrap();
+    assert_eq!(sandbox.counters().token_requests, 1, "one renewal for both calls");
+}

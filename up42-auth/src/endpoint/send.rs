@@ -12,7 +12,7 @@ use url::Url;
 use super::request::Request;
 use super::response::{BodyLimit, DownloadLimit, api_error};
 use crate::authenticated::Authenticated;
-use crate::error::{Error, Operation, Timing, display_url};
+use crate::error::{Error, Operation, Timing, WaitedFor, display_url};
 use crate::policy::RetryPolicy;
 use crate::redirect::{MAX_REDIRECTS, origin, same_origin};
 
@@ -120,22 +120,27 @@ async fn send_once<A: Authenticated + ?Sized>(
     };
     let mut resent = false;
     loop {
-        // The rate limit's wait counts inside the call's time limit.
+        // The rate limit's and the token's waits count inside the call's time limit.
         let started = std::time::Instant::now();
         if let Some(limit) = &client.request_policy().rate_limit {
-            match total {
-                Some(total) => tokio::time::timeout(total, limit.acquire())
-                    .await
-                    .map_err(|_| Error::rate_limit_wait(url, total))?,
-                None => limit.acquire().await,
-            }
+            within(total, started, limit.acquire(), |limit| {
+                Error::not_sent(url, limit, WaitedFor::RateLimit)
+            })
+            .await?;
         }
         let token = match request.endpoint.public {
             true => None,
             // The fresh-token path is static: no boxed future, no allocation.
             false => match client.token_cache().fresh() {
                 Some(token) => Some(token),
-                None => Some(client.access_token().await?),
+                // The renewal runs on a task of its own: a call that stops
+                // waiting leaves it to finish for the next calls.
+                None => Some(
+                    within(total, started, client.access_token(), |limit| {
+                        Error::not_sent(url, limit, WaitedFor::Token)
+                    })
+                    .await??,
+                ),
             },
         };
         let mut call = client
@@ -185,6 +190,21 @@ async fn send_once<A: Authenticated + ?Sized>(
             return Err(redirected(method, url, status, &target));
         }
         return Err(api_error(method, url, response).await);
+    }
+}
+
+/// `wait`'s output, or `expired(total)` once `total` from `started` has passed.
+async fn within<T>(
+    total: Option<std::time::Duration>,
+    started: std::time::Instant,
+    wait: impl std::future::Future<Output = T>,
+    expired: impl FnOnce(std::time::Duration) -> Error,
+) -> Result<T, Error> {
+    match total {
+        Some(total) => tokio::time::timeout(total.saturating_sub(started.elapsed()), wait)
+            .await
+            .map_err(|_| expired(total)),
+        None => Ok(wait.await),
     }
 }
 

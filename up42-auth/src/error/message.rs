@@ -6,7 +6,7 @@ use std::fmt;
 
 use reqwest::StatusCode;
 
-use super::{ApiError, Error, Repr, TimeLimit, is_retryable_status};
+use super::{ApiError, Error, Repr, TimeLimit, WaitedFor, is_retryable_status};
 
 impl Error {
     /// What to do about it, in a sentence a command-line tool can print under
@@ -80,11 +80,19 @@ impl Error {
             Repr::Io { .. } => {
                 "check that the directory exists and is writable, and that the disk has room".to_string()
             }
-            Repr::RateLimitWait { .. } => {
-                "the client's rate limit queues more calls than fit in the time limit: send fewer at \
-                 once, or give the call a longer `timeout`"
-                    .to_string()
-            }
+            Repr::NotSent {
+                waited_for: WaitedFor::RateLimit,
+                ..
+            } => "the client's rate limit queues more calls than fit in the time limit: send fewer at \
+                  once, or give the call a longer `timeout`"
+                .to_string(),
+            Repr::NotSent {
+                waited_for: WaitedFor::Token,
+                ..
+            } => "the token renewal took longer than the call's time limit (a slow token endpoint, or \
+                  another process holding the token store's lock); it goes on, and the next call \
+                  uses its token"
+                .to_string(),
             Repr::WaitTimedOut { .. } => {
                 "give the work longer with `.timeout(..)`, or check the condition given to `.until(..)`"
                     .to_string()
@@ -265,9 +273,17 @@ impl fmt::Display for Error {
             Repr::Io { action, path, source } => {
                 write!(f, "cannot {action} `{}`: {source}", path.display())
             }
-            Repr::RateLimitWait { url, limit } => write!(
+            Repr::NotSent {
+                url,
+                limit,
+                waited_for,
+            } => write!(
                 f,
-                "the call to {url} waited for the rate limit until its time limit of {} passed; it was not sent",
+                "the call to {url} waited for {} until its time limit of {} passed; it was not sent",
+                match waited_for {
+                    WaitedFor::RateLimit => "the rate limit",
+                    WaitedFor::Token => "a token",
+                },
                 seconds(*limit)
             ),
             Repr::WaitTimedOut { waited, attempts } => write!(

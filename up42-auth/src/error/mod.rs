@@ -237,11 +237,21 @@ pub(crate) enum Repr {
         waited: Duration,
         attempts: u32,
     },
-    /// The rate limit's wait used up the call's time limit: nothing was sent.
-    RateLimitWait {
+    /// A wait before sending used up the call's time limit: nothing was sent.
+    NotSent {
         url: String,
         limit: Duration,
+        waited_for: WaitedFor,
     },
+}
+
+/// What a call waited for before it could be sent.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum WaitedFor {
+    /// The client's rate limit.
+    RateLimit,
+    /// A token: a renewal, and the token store's lock it may wait for.
+    Token,
 }
 
 /// A non-success answer of the UP42 API: what [`Error::api`] returns.
@@ -493,11 +503,12 @@ impl Error {
         Repr::WaitTimedOut { waited, attempts }.into()
     }
 
-    /// A call to `url` that the rate limit held back past its time limit.
-    pub(crate) fn rate_limit_wait(url: &url::Url, limit: Duration) -> Self {
-        Repr::RateLimitWait {
+    /// A call to `url` held back past its time limit by what it `waited_for`.
+    pub(crate) fn not_sent(url: &url::Url, limit: Duration, waited_for: WaitedFor) -> Self {
+        Repr::NotSent {
             url: display_url(url),
             limit,
+            waited_for,
         }
         .into()
     }
@@ -604,7 +615,7 @@ impl Error {
             Repr::TokenSource { .. } => ErrorKind::TokenSource,
             Repr::Store { .. } => ErrorKind::Store,
             Repr::Io { .. } => ErrorKind::Io,
-            Repr::WaitTimedOut { .. } | Repr::RateLimitWait { .. } => ErrorKind::Timeout,
+            Repr::WaitTimedOut { .. } | Repr::NotSent { .. } => ErrorKind::Timeout,
         }
     }
 
