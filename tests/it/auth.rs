@@ -476,3 +476,58 @@ async fn a_slow_renewal_counts_inside_the_calls_time_limit_and_serves_the_next_c
     client.orders().get(up42_testkit::ORDER_ID).await.unwrap();
     assert_eq!(sandbox.counters().token_requests, 1, "one renewal for both calls");
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn switching_accounts_mid_renewal_plants_nothing_under_the_first_account() {
+    use up42_auth::store::{FileTokenStore, StoreKey, TokenStore};
+    let sandbox = Sandbox::start().await;
+    sandbox.set_password("other@up42.example", "other-password");
+    let dir = tempfile::tempdir().unwrap();
+    let store = FileTokenStore::new(dir.path());
+    let client_of = |username: &str, password: &str| {
+        Up42Client::builder()
+            .credentials(Credentials::new(username, password))
+            .token_url(&sandbox.token_url())
+            .api_url(&sandbox.api_url())
+            .token_store(store.clone())
+            .seal_rounds(1_000)
+            .build()
+            .unwrap()
+    };
+    // Another process holds the first account's renewal lock.
+    let key = StoreKey::sealed_with_rounds(&sandbox.token_url(), "up42-api", USERNAME, PASSWORD, 1_000);
+    let held = store
+        .lock(&key, Duration::ZERO)
+        .await
+        .unwrap()
+        .expect("the lock is free");
+    let client = client_of(USERNAME, PASSWORD);
+    let waiting = tokio::spawn({
+        let client = client.clone();
+        async move { client.access_token().await }
+    });
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    assert_eq!(
+        sandbox.counters().token_requests,
+        0,
+        "the renewal waits for the lock"
+    );
+    // The user switches accounts while it waits; then the holder lets go.
+    client.set_credentials(Credentials::new("other@up42.example", "other-password"));
+    held.release().await.unwrap();
+    let _ = waiting.await.unwrap();
+    // A fresh process of the first account logs in as itself: nothing of
+    // the other account was saved under its entry.
+    sandbox.reset_counters();
+    client_of(USERNAME, PASSWORD).access_token().await.unwrap();
+    assert_eq!(
+        sandbox.counters().password_grants,
+        1,
+        "not adopted from the store"
+    );
+    let form = sandbox.last_token_form().unwrap();
+    assert!(
+        form.contains(&("username".to_string(), USERNAME.to_string())),
+        "{form:?}"
+    );
+}

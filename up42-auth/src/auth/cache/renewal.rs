@@ -112,6 +112,9 @@ pub(super) struct Ask {
     pub(super) issued_after: Option<Instant>,
     /// A password grant, whatever refresh token this process or the store has.
     pub(super) log_in: bool,
+    /// The cache's epoch when the renewal began: a reset since (other
+    /// credentials) means its outcome is not saved under the key it began with.
+    pub(super) epoch: u64,
 }
 
 /// The safety margin for a token granted for `lifetime`.
@@ -252,6 +255,7 @@ impl Shared {
             retry_now: std::mem::take(&mut state.retry_now) || log_in,
             issued_after: state.forced_at.take(),
             log_in,
+            epoch: state.epoch,
         };
         let epoch = state.epoch;
         let shared = Arc::clone(self);

@@ -260,7 +260,13 @@ impl Shared {
                 let sent = refresh.clone();
                 let mut attempt = self.renew_from_source(refresh).await;
                 let saved = record(&mut attempt, entry, sent, failures, key);
-                if let Some(saved) = saved {
+                // Credentials changed meanwhile (`set_credentials`): the
+                // grant may be another account's, never saved under this key.
+                let current = self.state.lock().unwrap_or_else(|p| p.into_inner()).epoch == ask.epoch;
+                if !current {
+                    tracing::info!("the credentials changed during the renewal; its outcome is not stored");
+                }
+                if let Some(saved) = saved.filter(|_| current) {
                     let ttl = saved.ttl();
                     or_warn(
                         "save the entry",
