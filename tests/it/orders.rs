@@ -266,3 +266,32 @@ async fn cancel_answers_the_cancellation_and_a_refusal_is_the_servers_409() {
     let refused = client.orders().cancel(seed::ORDER_ID).await.unwrap_err();
     assert_eq!(refused.status().map(|s| s.as_u16()), Some(409));
 }
+
+#[tokio::test]
+async fn after_switching_accounts_an_order_goes_to_the_new_accounts_workspace() {
+    let (sandbox, client) = fixtures::start().await;
+    sandbox.set_password("other@up42.example", "other-password");
+    assert_eq!(client.workspace_id().await.unwrap(), WORKSPACE_ID);
+    client
+        .toolkit()
+        .set_credentials(up42::Credentials::new("other@up42.example", "other-password"));
+    let placed = client
+        .orders()
+        .place(&archive_order("as the other user"))
+        .await
+        .unwrap();
+    let id = placed.ids().next().unwrap().clone();
+    let order = client.orders().get(id).await.unwrap();
+    let theirs = client.workspace_id().await.unwrap();
+    assert_ne!(theirs, WORKSPACE_ID);
+    assert_eq!(order.workspace_id, theirs);
+    // The sandbox refuses a workspace that is not the caller's, as UP42 does.
+    let foreign = up42::toolkit::Call::new(up42::toolkit::reqwest::Method::POST, "/v2/orders")
+        .unwrap()
+        .query("workspaceId", WORKSPACE_ID)
+        .json_body(&serde_json::json!({}))
+        .unwrap()
+        .json::<serde_json::Value>(client.toolkit())
+        .await;
+    assert_eq!(foreign.unwrap_err().status().map(|s| s.as_u16()), Some(403));
+}

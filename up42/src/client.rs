@@ -5,7 +5,7 @@ use std::fmt;
 use std::future::Future;
 use std::sync::Arc;
 
-use tokio::sync::OnceCell;
+use tokio::sync::Mutex;
 use up42_auth::{Up42Client, Up42ClientBuilder};
 
 use crate::Result;
@@ -51,7 +51,9 @@ pub struct Client {
 
 struct Inner {
     http: Up42Client,
-    workspace: OnceCell<WorkspaceId>,
+    /// The workspace, and the user it is of: another user (after
+    /// `set_credentials`) has another. Locked across its one lookup.
+    workspace: Mutex<Option<(String, WorkspaceId)>>,
 }
 
 up42_auth::delegate_authenticated!(Client => inner.http);
@@ -66,16 +68,23 @@ impl Client {
     /// The workspace of the logged-in user: the `sub` of the token server's
     /// userinfo, asked for on the first call and kept (clones share it), or
     /// the id given to the builder ([`Up42ClientBuilder::workspace_id`]).
+    /// It is the user's: after [`set_credentials`](Up42Client::set_credentials)
+    /// to another username, the next call asks again, so that orders and
+    /// jobs go to the new user's workspace.
     pub fn workspace_id(&self) -> impl Future<Output = Result<WorkspaceId>> + Send + 'static {
         let client = self.clone();
         async move {
             let toolkit = client.toolkit();
-            client
-                .inner
-                .workspace
-                .get_or_try_init(|| async { identity::user_info(toolkit).await.map(|info| info.sub) })
-                .await
-                .cloned()
+            let mut workspace = client.inner.workspace.lock().await;
+            let username = toolkit.username();
+            if let Some((user, id)) = &*workspace
+                && *user == username
+            {
+                return Ok(id.clone());
+            }
+            let id = identity::user_info(toolkit).await?.sub;
+            *workspace = Some((username, id.clone()));
+            Ok(id)
         }
     }
 
@@ -90,11 +99,13 @@ impl Client {
 /// builder was given, if any.
 impl From<Up42Client> for Client {
     fn from(http: Up42Client) -> Self {
-        let workspace = http.known_workspace_id().map(WorkspaceId::from);
+        let workspace = http
+            .known_workspace_id()
+            .map(|id| (http.username(), WorkspaceId::from(id)));
         Client {
             inner: Arc::new(Inner {
                 http,
-                workspace: OnceCell::new_with(workspace),
+                workspace: Mutex::new(workspace),
             }),
         }
     }
@@ -104,7 +115,15 @@ impl fmt::Debug for Client {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("Client")
             .field("auth", &self.inner.http)
-            .field("workspace_id", &self.inner.workspace.get())
+            .field(
+                "workspace_id",
+                &self
+                    .inner
+                    .workspace
+                    .try_lock()
+                    .ok()
+                    .and_then(|w| w.as_ref().map(|(_, id)| id.clone())),
+            )
             .finish()
     }
 }

@@ -325,6 +325,12 @@ pub(crate) async fn place(
     let Some(workspace) = params.one("workspaceId") else {
         return error::problem(StatusCode::BAD_REQUEST, "workspaceId is required");
     };
+    if workspace != caller.workspace_id {
+        return error::problem(
+            StatusCode::FORBIDDEN,
+            format!("workspace {workspace} is not yours"),
+        );
+    }
     let mut store = shared.store();
     let order = match read_new_order(&store, &body) {
         Ok(order) => order,

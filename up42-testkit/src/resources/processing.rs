@@ -175,6 +175,12 @@ pub(crate) async fn execute(
     let Some(workspace) = params.one("workspaceId") else {
         return error::current(StatusCode::BAD_REQUEST, "workspaceId is required");
     };
+    if workspace != caller.workspace_id {
+        return error::current(
+            StatusCode::FORBIDDEN,
+            format!("workspace {workspace} is not yours"),
+        );
+    }
     let mut store = shared.store();
     let (inputs, _) = match check(&mut store, &caller, &process_id, &body) {
         Ok(checked) => checked,
