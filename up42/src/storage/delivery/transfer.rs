@@ -363,29 +363,66 @@ async fn attempt(
         .await
         .map_err(|e| Failed::again(e, false))?;
     let start = download.start();
-    let entry = Entry {
-        item: job.item.to_string(),
-        asset: job.asset.clone(),
-        asset_id: job.asset_id.as_ref().map(ToString::to_string),
-        bytes: 0,
-        sha256: None,
-        validator: download.validator().map(str::to_string),
-        complete: false,
-    };
-    // Written before the first byte, so that a stop at any point can resume;
-    // a resume under the same validator has nothing new to record.
-    if cx.manifest.get(&job.relative).as_ref() != Some(&entry) {
-        cx.manifest
-            .set(&job.relative, Some(entry.clone()))
-            .map_err(Failed::last)?;
-    }
+    let entry = record_partial(cx, job, download.validator()).map_err(Failed::last)?;
     let mut expected = job.declared.clone();
     expected.extend(checksum::announced(download.headers(), start == 0));
     let mut hashers = Hashers::new(&expected);
     let file = open_partial(partial, start, &mut hashers)
         .await
         .map_err(Failed::last)?;
-    let total = download.file_size().or(job.declared_size);
+    let written = write_body(cx, job, path, partial, &mut download, file, &mut hashers).await?;
+    let bytes = start + written;
+    let sha256 = verify(cx, job, url, partial, bytes, hashers, &expected)?;
+    std::fs::rename(partial, path)
+        .map_err(|e| Failed::last(Error::io("rename the finished file to", path, e)))?;
+    let complete = Entry {
+        bytes,
+        sha256: Some(sha256.clone()),
+        complete: true,
+        ..entry
+    };
+    cx.manifest
+        .set(&job.relative, Some(complete))
+        .map_err(Failed::last)?;
+    Ok(Done {
+        bytes,
+        sha256,
+        resumed: start > 0,
+    })
+}
+
+/// Records partial data of `job` under the answer's `validator` before the
+/// first byte, so that a stop at any point can resume; a resume under the
+/// same validator has nothing new to record.
+fn record_partial(cx: &Context<'_, '_>, job: &Job, validator: Option<&str>) -> Result<Entry> {
+    let entry = Entry {
+        item: job.item.to_string(),
+        asset: job.asset.clone(),
+        asset_id: job.asset_id.as_ref().map(ToString::to_string),
+        bytes: 0,
+        sha256: None,
+        validator: validator.map(str::to_string),
+        complete: false,
+    };
+    if cx.manifest.get(&job.relative).as_ref() != Some(&entry) {
+        cx.manifest.set(&job.relative, Some(entry.clone()))?;
+    }
+    Ok(entry)
+}
+
+/// Appends the body to `file` (the partial data) as it arrives, hashing and
+/// reporting it, then flushes it to disk; answers the bytes written. A body
+/// cut short keeps what arrived, for the next attempt.
+async fn write_body(
+    cx: &Context<'_, '_>,
+    job: &Job,
+    path: &Path,
+    partial: &Path,
+    download: &mut Download<'_>,
+    file: tokio::fs::File,
+    hashers: &mut Hashers,
+) -> std::result::Result<u64, Failed> {
+    let (start, total) = (download.start(), download.file_size().or(job.declared_size));
     let limit = cx.client.toolkit().request_policy().max_download_size;
     let over_limit = limit.is_some_and(|limit| total.is_none_or(|total| total > limit));
     let mut out = BufWriter::with_capacity(BUFFER, file);
@@ -396,7 +433,6 @@ async fn attempt(
             Ok(Some(chunk)) => chunk,
             Ok(None) => break,
             Err(error) => {
-                // What arrived stays: the next attempt resumes after it.
                 let kept = out.flush().await.is_ok() && written > 0;
                 let too_large = over_limit && error.kind() == ErrorKind::MalformedResponse;
                 return Err(match too_large {
@@ -413,37 +449,31 @@ async fn attempt(
     }
     out.flush().await.map_err(io)?;
     out.get_ref().sync_all().await.map_err(io)?;
-    drop(out);
-    let bytes = start + written;
+    Ok(written)
+}
+
+/// Checks the finished partial data (`bytes` long) against the declared
+/// size and every expected digest; answers its SHA-256. A mismatch removes
+/// it: the next run fetches the file again.
+fn verify(
+    cx: &Context<'_, '_>,
+    job: &Job,
+    url: &Url,
+    partial: &Path,
+    bytes: u64,
+    hashers: Hashers,
+    expected: &[Expected],
+) -> std::result::Result<String, Failed> {
     let checked = match job.declared_size.filter(|size| *size != bytes) {
         Some(size) => Err(format!(
             "its size is {bytes} bytes, not the {size} that file:size declares"
         )),
-        None => hashers.verify(&expected),
+        None => hashers.verify(expected),
     };
-    let sha256 = match checked {
-        Ok(sha256) => sha256,
-        Err(mismatch) => {
-            forget_partial(cx, job, partial).map_err(Failed::last)?;
-            let reason = format!("the downloaded file does not match what storage declares: {mismatch}");
-            return Err(Failed::last(Error::corrupt_download(url, reason)));
-        }
-    };
-    std::fs::rename(partial, path)
-        .map_err(|e| Failed::last(Error::io("rename the finished file to", path, e)))?;
-    let complete = Entry {
-        bytes,
-        sha256: Some(sha256.clone()),
-        complete: true,
-        ..entry
-    };
-    cx.manifest
-        .set(&job.relative, Some(complete))
-        .map_err(Failed::last)?;
-    Ok(Done {
-        bytes,
-        sha256,
-        resumed: start > 0,
+    checked.or_else(|mismatch| {
+        forget_partial(cx, job, partial).map_err(Failed::last)?;
+        let reason = format!("the downloaded file does not match what storage declares: {mismatch}");
+        Err(Failed::last(Error::corrupt_download(url, reason)))
     })
 }
 
