@@ -129,5 +129,27 @@ pub async fn logout(global: &Global, forget_credentials: bool) -> Result<(), Fai
         }
     }
     eprintln!("up42: logged out");
+    say_what_is_left();
     Ok(())
+}
+
+/// Names the token cache's entries a logout could not: they are sealed with
+/// credentials it does not have (other accounts, earlier passwords), so
+/// only someone who knows those can read them.
+fn say_what_is_left() {
+    let Ok(store) = up42::toolkit::store::FileTokenStore::default_location() else {
+        return;
+    };
+    let entries = std::fs::read_dir(store.dir()).into_iter().flatten().flatten();
+    let left = entries
+        .filter(|e| e.path().extension().is_some_and(|ext| ext == "json"))
+        .count();
+    if left > 0 {
+        eprintln!(
+            "up42: {left} other token cache entr{} (other accounts or earlier passwords, sealed \
+             with those) remain in {}; they expire with their tokens, or remove the directory",
+            if left == 1 { "y" } else { "ies" },
+            store.dir().display()
+        );
+    }
 }

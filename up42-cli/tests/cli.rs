@@ -336,8 +336,24 @@ async fn login_saves_private_credentials_that_later_runs_use() {
     assert_eq!(sandbox.counters().token_requests, before);
 
     // Logout forgets the cached token; --forget-credentials the file too.
+    // The refused login's record is sealed with the wrong password: logout
+    // cannot name it, keeps it, and says so.
+    let cache = home.path().join("cache/up42");
+    let entries = || {
+        let names = std::fs::read_dir(&cache).unwrap().map(|e| e.unwrap().path());
+        names
+            .filter(|p| p.extension().is_some_and(|x| x == "json"))
+            .count()
+    };
+    assert_eq!(entries(), 2, "the refused login's record and the login's tokens");
     let logout = up42_with(&sandbox, &home, &["logout"], false, "").await;
     assert_eq!(logout.status.code(), Some(0), "{}", stderr(&logout));
+    assert_eq!(entries(), 1, "its own entry removed, the other kept");
+    assert!(
+        stderr(&logout).contains("1 other token cache entry"),
+        "{}",
+        stderr(&logout)
+    );
     up42_with(&sandbox, &home, &["token"], false, "").await;
     assert_eq!(
         sandbox.counters().token_requests,
