@@ -482,3 +482,27 @@ async fn redis_cluster_a_primary_killed_mid_renewal_loses_no_call() {
     );
     assert_eq!(counters.rejected_grants, 0);
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_planted_redis_lock_without_a_time_limit_is_not_waited_for() {
+    let _serial = processes::serial().await;
+    let redis = RedisServer::start();
+    let sandbox = Sandbox::start().await;
+    // Anyone who can write the Redis plants the renewal lock, with no TTL.
+    let lock = format!("up42:lock:{{{}}}", store_key(&sandbox).as_str());
+    let planted = std::process::Command::new("redis-cli")
+        .args(["-p", &redis.port.to_string(), "SET", &lock, "planted"])
+        .output()
+        .unwrap();
+    assert!(planted.status.success(), "{planted:?}");
+    let store = Store::Redis(redis);
+    let reports = tokio::time::timeout(
+        Duration::from_secs(30),
+        job(&sandbox, &store, 1, 0).run_one_after_another(1),
+    )
+    .await
+    .expect("not the 75 s of a live holder's wait");
+    assert_all_ok(&reports, 1);
+    assert!(reports[0].warnings >= 1, "the planted lock was noticed");
+    assert_eq!(sandbox.counters().token_requests, 1);
+}

@@ -531,3 +531,44 @@ async fn switching_accounts_mid_renewal_plants_nothing_under_the_first_account()
         "{form:?}"
     );
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_lock_held_past_its_holders_deadline_is_not_waited_for() {
+    use up42_auth::store::{FileTokenStore, StoreKey, TokenStore};
+    let sandbox = Sandbox::start().await;
+    let dir = tempfile::tempdir().unwrap();
+    let store = FileTokenStore::new(dir.path());
+    let client = |timeout: Duration| {
+        Up42Client::builder()
+            .credentials(Credentials::new(USERNAME, PASSWORD))
+            .token_url(&sandbox.token_url())
+            .api_url(&sandbox.api_url())
+            .token_store(store.clone())
+            .seal_rounds(1_000)
+            .request_timeout(timeout)
+            .build()
+            .unwrap()
+    };
+    let key = StoreKey::sealed_with_rounds(&sandbox.token_url(), "up42-api", USERNAME, PASSWORD, 1_000);
+    let _held = store
+        .lock(&key, Duration::ZERO)
+        .await
+        .unwrap()
+        .expect("the lock is free");
+    // A live holder is waited for: the call ends at its own time limit.
+    let waiting = up42::Client::from(client(Duration::from_millis(500)));
+    let error = waiting.orders().get(up42_testkit::ORDER_ID).await.unwrap_err();
+    assert!(error.to_string().contains("waited for a token"), "{error}");
+    assert_eq!(sandbox.counters().token_requests, 0);
+    // The holder stopped past its deadline (a SIGSTOPped process): the
+    // next process renews at once, without the lock.
+    std::fs::write(dir.path().join(format!("{}.lock", key.as_str())), b"1000").unwrap();
+    let fresh = client(Duration::from_secs(30));
+    tokio::time::timeout(Duration::from_secs(20), fresh.access_token())
+        .await
+        .expect("not the 75 s of a live holder's wait")
+        .unwrap();
+    // The first process's renewal, still waiting in the background, may have
+    // given up on the same lock meanwhile: one login each at most.
+    assert!((1..=2).contains(&sandbox.counters().token_requests));
+}

@@ -260,17 +260,35 @@ impl TokenStore for FileTokenStore {
         let path = self.lock_path(key);
         let file = blocking(move || {
             store.ensure_dir()?;
-            let file = open(&path, OpenOptions::new().create(true).truncate(false).write(true))
-                .map_err(|e| failed("open the lock file", &path, e))?;
+            let file = open(
+                &path,
+                OpenOptions::new()
+                    .create(true)
+                    .truncate(false)
+                    .read(true)
+                    .write(true),
+            )
+            .map_err(|e| failed("open the lock file", &path, e))?;
             let metadata = file.metadata().map_err(|e| failed("inspect", &path, e))?;
             trusted(&path, &metadata, Kind::File)?;
             Ok(file)
         })
         .await?;
         let deadline = Instant::now() + wait;
+        let path = self.lock_path(key);
+        let mut checked = false;
         loop {
             match fs4::FileExt::try_lock(&file) {
-                Ok(()) => return Ok(Some(Box::new(FileLock { file }))),
+                Ok(()) => {
+                    // The holder's deadline, for waiters to judge a stopped holder by.
+                    write_deadline(&file).map_err(|e| failed("write the lock file", &path, e))?;
+                    return Ok(Some(Box::new(FileLock { file })));
+                }
+                Err(fs4::TryLockError::WouldBlock) if !std::mem::replace(&mut checked, true) => {
+                    if read_deadline(&file).is_some_and(super::past_deadline) {
+                        return Err(super::abandoned_lock("is held past its holder's deadline"));
+                    }
+                }
                 Err(fs4::TryLockError::WouldBlock) if Instant::now() < deadline => {
                     tokio::time::sleep(LOCK_POLL).await;
                 }
@@ -281,6 +299,25 @@ impl TokenStore for FileTokenStore {
             }
         }
     }
+}
+
+/// Writes the holder's deadline into the lock file it holds.
+fn write_deadline(file: &File) -> std::io::Result<()> {
+    use std::io::{Seek, Write};
+    let mut file = file;
+    file.set_len(0)?;
+    file.seek(std::io::SeekFrom::Start(0))?;
+    file.write_all(super::holder_deadline().to_string().as_bytes())
+}
+
+/// The deadline the lock's holder wrote; `None` before it wrote one.
+fn read_deadline(file: &File) -> Option<u64> {
+    use std::io::Seek;
+    let mut file = file;
+    let mut text = String::new();
+    file.seek(std::io::SeekFrom::Start(0)).ok()?;
+    file.take(32).read_to_string(&mut text).ok()?;
+    text.trim().parse().ok()
 }
 
 /// A held file lock; closing the file releases it too.

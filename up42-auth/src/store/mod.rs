@@ -49,6 +49,26 @@ pub use redis::{REDIS_LOCK_LIFETIME, RedisTokenStore};
 /// While it waits, it adopts a token the holder saved.
 pub const LOCK_WAIT: Duration = Duration::from_secs(75);
 
+/// The holder's deadline a lock carries: when its renewal ends at the
+/// latest ([`LOCK_WAIT`] from taking it), in wall-clock milliseconds.
+pub(crate) fn holder_deadline() -> u64 {
+    entry::wall_now() + LOCK_WAIT.as_millis() as u64
+}
+
+/// Whether a lock whose holder wrote `deadline` is past it (with the skew
+/// allowed between two clocks): its holder is stopped or gone, and the
+/// lock is not waited for.
+pub(crate) fn past_deadline(deadline: u64) -> bool {
+    entry::wall_now() > deadline.saturating_add(entry::MAX_SKEW.as_millis() as u64)
+}
+
+/// The answer of [`TokenStore::lock`] for a lock not worth waiting for:
+/// held past its holder's deadline, or not one the toolkit writes. Not
+/// transient: the renewal goes on without the lock at once.
+pub(crate) fn abandoned_lock(why: &str) -> Error {
+    Error::store(false, format!("the renewal lock {why}; not waited for"), None)
+}
+
 /// How long one store operation (a read, a write, a try of the lock) may
 /// take before the store counts as unavailable for this renewal: a hung
 /// store costs a warning, never a call.
@@ -61,7 +81,10 @@ pub const STORE_TIMEOUT: Duration = Duration::from_secs(2);
 /// authenticated) unless it is plain. The cache opens, validates and expires
 /// them itself, so a store only stores.
 /// Errors are [`Error::store`]; the cache goes on without the store
-/// when one occurs.
+/// when one occurs. A `lock` that finds the lock held past its holder's
+/// deadline (a stopped process), or held by something the store never
+/// writes, answers a non-transient [`Error::store`]: the renewal then goes
+/// on without waiting for it.
 #[async_trait]
 pub trait TokenStore: Send + Sync + 'static {
     /// The entry stored for `key`, if any.

@@ -346,6 +346,10 @@ async fn wait_for_lock(store: &dyn TokenStore, key: &StoreKey, held: Option<&Hel
                 },
                 Err(error) => Err(error),
             },
+            Ok(Err(error)) if !error.is_retryable() => {
+                tracing::warn!(error = %store_error(&error), "renewing without the token store's lock");
+                return Waited::Without;
+            }
             Ok(Err(error)) => Err(store_error(&error)),
             Err(_) => Err(format!(
                 "the lock did not answer within {:?}",

@@ -232,8 +232,15 @@ impl TokenStore for RedisTokenStore {
     async fn lock(&self, key: &StoreKey, wait: Duration) -> Result<Option<Box<dyn StoreLock>>, Error> {
         let mut connection = self.connection().await?;
         let name = self.key("lock", key.as_str());
-        let value = format!("{:016x}{:016x}", fastrand::u64(..), fastrand::u64(..));
+        // Random, and the holder's deadline, for waiters to judge it by.
+        let value = format!(
+            "{:016x}{:016x}-{}",
+            fastrand::u64(..),
+            fastrand::u64(..),
+            super::holder_deadline()
+        );
         let deadline = Instant::now() + wait;
+        let mut checked = false;
         loop {
             let taken: Option<String> = redis::cmd("SET")
                 .arg(&name)
@@ -253,12 +260,43 @@ impl TokenStore for RedisTokenStore {
                     keepalive,
                 })));
             }
+            if !std::mem::replace(&mut checked, true)
+                && let Some(why) = abandoned(&mut connection, &name).await?
+            {
+                return Err(super::abandoned_lock(why));
+            }
             if Instant::now() >= deadline {
                 return Ok(None);
             }
             tokio::time::sleep(LOCK_POLL).await;
         }
     }
+}
+
+/// Why the lock `name`, held by another, is not worth waiting for: a key
+/// without a time limit (the toolkit always sets one), a value the toolkit
+/// does not write, a holder past its deadline; `None` for a live holder.
+async fn abandoned(connection: &mut Connection, name: &str) -> Result<Option<&'static str>, Error> {
+    let (ttl, value): (i64, Option<String>) = redis::pipe()
+        .cmd("PTTL")
+        .arg(name)
+        .cmd("GET")
+        .arg(name)
+        .query_async(connection)
+        .await
+        .map_err(|e| failed("PTTL", e))?;
+    let Some(value) = value else { return Ok(None) };
+    if ttl == -1 {
+        return Ok(Some(
+            "is a key without a time limit, which the toolkit never writes",
+        ));
+    }
+    let holder = value.rsplit_once('-').and_then(|(_, at)| at.parse::<u64>().ok());
+    Ok(match holder {
+        None => Some("is not a lock the toolkit wrote"),
+        Some(at) if super::past_deadline(at) => Some("is held past its holder's deadline"),
+        Some(_) => None,
+    })
 }
 
 /// A held Redis lock, extended while held.
