@@ -477,30 +477,49 @@ async fn a_slow_renewal_counts_inside_the_calls_time_limit_and_serves_the_next_c
     assert_eq!(sandbox.counters().token_requests, 1, "one renewal for both calls");
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn switching_accounts_mid_renewal_plants_nothing_under_the_first_account() {
-    use up42_auth::store::{FileTokenStore, StoreKey, TokenStore};
-    let sandbox = Sandbox::start().await;
-    sandbox.set_password("other@up42.example", "other-password");
-    let dir = tempfile::tempdir().unwrap();
-    let store = FileTokenStore::new(dir.path());
-    let client_of = |username: &str, password: &str| {
-        Up42Client::builder()
-            .credentials(Credentials::new(username, password))
-            .token_url(&sandbox.token_url())
-            .api_url(&sandbox.api_url())
-            .token_store(store.clone())
-            .seal_rounds(1_000)
-            .build()
-            .unwrap()
-    };
-    // Another process holds the first account's renewal lock.
+/// A client of `credentials` sharing tokens through the file store `store`.
+fn stored_client(
+    sandbox: &Sandbox,
+    store: &up42_auth::store::FileTokenStore,
+    credentials: Credentials,
+) -> up42_auth::Up42ClientBuilder {
+    Up42Client::builder()
+        .credentials(credentials)
+        .token_url(&sandbox.token_url())
+        .api_url(&sandbox.api_url())
+        .token_store(store.clone())
+        .seal_rounds(1_000)
+}
+
+/// The default user's renewal lock in `store`, held as another process would.
+async fn hold_the_lock(
+    sandbox: &Sandbox,
+    store: &up42_auth::store::FileTokenStore,
+) -> (up42_auth::store::StoreKey, Box<dyn up42_auth::store::StoreLock>) {
+    use up42_auth::store::{StoreKey, TokenStore};
     let key = StoreKey::sealed_with_rounds(&sandbox.token_url(), "up42-api", USERNAME, PASSWORD, 1_000);
     let held = store
         .lock(&key, Duration::ZERO)
         .await
         .unwrap()
         .expect("the lock is free");
+    (key, held)
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn switching_accounts_mid_renewal_plants_nothing_under_the_first_account() {
+    use up42_auth::store::FileTokenStore;
+    let sandbox = Sandbox::start().await;
+    sandbox.set_password("other@up42.example", "other-password");
+    let dir = tempfile::tempdir().unwrap();
+    let store = FileTokenStore::new(dir.path());
+    let client_of = |username: &str, password: &str| {
+        stored_client(&sandbox, &store, Credentials::new(username, password))
+            .build()
+            .unwrap()
+    };
+    // Another process holds the first account's renewal lock.
+    let (_, held) = hold_the_lock(&sandbox, &store).await;
     let client = client_of(USERNAME, PASSWORD);
     let waiting = tokio::spawn({
         let client = client.clone();
@@ -534,27 +553,18 @@ async fn switching_accounts_mid_renewal_plants_nothing_under_the_first_account()
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_lock_held_past_its_holders_deadline_is_not_waited_for() {
-    use up42_auth::store::{FileTokenStore, StoreKey, TokenStore};
+    use up42_auth::store::FileTokenStore;
     let sandbox = Sandbox::start().await;
     let dir = tempfile::tempdir().unwrap();
     let store = FileTokenStore::new(dir.path());
     let client = |timeout: Duration| {
-        Up42Client::builder()
-            .credentials(Credentials::new(USERNAME, PASSWORD))
-            .token_url(&sandbox.token_url())
-            .api_url(&sandbox.api_url())
-            .token_store(store.clone())
-            .seal_rounds(1_000)
+        let credentials = Credentials::new(USERNAME, PASSWORD);
+        stored_client(&sandbox, &store, credentials)
             .request_timeout(timeout)
             .build()
             .unwrap()
     };
-    let key = StoreKey::sealed_with_rounds(&sandbox.token_url(), "up42-api", USERNAME, PASSWORD, 1_000);
-    let _held = store
-        .lock(&key, Duration::ZERO)
-        .await
-        .unwrap()
-        .expect("the lock is free");
+    let (key, _held) = hold_the_lock(&sandbox, &store).await;
     // A live holder is waited for: the call ends at its own time limit.
     let waiting = up42::Client::from(client(Duration::from_millis(500)));
     let error = waiting.orders().get(up42_testkit::ORDER_ID).await.unwrap_err();
