@@ -67,6 +67,11 @@ impl TokenSource for PasswordSource {
             .await
     }
 
+    /// The username: a stored token of another account is never adopted.
+    fn account(&self) -> Option<String> {
+        Some(self.credentials.load().username().to_string())
+    }
+
     /// Sealed with the password: a changed password names another entry.
     fn store_key(&self) -> Option<StoreKey> {
         let credentials = self.credentials.load_full();

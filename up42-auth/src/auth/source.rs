@@ -94,6 +94,14 @@ pub trait TokenSource: Send + Sync + 'static {
     fn store_key(&self) -> Option<StoreKey> {
         None
     }
+
+    /// The account (a username) these tokens must be of, if known: a token
+    /// from a shared store whose JWT names another account
+    /// (`preferred_username` or `email`) is never adopted. `None` (the
+    /// default) checks nothing.
+    fn account(&self) -> Option<String> {
+        None
+    }
 }
 
 #[async_trait]
@@ -104,5 +112,9 @@ impl<T: TokenSource + ?Sized> TokenSource for Arc<T> {
 
     fn store_key(&self) -> Option<StoreKey> {
         (**self).store_key()
+    }
+
+    fn account(&self) -> Option<String> {
+        (**self).account()
     }
 }

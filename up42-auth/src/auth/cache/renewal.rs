@@ -115,6 +115,8 @@ pub(super) struct Ask {
     /// The cache's epoch when the renewal began: a reset since (other
     /// credentials) means its outcome is not saved under the key it began with.
     pub(super) epoch: u64,
+    /// The account the tokens must be of, when the source says.
+    pub(super) account: Option<String>,
 }
 
 /// The safety margin for a token granted for `lifetime`.
@@ -256,6 +258,7 @@ impl Shared {
             issued_after: state.forced_at.take(),
             log_in,
             epoch: state.epoch,
+            account: self.source.account(),
         };
         let epoch = state.epoch;
         let shared = Arc::clone(self);

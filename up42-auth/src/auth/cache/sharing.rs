@@ -101,7 +101,9 @@ fn stored_refresh(tokens: &StoredTokens) -> Option<Refresh> {
 /// process has.
 fn decide(entry: Option<&Entry>, held: Option<&Held>, ask: &Ask) -> Decision {
     let now = Instant::now();
-    let tokens = entry.and_then(|e| e.tokens.as_ref());
+    let tokens = entry
+        .and_then(|e| e.tokens.as_ref())
+        .filter(|tokens| of_account(tokens, ask.account.as_deref()));
     if let Some(tokens) = tokens {
         let issued_at = from_wall(tokens.issued_at);
         // The token being replaced, or one older than it: never adopted.
@@ -153,6 +155,19 @@ fn decide(entry: Option<&Entry>, held: Option<&Held>, ask: &Ask) -> Decision {
     Decision::Renew {
         refresh,
         failures: failure.map_or(0, |f| f.failures).max(ask.failures),
+    }
+}
+
+/// Whether stored `tokens` may be this process's: a JWT access token that
+/// names another account than `account` is not (nor its refresh token).
+fn of_account(tokens: &StoredTokens, account: Option<&str>) -> bool {
+    let theirs = crate::auth::token::token_account(tokens.access_token());
+    match (account, theirs) {
+        (Some(mine), Some(theirs)) if !mine.eq_ignore_ascii_case(&theirs) => {
+            tracing::warn!("the token store's entry holds another account's token; it is not used");
+            false
+        }
+        _ => true,
     }
 }
 

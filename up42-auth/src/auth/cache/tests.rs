@@ -436,6 +436,70 @@ fn the_store_key_is_derived_off_a_current_thread_runtime() {
     );
 }
 
+/// A source of `me@example.com`'s tokens, shared through `fleet_key`.
+struct Named(Arc<Scripted>);
+
+#[async_trait]
+impl TokenSource for Named {
+    async fn request_token(&self, refresh: Option<&RefreshToken>) -> Result<TokenGrant, Error> {
+        self.0.request_token(refresh).await
+    }
+    fn store_key(&self) -> Option<StoreKey> {
+        Some(fleet_key())
+    }
+    fn account(&self) -> Option<String> {
+        Some("me@example.com".into())
+    }
+}
+
+/// A JWT-shaped token naming `username` (unsigned: only its claims are read).
+fn jwt_of(username: &str) -> String {
+    use base64::Engine as _;
+    let encode =
+        |json: serde_json::Value| base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(json.to_string());
+    let header = encode(serde_json::json!({"alg": "RS256", "typ": "JWT"}));
+    let claims = encode(serde_json::json!({"preferred_username": username, "sub": "s"}));
+    format!("{header}.{claims}.signature")
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_stored_token_of_another_account_is_never_adopted() {
+    use crate::store::{Entry, StoredTokens};
+    let (source, _) = Scripted::new(Duration::from_secs(300));
+    let store = Arc::new(MemoryStore::default());
+    let plant = |username: &str| {
+        let tokens = StoredTokens {
+            access_token: jwt_of(username).into(),
+            issued_at: crate::store::to_wall(Instant::now()),
+            lifetime_ms: 300_000,
+            refresh: None,
+        };
+        Entry::new(&fleet_key(), Some(tokens), None).encode(&fleet_key())
+    };
+    store
+        .entries
+        .lock()
+        .unwrap()
+        .insert(fleet_key().as_str().to_string(), plant("other@example.com"));
+    let cache = TokenCache::with_store(Named(Arc::clone(&source)), Arc::clone(&store));
+    let token = cache.get().await.unwrap();
+    assert_ne!(
+        token.secret(),
+        jwt_of("other@example.com"),
+        "another account's token"
+    );
+    assert_eq!(source.logins().len(), 1, "logged in as itself");
+    // Its own account's token, stored by a sibling, is adopted.
+    store
+        .entries
+        .lock()
+        .unwrap()
+        .insert(fleet_key().as_str().to_string(), plant("ME@example.com"));
+    let sibling = TokenCache::with_store(Named(Arc::clone(&source)), Arc::clone(&store));
+    assert_eq!(sibling.get().await.unwrap().secret(), jwt_of("ME@example.com"));
+    assert_eq!(source.logins().len(), 1);
+}
+
 fn fleet_key() -> StoreKey {
     static KEY: std::sync::OnceLock<StoreKey> = std::sync::OnceLock::new();
     KEY.get_or_init(|| StoreKey::sealed("https://auth.example/token", "up42-api", "me@example.com", "pw"))
