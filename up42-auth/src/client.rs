@@ -419,68 +419,14 @@ impl<C> Up42ClientBuilder<C> {
                 crate::store::SEAL_ROUNDS
             )));
         }
-        let token_url = parse_url(
-            "token URL",
-            self.token_url.as_deref().unwrap_or(self.region.token_url()),
-        )?;
-        check_token_host(&token_url)?;
-        let api_url = parse_url(
-            "API URL",
-            self.api_url.as_deref().unwrap_or(self.region.api_url()),
-        )?;
-        let credentials = match self.credentials {
-            Some(credentials) => credentials,
-            None if is_up42_token_url(&token_url) => Credentials::discover()?,
-            None => {
-                return Err(Error::config(format!(
-                    "no credentials were given for the token URL `{}`, which is not UP42's; \
-                     credentials are only discovered for UP42's own token URLs: pass them with \
-                     `.credentials(..)` to send them there",
-                    display_url(&token_url)
-                )));
-            }
-        };
-        let connect_timeout = self.connect_timeout.unwrap_or(DEFAULT_CONNECT_TIMEOUT);
-        let client_error =
-            |e: reqwest::Error| Error::config(format!("the HTTP client cannot be set up: {e}"));
-        // TLS is set up once per process, and only if a URL is https.
-        let tls = match [&token_url, &api_url].iter().any(|url| url.scheme() == "https") {
-            true => Tls::Platform,
-            false => Tls::PlainHttpOnly,
-        };
-        let network = Network {
-            connect_timeout,
-            proxies: &self.proxies,
-            root_certificates: &self.root_certificates,
-            tls,
-        };
-        // The password goes to the token URL only: no redirect is followed.
-        let token_http = network
-            .client_builder(&token_url)?
-            .redirect(reqwest::redirect::Policy::none())
-            .timeout(self.token_timeout.unwrap_or(DEFAULT_TOKEN_TIMEOUT))
-            .build()
-            .map_err(client_error)?;
-        // The bearer token stays on the API's origin: see `redirect` for why
-        // reqwest's default policy is not enough.
-        // No total timeout on the client: each call sets its own (see
-        // `RequestPolicy::timeout`), so that downloads are bounded by the read
-        // timeout alone.
-        let own_client = self.http_client.is_some();
-        let http = match self.http_client {
-            Some(mine) => mine,
-            None => network
-                .client_builder(&api_url)?
-                .redirect(crate::redirect::policy())
-                .read_timeout(self.read_timeout.unwrap_or(DEFAULT_READ_TIMEOUT))
-                .build()
-                .map_err(client_error)?,
-        };
+        let (token_url, api_url) = self.urls()?;
+        let (token_http, http) = self.http_clients(&token_url, &api_url)?;
         // Your own client's timeouts rule, unless a request timeout was set here.
-        let timeout = match own_client {
+        let timeout = match self.http_client.is_some() {
             true => self.request_timeout,
             false => Some(self.request_timeout.unwrap_or(DEFAULT_REQUEST_TIMEOUT)),
         };
+        let credentials = credentials_for(self.credentials, &token_url)?;
         let retry = self.retry.unwrap_or_default();
         let source = Arc::new(PasswordSource {
             endpoint: TokenEndpoint {
@@ -580,6 +526,80 @@ fn is_up42_token_url(url: &Url) -> bool {
     [Region::Eu, Region::Sa]
         .iter()
         .any(|region| url.as_str() == region.token_url())
+}
+
+impl<C> Up42ClientBuilder<C> {
+    /// The token and API URLs: the region's unless given, parsed and checked.
+    fn urls(&self) -> Result<(Url, Url), Error> {
+        let token_url = parse_url(
+            "token URL",
+            self.token_url.as_deref().unwrap_or(self.region.token_url()),
+        )?;
+        check_token_host(&token_url)?;
+        let api_url = parse_url(
+            "API URL",
+            self.api_url.as_deref().unwrap_or(self.region.api_url()),
+        )?;
+        Ok((token_url, api_url))
+    }
+
+    /// The HTTP clients: one for the token endpoint, which follows no
+    /// redirect (the password goes to the token URL only), and one for the
+    /// API (yours if given), whose redirects keep the bearer token on the
+    /// API's origin (see `redirect` for why reqwest's default policy is not
+    /// enough). The API client has no total timeout: each call sets its own
+    /// (see `RequestPolicy::timeout`), so that downloads are bounded by the
+    /// read timeout alone.
+    fn http_clients(
+        &self,
+        token_url: &Url,
+        api_url: &Url,
+    ) -> Result<(reqwest::Client, reqwest::Client), Error> {
+        let client_error =
+            |e: reqwest::Error| Error::config(format!("the HTTP client cannot be set up: {e}"));
+        // TLS is set up once per process, and only if a URL is https.
+        let tls = match [token_url, api_url].iter().any(|url| url.scheme() == "https") {
+            true => Tls::Platform,
+            false => Tls::PlainHttpOnly,
+        };
+        let network = Network {
+            connect_timeout: self.connect_timeout.unwrap_or(DEFAULT_CONNECT_TIMEOUT),
+            proxies: &self.proxies,
+            root_certificates: &self.root_certificates,
+            tls,
+        };
+        let token_http = network
+            .client_builder(token_url)?
+            .redirect(reqwest::redirect::Policy::none())
+            .timeout(self.token_timeout.unwrap_or(DEFAULT_TOKEN_TIMEOUT))
+            .build()
+            .map_err(client_error)?;
+        let http = match &self.http_client {
+            Some(mine) => mine.clone(),
+            None => network
+                .client_builder(api_url)?
+                .redirect(crate::redirect::policy())
+                .read_timeout(self.read_timeout.unwrap_or(DEFAULT_READ_TIMEOUT))
+                .build()
+                .map_err(client_error)?,
+        };
+        Ok((token_http, http))
+    }
+}
+
+/// The credentials given, else discovered, but only for UP42's own token
+/// URLs: a password is never sent to another server unless given for it.
+fn credentials_for(given: Option<Credentials>, token_url: &Url) -> Result<Credentials, Error> {
+    match given {
+        Some(credentials) => Ok(credentials),
+        None if is_up42_token_url(token_url) => Credentials::discover(),
+        None => Err(Error::config(format!(
+            "no credentials were given for the token URL `{}`, which is not UP42's; credentials \
+             are only discovered for UP42's own token URLs: pass them with `.credentials(..)` to \
+             send them there",
+            display_url(token_url)
+        ))),
+    }
 }
 
 /// Parses a configured URL: `https`, or `http` on a loopback host only.

@@ -55,9 +55,11 @@
 // own layer or of the layers before it, and none imports a module that leads
 // back to it (`tests/it/layers.rs` at the workspace root checks that).
 pub mod defaults;
+mod jwt;
 mod private;
 mod query;
 pub mod redirect;
+mod sync;
 mod tls;
 
 pub mod error;

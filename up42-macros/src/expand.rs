@@ -133,14 +133,39 @@ pub(crate) fn runtime_crate(krate: Option<&syn::Path>) -> TokenStream {
 }
 
 fn generate(model: &Model<'_>, checked: &catalogue::Checked) -> TokenStream {
-    let (args, item) = (model.args, model.item);
-    let runtime = runtime_crate(args.options.krate.as_ref());
+    let runtime = runtime_crate(model.args.options.krate.as_ref());
     let module = private_module();
     let private = quote!(#runtime::#module);
-    let request = Ident::new("__up42_request", Span::mixed_site());
-    let response = Ident::new("__up42_response", Span::mixed_site());
-    let endpoint = format_ident!("__UP42_ENDPOINT");
+    let names = Names {
+        request: Ident::new("__up42_request", Span::mixed_site()),
+        response: Ident::new("__up42_response", Span::mixed_site()),
+        endpoint: format_ident!("__UP42_ENDPOINT"),
+    };
+    let endpoint_static = endpoint_static(model, &private, &names.endpoint);
+    let call = call(model, &private, &names);
+    let tracked = tracked(checked);
+    let query_checks = query_checks(model, checked, &private);
+    let signature = clean_signature(model.item);
+    quote! {
+        #signature {
+            #tracked
+            #query_checks
+            #endpoint_static
+            #call
+        }
+    }
+}
 
+/// The hygienic names the generated body uses.
+struct Names {
+    request: Ident,
+    response: Ident,
+    endpoint: Ident,
+}
+
+/// The `static` description of the endpoint the runtime reads.
+fn endpoint_static(model: &Model<'_>, private: &TokenStream, endpoint: &Ident) -> TokenStream {
+    let (args, item) = (model.args, model.item);
     let method = syn::Ident::new(args.method.as_str(), args.method_span);
     let path_parts = model.parts.iter().map(|part| match part {
         Part::Literal(text) => quote!(#private::PathPart::Literal(#text)),
@@ -170,7 +195,25 @@ fn generate(model: &Model<'_>, checked: &catalogue::Checked) -> TokenStream {
         Some((media, _)) => some(quote!(#media)),
         None => none,
     };
+    quote! {
+        static #endpoint: #private::Endpoint = #private::Endpoint {
+            method: #private::Method::#method,
+            template: ::core::option::Option::Some(#template),
+            function: #function,
+            path: &[#(#path_parts),*],
+            public: #public,
+            retry: #retry,
+            raw: #raw,
+            paging: #paging,
+            timeout: #timeout,
+            content_type: #content_type,
+        };
+    }
+}
 
+/// The statements that put each argument into the request, each spanned
+/// at the argument, so that a value that cannot be sent points there.
+fn fills(model: &Model<'_>, request: &Ident) -> Vec<TokenStream> {
     let fill = model.fills.iter().map(|fill| {
         let (value, span) = match fill {
             Fill::Path { value, .. }
@@ -198,29 +241,24 @@ fn generate(model: &Model<'_>, checked: &catalogue::Checked) -> TokenStream {
             Fill::Body { name, .. } => quote_spanned!(span=> #request.json_body(#name, &#value)?;),
         }
     });
-    let fill: Vec<TokenStream> = fill.collect();
+    fill.collect()
+}
 
+/// The call itself: the request filled, sent, and its answer decoded as
+/// the function's output says.
+fn call(model: &Model<'_>, private: &TokenStream, names: &Names) -> TokenStream {
+    let Names {
+        request,
+        response,
+        endpoint,
+    } = names;
+    let fill = fills(model, request);
     let client = match &model.client {
         Client::SelfRef(receiver) => {
             let self_token = &receiver.self_token;
             quote_spanned!(receiver.span()=> #self_token as &dyn #private::Authenticated)
         }
         Client::Param { ident, ty } => quote_spanned!(ty.span()=> #ident as &dyn #private::Authenticated),
-    };
-
-    let endpoint_static = quote! {
-        static #endpoint: #private::Endpoint = #private::Endpoint {
-            method: #private::Method::#method,
-            template: ::core::option::Option::Some(#template),
-            function: #function,
-            path: &[#(#path_parts),*],
-            public: #public,
-            retry: #retry,
-            raw: #raw,
-            paging: #paging,
-            timeout: #timeout,
-            content_type: #content_type,
-        };
     };
     let decode_page = |item_type: &syn::Type| quote_spanned!(item_type.span()=> <#item_type as #private::FromJson>::from_page);
     let filled = |finish: TokenStream| {
@@ -230,7 +268,7 @@ fn generate(model: &Model<'_>, checked: &catalogue::Checked) -> TokenStream {
             #finish
         }
     };
-    let call = match model.output {
+    match model.output {
         // The stream form: an argument that cannot be sent is the stream's first item.
         Output::Stream(item_type) => {
             let decode_page = decode_page(item_type);
@@ -258,10 +296,12 @@ fn generate(model: &Model<'_>, checked: &catalogue::Checked) -> TokenStream {
             let #response = #private::send(#client, #request).await?;
             #private::decode_json(#response, <#success as #private::FromJson>::from_json).await
         }),
-    };
+    }
+}
 
-    // Cargo rebuilds the crate when the user's OpenAPI document, or the
-    // variable naming it, changes: both become inputs of the generated code.
+/// Cargo rebuilds the crate when the user's OpenAPI document, or the
+/// variable naming it, changes: both become inputs of the generated code.
+fn tracked(checked: &catalogue::Checked) -> TokenStream {
     let spec_env = catalogue::SPEC_ENV;
     let mut tracked = quote!(
         const _: ::core::option::Option<&str> = ::core::option_env!(#spec_env);
@@ -271,17 +311,7 @@ fn generate(model: &Model<'_>, checked: &catalogue::Checked) -> TokenStream {
             const _: &[u8] = ::core::include_bytes!(#file);
         ));
     }
-
-    let query_checks = query_checks(model, checked, &private);
-    let signature = clean_signature(item);
-    quote! {
-        #signature {
-            #tracked
-            #query_checks
-            #endpoint_static
-            #call
-        }
-    }
+    tracked
 }
 
 /// For each `#[query(flatten)]` struct, a `const` the compiler evaluates:

@@ -137,19 +137,7 @@ impl<'a> Model<'a> {
                 }),
             }
         }
-        let output = match (&args.options.paged, item.paged_item(), item.vec_item()) {
-            (Some(_), Some(streamed), _) => Output::Stream(streamed),
-            (Some(_), None, Some(collected)) => Output::Collect(collected),
-            (Some(_), None, None) => return None,
-            (None, ..) => {
-                let success = item.success_type()?;
-                match success {
-                    _ if args.options.raw => Output::Raw(success),
-                    Type::Tuple(unit) if unit.elems.is_empty() => Output::Unit,
-                    other => Output::Json(other),
-                }
-            }
-        };
+        let output = output(args, item)?;
         Some(Model {
             args,
             parts,
@@ -164,4 +152,22 @@ impl<'a> Model<'a> {
     pub(crate) fn paged(&self) -> Option<&'a Paged> {
         self.args.options.paged.as_ref().map(|(paged, _)| paged)
     }
+}
+
+/// What the function answers, and so how the call decodes: a stream or a
+/// collection of pages' items, the raw response, nothing, or one JSON value.
+fn output<'a>(args: &'a Args, item: &'a EndpointFn) -> Option<Output<'a>> {
+    Some(match (&args.options.paged, item.paged_item(), item.vec_item()) {
+        (Some(_), Some(streamed), _) => Output::Stream(streamed),
+        (Some(_), None, Some(collected)) => Output::Collect(collected),
+        (Some(_), None, None) => return None,
+        (None, ..) => {
+            let success = item.success_type()?;
+            match success {
+                _ if args.options.raw => Output::Raw(success),
+                Type::Tuple(unit) if unit.elems.is_empty() => Output::Unit,
+                other => Output::Json(other),
+            }
+        }
+    })
 }

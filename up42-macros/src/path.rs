@@ -15,97 +15,146 @@ pub(crate) enum Part {
 
 /// A parsed template: its parts, or every problem found in it.
 pub(crate) fn parse(template: &str) -> Result<Vec<Part>, Vec<String>> {
-    let mut errors = Vec::new();
+    let mut parser = Parser::new(template);
     if !template.starts_with('/') {
-        errors.push(format!("the endpoint path `{template}` must start with `/`"));
+        parser
+            .errors
+            .push(format!("the endpoint path `{template}` must start with `/`"));
     }
-    let mut parts = Vec::new();
-    let mut literal = String::new();
     // `Some(name so far)` inside braces.
     let mut param: Option<String> = None;
-    let mut seen = BTreeSet::new();
-    let mut params_in_segment = 0;
-    let mut query_reported = false;
     for c in template.chars() {
         match (&mut param, c) {
             (Some(_), '{') => {
-                errors.push(format!(
+                parser.errors.push(format!(
                     "placeholders cannot be nested: `{{` inside a placeholder in `{template}`"
                 ));
             }
             (Some(name), '}') => {
                 let name = std::mem::take(name);
                 param = None;
-                params_in_segment += 1;
-                if params_in_segment == 2 {
-                    errors.push(format!(
-                        "two placeholders in one path segment cannot be told apart: `{{{name}}}` follows another \
-                         placeholder without a `/` between them"
-                    ));
-                }
-                if name.is_empty() {
-                    errors.push("empty placeholder `{}`: name the argument, e.g. `{order_id}`".to_string());
-                } else if !is_identifier(&name) {
-                    errors.push(format!(
-                        "invalid placeholder `{{{name}}}`: a placeholder is the name of a function argument \
-                         (letters, digits and `_`, not starting with a digit)"
-                    ));
-                } else if !seen.insert(name.clone()) {
-                    errors.push(format!("placeholder `{{{name}}}` appears twice in the path"));
-                } else {
-                    parts.push(Part::Param(name));
-                }
+                parser.placeholder(name);
             }
             (Some(name), c) => name.push(c),
             (None, '{') => {
-                if !literal.is_empty() {
-                    parts.push(Part::Literal(std::mem::take(&mut literal)));
-                }
+                parser.end_literal();
                 param = Some(String::new());
             }
-            (None, '}') => errors.push(format!(
+            (None, c) => parser.outside(c),
+        }
+    }
+    parser.finish(param)
+}
+
+/// What a path template has given so far.
+struct Parser<'t> {
+    template: &'t str,
+    errors: Vec<String>,
+    parts: Vec<Part>,
+    literal: String,
+    seen: BTreeSet<String>,
+    params_in_segment: u32,
+    query_reported: bool,
+}
+
+impl<'t> Parser<'t> {
+    fn new(template: &'t str) -> Self {
+        Parser {
+            template,
+            errors: Vec::new(),
+            parts: Vec::new(),
+            literal: String::new(),
+            seen: BTreeSet::new(),
+            params_in_segment: 0,
+            query_reported: false,
+        }
+    }
+
+    /// The text so far, as a literal part.
+    fn end_literal(&mut self) {
+        if !self.literal.is_empty() {
+            self.parts.push(Part::Literal(std::mem::take(&mut self.literal)));
+        }
+    }
+
+    /// A placeholder `{name}` just closed.
+    fn placeholder(&mut self, name: String) {
+        self.params_in_segment += 1;
+        if self.params_in_segment == 2 {
+            self.errors.push(format!(
+                "two placeholders in one path segment cannot be told apart: `{{{name}}}` follows another \
+                 placeholder without a `/` between them"
+            ));
+        }
+        if name.is_empty() {
+            self.errors
+                .push("empty placeholder `{}`: name the argument, e.g. `{order_id}`".to_string());
+        } else if !is_identifier(&name) {
+            self.errors.push(format!(
+                "invalid placeholder `{{{name}}}`: a placeholder is the name of a function argument \
+                 (letters, digits and `_`, not starting with a digit)"
+            ));
+        } else if !self.seen.insert(name.clone()) {
+            self.errors
+                .push(format!("placeholder `{{{name}}}` appears twice in the path"));
+        } else {
+            self.parts.push(Part::Param(name));
+        }
+    }
+
+    /// A character outside placeholders.
+    fn outside(&mut self, c: char) {
+        let template = self.template;
+        match c {
+            '}' => self.errors.push(format!(
                 "stray `}}` in `{template}`: placeholders look like `{{name}}`"
             )),
-            (None, '?' | '#') => {
-                if !query_reported {
-                    errors.push(format!(
+            '?' | '#' => {
+                if !self.query_reported {
+                    self.errors.push(format!(
                         "the path cannot contain `{c}`: declare query parameters as arguments marked `#[query]`"
                     ));
-                    query_reported = true;
+                    self.query_reported = true;
                 }
             }
-            (None, c) if c.is_whitespace() || c.is_control() => {
-                errors.push(format!(
+            c if c.is_whitespace() || c.is_control() => {
+                self.errors.push(format!(
                     "the path contains whitespace or a control character ({c:?}); paths are sent as written, \
                      so leave them out"
                 ));
             }
-            (None, c) if !is_path_char(c) => {
-                errors.push(format!(
+            c if !is_path_char(c) => {
+                self.errors.push(format!(
                     "the character `{c}` cannot appear in a URL path; percent-encode it"
                 ));
             }
-            (None, '/') => {
-                params_in_segment = 0;
-                literal.push('/');
+            '/' => {
+                self.params_in_segment = 0;
+                self.literal.push('/');
             }
-            (None, c) => literal.push(c),
+            c => self.literal.push(c),
         }
     }
-    if let Some(name) = param {
-        errors.push(format!("unterminated placeholder `{{{name}`: close it with `}}`"));
-    }
-    if !literal.is_empty() {
-        parts.push(Part::Literal(literal));
-    }
-    for segment in template.split('/') {
-        if segment == "." || segment == ".." {
-            errors.push(format!(
-                "the path segment `{segment}` would move up the path; write the path out"
-            ));
+
+    /// The parts, or every problem found; `param` is a placeholder left open.
+    fn finish(mut self, param: Option<String>) -> Result<Vec<Part>, Vec<String>> {
+        if let Some(name) = param {
+            self.errors
+                .push(format!("unterminated placeholder `{{{name}`: close it with `}}`"));
+        }
+        self.end_literal();
+        for segment in self.template.split('/') {
+            if segment == "." || segment == ".." {
+                self.errors.push(format!(
+                    "the path segment `{segment}` would move up the path; write the path out"
+                ));
+            }
+        }
+        match self.errors.is_empty() {
+            true => Ok(self.parts),
+            false => Err(self.errors),
         }
     }
-    if errors.is_empty() { Ok(parts) } else { Err(errors) }
 }
 
 /// A placeholder name: a Rust identifier (ASCII).

@@ -75,10 +75,7 @@ impl TokenSource for PasswordSource {
     /// Sealed with the password: a changed password names another entry.
     fn store_key(&self) -> Option<StoreKey> {
         let credentials = self.credentials.load_full();
-        let mut derived = self
-            .store_key
-            .lock()
-            .unwrap_or_else(|poisoned| poisoned.into_inner());
+        let mut derived = crate::sync::lock(&self.store_key);
         if let Some((from, key)) = &*derived
             && Arc::ptr_eq(from, &credentials)
         {

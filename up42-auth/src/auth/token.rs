@@ -166,18 +166,3 @@ impl fmt::Debug for TokenGrant {
             .finish()
     }
 }
-
-/// The account a JWT access token names: its `preferred_username`, else its
-/// `email`; `None` for a token that is not a JWT or names none.
-pub(crate) fn token_account(token: &str) -> Option<String> {
-    use base64::Engine as _;
-    let mut parts = token.split('.');
-    let (_, payload, _) = (parts.next()?, parts.next()?, parts.next()?);
-    let json = base64::engine::general_purpose::URL_SAFE_NO_PAD
-        .decode(payload.trim_end_matches('='))
-        .ok()?;
-    let claims: serde_json::Value = serde_json::from_slice(&json).ok()?;
-    ["preferred_username", "email"]
-        .iter()
-        .find_map(|name| claims[name].as_str().map(str::to_string))
-}

@@ -11,6 +11,7 @@ use url::Url;
 
 use super::request::Request;
 use super::response::{BodyLimit, DownloadLimit, api_error};
+use crate::auth::AccessToken;
 use crate::authenticated::Authenticated;
 use crate::error::{Error, Operation, Timing, WaitedFor, display_url};
 use crate::policy::RetryPolicy;
@@ -120,44 +121,9 @@ async fn send_once<A: Authenticated + ?Sized>(
     };
     let mut resent = false;
     loop {
-        // The rate limit's and the token's waits count inside the call's time limit.
         let started = std::time::Instant::now();
-        if let Some(limit) = &client.request_policy().rate_limit {
-            within(total, started, limit.acquire(), |limit| {
-                Error::not_sent(url, limit, WaitedFor::RateLimit)
-            })
-            .await?;
-        }
-        let token = match request.endpoint.public {
-            true => None,
-            // The fresh-token path is static: no boxed future, no allocation.
-            false => match client.token_cache().fresh() {
-                Some(token) => Some(token),
-                // The renewal runs on a task of its own: a call that stops
-                // waiting leaves it to finish for the next calls.
-                None => Some(
-                    within(total, started, client.access_token(), |limit| {
-                        Error::not_sent(url, limit, WaitedFor::Token)
-                    })
-                    .await??,
-                ),
-            },
-        };
-        let mut call = client
-            .http_client()
-            .request(method.clone(), url.clone())
-            .headers(request.headers.clone());
-        if let Some(token) = &token {
-            call = call.header(AUTHORIZATION, token.bearer_header().clone());
-        }
-        if let Some(body) = &request.body {
-            // Exactly one `Content-Type`: a header argument's, else the endpoint's.
-            if !request.headers.contains_key(CONTENT_TYPE) {
-                let content_type = request.endpoint.content_type.unwrap_or("application/json");
-                call = call.header(CONTENT_TYPE, content_type);
-            }
-            call = call.body(body.clone());
-        }
+        let token = waited(client, request, url, total, started).await?;
+        let call = call_of(client, request, url, token.as_ref());
         sends.fetch_add(1, Ordering::Relaxed);
         let response = send_timed(call, url, total, started).await?;
         let status = response.status();
@@ -191,6 +157,62 @@ async fn send_once<A: Authenticated + ?Sized>(
         }
         return Err(api_error(method, url, response).await);
     }
+}
+
+/// What a call waits for before it is sent, inside its time limit `total`
+/// from `started`: the rate limit, then the token (none for a public
+/// endpoint). The fresh-token path is static: no boxed future, no allocation.
+async fn waited<A: Authenticated + ?Sized>(
+    client: &A,
+    request: &Request,
+    url: &Url,
+    total: Option<std::time::Duration>,
+    started: std::time::Instant,
+) -> Result<Option<AccessToken>, Error> {
+    if let Some(limit) = &client.request_policy().rate_limit {
+        within(total, started, limit.acquire(), |limit| {
+            Error::not_sent(url, limit, WaitedFor::RateLimit)
+        })
+        .await?;
+    }
+    if request.endpoint.public {
+        return Ok(None);
+    }
+    if let Some(token) = client.token_cache().fresh() {
+        return Ok(Some(token));
+    }
+    // The renewal runs on a task of its own: a call that stops waiting
+    // leaves it to finish for the next calls.
+    let renewed = within(total, started, client.access_token(), |limit| {
+        Error::not_sent(url, limit, WaitedFor::Token)
+    });
+    Ok(Some(renewed.await??))
+}
+
+/// The request for `url`: the call's headers, the bearer `token` if any,
+/// and its body with exactly one `Content-Type` (a header argument's, else
+/// the endpoint's).
+fn call_of<A: Authenticated + ?Sized>(
+    client: &A,
+    request: &Request,
+    url: &Url,
+    token: Option<&AccessToken>,
+) -> reqwest::RequestBuilder {
+    let mut call = client
+        .http_client()
+        .request(request.method.clone(), url.clone())
+        .headers(request.headers.clone());
+    if let Some(token) = token {
+        call = call.header(AUTHORIZATION, token.bearer_header().clone());
+    }
+    if let Some(body) = &request.body {
+        if !request.headers.contains_key(CONTENT_TYPE) {
+            let content_type = request.endpoint.content_type.unwrap_or("application/json");
+            call = call.header(CONTENT_TYPE, content_type);
+        }
+        call = call.body(body.clone());
+    }
+    call
 }
 
 /// `wait`'s output, or `expired(total)` once `total` from `started` has passed.

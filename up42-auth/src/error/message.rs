@@ -12,7 +12,12 @@ impl Error {
     /// What to do about it, in a sentence a command-line tool can print under
     /// the error. `None` where the message says it all.
     pub fn hint(&self) -> Option<String> {
-        let hint = match self.repr() {
+        self.token_hint().or_else(|| self.call_hint())
+    }
+
+    /// The hint for an error of the token exchange; `None` for the others.
+    fn token_hint(&self) -> Option<String> {
+        Some(match self.repr() {
             Repr::InvalidCredentials { .. } => {
                 "check UP42_USERNAME/UP42_PASSWORD or ~/.up42/credentials.json; after a failure, \
                  logins are tried again only after a growing pause, since repeated failures can lock \
@@ -32,6 +37,14 @@ impl Error {
             Repr::WrongTokenUrl { url, .. } => {
                 format!("the token URL is {}", region_of(url).token_url())
             }
+            _ => return None,
+        })
+    }
+
+    /// The hint for an error of a call, a store or a wait; `None` where the
+    /// message says it all.
+    fn call_hint(&self) -> Option<String> {
+        Some(match self.repr() {
             Repr::Server { .. } => "the server is busy or failing; try again later".to_string(),
             Repr::Api(api) if api.status == StatusCode::UNAUTHORIZED => {
                 "the API refused the token twice; the account may lack access to this resource, or \
@@ -102,9 +115,8 @@ impl Error {
                  directory or its Redis server"
                     .to_string()
             }
-            Repr::Config(_) | Repr::InvalidArgument { .. } | Repr::TokenSource { .. } => return None,
-        };
-        Some(hint)
+            _ => return None,
+        })
     }
 }
 
@@ -175,7 +187,17 @@ fn transport_cause(source: &reqwest::Error) -> &'static str {
 
 impl fmt::Display for Error {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match self.repr() {
+        match self.fmt_token_side(f).or_else(|| self.fmt_call_side(f)) {
+            Some(written) => written,
+            None => self.fmt_local_side(f),
+        }
+    }
+}
+
+impl Error {
+    /// The line of an error of the token exchange; `None` for the others.
+    fn fmt_token_side(&self, f: &mut fmt::Formatter<'_>) -> Option<fmt::Result> {
+        Some(match self.repr() {
             Repr::InvalidCredentials {
                 username,
                 status,
@@ -213,6 +235,13 @@ impl fmt::Display for Error {
                 f.write_str("token request body not accepted (HTTP 415, not form-encoded)")
             }
             Repr::WrongTokenUrl { url, reason } => write!(f, "`{url}` is not a token endpoint: {reason}"),
+            _ => return None,
+        })
+    }
+
+    /// The line of an error of a call; `None` for the others.
+    fn fmt_call_side(&self, f: &mut fmt::Formatter<'_>) -> Option<fmt::Result> {
+        Some(match self.repr() {
             Repr::Server {
                 operation,
                 url,
@@ -253,6 +282,14 @@ impl fmt::Display for Error {
                 "unusable answer to the {operation} to `{url}` (HTTP {}): {reason}",
                 status.as_u16()
             ),
+            _ => return None,
+        })
+    }
+
+    /// The line of an error of the credentials, the configuration, a store,
+    /// a file or a wait.
+    fn fmt_local_side(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self.repr() {
             Repr::CredentialsMissing { searched } => {
                 write!(f, "no UP42 credentials found (looked in {})", searched.join(", "))
             }
@@ -292,6 +329,8 @@ impl fmt::Display for Error {
                 seconds(*waited),
                 if *attempts == 1 { "" } else { "s" }
             ),
+            // The others, written by `fmt_token_side` and `fmt_call_side`.
+            _ => f.write_str(self.kind().name()),
         }
     }
 }

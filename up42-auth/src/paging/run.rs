@@ -145,24 +145,7 @@ async fn fetch<T>(
         (Next::Page(number), _) => Some(*number),
         _ => None,
     };
-    let (url, page_request) = match (next, asked) {
-        (Next::Link { url, method, body }, _) => (url, Some(request.for_page(method, body))),
-        (_, None) => (request.url(client.api_url())?, None),
-        (_, Some(number)) => {
-            let mut url = request.url(client.api_url())?;
-            // A `page` of the caller's (in a flattened query struct) gives way.
-            let kept: Vec<(String, String)> = url
-                .query_pairs()
-                .filter(|(key, _)| key != "page")
-                .map(|(key, value)| (key.into_owned(), value.into_owned()))
-                .collect();
-            url.query_pairs_mut()
-                .clear()
-                .extend_pairs(kept)
-                .append_pair("page", &number.to_string());
-            (url, None)
-        }
-    };
+    let (url, page_request) = page_url(client, request, next, asked)?;
     let request = page_request.as_ref().unwrap_or(request);
     if fetched >= MAX_PAGES {
         return Err(paging_error(
@@ -179,7 +162,7 @@ async fn fetch<T>(
         .insert(page_identity(&request.method, &url, request.body()));
     let response = send_to(client, request, url.clone()).await?;
     let (status, body) = read_success(response).await?;
-    let page = decode(paging, &body).map_err(|reason| {
+    let mut page = decode(paging, &body).map_err(|reason| {
         Error::malformed(
             Operation::ApiRequest,
             display_url(&url),
@@ -188,26 +171,7 @@ async fn fetch<T>(
             crate::body::excerpt(&body),
         )
     })?;
-    let next = match asked {
-        _ if page.items.is_empty() => None,
-        Some(asked) => {
-            if let Some(answered) = page.number.filter(|n| *n != asked) {
-                return Err(paging_error(
-                    &url,
-                    format!(
-                        "page {asked} was asked for and the server answered page {answered}; \
-                         stopped, as following it could loop"
-                    ),
-                ));
-            }
-            let last = page.last == Some(true) || page.total_pages.is_some_and(|total| asked + 1 >= total);
-            (!last).then_some(Next::Page(asked + 1))
-        }
-        None => match page.next {
-            Some(link) => Some(follow(client, request, &url, link, visited)?),
-            None => None,
-        },
-    };
+    let next = after(client, request, &url, asked, &mut page, visited)?;
     Ok(Fetched {
         page: Page {
             items: page.items,
@@ -218,6 +182,68 @@ async fn fetch<T>(
             bytes: body.len() as u64,
         },
         next,
+    })
+}
+
+/// Where the page `next` is (asked for as page `asked`, if numbered), and
+/// the request of a followed link when it is not `request` itself (a POSTed
+/// search's next body). A `page` of the caller's (in a flattened query
+/// struct) gives way to the page asked for.
+fn page_url(
+    client: &dyn Authenticated,
+    request: &Request,
+    next: Next,
+    asked: Option<u64>,
+) -> Result<(Url, Option<Request>), Error> {
+    Ok(match (next, asked) {
+        (Next::Link { url, method, body }, _) => (url, Some(request.for_page(method, body))),
+        (_, None) => (request.url(client.api_url())?, None),
+        (_, Some(number)) => {
+            let mut url = request.url(client.api_url())?;
+            let kept: Vec<(String, String)> = url
+                .query_pairs()
+                .filter(|(key, _)| key != "page")
+                .map(|(key, value)| (key.into_owned(), value.into_owned()))
+                .collect();
+            url.query_pairs_mut()
+                .clear()
+                .extend_pairs(kept)
+                .append_pair("page", &number.to_string());
+            (url, None)
+        }
+    })
+}
+
+/// The page after `page` (page `asked` if numbered, from `url`): none after
+/// an empty or the last page; the next number, when the server answered
+/// the one asked for; else its next link, followed.
+fn after<T>(
+    client: &dyn Authenticated,
+    request: &Request,
+    url: &Url,
+    asked: Option<u64>,
+    page: &mut PageAnswer<T>,
+    visited: &Visited,
+) -> Result<Option<Next>, Error> {
+    Ok(match asked {
+        _ if page.items.is_empty() => None,
+        Some(asked) => {
+            if let Some(answered) = page.number.filter(|n| *n != asked) {
+                return Err(paging_error(
+                    url,
+                    format!(
+                        "page {asked} was asked for and the server answered page {answered}; \
+                         stopped, as following it could loop"
+                    ),
+                ));
+            }
+            let last = page.last == Some(true) || page.total_pages.is_some_and(|total| asked + 1 >= total);
+            (!last).then_some(Next::Page(asked + 1))
+        }
+        None => match page.next.take() {
+            Some(link) => Some(follow(client, request, url, link, visited)?),
+            None => None,
+        },
     })
 }
 

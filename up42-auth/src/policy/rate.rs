@@ -8,6 +8,7 @@ use std::time::Duration;
 use tokio::time::Instant;
 
 use crate::error::Error;
+use crate::sync::lock;
 
 /// `per_second`. Callers over the limit wait their turn, first come first served.
 /// Clones share one bucket.
@@ -57,7 +58,7 @@ struct Reservation<'a> {
 
 impl Drop for Reservation<'_> {
     fn drop(&mut self) {
-        let mut guard = self.bucket.lock().unwrap_or_else(|p| p.into_inner());
+        let mut guard = lock(self.bucket);
         if let Some(bucket) = guard.as_mut() {
             bucket.tokens += 1.0;
         }
@@ -120,7 +121,7 @@ impl RateLimit {
             return;
         }
         let wait = {
-            let mut guard = self.bucket.lock().unwrap_or_else(|p| p.into_inner());
+            let mut guard = lock(&self.bucket);
             let now = Instant::now();
             let bucket = guard.get_or_insert(Bucket {
                 tokens: self.burst,
@@ -142,7 +143,7 @@ impl RateLimit {
 
     /// The wait the shared limiter asks for; `None` while it is failing.
     async fn reserve_shared(&self, shared: &Shared) -> Option<Duration> {
-        let down = |until: &Mutex<Option<Instant>>| *until.lock().unwrap_or_else(|p| p.into_inner());
+        let down = |until: &Mutex<Option<Instant>>| *lock(until);
         if down(&shared.down_until).is_some_and(|until| Instant::now() < until) {
             return None;
         }
@@ -157,14 +158,12 @@ impl RateLimit {
                     ?wait,
                     "the shared rate limit asked for a wait over {MAX_SHARED_WAIT:?}; keeping to the limit in this process for 5 s"
                 );
-                *shared.down_until.lock().unwrap_or_else(|p| p.into_inner()) =
-                    Some(Instant::now() + SHARED_RETRY);
+                *lock(&shared.down_until) = Some(Instant::now() + SHARED_RETRY);
                 None
             }
             Err(error) => {
                 tracing::warn!(%error, "the shared rate limit failed; keeping to the limit in this process for 5 s");
-                *shared.down_until.lock().unwrap_or_else(|p| p.into_inner()) =
-                    Some(Instant::now() + SHARED_RETRY);
+                *lock(&shared.down_until) = Some(Instant::now() + SHARED_RETRY);
                 None
             }
         }

@@ -109,6 +109,9 @@ pub(crate) struct StoredFailure {
     pub(crate) failures: u32,
     /// No login before then.
     pub(crate) until: u64,
+    /// When it was written (0 in records of earlier versions, never honoured).
+    #[serde(default)]
+    at: u64,
 }
 
 #[derive(Debug, Clone, Copy, Serialize, Deserialize)]
@@ -151,12 +154,20 @@ impl StoredFailure {
             description: description.clone(),
             failures,
             until: to_wall(until),
+            at: wall_now(),
         })
     }
 
-    /// Whether nobody may try again yet.
+    /// Whether nobody may try again yet: before `until`, for a record that
+    /// says when it was written (not ahead of this clock) and forbids no
+    /// longer than the failure memory's own bound from then. However it is
+    /// replayed, a record denies logins for at most that bound.
     pub(crate) fn active(&self) -> bool {
-        self.until > wall_now()
+        let now = wall_now();
+        let bound = crate::defaults::LONGEST_FAILURE_MEMORY.as_millis() as u64;
+        self.at <= now.saturating_add(MAX_SKEW.as_millis() as u64)
+            && self.until > now
+            && self.until.saturating_sub(self.at) <= bound
     }
 
     /// The error the refusal was, as the process that met it saw it.
@@ -202,6 +213,18 @@ mod secret {
 }
 
 impl StoredTokens {
+    /// When the access token was issued and how long it lives, on the wall
+    /// clock, in milliseconds, for judging its age: the later of the
+    /// writer's time and the token server's (`iat` of a JWT, with `exp`), so
+    /// that a writer whose clock runs behind does not make the token look
+    /// older than it is (and the fleet renew early, again and again).
+    pub(crate) fn issued(&self) -> (u64, u64) {
+        match crate::jwt::token_times(self.access_token()) {
+            Some((iat, lifetime)) if iat > self.issued_at => (iat, lifetime),
+            _ => (self.issued_at, self.lifetime_ms),
+        }
+    }
+
     /// Whether the writer's clock ran ahead of this one when it wrote them.
     pub(crate) fn skew(&self) -> Option<Duration> {
         let ahead = Duration::from_millis(self.issued_at.saturating_sub(wall_now()));
@@ -301,6 +324,37 @@ impl Entry {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    fn refusal(at: u64, until: u64) -> StoredFailure {
+        StoredFailure {
+            kind: FailureKind::InvalidCredentials,
+            subject: "me@example.com".into(),
+            status: 401,
+            error: String::new(),
+            description: "Invalid user credentials".into(),
+            failures: 9,
+            until,
+            at,
+        }
+    }
+
+    #[test]
+    fn a_refusal_denies_logins_for_at_most_the_failure_memorys_bound() {
+        let now = wall_now();
+        let bound = crate::defaults::LONGEST_FAILURE_MEMORY.as_millis() as u64;
+        assert!(refusal(now, now + 60_000).active());
+        assert!(
+            refusal(now - 1_000, now + bound - 1_000).active(),
+            "up to the bound"
+        );
+        assert!(!refusal(now, now + bound + 1).active(), "longer than any memory");
+        assert!(
+            !refusal(now + 60_000, now + 120_000).active(),
+            "written ahead of this clock"
+        );
+        assert!(!refusal(0, now + 60_000).active(), "an earlier version's record");
+        assert!(!refusal(now - 10_000, now - 1).active(), "over");
+    }
 
     fn tokens(issued_at: u64, lifetime_ms: u64) -> StoredTokens {
         StoredTokens {

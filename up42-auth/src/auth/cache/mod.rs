@@ -13,7 +13,7 @@ mod tests;
 
 use std::fmt;
 use std::sync::atomic::{AtomicU64, Ordering};
-use std::sync::{Arc, Mutex, MutexGuard};
+use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use arc_swap::ArcSwapOption;
@@ -27,6 +27,7 @@ use crate::auth::source::TokenSource;
 use crate::auth::token::AccessToken;
 use crate::error::Error;
 use crate::store::TokenStore;
+use crate::sync::lock;
 
 /// After the API's 401 led to a renewal, the next 401 on a fresh token leads
 /// to another renewal only this much later: an API that rejects every token
@@ -369,12 +370,6 @@ impl TokenCache {
         *lock(&shared.last_rejection) = None;
         shared.generation.fetch_add(1, Ordering::AcqRel);
     }
-}
-
-/// Locks a mutex that is never held across an await or a panic-prone call;
-/// a poisoned one is still consistent.
-fn lock<T>(mutex: &Mutex<T>) -> MutexGuard<'_, T> {
-    mutex.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
 }
 
 impl fmt::Debug for TokenCache {

@@ -12,10 +12,11 @@ use tokio::time::Instant;
 use tracing::Instrument;
 use tracing::field::Empty;
 
-use super::{Shared, lock};
+use super::Shared;
 use crate::auth::token::{AccessToken, RefreshToken, TokenGrant};
 use crate::defaults::{FAILURE_BACKOFF_MAX, FAILURE_JITTER, LONGEST_LIFETIME};
 use crate::error::{Error, ErrorKind};
+use crate::sync::lock;
 
 /// The longest safety margin before expiry (the official SDK's 30 s).
 pub(super) const MAX_MARGIN: Duration = Duration::from_secs(30);

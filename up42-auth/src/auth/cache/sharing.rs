@@ -117,9 +117,10 @@ fn decide(entry: Option<&Entry>, held: Option<&Held>, ask: &Ask) -> Decision {
                  token is not used"
             ),
             None if !replaced => {
-                let lifetime = std::time::Duration::from_millis(tokens.lifetime_ms);
+                let (issued_ms, lifetime_ms) = tokens.issued();
+                let lifetime = std::time::Duration::from_millis(lifetime_ms);
                 let access = SecretString::from(tokens.access_token());
-                if let Ok(cached) = Cached::issued(access, issued_at, lifetime)
+                if let Ok(cached) = Cached::issued(access, from_wall(issued_ms), lifetime)
                     && now < cached.renew_from
                 {
                     return Decision::Adopt((cached, stored_refresh(tokens)));
@@ -161,7 +162,7 @@ fn decide(entry: Option<&Entry>, held: Option<&Held>, ask: &Ask) -> Decision {
 /// Whether stored `tokens` may be this process's: a JWT access token that
 /// names another account than `account` is not (nor its refresh token).
 fn of_account(tokens: &StoredTokens, account: Option<&str>) -> bool {
-    let theirs = crate::auth::token::token_account(tokens.access_token());
+    let theirs = crate::jwt::token_account(tokens.access_token());
     match (account, theirs) {
         (Some(mine), Some(theirs)) if !mine.eq_ignore_ascii_case(&theirs) => {
             tracing::warn!("the token store's entry holds another account's token; it is not used");
@@ -277,7 +278,7 @@ impl Shared {
                 let saved = record(&mut attempt, entry, sent, failures, key);
                 // Credentials changed meanwhile (`set_credentials`): the
                 // grant may be another account's, never saved under this key.
-                let current = self.state.lock().unwrap_or_else(|p| p.into_inner()).epoch == ask.epoch;
+                let current = crate::sync::lock(&self.state).epoch == ask.epoch;
                 if !current {
                     tracing::info!("the credentials changed during the renewal; its outcome is not stored");
                 }

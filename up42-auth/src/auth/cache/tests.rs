@@ -454,12 +454,48 @@ impl TokenSource for Named {
 
 /// A JWT-shaped token naming `username` (unsigned: only its claims are read).
 fn jwt_of(username: &str) -> String {
+    jwt(serde_json::json!({"preferred_username": username, "sub": "s"}))
+}
+
+/// A JWT-shaped token with these claims.
+fn jwt(claims: serde_json::Value) -> String {
     use base64::Engine as _;
     let encode =
         |json: serde_json::Value| base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(json.to_string());
     let header = encode(serde_json::json!({"alg": "RS256", "typ": "JWT"}));
-    let claims = encode(serde_json::json!({"preferred_username": username, "sub": "s"}));
-    format!("{header}.{claims}.signature")
+    format!("{header}.{}.signature", encode(claims))
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_writer_whose_clock_runs_behind_does_not_make_the_fleet_renew_early() {
+    use crate::store::{Entry, StoredTokens};
+    let (source, _) = Scripted::new(Duration::from_secs(300));
+    let store = Arc::new(MemoryStore::default());
+    // Issued just now by the token server's clock; the writer's clock ran
+    // 250 s behind, so by its time the token is 250 s old, past its renewal.
+    let now_ms = crate::store::to_wall(Instant::now());
+    let token = jwt(serde_json::json!({
+        "preferred_username": "me@example.com", "iat": now_ms / 1000, "exp": now_ms / 1000 + 300,
+    }));
+    let tokens = StoredTokens {
+        access_token: token.clone().into(),
+        issued_at: now_ms - 250_000,
+        lifetime_ms: 300_000,
+        refresh: None,
+    };
+    let entry = Entry::new(&fleet_key(), Some(tokens), None).encode(&fleet_key());
+    store
+        .entries
+        .lock()
+        .unwrap()
+        .insert(fleet_key().as_str().to_string(), entry);
+    let cache = TokenCache::with_store(Named(Arc::clone(&source)), Arc::clone(&store));
+    assert_eq!(
+        cache.get().await.unwrap().secret(),
+        token,
+        "adopted by the server's clock"
+    );
+    assert!(source.logins().is_empty() && source.refreshes().is_empty());
 }
 
 #[tokio::test(start_paused = true)]
