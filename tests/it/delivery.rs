@@ -391,10 +391,11 @@ async fn bytes_that_fail_a_checksum_leave_no_file_at_the_final_name() {
     assert!(!report.files[0].path.exists());
 }
 
-#[tokio::test]
-async fn a_range_the_server_cannot_serve_starts_the_file_over() {
+/// A sandbox whose storage host answers `status` once, and the delivery of
+/// the first seeded order after it.
+async fn deliver_after_storage_answers(status: u16) -> (Sandbox, DeliveryReport) {
     let (sandbox, client) = fixtures::start().await;
-    sandbox.inject(Route::Storage, Fault::status(416), 1);
+    sandbox.inject(Route::Storage, Fault::status(status), 1);
     let scratch = tempfile::tempdir().unwrap();
     let report = client
         .storage()
@@ -402,21 +403,19 @@ async fn a_range_the_server_cannot_serve_starts_the_file_over() {
         .to_dir(scratch.path())
         .await
         .unwrap();
+    (sandbox, report)
+}
+
+#[tokio::test]
+async fn a_range_the_server_cannot_serve_starts_the_file_over() {
+    let (sandbox, report) = deliver_after_storage_answers(416).await;
     assert_eq!(outcomes(&report), ["downloaded"]);
     assert_eq!(sandbox.journal_of(Route::Storage).len(), 2);
 }
 
 #[tokio::test]
 async fn an_expired_signed_url_is_signed_again() {
-    let (sandbox, client) = fixtures::start().await;
-    sandbox.inject(Route::Storage, Fault::status(403), 1);
-    let scratch = tempfile::tempdir().unwrap();
-    let report = client
-        .storage()
-        .download_order(seed::ORDER_ID)
-        .to_dir(scratch.path())
-        .await
-        .unwrap();
+    let (sandbox, report) = deliver_after_storage_answers(403).await;
     assert_eq!(outcomes(&report), ["downloaded"]);
     assert_eq!(
         signings(&sandbox),

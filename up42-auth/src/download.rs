@@ -68,6 +68,10 @@ pub struct Download<'a> {
     /// The `Content-Length`, taken before the body is read (reqwest's
     /// shrinks as it is).
     length: Option<u64>,
+    /// The client's `max_download_size` and the call's time limit, which the
+    /// answer carries: read once, not for every chunk.
+    limit: Option<u64>,
+    timing: Option<Timing>,
 }
 
 /// A download URL on the API's origin: the token goes with it.
@@ -93,8 +97,11 @@ const fn download_endpoint(public: bool) -> Endpoint {
 impl<'a> Download<'a> {
     /// A download of `response`'s body: the answer of a `raw` endpoint.
     pub fn new(response: reqwest::Response) -> Self {
+        let extensions = response.extensions();
         Download {
             length: response.content_length(),
+            limit: extensions.get::<DownloadLimit>().and_then(|l| l.0),
+            timing: extensions.get::<Timing>().copied(),
             response,
             progress: None,
             start: 0,
@@ -204,20 +211,15 @@ impl<'a> Download<'a> {
     /// [`to_file`](Self::to_file): this is the loop it runs, for writers
     /// that do more with the bytes (hash them, say).
     pub async fn chunk(&mut self) -> Result<Option<bytes::Bytes>, Error> {
-        let limit = self
-            .response
-            .extensions()
-            .get::<DownloadLimit>()
-            .and_then(|l| l.0);
+        let limit = self.limit;
         if self.read == 0
             && let (Some(limit), Some(size)) = (limit, self.file_size())
             && size > limit
         {
             return Err(self.too_large(limit));
         }
-        let timing = self.response.extensions().get::<Timing>().copied();
         let chunk = self.response.chunk().await.map_err(|e| {
-            Error::transport(Operation::ApiRequest, self.response.url(), e).timed(timing.as_ref())
+            Error::transport(Operation::ApiRequest, self.response.url(), e).timed(self.timing.as_ref())
         })?;
         let Some(chunk) = chunk else {
             return match self.length.filter(|total| *total != self.read) {

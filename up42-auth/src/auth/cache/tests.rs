@@ -466,20 +466,13 @@ fn jwt(claims: serde_json::Value) -> String {
     format!("{header}.{}.signature", encode(claims))
 }
 
-#[tokio::test(start_paused = true)]
-async fn a_writer_whose_clock_runs_behind_does_not_make_the_fleet_renew_early() {
+/// Puts an entry under `fleet_key` holding `access_token`, written at
+/// `issued_at` (wall-clock ms) for 300 s, without a refresh token.
+fn plant(store: &MemoryStore, access_token: &str, issued_at: u64) {
     use crate::store::{Entry, StoredTokens};
-    let (source, _) = Scripted::new(Duration::from_secs(300));
-    let store = Arc::new(MemoryStore::default());
-    // Issued just now by the token server's clock; the writer's clock ran
-    // 250 s behind, so by its time the token is 250 s old, past its renewal.
-    let now_ms = crate::store::to_wall(Instant::now());
-    let token = jwt(serde_json::json!({
-        "preferred_username": "me@example.com", "iat": now_ms / 1000, "exp": now_ms / 1000 + 300,
-    }));
     let tokens = StoredTokens {
-        access_token: token.clone().into(),
-        issued_at: now_ms - 250_000,
+        access_token: access_token.into(),
+        issued_at,
         lifetime_ms: 300_000,
         refresh: None,
     };
@@ -489,6 +482,19 @@ async fn a_writer_whose_clock_runs_behind_does_not_make_the_fleet_renew_early() 
         .lock()
         .unwrap()
         .insert(fleet_key().as_str().to_string(), entry);
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_writer_whose_clock_runs_behind_does_not_make_the_fleet_renew_early() {
+    let (source, _) = Scripted::new(Duration::from_secs(300));
+    let store = Arc::new(MemoryStore::default());
+    // Issued just now by the token server's clock; the writer's clock ran
+    // 250 s behind, so by its time the token is 250 s old, past its renewal.
+    let now_ms = crate::store::to_wall(Instant::now());
+    let token = jwt(serde_json::json!({
+        "preferred_username": "me@example.com", "iat": now_ms / 1000, "exp": now_ms / 1000 + 300,
+    }));
+    plant(&store, &token, now_ms - 250_000);
     let cache = TokenCache::with_store(Named(Arc::clone(&source)), Arc::clone(&store));
     assert_eq!(
         cache.get().await.unwrap().secret(),
@@ -500,23 +506,10 @@ async fn a_writer_whose_clock_runs_behind_does_not_make_the_fleet_renew_early() 
 
 #[tokio::test(start_paused = true)]
 async fn a_stored_token_of_another_account_is_never_adopted() {
-    use crate::store::{Entry, StoredTokens};
     let (source, _) = Scripted::new(Duration::from_secs(300));
     let store = Arc::new(MemoryStore::default());
-    let plant = |username: &str| {
-        let tokens = StoredTokens {
-            access_token: jwt_of(username).into(),
-            issued_at: crate::store::to_wall(Instant::now()),
-            lifetime_ms: 300_000,
-            refresh: None,
-        };
-        Entry::new(&fleet_key(), Some(tokens), None).encode(&fleet_key())
-    };
-    store
-        .entries
-        .lock()
-        .unwrap()
-        .insert(fleet_key().as_str().to_string(), plant("other@example.com"));
+    let now_ms = || crate::store::to_wall(Instant::now());
+    plant(&store, &jwt_of("other@example.com"), now_ms());
     let cache = TokenCache::with_store(Named(Arc::clone(&source)), Arc::clone(&store));
     let token = cache.get().await.unwrap();
     assert_ne!(
@@ -526,11 +519,7 @@ async fn a_stored_token_of_another_account_is_never_adopted() {
     );
     assert_eq!(source.logins().len(), 1, "logged in as itself");
     // Its own account's token, stored by a sibling, is adopted.
-    store
-        .entries
-        .lock()
-        .unwrap()
-        .insert(fleet_key().as_str().to_string(), plant("ME@example.com"));
+    plant(&store, &jwt_of("ME@example.com"), now_ms());
     let sibling = TokenCache::with_store(Named(Arc::clone(&source)), Arc::clone(&store));
     assert_eq!(sibling.get().await.unwrap().secret(), jwt_of("ME@example.com"));
     assert_eq!(source.logins().len(), 1);

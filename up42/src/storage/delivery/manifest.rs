@@ -42,10 +42,18 @@ pub(super) struct Entry {
     pub(super) complete: bool,
 }
 
-#[derive(Debug, Default, Serialize, Deserialize)]
+/// The manifest as read.
+#[derive(Deserialize)]
 struct Stored {
     version: u32,
     files: BTreeMap<String, Entry>,
+}
+
+/// The manifest as written: the entries borrowed, not copied.
+#[derive(Serialize)]
+struct Storing<'a> {
+    version: u32,
+    files: &'a BTreeMap<String, Entry>,
 }
 
 /// An open manifest: read at the start, written through on every change.
@@ -122,9 +130,9 @@ impl Manifest {
             Some(entry) => files.insert(path.to_string(), entry),
             None => files.remove(path),
         };
-        let stored = Stored {
+        let stored = Storing {
             version: VERSION,
-            files: files.clone(),
+            files: &files,
         };
         let json = serde_json::to_vec_pretty(&stored).expect("the manifest serializes");
         self.write(&json)

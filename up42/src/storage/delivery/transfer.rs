@@ -22,8 +22,8 @@ const BUFFER: usize = 1024 * 1024;
 /// The most attempts at one file in a run, however many made progress.
 const MAX_ATTEMPTS: u32 = 20;
 
-/// One file to deliver, as the plan made it.
-#[derive(Debug)]
+/// One file to deliver, as the plan made it. No `Debug`: its signed URL is
+/// a credential.
 pub(super) struct Job {
     pub(super) item: StacItemId,
     /// The asset's key in the item.
