@@ -555,8 +555,7 @@ impl<C> Up42ClientBuilder<C> {
         token_url: &Url,
         api_url: &Url,
     ) -> Result<(reqwest::Client, reqwest::Client), Error> {
-        let client_error =
-            |e: reqwest::Error| Error::config(format!("the HTTP client cannot be set up: {e}"));
+        let client_error = |e: reqwest::Error| Error::config_from("the HTTP client cannot be set up", e);
         // TLS is set up once per process, and only if a URL is https.
         let tls = match [token_url, api_url].iter().any(|url| url.scheme() == "https") {
             true => Tls::Platform,
@@ -786,5 +785,38 @@ mod tests {
         assert!(err.kind() == ErrorKind::Config, "{err}");
         assert!(err.to_string().contains("not UP42's"), "{err}");
         assert!(is_up42_token_url(&Url::parse(Region::Sa.token_url()).unwrap()));
+    }
+
+    #[tokio::test]
+    async fn a_transport_failure_keeps_the_http_clients_error() {
+        let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        let url = url::Url::parse(&format!(
+            "http://{}/v2/orders?secret=1",
+            listener.local_addr().unwrap()
+        ))
+        .unwrap();
+        drop(listener);
+        let http = Tls::PlainHttpOnly
+            .apply(reqwest::Client::builder())
+            .unwrap()
+            .build()
+            .unwrap();
+        let failure = http.get(url.clone()).send().await.unwrap_err();
+        let error = Error::transport(crate::error::Operation::ApiRequest, &url, failure);
+        assert_eq!(error.kind(), ErrorKind::Transport);
+        assert!(error.is_retryable());
+        assert_eq!(error.url(), Some(crate::error::display_url(&url).as_str()));
+        assert!(
+            error.to_string().ends_with("failed: connection refused"),
+            "{error}"
+        );
+        let kept = std::error::Error::source(&error)
+            .and_then(|s| s.downcast_ref::<reqwest::Error>())
+            .unwrap();
+        assert!(kept.is_connect());
+        assert!(
+            !format!("{error:?}").contains("secret"),
+            "no query in the error: {error:?}"
+        );
     }
 }

@@ -66,9 +66,7 @@ impl BearerAuth<()> {
             .user_agent(crate::defaults::USER_AGENT)
             .build()
             .map_err(|e| {
-                crate::Error::config(format!(
-                    "cannot build the HTTP client for the middleware stack: {e}"
-                ))
+                crate::Error::config_from("cannot build the HTTP client for the middleware stack", e)
             })
     }
 }

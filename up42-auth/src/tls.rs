@@ -62,7 +62,7 @@ fn platform() -> Result<rustls::ClientConfig, Error> {
 fn trusting_nothing() -> Result<rustls::ClientConfig, Error> {
     let config = rustls::ClientConfig::builder_with_provider(provider())
         .with_safe_default_protocol_versions()
-        .map_err(|e| Error::config(format!("no TLS version to offer: {e}")))?
+        .map_err(|e| Error::config_from("no TLS version to offer", e))?
         .with_root_certificates(rustls::RootCertStore::empty())
         .with_no_client_auth();
     Ok(with_alpn(config))

@@ -16,7 +16,7 @@ use crate::auth::source::TokenSource;
 use crate::auth::token::{RefreshToken, TokenGrant};
 use crate::body::{SMALL_BODY_LIMIT, excerpt, read_limited};
 use crate::defaults::{MAX_TOKEN_LIFETIME, MIN_TOKEN_LIFETIME};
-use crate::error::{Error, Operation, Repr, display_url};
+use crate::error::{Error, Operation, display_url};
 use crate::policy::RetryPolicy;
 use crate::store::StoreKey;
 
@@ -324,7 +324,7 @@ impl TokenAnswer<'_> {
             return wrong_url(format!("it answered HTTP {status}{detail}"));
         }
         if status == StatusCode::UNSUPPORTED_MEDIA_TYPE {
-            return Some(Error::from(Repr::UnsupportedMediaType));
+            return Some(Error::unsupported_media_type());
         }
         if status.is_redirection() {
             return wrong_url(format!(

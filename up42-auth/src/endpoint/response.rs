@@ -10,7 +10,7 @@ use super::page::PageAnswer;
 use super::request::Paging;
 use crate::body::{SMALL_BODY_LIMIT, excerpt, read_limited};
 use crate::defaults::DEFAULT_MAX_RESPONSE_SIZE;
-use crate::error::{ApiError, Error, Operation, Repr, Timing, display_url};
+use crate::error::{ApiError, Error, Operation, Timing, display_url};
 
 /// The most bytes [`decode_json`] reads of a response, as set by the client's
 /// [`RequestPolicy`](crate::policy::RequestPolicy); carried in the response's extensions.
@@ -31,7 +31,7 @@ pub(super) async fn api_error(method: &Method, url: &Url, response: reqwest::Res
         .await
         .unwrap_or_default();
     let (message, code) = error_fields(&body);
-    Error::from(Repr::Api(ApiError {
+    Error::api_answer(ApiError {
         method: method.clone(),
         url: display_url(url),
         status,
@@ -40,7 +40,7 @@ pub(super) async fn api_error(method: &Method, url: &Url, response: reqwest::Res
         body_excerpt: excerpt(&body),
         retry_after,
         body: body.into(),
-    }))
+    })
 }
 
 /// The message and code of an UP42 error body, whichever shape it has:

@@ -6,111 +6,117 @@ use std::fmt;
 
 use reqwest::StatusCode;
 
-use super::{ApiError, Error, Repr, TimeLimit, WaitedFor, is_retryable_status};
+use super::{ApiError, Detail, Error, ErrorKind, TimeLimit, WaitedFor};
 
 impl Error {
     /// What to do about it, in a sentence a command-line tool can print under
     /// the error. `None` where the message says it all.
     pub fn hint(&self) -> Option<String> {
-        self.token_hint().or_else(|| self.call_hint())
+        self.token_hint()
+            .or_else(|| self.call_hint())
+            .or_else(|| self.local_hint())
     }
 
     /// The hint for an error of the token exchange; `None` for the others.
     fn token_hint(&self) -> Option<String> {
-        Some(match self.repr() {
-            Repr::InvalidCredentials { .. } => {
+        Some(match self.kind() {
+            ErrorKind::InvalidCredentials => {
                 "check UP42_USERNAME/UP42_PASSWORD or ~/.up42/credentials.json; after a failure, \
                  logins are tried again only after a growing pause, since repeated failures can lock \
                  the account"
                     .to_string()
             }
-            Repr::RefreshTokenRejected { .. } => "log in again with the password".to_string(),
-            Repr::InvalidClient { .. } => format!(
+            ErrorKind::RefreshTokenRejected => "log in again with the password".to_string(),
+            ErrorKind::InvalidClient => format!(
                 "UP42 expects the client id `{}`; check the one set on the builder",
                 crate::defaults::CLIENT_ID
             ),
-            Repr::InvalidTokenRequest { .. } | Repr::UnsupportedMediaType => {
+            ErrorKind::InvalidTokenRequest | ErrorKind::UnsupportedMediaType => {
                 "token requests are form-encoded and carry `grant_type`, `client_id` and the grant's \
                  own fields; a proxy or gateway may have changed the request"
                     .to_string()
             }
-            Repr::WrongTokenUrl { url, .. } => {
-                format!("the token URL is {}", region_of(url).token_url())
+            ErrorKind::WrongTokenUrl => {
+                format!("the token URL is {}", region_of(self.url()?).token_url())
             }
             _ => return None,
         })
     }
 
-    /// The hint for an error of a call, a store or a wait; `None` where the
-    /// message says it all.
+    /// The hint for an error of a call; `None` for the others.
     fn call_hint(&self) -> Option<String> {
-        Some(match self.repr() {
-            Repr::Server { .. } => "the server is busy or failing; try again later".to_string(),
-            Repr::Api(api) if api.status == StatusCode::UNAUTHORIZED => {
+        let status = self.status();
+        Some(match (self.kind(), self.detail()) {
+            (ErrorKind::Server, _) => "the server is busy or failing; try again later".to_string(),
+            (ErrorKind::Api, _) if status == Some(StatusCode::UNAUTHORIZED) => {
                 "the API refused the token twice; the account may lack access to this resource, or \
                  the token URL may belong to another region"
                     .to_string()
             }
-            Repr::Api(api) if is_retryable_status(api.status) => {
+            (ErrorKind::Api, _) if self.is_retryable() => {
                 "the API is busy or failing; try again later".to_string()
             }
-            Repr::Api(_) => return None,
-            Repr::Redirected { .. } => {
+            (ErrorKind::Redirected, _) => {
                 "the token only goes to the API's own origin; a download that moves to a storage \
                  host works with a `raw` GET endpoint, which follows without the token"
                     .to_string()
             }
-            Repr::Transport {
-                limit: Some(TimeLimit::Request(_)),
-                ..
-            } => "raise the limit for this endpoint with its `timeout = \"..\"` option, or for every \
-                  call with `Up42ClientBuilder::request_timeout`"
-                .to_string(),
-            Repr::Transport {
-                limit: Some(TimeLimit::Read),
-                ..
-            } => "the server stopped sending; `Up42ClientBuilder::read_timeout` sets how long to wait \
-                  for the next bytes"
-                .to_string(),
-            Repr::Transport { .. } => {
+            (ErrorKind::Timeout, Detail::Limit(Some(TimeLimit::Request(_)))) => {
+                "raise the limit for this endpoint with its `timeout = \"..\"` option, or for every \
+                 call with `Up42ClientBuilder::request_timeout`"
+                    .to_string()
+            }
+            (ErrorKind::Timeout, Detail::Limit(Some(TimeLimit::Read))) => {
+                "the server stopped sending; `Up42ClientBuilder::read_timeout` sets how long to wait \
+                 for the next bytes"
+                    .to_string()
+            }
+            (ErrorKind::Transport | ErrorKind::Timeout, Detail::Limit(_)) => {
                 "check the network, the proxy settings (HTTPS_PROXY, NO_PROXY) and the URL".to_string()
             }
-            Repr::MalformedResponse { .. } => {
+            (ErrorKind::MalformedResponse, _) => {
                 "the answer does not have the expected shape; check the URL and the declared \
                  response type"
                     .to_string()
             }
-            Repr::CredentialsMissing { .. } => {
+            (ErrorKind::Timeout, Detail::NotSent { waited_for, .. }) => match waited_for {
+                WaitedFor::RateLimit => {
+                    "the client's rate limit queues more calls than fit in the time limit: send fewer \
+                     at once, or give the call a longer `timeout`"
+                }
+                WaitedFor::Token => {
+                    "the token renewal took longer than the call's time limit (a slow token endpoint, \
+                     or another process holding the token store's lock); it goes on, and the next \
+                     call uses its token"
+                }
+            }
+            .to_string(),
+            (ErrorKind::Timeout, Detail::WaitTimedOut { .. }) => {
+                "give the work longer with `.timeout(..)`, or check the condition given to `.until(..)`"
+                    .to_string()
+            }
+            _ => return None,
+        })
+    }
+
+    /// The hint for an error of the credentials, a store or a file; `None`
+    /// for the others.
+    fn local_hint(&self) -> Option<String> {
+        Some(match self.kind() {
+            ErrorKind::CredentialsMissing => {
                 "set UP42_USERNAME and UP42_PASSWORD, write {\"username\": \"...\", \"password\": \
                  \"...\"} to ~/.up42/credentials.json, or pass `Credentials::new(..)` to the builder"
                     .to_string()
             }
-            Repr::CredentialsFile { .. } => {
+            ErrorKind::CredentialsFile => {
                 "the file must be a regular file holding {\"username\": \"you@example.com\", \
                  \"password\": \"...\"}"
                     .to_string()
             }
-            Repr::Io { .. } => {
+            ErrorKind::Io => {
                 "check that the directory exists and is writable, and that the disk has room".to_string()
             }
-            Repr::NotSent {
-                waited_for: WaitedFor::RateLimit,
-                ..
-            } => "the client's rate limit queues more calls than fit in the time limit: send fewer at \
-                  once, or give the call a longer `timeout`"
-                .to_string(),
-            Repr::NotSent {
-                waited_for: WaitedFor::Token,
-                ..
-            } => "the token renewal took longer than the call's time limit (a slow token endpoint, or \
-                  another process holding the token store's lock); it goes on, and the next call \
-                  uses its token"
-                .to_string(),
-            Repr::WaitTimedOut { .. } => {
-                "give the work longer with `.timeout(..)`, or check the condition given to `.until(..)`"
-                    .to_string()
-            }
-            Repr::Store { .. } => {
+            ErrorKind::Store => {
                 "calls go on without the store, each process renewing its own tokens; check its \
                  directory or its Redis server"
                     .to_string()
@@ -197,124 +203,64 @@ impl fmt::Display for Error {
 impl Error {
     /// The line of an error of the token exchange; `None` for the others.
     fn fmt_token_side(&self, f: &mut fmt::Formatter<'_>) -> Option<fmt::Result> {
-        Some(match self.repr() {
-            Repr::InvalidCredentials {
-                username,
-                status,
-                description,
-            } => write!(
-                f,
-                "username or password rejected for `{username}` ({})",
-                OAuthFacts(Some(*status), "invalid_grant", description)
-            ),
-            Repr::RefreshTokenRejected { status, description } => write!(
-                f,
-                "refresh token rejected ({})",
-                OAuthFacts(*status, "invalid_grant", description)
-            ),
-            Repr::InvalidClient {
-                client_id,
-                status,
-                error,
-                description,
-            } => write!(
-                f,
-                "client id `{client_id}` rejected ({})",
-                OAuthFacts(Some(*status), error, description)
-            ),
-            Repr::InvalidTokenRequest {
-                status,
-                error,
-                description,
-            } => write!(
-                f,
-                "token request refused as malformed ({})",
-                OAuthFacts(Some(*status), error, description)
-            ),
-            Repr::UnsupportedMediaType => {
+        let (kind, status) = (self.kind(), self.status());
+        if let Detail::OAuth {
+            error,
+            description,
+            subject,
+        } = self.detail()
+        {
+            let facts = OAuthFacts(status, error, description);
+            return Some(match kind {
+                ErrorKind::InvalidCredentials => {
+                    write!(f, "username or password rejected for `{subject}` ({facts})")
+                }
+                ErrorKind::RefreshTokenRejected => write!(f, "refresh token rejected ({facts})"),
+                ErrorKind::InvalidClient => write!(f, "client id `{subject}` rejected ({facts})"),
+                _ => write!(f, "token request refused as malformed ({facts})"),
+            });
+        }
+        Some(match (kind, self.detail()) {
+            (ErrorKind::UnsupportedMediaType, _) => {
                 f.write_str("token request body not accepted (HTTP 415, not form-encoded)")
             }
-            Repr::WrongTokenUrl { url, reason } => write!(f, "`{url}` is not a token endpoint: {reason}"),
+            (ErrorKind::WrongTokenUrl, Detail::Reason(reason)) => {
+                write!(
+                    f,
+                    "`{}` is not a token endpoint: {reason}",
+                    self.url().unwrap_or_default()
+                )
+            }
             _ => return None,
         })
     }
 
     /// The line of an error of a call; `None` for the others.
     fn fmt_call_side(&self, f: &mut fmt::Formatter<'_>) -> Option<fmt::Result> {
-        Some(match self.repr() {
-            Repr::Server {
-                operation,
-                url,
-                status,
-                ..
-            } => write!(f, "{operation} to `{url}` failed with HTTP {}", status.as_u16()),
-            Repr::Api(api) => fmt::Display::fmt(api, f),
-            Repr::Redirected {
-                method,
-                url,
-                status,
-                target,
-            } => write!(
+        let operation = self.operation()?;
+        let url = self.url().unwrap_or_default();
+        let status = self.status().map_or(0, |s| s.as_u16());
+        Some(match (self.kind(), self.detail()) {
+            (_, Detail::Api(api)) => fmt::Display::fmt(api, f),
+            (ErrorKind::Server, _) => write!(f, "{operation} to `{url}` failed with HTTP {status}"),
+            (_, Detail::Redirected { method, target }) => write!(
                 f,
-                "{method} `{url}` redirected to another origin, `{target}` (HTTP {}); not followed",
-                status.as_u16()
+                "{method} `{url}` redirected to another origin, `{target}` (HTTP {status}); not followed"
             ),
-            Repr::Transport {
-                operation,
-                url,
-                limit: Some(limit),
-                ..
-            } => write!(f, "{operation} to `{url}` timed out: {}", limit_reached(*limit)),
-            Repr::Transport {
-                operation,
-                url,
-                source,
-                limit: None,
-            } => write!(f, "{operation} to `{url}` failed: {}", transport_cause(source)),
-            Repr::MalformedResponse {
-                operation,
-                url,
-                status,
-                reason,
-                ..
-            } => write!(
-                f,
-                "unusable answer to the {operation} to `{url}` (HTTP {}): {reason}",
-                status.as_u16()
-            ),
-            _ => return None,
-        })
-    }
-
-    /// The line of an error of the credentials, the configuration, a store,
-    /// a file or a wait.
-    fn fmt_local_side(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match self.repr() {
-            Repr::CredentialsMissing { searched } => {
-                write!(f, "no UP42 credentials found (looked in {})", searched.join(", "))
+            (_, Detail::Limit(Some(limit))) => {
+                write!(f, "{operation} to `{url}` timed out: {}", limit_reached(*limit))
             }
-            Repr::CredentialsFile { path, problem, .. } => {
+            (_, Detail::Limit(None)) => {
+                let cause = self.reqwest_source().map_or("no answer", transport_cause);
+                write!(f, "{operation} to `{url}` failed: {cause}")
+            }
+            (ErrorKind::MalformedResponse, Detail::Reason(reason)) => {
                 write!(
                     f,
-                    "credentials file `{}` cannot be used: {problem}",
-                    path.display()
+                    "unusable answer to the {operation} to `{url}` (HTTP {status}): {reason}"
                 )
             }
-            Repr::Config(message) => write!(f, "invalid configuration: {message}"),
-            Repr::InvalidArgument { name, reason } => write!(f, "argument `{name}` cannot be sent: {reason}"),
-            Repr::TokenSource { transient, .. } => match transient {
-                true => f.write_str("token source failed (transient)"),
-                false => f.write_str("token source failed"),
-            },
-            Repr::Store { what, .. } => write!(f, "token store: {what}"),
-            Repr::Io { action, path, source } => {
-                write!(f, "cannot {action} `{}`: {source}", path.display())
-            }
-            Repr::NotSent {
-                url,
-                limit,
-                waited_for,
-            } => write!(
+            (_, Detail::NotSent { limit, waited_for }) => write!(
                 f,
                 "the call to {url} waited for {} until its time limit of {} passed; it was not sent",
                 match waited_for {
@@ -323,13 +269,38 @@ impl Error {
                 },
                 seconds(*limit)
             ),
-            Repr::WaitTimedOut { waited, attempts } => write!(
+            _ => return None,
+        })
+    }
+
+    /// The line of an error of the credentials, the configuration, a store,
+    /// a file or a wait.
+    fn fmt_local_side(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let path = self.path().unwrap_or(std::path::Path::new("")).display();
+        match (self.kind(), self.detail()) {
+            (_, Detail::Searched(searched)) => {
+                write!(f, "no UP42 credentials found (looked in {})", searched.join(", "))
+            }
+            (ErrorKind::CredentialsFile, Detail::Reason(problem)) => {
+                write!(f, "credentials file `{}` cannot be used: {problem}", path)
+            }
+            (ErrorKind::Config, Detail::Reason(message)) => write!(f, "invalid configuration: {message}"),
+            (_, Detail::Argument { name, reason }) => write!(f, "argument `{name}` cannot be sent: {reason}"),
+            (ErrorKind::TokenSource, _) => match self.is_retryable() {
+                true => f.write_str("token source failed (transient)"),
+                false => f.write_str("token source failed"),
+            },
+            (ErrorKind::Store, Detail::Reason(what)) => write!(f, "token store: {what}"),
+            (ErrorKind::Io, Detail::Reason(action)) => match self.source() {
+                Some(source) => write!(f, "cannot {action} `{}`: {source}", path),
+                None => write!(f, "cannot {action} `{}`", path),
+            },
+            (_, Detail::WaitTimedOut { waited, attempts }) => write!(
                 f,
                 "gave up waiting after {} and {attempts} call{}: no answer showed the work as done",
                 seconds(*waited),
                 if *attempts == 1 { "" } else { "s" }
             ),
-            // The others, written by `fmt_token_side` and `fmt_call_side`.
             _ => f.write_str(self.kind().name()),
         }
     }

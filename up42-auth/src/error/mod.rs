@@ -128,8 +128,9 @@ impl ErrorKind {
 /// [`is_retryable`](Self::is_retryable), [`api`](Self::api) and friends give
 /// the facts without a `match`. `Display` is one short line with the key facts
 /// (status, URL, OAuth code); [`hint`](Self::hint) says what to do;
-/// [`source`](StdError::source) keeps the underlying error. No error ever holds
-/// a password or a token.
+/// [`source`](StdError::source) keeps the underlying error (the HTTP
+/// client's, Redis's, the system's, a token source's). No error ever holds a
+/// password or a token.
 ///
 /// ```
 /// use up42_auth::{Error, ErrorKind};
@@ -148,101 +149,104 @@ pub struct Error {
     repr: Arc<Repr>,
 }
 
-/// The facts of each kind. Private, so that it can grow.
+/// A boxed error kept as an [`Error`]'s source.
+type Source = Box<dyn StdError + Send + Sync>;
+
+/// The facts of an error. The ones many kinds share are fields, read by the
+/// accessors without a `match`; what only one kind has is its [`Detail`].
+/// Private, so that it can grow.
 #[derive(Debug)]
-pub(crate) enum Repr {
-    InvalidCredentials {
-        username: String,
-        status: StatusCode,
-        description: String,
-    },
-    RefreshTokenRejected {
-        status: Option<StatusCode>,
-        description: String,
-    },
-    InvalidClient {
-        client_id: String,
-        status: StatusCode,
+pub(crate) struct Repr {
+    kind: ErrorKind,
+    /// Which HTTP call failed, for errors of one.
+    operation: Option<Operation>,
+    /// The URL of the call, as shown (no query, fragment or user info).
+    url: Option<String>,
+    /// The status of the answer, where there was one.
+    status: Option<StatusCode>,
+    /// How long the server asked to wait (`Retry-After`).
+    retry_after: Option<Duration>,
+    /// The first bytes of a body that may be shown (never a token answer's).
+    body_excerpt: Option<String>,
+    /// The local file concerned.
+    path: Option<PathBuf>,
+    /// Whether the same call may succeed if tried again later.
+    retryable: bool,
+    /// What only this kind of error has.
+    pub(crate) detail: Detail,
+    /// The underlying error: the HTTP client's, Redis's, the system's, a
+    /// token source's.
+    source: Option<Source>,
+}
+
+/// What only one kind of error knows.
+#[derive(Debug)]
+pub(crate) enum Detail {
+    /// Nothing beyond the shared facts.
+    None,
+    /// A token server's refusal: the OAuth `error` code, its description,
+    /// and whose it was (the username, the client id; empty if unknown).
+    OAuth {
         error: String,
         description: String,
+        subject: String,
     },
-    InvalidTokenRequest {
-        status: StatusCode,
-        error: String,
-        description: String,
-    },
-    UnsupportedMediaType,
-    WrongTokenUrl {
-        url: String,
-        reason: String,
-    },
-    Server {
-        operation: Operation,
-        url: String,
-        status: StatusCode,
-        body_excerpt: String,
-        retry_after: Option<Duration>,
-    },
+    /// What is wrong or was tried, in words: why a URL is no token endpoint,
+    /// why an answer is unusable, a configuration or store problem, what a
+    /// credentials file lacks, the file action that failed.
+    Reason(String),
+    /// An argument that cannot be sent, and why.
+    Argument { name: String, reason: String },
+    /// The API's answer.
     Api(ApiError),
-    Redirected {
-        method: reqwest::Method,
-        url: String,
-        status: StatusCode,
-        target: String,
-    },
-    Transport {
-        operation: Operation,
-        url: String,
-        source: reqwest::Error,
-        /// Which time limit expired, where the caller knows (API calls).
-        limit: Option<TimeLimit>,
-    },
-    MalformedResponse {
-        operation: Operation,
-        url: String,
-        status: StatusCode,
-        reason: String,
-        body_excerpt: String,
-    },
-    CredentialsMissing {
-        searched: Vec<String>,
-    },
-    CredentialsFile {
-        path: PathBuf,
-        problem: String,
-        source: Option<std::io::Error>,
-    },
-    Config(String),
-    InvalidArgument {
-        name: String,
-        reason: String,
-    },
-    TokenSource {
-        transient: bool,
-        source: Box<dyn StdError + Send + Sync>,
-    },
-    Store {
-        transient: bool,
-        what: String,
-        source: Option<Box<dyn StdError + Send + Sync>>,
-    },
-    /// A local file could not be written or renamed.
-    Io {
-        action: &'static str,
-        path: PathBuf,
-        source: std::io::Error,
-    },
-    /// A [`poll`](crate::poll()) that reached its timeout.
-    WaitTimedOut {
-        waited: Duration,
-        attempts: u32,
-    },
+    /// A refused redirect: the call's method and where it pointed.
+    Redirected { method: reqwest::Method, target: String },
+    /// A transport timeout, with the time limit that expired where known.
+    Limit(Option<TimeLimit>),
     /// A wait before sending used up the call's time limit: nothing was sent.
-    NotSent {
-        url: String,
-        limit: Duration,
-        waited_for: WaitedFor,
-    },
+    NotSent { limit: Duration, waited_for: WaitedFor },
+    /// A [`poll`](crate::poll()) that reached its timeout.
+    WaitTimedOut { waited: Duration, attempts: u32 },
+    /// The places searched for credentials.
+    Searched(Vec<String>),
+}
+
+impl Repr {
+    /// A `kind` with no facts yet: the constructors fill in theirs.
+    fn of(kind: ErrorKind) -> Repr {
+        Repr {
+            kind,
+            operation: None,
+            url: None,
+            status: None,
+            retry_after: None,
+            body_excerpt: None,
+            path: None,
+            retryable: false,
+            detail: Detail::None,
+            source: None,
+        }
+    }
+
+    /// A refusal of the token endpoint (`error` and `description` as it said).
+    fn oauth(
+        kind: ErrorKind,
+        status: Option<StatusCode>,
+        error: &str,
+        description: String,
+        subject: String,
+    ) -> Repr {
+        Repr {
+            operation: Some(Operation::TokenRequest),
+            status,
+            detail: Detail::OAuth {
+                error: error.to_string(),
+                description,
+                subject,
+            },
+            ..Repr::of(kind)
+        }
+    }
 }
 
 /// What a call waited for before it could be sent.
@@ -327,6 +331,11 @@ impl From<Repr> for Error {
     }
 }
 
+/// `Some(text)` unless it is empty.
+fn shown(text: String) -> Option<String> {
+    Some(text).filter(|t| !t.is_empty())
+}
+
 /// Constructors of the crate's own errors, one per kind of fact: every
 /// place that fails names the facts, never the representation.
 impl Error {
@@ -336,20 +345,25 @@ impl Error {
         status: StatusCode,
         description: impl Into<String>,
     ) -> Self {
-        Repr::InvalidCredentials {
-            username: username.into(),
-            status,
-            description: description.into(),
-        }
+        Repr::oauth(
+            ErrorKind::InvalidCredentials,
+            Some(status),
+            "invalid_grant",
+            description.into(),
+            username.into(),
+        )
         .into()
     }
 
     /// The token endpoint refused the refresh token (`invalid_grant`).
     pub(crate) fn rejected_refresh(status: Option<StatusCode>, description: impl Into<String>) -> Self {
-        Repr::RefreshTokenRejected {
+        Repr::oauth(
+            ErrorKind::RefreshTokenRejected,
             status,
-            description: description.into(),
-        }
+            "invalid_grant",
+            description.into(),
+            String::new(),
+        )
         .into()
     }
 
@@ -360,12 +374,14 @@ impl Error {
         error: impl Into<String>,
         description: impl Into<String>,
     ) -> Self {
-        Repr::InvalidClient {
-            client_id: client_id.into(),
-            status,
-            error: error.into(),
-            description: description.into(),
-        }
+        let error = error.into();
+        Repr::oauth(
+            ErrorKind::InvalidClient,
+            Some(status),
+            &error,
+            description.into(),
+            client_id.into(),
+        )
         .into()
     }
 
@@ -375,24 +391,40 @@ impl Error {
         error: impl Into<String>,
         description: impl Into<String>,
     ) -> Self {
-        Repr::InvalidTokenRequest {
-            status,
-            error: error.into(),
-            description: description.into(),
+        let error = error.into();
+        Repr::oauth(
+            ErrorKind::InvalidTokenRequest,
+            Some(status),
+            &error,
+            description.into(),
+            String::new(),
+        )
+        .into()
+    }
+
+    /// The token endpoint answered 415: the body was not form-encoded.
+    pub(crate) fn unsupported_media_type() -> Self {
+        Repr {
+            operation: Some(Operation::TokenRequest),
+            status: Some(StatusCode::UNSUPPORTED_MEDIA_TYPE),
+            ..Repr::of(ErrorKind::UnsupportedMediaType)
         }
         .into()
     }
 
     /// The token URL is not a token endpoint; `reason` says what it answered.
     pub(crate) fn wrong_token_url(url: impl Into<String>, reason: impl Into<String>) -> Self {
-        Repr::WrongTokenUrl {
-            url: url.into(),
-            reason: reason.into(),
+        Repr {
+            operation: Some(Operation::TokenRequest),
+            url: Some(url.into()),
+            detail: Detail::Reason(reason.into()),
+            ..Repr::of(ErrorKind::WrongTokenUrl)
         }
         .into()
     }
 
-    /// A server error (5xx, 408, 429): retryable, with its `Retry-After`.
+    /// A server error (5xx, 408, 429), with its `Retry-After`: retryable by
+    /// the one rule for both hosts.
     pub(crate) fn server(
         operation: Operation,
         url: impl Into<String>,
@@ -400,12 +432,29 @@ impl Error {
         body_excerpt: impl Into<String>,
         retry_after: Option<Duration>,
     ) -> Self {
-        Repr::Server {
-            operation,
-            url: url.into(),
-            status,
-            body_excerpt: body_excerpt.into(),
+        Repr {
+            operation: Some(operation),
+            url: Some(url.into()),
+            status: Some(status),
             retry_after,
+            body_excerpt: shown(body_excerpt.into()),
+            retryable: is_retryable_status(status),
+            ..Repr::of(ErrorKind::Server)
+        }
+        .into()
+    }
+
+    /// A non-success answer of the API.
+    pub(crate) fn api_answer(api: ApiError) -> Self {
+        Repr {
+            operation: Some(Operation::ApiRequest),
+            url: Some(api.url.clone()),
+            status: Some(api.status),
+            retry_after: api.retry_after,
+            body_excerpt: shown(api.body_excerpt.clone()),
+            retryable: is_retryable_status(api.status),
+            detail: Detail::Api(api),
+            ..Repr::of(ErrorKind::Api)
         }
         .into()
     }
@@ -417,11 +466,15 @@ impl Error {
         status: StatusCode,
         target: impl Into<String>,
     ) -> Self {
-        Repr::Redirected {
-            method,
-            url: url.into(),
-            status,
-            target: target.into(),
+        Repr {
+            operation: Some(Operation::ApiRequest),
+            url: Some(url.into()),
+            status: Some(status),
+            detail: Detail::Redirected {
+                method,
+                target: target.into(),
+            },
+            ..Repr::of(ErrorKind::Redirected)
         }
         .into()
     }
@@ -434,12 +487,13 @@ impl Error {
         reason: impl Into<String>,
         body_excerpt: impl Into<String>,
     ) -> Self {
-        Repr::MalformedResponse {
-            operation,
-            url: url.into(),
-            status,
-            reason: reason.into(),
-            body_excerpt: body_excerpt.into(),
+        Repr {
+            operation: Some(operation),
+            url: Some(url.into()),
+            status: Some(status),
+            body_excerpt: shown(body_excerpt.into()),
+            detail: Detail::Reason(reason.into()),
+            ..Repr::of(ErrorKind::MalformedResponse)
         }
         .into()
     }
@@ -459,7 +513,11 @@ impl Error {
 
     /// No credentials in any of the places `searched`.
     pub(crate) fn credentials_missing(searched: Vec<String>) -> Self {
-        Repr::CredentialsMissing { searched }.into()
+        Repr {
+            detail: Detail::Searched(searched),
+            ..Repr::of(ErrorKind::CredentialsMissing)
+        }
+        .into()
     }
 
     /// An unusable credentials file: what is wrong, and the I/O error behind it.
@@ -468,10 +526,11 @@ impl Error {
         problem: impl Into<String>,
         source: Option<std::io::Error>,
     ) -> Self {
-        Repr::CredentialsFile {
-            path: path.into(),
-            problem: problem.into(),
-            source,
+        Repr {
+            path: Some(path.into()),
+            detail: Detail::Reason(problem.into()),
+            source: source.map(Source::from),
+            ..Repr::of(ErrorKind::CredentialsFile)
         }
         .into()
     }
@@ -479,9 +538,12 @@ impl Error {
     /// An argument that cannot be used ([`ErrorKind::InvalidArgument`]);
     /// `name` is the argument's, `reason` says what is wrong with it.
     pub fn invalid_argument(name: impl Into<String>, reason: impl Into<String>) -> Self {
-        Repr::InvalidArgument {
-            name: name.into(),
-            reason: reason.into(),
+        Repr {
+            detail: Detail::Argument {
+                name: name.into(),
+                reason: reason.into(),
+            },
+            ..Repr::of(ErrorKind::InvalidArgument)
         }
         .into()
     }
@@ -490,25 +552,60 @@ impl Error {
     /// ([`ErrorKind::Io`]): `action` is what was tried (`"write"`), `path`
     /// the file, `source` the system's error.
     pub fn io(action: &'static str, path: impl Into<PathBuf>, source: std::io::Error) -> Self {
-        Repr::Io {
-            action,
-            path: path.into(),
-            source,
+        Repr {
+            path: Some(path.into()),
+            detail: Detail::Reason(action.to_string()),
+            source: Some(source.into()),
+            ..Repr::of(ErrorKind::Io)
         }
         .into()
     }
 
     /// A `poll` that reached its timeout after `attempts` calls.
     pub(crate) fn wait_timed_out(waited: Duration, attempts: u32) -> Self {
-        Repr::WaitTimedOut { waited, attempts }.into()
+        Repr {
+            detail: Detail::WaitTimedOut { waited, attempts },
+            ..Repr::of(ErrorKind::Timeout)
+        }
+        .into()
     }
 
     /// A call to `url` held back past its time limit by what it `waited_for`.
     pub(crate) fn not_sent(url: &url::Url, limit: Duration, waited_for: WaitedFor) -> Self {
-        Repr::NotSent {
-            url: display_url(url),
-            limit,
-            waited_for,
+        Repr {
+            operation: Some(Operation::ApiRequest),
+            url: Some(display_url(url)),
+            detail: Detail::NotSent { limit, waited_for },
+            ..Repr::of(ErrorKind::Timeout)
+        }
+        .into()
+    }
+
+    /// The call got no answer: `source` says why (a timeout is
+    /// [`ErrorKind::Timeout`]). Retryable.
+    pub(crate) fn transport(operation: Operation, url: &url::Url, source: reqwest::Error) -> Self {
+        let kind = match source.is_timeout() {
+            true => ErrorKind::Timeout,
+            false => ErrorKind::Transport,
+        };
+        Repr {
+            operation: Some(operation),
+            url: Some(display_url(url)),
+            retryable: true,
+            detail: Detail::Limit(None),
+            source: Some(Box::new(source.without_url())),
+            ..Repr::of(kind)
+        }
+        .into()
+    }
+
+    /// An invalid configuration that another library refused: `message` says
+    /// what could not be set up, `source` is that library's error.
+    pub(crate) fn config_from(message: impl Into<String>, source: impl Into<Source>) -> Self {
+        Repr {
+            detail: Detail::Reason(message.into()),
+            source: Some(source.into()),
+            ..Repr::of(ErrorKind::Config)
         }
         .into()
     }
@@ -529,9 +626,10 @@ impl Error {
     /// assert!(std::error::Error::source(&error).is_some());
     /// ```
     pub fn token_source(transient: bool, source: impl Into<Box<dyn StdError + Send + Sync>>) -> Self {
-        Repr::TokenSource {
-            transient,
-            source: source.into(),
+        Repr {
+            retryable: transient,
+            source: Some(source.into()),
+            ..Repr::of(ErrorKind::TokenSource)
         }
         .into()
     }
@@ -555,10 +653,11 @@ impl Error {
         what: impl Into<String>,
         source: Option<Box<dyn StdError + Send + Sync>>,
     ) -> Self {
-        Repr::Store {
-            transient,
-            what: what.into(),
+        Repr {
+            retryable: transient,
+            detail: Detail::Reason(what.into()),
             source,
+            ..Repr::of(ErrorKind::Store)
         }
         .into()
     }
@@ -566,99 +665,54 @@ impl Error {
     /// The answer of a token source whose refresh token is no longer accepted:
     /// the cache drops it and asks for a login (`refresh: None`) instead.
     pub fn refresh_token_rejected(description: impl Into<String>) -> Self {
-        Repr::RefreshTokenRejected {
-            status: None,
-            description: description.into(),
-        }
-        .into()
+        Error::rejected_refresh(None, description)
     }
 
     /// The answer of a token source whose credentials were refused: remembered
     /// with a growing backoff, so that they are not sent again in a loop.
     pub fn invalid_credentials(username: impl Into<String>, description: impl Into<String>) -> Self {
-        Repr::InvalidCredentials {
-            username: username.into(),
-            status: StatusCode::UNAUTHORIZED,
-            description: description.into(),
-        }
-        .into()
+        Error::rejected_login(username, StatusCode::UNAUTHORIZED, description)
     }
 
     /// An invalid configuration; `message` says what is wrong.
     pub fn config(message: impl Into<String>) -> Self {
-        Repr::Config(message.into()).into()
+        Repr {
+            detail: Detail::Reason(message.into()),
+            ..Repr::of(ErrorKind::Config)
+        }
+        .into()
     }
 
-    pub(crate) fn repr(&self) -> &Repr {
-        &self.repr
+    /// What only this kind of error knows.
+    pub(crate) fn detail(&self) -> &Detail {
+        &self.repr.detail
     }
 
     /// What went wrong.
     pub fn kind(&self) -> ErrorKind {
-        match self.repr() {
-            Repr::InvalidCredentials { .. } => ErrorKind::InvalidCredentials,
-            Repr::RefreshTokenRejected { .. } => ErrorKind::RefreshTokenRejected,
-            Repr::InvalidClient { .. } => ErrorKind::InvalidClient,
-            Repr::InvalidTokenRequest { .. } => ErrorKind::InvalidTokenRequest,
-            Repr::UnsupportedMediaType => ErrorKind::UnsupportedMediaType,
-            Repr::WrongTokenUrl { .. } => ErrorKind::WrongTokenUrl,
-            Repr::Server { .. } => ErrorKind::Server,
-            Repr::Api(_) => ErrorKind::Api,
-            Repr::Redirected { .. } => ErrorKind::Redirected,
-            Repr::Transport { source, .. } if source.is_timeout() => ErrorKind::Timeout,
-            Repr::Transport { .. } => ErrorKind::Transport,
-            Repr::MalformedResponse { .. } => ErrorKind::MalformedResponse,
-            Repr::CredentialsMissing { .. } => ErrorKind::CredentialsMissing,
-            Repr::CredentialsFile { .. } => ErrorKind::CredentialsFile,
-            Repr::Config(_) => ErrorKind::Config,
-            Repr::InvalidArgument { .. } => ErrorKind::InvalidArgument,
-            Repr::TokenSource { .. } => ErrorKind::TokenSource,
-            Repr::Store { .. } => ErrorKind::Store,
-            Repr::Io { .. } => ErrorKind::Io,
-            Repr::WaitTimedOut { .. } | Repr::NotSent { .. } => ErrorKind::Timeout,
-        }
+        self.repr.kind
     }
 
     /// The HTTP status of the answer that caused this error, if there was one.
     pub fn status(&self) -> Option<StatusCode> {
-        match self.repr() {
-            Repr::InvalidCredentials { status, .. }
-            | Repr::InvalidClient { status, .. }
-            | Repr::InvalidTokenRequest { status, .. }
-            | Repr::Server { status, .. }
-            | Repr::MalformedResponse { status, .. }
-            | Repr::Redirected { status, .. } => Some(*status),
-            Repr::RefreshTokenRejected { status, .. } => *status,
-            Repr::Api(api) => Some(api.status),
-            Repr::UnsupportedMediaType => Some(StatusCode::UNSUPPORTED_MEDIA_TYPE),
-            _ => None,
-        }
+        self.repr.status
     }
 
     /// The OAuth2 `error` code of a token server answer (`invalid_grant`,
     /// `invalid_client`, ...), if this error came from one.
     pub fn oauth_error(&self) -> Option<&str> {
-        match self.repr() {
-            Repr::InvalidCredentials { .. } | Repr::RefreshTokenRejected { .. } => Some("invalid_grant"),
-            Repr::InvalidClient { error, .. } | Repr::InvalidTokenRequest { error, .. } => Some(error),
+        match self.detail() {
+            Detail::OAuth { error, .. } => Some(error),
             _ => None,
         }
     }
 
     /// Whether the same call may succeed if tried again later: transport
     /// failures, timeouts, 408, 429, 500, 502, 503 and 504 from either
-    /// server (one rule for both), and transient failures of a token source.
-    /// Credential and request errors never are, nor a 501 or 505.
+    /// server (one rule for both), and transient failures of a token source
+    /// or store. Credential and request errors never are, nor a 501 or 505.
     pub fn is_retryable(&self) -> bool {
-        match self.repr() {
-            Repr::Transport { .. } => true,
-            // One rule for both hosts: the token endpoint's 501 is no more
-            // worth another try than the API's.
-            Repr::Server { status, .. } => is_retryable_status(*status),
-            Repr::Api(api) => is_retryable_status(api.status),
-            Repr::TokenSource { transient, .. } | Repr::Store { transient, .. } => *transient,
-            _ => false,
-        }
+        self.repr.retryable
     }
 
     /// Whether a connect or request timeout expired.
@@ -668,47 +722,23 @@ impl Error {
 
     /// How long the server asked to wait before the next try (`Retry-After`).
     pub fn retry_after(&self) -> Option<Duration> {
-        match self.repr() {
-            Repr::Server { retry_after, .. } => *retry_after,
-            Repr::Api(api) => api.retry_after,
-            _ => None,
-        }
+        self.repr.retry_after
     }
 
     /// Which call failed, for errors that come from an HTTP call.
     pub fn operation(&self) -> Option<Operation> {
-        match self.repr() {
-            Repr::Transport { operation, .. }
-            | Repr::Server { operation, .. }
-            | Repr::MalformedResponse { operation, .. } => Some(*operation),
-            Repr::Api(_) | Repr::Redirected { .. } => Some(Operation::ApiRequest),
-            Repr::InvalidCredentials { .. }
-            | Repr::RefreshTokenRejected { .. }
-            | Repr::InvalidClient { .. }
-            | Repr::InvalidTokenRequest { .. }
-            | Repr::UnsupportedMediaType
-            | Repr::WrongTokenUrl { .. } => Some(Operation::TokenRequest),
-            _ => None,
-        }
+        self.repr.operation
     }
 
     /// The URL of the failed call (without query or user info), if there was one.
     pub fn url(&self) -> Option<&str> {
-        match self.repr() {
-            Repr::WrongTokenUrl { url, .. }
-            | Repr::Server { url, .. }
-            | Repr::Redirected { url, .. }
-            | Repr::Transport { url, .. }
-            | Repr::MalformedResponse { url, .. } => Some(url),
-            Repr::Api(api) => Some(&api.url),
-            _ => None,
-        }
+        self.repr.url.as_deref()
     }
 
     /// The API's answer, for [`ErrorKind::Api`].
     pub fn api(&self) -> Option<&ApiError> {
-        match self.repr() {
-            Repr::Api(api) => Some(api),
+        match self.detail() {
+            Detail::Api(api) => Some(api),
             _ => None,
         }
     }
@@ -716,8 +746,8 @@ impl Error {
     /// Where a refused redirect pointed (`scheme://host:port`), for
     /// [`ErrorKind::Redirected`].
     pub fn redirect_target(&self) -> Option<&str> {
-        match self.repr() {
-            Repr::Redirected { target, .. } => Some(target),
+        match self.detail() {
+            Detail::Redirected { target, .. } => Some(target),
             _ => None,
         }
     }
@@ -725,31 +755,17 @@ impl Error {
     /// The first bytes of the answer's body, where one may be shown (never
     /// for token answers, which may hold secrets).
     pub fn body_excerpt(&self) -> Option<&str> {
-        match self.repr() {
-            Repr::Server { body_excerpt, .. } | Repr::MalformedResponse { body_excerpt, .. } => {
-                Some(body_excerpt).filter(|b| !b.is_empty()).map(String::as_str)
-            }
-            Repr::Api(api) => Some(api.body_excerpt.as_str()).filter(|b| !b.is_empty()),
-            _ => None,
-        }
+        self.repr.body_excerpt.as_deref()
     }
 
     /// The file concerned, for [`ErrorKind::CredentialsFile`] and [`ErrorKind::Io`].
     pub fn path(&self) -> Option<&Path> {
-        match self.repr() {
-            Repr::CredentialsFile { path, .. } | Repr::Io { path, .. } => Some(path),
-            _ => None,
-        }
+        self.repr.path.as_deref()
     }
 
-    pub(crate) fn transport(operation: Operation, url: &url::Url, source: reqwest::Error) -> Self {
-        Repr::Transport {
-            operation,
-            url: display_url(url),
-            source: source.without_url(),
-            limit: None,
-        }
-        .into()
+    /// The HTTP client's error behind a transport failure or timeout.
+    fn reqwest_source(&self) -> Option<&reqwest::Error> {
+        self.repr.source.as_deref()?.downcast_ref()
     }
 
     /// Names the time limit that expired, for a timeout of a call whose limits
@@ -757,17 +773,22 @@ impl Error {
     /// returned as it is.
     pub(crate) fn timed(mut self, timing: Option<&Timing>) -> Self {
         let Some(timing) = timing else { return self };
-        if let Some(Repr::Transport { source, limit, .. }) = Arc::get_mut(&mut self.repr)
-            && source.is_timeout()
-        {
-            *limit = Some(if source.is_connect() {
-                TimeLimit::Connect
-            } else {
-                match timing.total {
-                    Some(total) if timing.started.elapsed() >= total => TimeLimit::Request(total),
-                    _ => TimeLimit::Read,
-                }
-            });
+        let Some(connect) = self
+            .reqwest_source()
+            .filter(|s| s.is_timeout())
+            .map(reqwest::Error::is_connect)
+        else {
+            return self;
+        };
+        let limit = match connect {
+            true => TimeLimit::Connect,
+            false => match timing.total {
+                Some(total) if timing.started.elapsed() >= total => TimeLimit::Request(total),
+                _ => TimeLimit::Read,
+            },
+        };
+        if let Some(repr) = Arc::get_mut(&mut self.repr) {
+            repr.detail = Detail::Limit(Some(limit));
         }
         self
     }
@@ -796,22 +817,16 @@ pub(crate) enum TimeLimit {
 
 impl fmt::Debug for Error {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        fmt::Debug::fmt(self.repr(), f)
+        fmt::Debug::fmt(&*self.repr, f)
     }
 }
 
 impl StdError for Error {
     fn source(&self) -> Option<&(dyn StdError + 'static)> {
-        match self.repr() {
-            Repr::Transport { source, .. } => Some(source),
-            Repr::CredentialsFile {
-                source: Some(source), ..
-            } => Some(source),
-            Repr::TokenSource { source, .. } => Some(source.as_ref()),
-            Repr::Store { source, .. } => source.as_deref().map(|s| s as &(dyn StdError + 'static)),
-            Repr::Io { source, .. } => Some(source),
-            _ => None,
-        }
+        self.repr
+            .source
+            .as_deref()
+            .map(|s| s as &(dyn StdError + 'static))
     }
 }
 
@@ -882,6 +897,64 @@ mod tests {
             std::mem::size_of::<Result<(), Error>>(),
             std::mem::size_of::<usize>()
         );
+    }
+
+    #[test]
+    fn the_shared_facts_read_the_same_for_every_kind() {
+        let busy = Error::server(
+            Operation::TokenRequest,
+            "https://auth.up42.com/token",
+            StatusCode::SERVICE_UNAVAILABLE,
+            "",
+            Some(Duration::from_secs(3)),
+        );
+        assert_eq!(busy.kind(), ErrorKind::Server);
+        assert_eq!(busy.operation(), Some(Operation::TokenRequest));
+        assert_eq!(busy.status(), Some(StatusCode::SERVICE_UNAVAILABLE));
+        assert_eq!(busy.retry_after(), Some(Duration::from_secs(3)));
+        assert_eq!(busy.body_excerpt(), None, "an empty excerpt is no excerpt");
+        assert!(busy.is_retryable());
+        let unimplemented = Error::server(
+            Operation::TokenRequest,
+            "https://auth.up42.com/token",
+            StatusCode::NOT_IMPLEMENTED,
+            "",
+            None,
+        );
+        assert!(
+            !unimplemented.is_retryable(),
+            "one rule for both hosts: 501 is not retried"
+        );
+
+        let refused = Error::rejected_login(
+            "me@example.com",
+            StatusCode::UNAUTHORIZED,
+            "Invalid user credentials",
+        );
+        assert_eq!(refused.operation(), Some(Operation::TokenRequest));
+        assert_eq!(refused.status(), Some(StatusCode::UNAUTHORIZED));
+        assert_eq!(refused.oauth_error(), Some("invalid_grant"));
+        assert!(!refused.is_retryable());
+        assert_eq!(
+            refused.to_string(),
+            "username or password rejected for `me@example.com` (HTTP 401, invalid_grant: Invalid user credentials)"
+        );
+    }
+
+    #[test]
+    fn a_library_refusal_of_the_configuration_keeps_its_cause() {
+        let cause = std::io::Error::other("no TLS backend");
+        let error = Error::config_from("the HTTP client cannot be set up", cause);
+        assert_eq!(error.kind(), ErrorKind::Config);
+        assert_eq!(
+            error.to_string(),
+            "invalid configuration: the HTTP client cannot be set up"
+        );
+        let kept = error
+            .source()
+            .and_then(|s| s.downcast_ref::<std::io::Error>())
+            .unwrap();
+        assert_eq!(kept.to_string(), "no TLS backend");
     }
 
     #[test]

@@ -18,7 +18,7 @@ use tokio::time::Instant;
 
 use super::StoreKey;
 use crate::defaults::{LONGEST_FAILURE_MEMORY, LONGEST_LIFETIME, MAX_TOKEN_LIFETIME, MIN_TOKEN_LIFETIME};
-use crate::error::{Error, Repr};
+use crate::error::{Detail, Error, ErrorKind};
 
 /// The format of entries; another version is ignored, like a corrupt entry.
 const VERSION: u32 = 2;
@@ -126,26 +126,20 @@ impl StoredFailure {
     /// (wrong credentials, an unknown client): the failures a login can
     /// repeat until the account is locked.
     pub(crate) fn of(error: &Error, failures: u32, until: Instant) -> Option<StoredFailure> {
-        let (kind, subject, status, code, description) = match error.repr() {
-            Repr::InvalidCredentials {
-                username,
-                status,
-                description,
-            } => (FailureKind::InvalidCredentials, username, status, "", description),
-            Repr::InvalidClient {
-                client_id,
-                status,
-                error,
-                description,
-            } => (
-                FailureKind::InvalidClient,
-                client_id,
-                status,
-                error.as_str(),
-                description,
-            ),
+        let kind = match error.kind() {
+            ErrorKind::InvalidCredentials => FailureKind::InvalidCredentials,
+            ErrorKind::InvalidClient => FailureKind::InvalidClient,
             _ => return None,
         };
+        let Detail::OAuth {
+            error: code,
+            description,
+            subject,
+        } = error.detail()
+        else {
+            return None;
+        };
+        let status = error.status().unwrap_or(StatusCode::UNAUTHORIZED);
         Some(StoredFailure {
             kind,
             subject: subject.clone(),

@@ -42,6 +42,7 @@ pub(super) enum Connection {
 impl Link {
     /// One server at `url`; nothing is sent yet.
     pub(super) fn single(url: &str, shown: &str) -> Result<Link, Error> {
+        // Only the error's kind, never the error: it may quote the URL, password and all.
         let client = redis::Client::open(url)
             .map_err(|e| Error::config(format!("`{shown}` is not a Redis URL ({:?})", e.kind())))?;
         let config = ConnectionManagerConfig::new()
@@ -52,7 +53,7 @@ impl Link {
             .set_max_delay(Duration::from_millis(100));
         ConnectionManager::new_lazy_with_config(client, config)
             .map(Link::Single)
-            .map_err(|e| Error::config(format!("the Redis connection to `{shown}` cannot be set up: {e}")))
+            .map_err(|e| Error::config_from(format!("the Redis connection to `{shown}` cannot be set up"), e))
     }
 
     /// A cluster found through any of `urls`; nothing is sent yet.
