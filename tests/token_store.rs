@@ -13,6 +13,8 @@ use up42_testkit::{PASSWORD, Sandbox, USERNAME};
 
 #[path = "support/processes.rs"]
 mod processes;
+#[path = "support/switch.rs"]
+mod switch;
 
 use processes::{Job, LOCKED, RedisServer, Report, Store, job, wall_ms};
 
@@ -505,4 +507,13 @@ async fn a_planted_redis_lock_without_a_time_limit_is_not_waited_for() {
     assert_all_ok(&reports, 1);
     assert!(reports[0].warnings >= 1, "the planted lock was noticed");
     assert_eq!(sandbox.counters().token_requests, 1);
+}
+
+/// The Redis run of `support/switch.rs`; the file store's is in `it/auth.rs`.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn redis_switching_accounts_mid_renewal_plants_nothing_under_the_first_account() {
+    let _serial = processes::serial().await;
+    let redis = RedisServer::start();
+    let store = up42_auth::store::RedisTokenStore::connect(&redis.url).unwrap();
+    switch::switch_accounts_mid_renewal(store).await;
 }

@@ -496,59 +496,17 @@ async fn hold_the_lock(
     sandbox: &Sandbox,
     store: &up42_auth::store::FileTokenStore,
 ) -> (up42_auth::store::StoreKey, Box<dyn up42_auth::store::StoreLock>) {
-    use up42_auth::store::{StoreKey, TokenStore};
+    use up42_auth::store::StoreKey;
     let key = StoreKey::sealed_with_rounds(&sandbox.token_url(), "up42-api", USERNAME, PASSWORD, 1_000);
-    let held = store
-        .lock(&key, Duration::ZERO)
-        .await
-        .unwrap()
-        .expect("the lock is free");
+    let held = crate::switch::hold(store, &key).await;
     (key, held)
 }
 
+/// The file store's run of `support/switch.rs`; the Redis one is in `token_store.rs`.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn switching_accounts_mid_renewal_plants_nothing_under_the_first_account() {
-    use up42_auth::store::FileTokenStore;
-    let sandbox = Sandbox::start().await;
-    sandbox.set_password("other@up42.example", "other-password");
     let dir = tempfile::tempdir().unwrap();
-    let store = FileTokenStore::new(dir.path());
-    let client_of = |username: &str, password: &str| {
-        stored_client(&sandbox, &store, Credentials::new(username, password))
-            .build()
-            .unwrap()
-    };
-    // Another process holds the first account's renewal lock.
-    let (_, held) = hold_the_lock(&sandbox, &store).await;
-    let client = client_of(USERNAME, PASSWORD);
-    let waiting = tokio::spawn({
-        let client = client.clone();
-        async move { client.access_token().await }
-    });
-    tokio::time::sleep(Duration::from_millis(300)).await;
-    assert_eq!(
-        sandbox.counters().token_requests,
-        0,
-        "the renewal waits for the lock"
-    );
-    // The user switches accounts while it waits; then the holder lets go.
-    client.set_credentials(Credentials::new("other@up42.example", "other-password"));
-    held.release().await.unwrap();
-    let _ = waiting.await.unwrap();
-    // A fresh process of the first account logs in as itself: nothing of
-    // the other account was saved under its entry.
-    sandbox.reset_counters();
-    client_of(USERNAME, PASSWORD).access_token().await.unwrap();
-    assert_eq!(
-        sandbox.counters().password_grants,
-        1,
-        "not adopted from the store"
-    );
-    let form = sandbox.last_token_form().unwrap();
-    assert!(
-        form.contains(&("username".to_string(), USERNAME.to_string())),
-        "{form:?}"
-    );
+    crate::switch::switch_accounts_mid_renewal(up42_auth::store::FileTokenStore::new(dir.path())).await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -8,6 +8,8 @@
 #[path = "../common/mod.rs"]
 mod common;
 mod fixtures;
+#[path = "../support/switch.rs"]
+mod switch;
 
 // The typed client.
 mod account;
