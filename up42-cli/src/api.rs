@@ -1,8 +1,6 @@
 //! `get`, `post`, `put`, `patch`, `delete`: calls on the API host, the JSON
 //! answer on stdout.
 
-use std::io::Read;
-
 use up42::toolkit::Call;
 use up42::toolkit::reqwest::Method;
 
@@ -41,29 +39,7 @@ pub async fn send(session: &Session, method: Method, args: Send) -> Result<(), F
 
 /// The `--data` argument as JSON: inline, `@file` or `@-` (stdin).
 fn body(data: &str) -> Result<serde_json::Value, Failure> {
-    let (text, from) = match data.strip_prefix('@') {
-        Some("-") => {
-            let mut text = String::new();
-            std::io::stdin()
-                .read_to_string(&mut text)
-                .map_err(|e| Failure::Usage(format!("cannot read --data from stdin: {e}")))?;
-            (text, "stdin".to_string())
-        }
-        Some(file) => {
-            // A FIFO or a device would block or never end: only regular files.
-            let regular = std::fs::metadata(file).map(|m| m.is_file());
-            if let Ok(false) = regular {
-                return Err(Failure::Usage(format!(
-                    "--data file `{file}` is not a regular file; use `--data @-` to read from a pipe"
-                )));
-            }
-            let text = std::fs::read_to_string(file)
-                .map_err(|e| Failure::Usage(format!("cannot read --data file `{file}`: {e}")))?;
-            (text, format!("`{file}`"))
-        }
-        None => (data.to_string(), "--data".to_string()),
-    };
-    serde_json::from_str(&text).map_err(|e| Failure::Usage(format!("{from} is not JSON: {e}")))
+    crate::values::json_or_file("--data", data).map_err(Failure::Usage)
 }
 
 /// Prints an answer's body: JSON pretty-printed, anything else as it is.
@@ -73,20 +49,8 @@ fn answer(body: &[u8]) -> Result<(), Failure> {
     }
     match serde_json::from_slice::<serde_json::Value>(body) {
         Ok(value) => output::json(&value),
-        Err(_) => output::line(&printable(&String::from_utf8_lossy(body))),
+        Err(_) => output::line(&crate::term::clean_lines(
+            String::from_utf8_lossy(body).trim_end(),
+        )),
     }
-}
-
-/// A text answer made safe for a terminal: control characters other than
-/// line breaks and tabs (an escape sequence could rewrite the screen) become
-/// U+FFFD, and trailing white space goes.
-fn printable(text: &str) -> String {
-    text.trim_end()
-        .chars()
-        .map(|c| match c {
-            '\n' | '\t' => c,
-            c if c.is_control() => '\u{FFFD}',
-            c => c,
-        })
-        .collect()
 }

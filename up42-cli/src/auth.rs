@@ -9,6 +9,7 @@ use crate::cli::{Global, Login};
 use crate::failure::Failure;
 use crate::output;
 use crate::session::{self, Session};
+use crate::term::note;
 
 /// Reads one line of stdin, without its line ending.
 fn read_line(what: &str) -> Result<String, Failure> {
@@ -47,7 +48,7 @@ pub async fn login(global: &Global, args: Login) -> Result<(), Failure> {
     if global.sandbox {
         let session = session::open(global).await?;
         session.client.token_cache().log_in().await?;
-        eprintln!("up42: the sandbox accepted the credentials; nothing was saved");
+        note!("the sandbox accepted the credentials; nothing was saved");
         return Ok(());
     }
     // One password login, of the client with the token store: it checks the
@@ -62,8 +63,8 @@ pub async fn login(global: &Global, args: Login) -> Result<(), Failure> {
     let path = up42::toolkit::auth::default_credentials_file()
         .ok_or_else(|| Failure::Local("no home directory to save the credentials in".to_string()))?;
     credentials.save(&path)?;
-    eprintln!(
-        "up42: logged in as {}; credentials saved to {} (mode 0600)",
+    note!(
+        "logged in as {}; credentials saved to {} (mode 0600)",
         credentials.username(),
         path.display()
     );
@@ -82,30 +83,12 @@ pub async fn token(session: &Session, json: bool) -> Result<(), Failure> {
     }
 }
 
-/// `up42 whoami`: `sub` and `email` from the auth host's user info.
+/// `up42 whoami`: the auth host's user info (`sub`, `email`, ...), one JSON object.
 pub async fn whoami(session: &Session) -> Result<(), Failure> {
-    let client = &session.client;
-    let token = client.access_token().await?;
-    let url = client.token_url().as_str().trim_end_matches("/token").to_string() + "/userinfo";
-    let failed =
-        |e: up42::toolkit::reqwest::Error| Failure::Local(format!("the user info could not be read: {e}"));
-    let response = client
-        .http_client()
-        .get(&url)
-        .header("Authorization", token.bearer_header().clone())
-        .send()
-        .await
-        .map_err(failed)?;
-    if !response.status().is_success() {
-        return Err(Failure::Local(format!(
-            "the user info answered {}",
-            response.status()
-        )));
-    }
-    let body = response.bytes().await.map_err(failed)?;
-    let info: serde_json::Value = serde_json::from_slice(&body)
-        .map_err(|e| Failure::Local(format!("the user info is not JSON: {e}")))?;
-    output::json(&serde_json::json!({"sub": info["sub"], "email": info["email"]}))
+    let info = session.typed().account().user_info().await?;
+    let value =
+        serde_json::to_value(&info).map_err(|e| Failure::Local(format!("cannot print the answer: {e}")))?;
+    output::json(&value)
 }
 
 /// `up42 logout`: forgets the cached tokens, and the credentials file if asked.
@@ -116,7 +99,7 @@ pub async fn logout(global: &Global, forget_credentials: bool) -> Result<(), Fai
         Err(Failure::Up42(error)) if error.kind() == ErrorKind::CredentialsMissing => {}
         // A broken credentials file names no key either; it is what is to go.
         Err(Failure::Up42(error)) if error.kind() == ErrorKind::CredentialsFile && forget_credentials => {
-            eprintln!("up42: {error}");
+            note!("{error}");
         }
         Err(other) => return Err(other),
     }
@@ -125,10 +108,10 @@ pub async fn logout(global: &Global, forget_credentials: bool) -> Result<(), Fai
             Err(e) if e.kind() != std::io::ErrorKind::NotFound => {
                 return Err(Failure::Local(format!("cannot remove {}: {e}", path.display())));
             }
-            _ => eprintln!("up42: removed {}", path.display()),
+            _ => note!("removed {}", path.display()),
         }
     }
-    eprintln!("up42: logged out");
+    note!("logged out");
     say_what_is_left();
     Ok(())
 }
@@ -145,8 +128,8 @@ fn say_what_is_left() {
         .filter(|e| e.path().extension().is_some_and(|ext| ext == "json"))
         .count();
     if left > 0 {
-        eprintln!(
-            "up42: {left} other token cache entr{} (other accounts or earlier passwords, sealed \
+        note!(
+            "{left} other token cache entr{} (other accounts or earlier passwords, sealed \
              with those) remain in {}; they expire with their tokens, or remove the directory",
             if left == 1 { "y" } else { "ies" },
             store.dir().display()

@@ -275,7 +275,7 @@ pub struct Wait {
     pub timeout: Option<Duration>,
     /// The first pause between two looks (default 5s); later pauses grow,
     /// up to a minute.
-    #[arg(long, value_name = "DURATION", value_parser = values::duration)]
+    #[arg(long, value_name = "DURATION", value_parser = values::every)]
     pub every: Option<Duration>,
     #[command(flatten)]
     pub output: Output,
@@ -412,7 +412,7 @@ pub struct NewOrderArgs {
     /// The data product to order (`up42 collections` shows them).
     #[arg(long, value_name = "ID")]
     pub data_product: String,
-    /// The area of interest: a GeoJSON file with a FeatureCollection, a
+    /// The area of interest: a GeoJSON file (or - for standard input) with a FeatureCollection, a
     /// Feature or a geometry.
     #[arg(long, value_name = "FILE.geojson")]
     pub aoi: PathBuf,

@@ -14,6 +14,7 @@ use up42::storage::{DeliveredFile, Delivery, DeliveryProgress};
 use crate::failure::Failure;
 use crate::output::{self, Format};
 use crate::table::{Table, Tone};
+use crate::term::note;
 
 /// How a delivery is made and shown.
 pub struct Options {
@@ -111,7 +112,7 @@ impl Shown {
             Shown::Lines { dir } => {
                 if let Some(outcome) = file.outcome {
                     let path = relative(&file.path, dir);
-                    eprintln!("up42: {outcome} {path} ({} bytes)", file.bytes);
+                    note!("{outcome} {path} ({} bytes)", file.bytes);
                 }
             }
             Shown::Bars {
@@ -133,7 +134,7 @@ impl Shown {
                     let style = ProgressStyle::with_template("  {bytes:>10}/{total_bytes:<10} {msg}")
                         .unwrap_or_else(|_| ProgressStyle::default_bar());
                     let bar = multi.add(ProgressBar::new(0).with_style(style));
-                    bar.set_message(relative(&file.path, dir));
+                    bar.set_message(crate::term::clean(&relative(&file.path, dir)).into_owned());
                     bar
                 });
                 bar.set_length(file.total.unwrap_or(0));

@@ -8,6 +8,7 @@ use indicatif::{ProgressBar, ProgressStyle};
 use crate::cli;
 use crate::failure::Failure;
 use crate::session::Session;
+use crate::term::note;
 
 /// Downloads the asset; its storage host never sees the token, and an
 /// expired signed URL is signed again once.
@@ -37,8 +38,8 @@ pub async fn run(session: &Session, args: cli::Download) -> Result<(), Failure> 
     };
     bar.finish_and_clear();
     match to_stdout {
-        true => eprintln!("up42: wrote {bytes} bytes to stdout"),
-        false => eprintln!("up42: saved {bytes} bytes to {}", args.output.display()),
+        true => note!("wrote {bytes} bytes to stdout"),
+        false => note!("saved {bytes} bytes to {}", args.output.display()),
     }
     Ok(())
 }

@@ -3,6 +3,7 @@
 
 use crate::failure::Failure;
 use crate::output;
+use crate::term::note;
 
 /// Prints `METHOD PATH` lines, those containing `filter` (any case) only,
 /// sorted by path, then by method.
@@ -16,7 +17,7 @@ pub fn list(filter: Option<&str>) -> Result<(), Failure> {
         .filter(|line| filter.as_ref().is_none_or(|f| line.to_lowercase().contains(f)))
         .collect();
     if lines.is_empty() {
-        eprintln!("up42: no known endpoint matches");
+        note!("no known endpoint matches");
     }
     for line in lines {
         output::line(&line)?;

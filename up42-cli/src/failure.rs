@@ -3,6 +3,7 @@
 
 use std::error::Error as _;
 
+use crate::term::note;
 use up42::ErrorKind;
 
 /// Exit code: the API answered an error (or another failure of the call).
@@ -82,11 +83,11 @@ impl Failure {
                     _ => error.hint(),
                 };
                 let hint = hint.map(|h| format!("; {h}")).unwrap_or_default();
-                eprintln!("up42: {error}{hint}");
+                note!("{error}{hint}");
                 if verbose {
                     let mut cause = error.source();
                     while let Some(next) = cause {
-                        eprintln!("  caused by: {next}");
+                        eprintln!("  caused by: {}", crate::term::clean(&next.to_string()));
                         cause = next.source();
                     }
                 }
@@ -94,8 +95,8 @@ impl Failure {
             Failure::Usage(message)
             | Failure::Local(message)
             | Failure::Unsuccessful(message)
-            | Failure::TimedOut(message) => eprintln!("up42: {message}"),
-            Failure::Interrupted => eprintln!("up42: interrupted"),
+            | Failure::TimedOut(message) => note!("{message}"),
+            Failure::Interrupted => note!("interrupted"),
         }
     }
 }

@@ -25,19 +25,18 @@ pub async fn run(session: &Session, command: JobsCommand) -> Result<(), Failure>
                 args.output.format,
             )
         }
-        JobsCommand::Get { id, output } => show(&[jobs.get(id).await?], output.format),
+        JobsCommand::Get { id, output } => output::single(&jobs.get(id).await?, output.format, table),
         JobsCommand::Wait(args) => {
             let id = args.id;
             let outcome = watch::run(
                 format!("job {id}"),
                 jobs.wait(&id),
-                args.every,
-                args.timeout,
+                watch::Pace::of(session, args.every, args.timeout)?,
                 |job: &Job| job.status.to_string(),
             )
             .await?;
             match outcome {
-                JobOutcome::Succeeded(job) => show(&[job], args.output.format),
+                JobOutcome::Succeeded(job) => output::single(&job, args.output.format, table),
                 outcome => Err(Failure::Unsuccessful(format!(
                     "job {id} ended {}{}",
                     outcome.job().status,
@@ -70,18 +69,21 @@ fn tone(status: &JobStatus) -> Tone {
 
 /// Jobs as a table or as the typed model in JSON.
 fn show(jobs: &[Job], format: Option<Format>) -> Result<(), Failure> {
-    output::items(jobs, format, |jobs| {
-        let mut table = Table::new(&["ID", "PROCESS", "STATUS", "CREATED", "CREDITS"]);
-        for job in jobs {
-            let credits = job.credit_consumption.as_ref().map(|c| c.credits.to_string());
-            table.row(vec![
-                (job.job_id.to_string(), Tone::Plain),
-                (job.process_id.to_string(), Tone::Plain),
-                (job.status.to_string(), tone(&job.status)),
-                (job.created.format("%Y-%m-%d %H:%M").to_string(), Tone::Plain),
-                (credits.unwrap_or_default(), Tone::Plain),
-            ]);
-        }
-        table
-    })
+    output::items(jobs, format, table)
+}
+
+/// The table of `jobs`.
+fn table(jobs: &[Job]) -> Table {
+    let mut table = Table::new(&["ID", "PROCESS", "STATUS", "CREATED", "CREDITS"]);
+    for job in jobs {
+        let credits = job.credit_consumption.as_ref().map(|c| c.credits.to_string());
+        table.row(vec![
+            (job.job_id.to_string(), Tone::Plain),
+            (job.process_id.to_string(), Tone::Plain),
+            (job.status.to_string(), tone(&job.status)),
+            (job.created.format("%Y-%m-%d %H:%M").to_string(), Tone::Plain),
+            (credits.unwrap_or_default(), Tone::Plain),
+        ]);
+    }
+    table
 }

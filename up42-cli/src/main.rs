@@ -20,6 +20,7 @@ mod quotations;
 mod session;
 mod storage;
 mod table;
+mod term;
 mod values;
 mod watch;
 

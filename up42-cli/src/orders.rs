@@ -10,6 +10,7 @@ use crate::limit;
 use crate::output::{self, Format};
 use crate::session::Session;
 use crate::table::{Table, Tone};
+use crate::term::note;
 use crate::{values, watch};
 
 /// Runs an `orders` command.
@@ -19,21 +20,20 @@ pub async fn run(session: &Session, command: OrdersCommand) -> Result<(), Failur
         OrdersCommand::List(args) => list(&client, args).await,
         OrdersCommand::Get { id, output } => {
             let order = client.orders().get(id).await?;
-            show(&[order], output.format)
+            show_one(&order, output.format)
         }
-        OrdersCommand::Wait(args) => wait(&client, args).await,
+        OrdersCommand::Wait(args) => wait(session, args).await,
         OrdersCommand::Estimate(args) => {
             let (order, format) = new_order(args)?;
             let estimate = client.orders().estimate(&order).await?;
             for failed in &estimate.errors {
-                eprintln!(
-                    "up42: feature {} cannot be ordered: {}",
-                    failed.index, failed.message
-                );
+                note!("feature {} cannot be ordered: {}", failed.index, failed.message);
             }
-            eprintln!(
-                "up42: {} credits for {} {}",
-                estimate.summary.total_credits, estimate.summary.total_size, estimate.summary.unit
+            note!(
+                "{} credits for {} {}",
+                estimate.summary.total_credits,
+                estimate.summary.total_size,
+                estimate.summary.unit
             );
             output::one(&estimate, format, |estimate| {
                 let mut table = Table::new(&["FEATURE", "CREDITS", "SIZE", "UNIT"]);
@@ -52,10 +52,7 @@ pub async fn run(session: &Session, command: OrdersCommand) -> Result<(), Failur
             let (order, format) = new_order(args)?;
             let placement = client.orders().place(&order).await?;
             for failed in &placement.errors {
-                eprintln!(
-                    "up42: feature {} was not ordered: {}",
-                    failed.index, failed.message
-                );
+                note!("feature {} was not ordered: {}", failed.index, failed.message);
             }
             if placement.results.is_empty() {
                 return Err(Failure::Local(
@@ -70,9 +67,9 @@ pub async fn run(session: &Session, command: OrdersCommand) -> Result<(), Failur
         }
         OrdersCommand::Cancel { id, output } => {
             let cancellation = client.orders().cancel(&id).await?;
-            eprintln!("up42: order {} is {}", cancellation.order_id, cancellation.status);
+            note!("order {} is {}", cancellation.order_id, cancellation.status);
             let order = client.orders().get(&id).await?;
-            show(&[order], output.format)
+            show_one(&order, output.format)
         }
     }
 }
@@ -112,22 +109,22 @@ async fn list(client: &up42::Client, args: cli::OrdersList) -> Result<(), Failur
 }
 
 /// `up42 orders wait`: a spinner on a terminal, a line per change otherwise.
-async fn wait(client: &up42::Client, args: cli::OrderWait) -> Result<(), Failure> {
+async fn wait(session: &Session, args: cli::OrderWait) -> Result<(), Failure> {
+    let client = session.typed();
     let (id, format) = (args.wait.id, args.wait.output.format);
     let wait = client.orders().wait(&id);
     let outcome = watch::run(
         format!("order {id}"),
         wait,
-        args.wait.every,
-        args.wait.timeout,
+        watch::Pace::of(session, args.wait.every, args.wait.timeout)?,
         state,
     )
     .await?;
     match outcome {
         OrderOutcome::Fulfilled(order) => match args.download {
             Some(dir) => {
-                eprintln!(
-                    "up42: order {id} is fulfilled; delivering its files into {}",
+                note!(
+                    "order {id} is fulfilled; delivering its files into {}",
                     dir.display()
                 );
                 let options = deliver::Options {
@@ -138,7 +135,7 @@ async fn wait(client: &up42::Client, args: cli::OrderWait) -> Result<(), Failure
                 };
                 deliver::run(vec![client.storage().download_order(order.id)], options).await
             }
-            None => show(&[order], format),
+            None => show_one(&order, format),
         },
         OrderOutcome::NeedsDecision(order) => Err(Failure::Unsuccessful(match order.sub_status() {
             Some(OrderSubStatus::FeasibilityWaitingResponse) => format!(
@@ -182,21 +179,29 @@ fn tone(status: &OrderStatus) -> Tone {
 /// Orders in the chosen format: a table of the columns a person scans, or
 /// the typed model as JSON.
 fn show(orders: &[Order], format: Option<Format>) -> Result<(), Failure> {
-    output::items(orders, format, |orders| {
-        let mut table = Table::new(&["ID", "NAME", "STATUS", "TYPE", "CREATED"]);
-        for order in orders {
-            let created = order
-                .created_at
-                .map(|at| at.format("%Y-%m-%d %H:%M").to_string())
-                .unwrap_or_default();
-            table.row(vec![
-                (order.id.to_string(), Tone::Plain),
-                (order.display_name.clone(), Tone::Plain),
-                (state(order), tone(&order.status)),
-                (order.order_type.to_string(), Tone::Plain),
-                (created, Tone::Plain),
-            ]);
-        }
-        table
-    })
+    output::items(orders, format, table)
+}
+
+/// One order: as [`show`], but JSON is the order's object.
+fn show_one(order: &Order, format: Option<Format>) -> Result<(), Failure> {
+    output::single(order, format, table)
+}
+
+/// The table of `orders`: the columns a person scans.
+fn table(orders: &[Order]) -> Table {
+    let mut table = Table::new(&["ID", "NAME", "STATUS", "TYPE", "CREATED"]);
+    for order in orders {
+        let created = order
+            .created_at
+            .map(|at| at.format("%Y-%m-%d %H:%M").to_string())
+            .unwrap_or_default();
+        table.row(vec![
+            (order.id.to_string(), Tone::Plain),
+            (order.display_name.clone(), Tone::Plain),
+            (state(order), tone(&order.status)),
+            (order.order_type.to_string(), Tone::Plain),
+            (created, Tone::Plain),
+        ]);
+    }
+    table
 }

@@ -14,7 +14,7 @@ pub fn json(value: &serde_json::Value) -> Result<(), Failure> {
         false => serde_json::to_string_pretty(value),
     }
     .map_err(|e| Failure::Local(format!("cannot print the answer: {e}")))?;
-    line(&text)
+    line(&crate::term::clean_json(&text))
 }
 
 /// Prints `text` and a newline on stdout; a closed pipe (`| head`) is not an error.
@@ -50,7 +50,7 @@ pub fn one<T: serde::Serialize>(
     match chosen(format) {
         Format::Table => line(&table(item).render(std::io::stdout().is_terminal())),
         Format::Json => json(&serde_json::to_value(item).map_err(unprintable)?),
-        Format::Ndjson => line(&serde_json::to_string(item).map_err(unprintable)?),
+        Format::Ndjson => json_line(item),
     }
 }
 
@@ -75,9 +75,26 @@ pub fn items<T: serde::Serialize>(
         Format::Json => json(&serde_json::to_value(items).map_err(unprintable)?),
         Format::Ndjson => {
             for item in items {
-                line(&serde_json::to_string(item).map_err(unprintable)?)?;
+                json_line(item)?;
             }
             Ok(())
         }
     }
+}
+
+/// Prints `item` as JSON on one line (for NDJSON).
+pub fn json_line<T: serde::Serialize>(item: &T) -> Result<(), Failure> {
+    let text =
+        serde_json::to_string(item).map_err(|e| Failure::Local(format!("cannot print the answer: {e}")))?;
+    line(&crate::term::clean_json(&text))
+}
+
+/// Prints one `item` of a kind that is also listed: JSON is the object itself
+/// (never an array of one), the table is the list's with one row.
+pub fn single<T: serde::Serialize>(
+    item: &T,
+    format: Option<Format>,
+    table: impl FnOnce(&[T]) -> Table,
+) -> Result<(), Failure> {
+    one(item, format, |item| table(std::slice::from_ref(item)))
 }

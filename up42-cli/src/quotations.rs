@@ -9,6 +9,7 @@ use crate::failure::Failure;
 use crate::output::{self, Format};
 use crate::session::Session;
 use crate::table::{Table, Tone};
+use crate::term::note;
 
 /// Runs a `quotations` command.
 pub async fn run(session: &Session, command: QuotationsCommand) -> Result<(), Failure> {
@@ -27,41 +28,45 @@ pub async fn run(session: &Session, command: QuotationsCommand) -> Result<(), Fa
         }
         QuotationsCommand::Accept { id, output } => {
             let decided = quotations.decide(id, QuotationDecision::Accepted).await?;
-            eprintln!(
-                "up42: accepted; order {} goes ahead (`up42 orders wait {}`)",
-                decided.order_id, decided.order_id
+            note!(
+                "accepted; order {} goes ahead (`up42 orders wait {}`)",
+                decided.order_id,
+                decided.order_id
             );
-            show(&[decided], output.format)
+            output::single(&decided, output.format, table)
         }
         QuotationsCommand::Reject { id, output } => {
             let decided = quotations.decide(id, QuotationDecision::Rejected).await?;
-            eprintln!("up42: rejected; order {} will fail", decided.order_id);
-            show(&[decided], output.format)
+            note!("rejected; order {} will fail", decided.order_id);
+            output::single(&decided, output.format, table)
         }
     }
 }
 
 /// Quotations as a table or as the typed model in JSON.
 fn show(quotations: &[Quotation], format: Option<Format>) -> Result<(), Failure> {
-    output::items(quotations, format, |quotations| {
-        let mut table = Table::new(&["ID", "ORDER", "CREDITS", "DECISION", "CREATED"]);
-        for quotation in quotations {
-            let tone = match quotation.decision {
-                QuotationDecision::Accepted => Tone::Good,
-                QuotationDecision::Rejected => Tone::Bad,
-                _ => Tone::Pending,
-            };
-            table.row(vec![
-                (quotation.id.to_string(), Tone::Plain),
-                (quotation.order_id.to_string(), Tone::Plain),
-                (quotation.credits_price.to_string(), Tone::Plain),
-                (quotation.decision.to_string(), tone),
-                (
-                    quotation.created_at.format("%Y-%m-%d %H:%M").to_string(),
-                    Tone::Plain,
-                ),
-            ]);
-        }
-        table
-    })
+    output::items(quotations, format, table)
+}
+
+/// The table of `quotations`.
+fn table(quotations: &[Quotation]) -> Table {
+    let mut table = Table::new(&["ID", "ORDER", "CREDITS", "DECISION", "CREATED"]);
+    for quotation in quotations {
+        let tone = match quotation.decision {
+            QuotationDecision::Accepted => Tone::Good,
+            QuotationDecision::Rejected => Tone::Bad,
+            _ => Tone::Pending,
+        };
+        table.row(vec![
+            (quotation.id.to_string(), Tone::Plain),
+            (quotation.order_id.to_string(), Tone::Plain),
+            (quotation.credits_price.to_string(), Tone::Plain),
+            (quotation.decision.to_string(), tone),
+            (
+                quotation.created_at.format("%Y-%m-%d %H:%M").to_string(),
+                Tone::Plain,
+            ),
+        ]);
+    }
+    table
 }

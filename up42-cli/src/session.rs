@@ -6,6 +6,7 @@ use up42::{Credentials, Region};
 
 use crate::cli::{self, Global};
 use crate::failure::Failure;
+use crate::term::note;
 
 /// What keeps the sandbox of `--sandbox` running; nothing in a build
 /// without the `sandbox` feature.
@@ -89,8 +90,8 @@ pub async fn open(global: &Global) -> Result<Session, Failure> {
 #[cfg(feature = "sandbox")]
 async fn sandbox() -> Result<Session, Failure> {
     let sandbox = up42_testkit::Sandbox::start().await;
-    eprintln!(
-        "up42: using a local sandbox at {} (demo user, nothing goes to UP42)",
+    note!(
+        "using a local sandbox at {} (demo user, nothing goes to UP42)",
         sandbox.base_url()
     );
     let client = sandbox.client_builder().build()?;

@@ -43,8 +43,13 @@ impl Table {
         }
     }
 
-    /// Adds a row: one cell per column, each with its tone.
+    /// Adds a row: one cell per column, each with its tone; what could steer
+    /// the terminal is escaped (the cells are the server's strings).
     pub fn row(&mut self, cells: Vec<(String, Tone)>) {
+        let cells = cells
+            .into_iter()
+            .map(|(text, tone)| (crate::term::clean(&text).into_owned(), tone))
+            .collect();
         self.rows.push(cells);
     }
 

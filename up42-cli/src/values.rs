@@ -8,20 +8,36 @@ use std::time::Duration;
 
 use up42::geojson::{Feature, FeatureCollection, GeoJson, Geometry};
 
-/// `30s`, `5m`, `2h`, `500ms`: a whole number and a unit.
+/// The longest duration a flag takes: a year (longer waits are mistakes,
+/// and would overflow the clock's arithmetic).
+pub const LONGEST: Duration = Duration::from_secs(366 * 24 * 3600);
+
+/// `30s`, `5m`, `2h`, `500ms`: a whole number and a unit, at most a year.
 pub fn duration(text: &str) -> Result<Duration, String> {
     let split = text.find(|c: char| !c.is_ascii_digit()).unwrap_or(text.len());
     let (number, unit) = text.split_at(split);
     let expected = || format!("`{text}` is not a duration: write a number and a unit, e.g. 30s, 5m, 2h");
     let number: u64 = number.parse().map_err(|_| expected())?;
-    let seconds = match unit {
-        "ms" => return Ok(Duration::from_millis(number)),
-        "s" => number,
-        "m" => number.saturating_mul(60),
-        "h" => number.saturating_mul(3600),
+    let millis = match unit {
+        "ms" => Some(number),
+        "s" => number.checked_mul(1_000),
+        "m" => number.checked_mul(60_000),
+        "h" => number.checked_mul(3_600_000),
         _ => return Err(expected()),
     };
-    Ok(Duration::from_secs(seconds))
+    match millis.map(Duration::from_millis) {
+        Some(duration) if duration <= LONGEST => Ok(duration),
+        _ => Err(format!("`{text}` is longer than a year, the most a wait takes")),
+    }
+}
+
+/// A pause between two looks: a duration above zero (how short a pause
+/// the API allows is the wait's to say).
+pub fn every(text: &str) -> Result<Duration, String> {
+    match duration(text)? {
+        Duration::ZERO => Err(format!("`{text}` is no pause: give one of a second or more")),
+        pause => Ok(pause),
+    }
 }
 
 /// `duration` as the user would write it: `300ms`, `30s`, `5m`, `2h`.
@@ -47,11 +63,43 @@ pub fn one_of<T: Clone + std::fmt::Display>(text: &str, known: &[T], what: &str)
         })
 }
 
-/// An area of interest from a GeoJSON file: a FeatureCollection, a Feature
-/// or a bare geometry.
+/// The most an input file (`--aoi`, `@FILE`) may hold.
+const LARGEST_INPUT: u64 = 64 * 1024 * 1024;
+
+/// The text of the input file `path` given to `flag`, or of standard input
+/// for `-`. A FIFO, a device or a directory is refused at once (reading one
+/// could block for ever), and so is a file over 64 MiB.
+pub fn input(flag: &str, path: &Path) -> Result<String, String> {
+    use std::io::Read;
+    let shown = path.display();
+    let file: Box<dyn Read> = match path.to_str() {
+        Some("-") => Box::new(std::io::stdin()),
+        _ => {
+            let metadata =
+                std::fs::metadata(path).map_err(|e| format!("{flag}: cannot read {shown}: {e}"))?;
+            if !metadata.is_file() {
+                return Err(format!(
+                    "{flag}: {shown} is not a regular file (a FIFO, a device or a directory); give a \
+                     file, or - for standard input"
+                ));
+            }
+            Box::new(std::fs::File::open(path).map_err(|e| format!("{flag}: cannot read {shown}: {e}"))?)
+        }
+    };
+    let mut text = String::new();
+    file.take(LARGEST_INPUT + 1)
+        .read_to_string(&mut text)
+        .map_err(|e| format!("{flag}: cannot read {shown}: {e}"))?;
+    match text.len() as u64 > LARGEST_INPUT {
+        true => Err(format!("{flag}: {shown} is larger than 64 MiB")),
+        false => Ok(text),
+    }
+}
+
+/// An area of interest from a GeoJSON file (or `-`, standard input): a
+/// FeatureCollection, a Feature or a bare geometry.
 pub fn aoi(path: &Path) -> Result<FeatureCollection, String> {
-    let text =
-        std::fs::read_to_string(path).map_err(|e| format!("--aoi: cannot read {}: {e}", path.display()))?;
+    let text = input("--aoi", path)?;
     let geojson: GeoJson = text.parse().map_err(|e| {
         format!(
             "--aoi: {} is not GeoJSON ({e}); give a FeatureCollection, a Feature or a geometry",
@@ -109,13 +157,10 @@ pub fn date(text: &str, end: bool) -> Result<String, String> {
 /// JSON given inline or as `@FILE`.
 pub fn json_or_file(flag: &str, text: &str) -> Result<serde_json::Value, String> {
     let (text, from) = match text.strip_prefix('@') {
-        Some(path) => (
-            std::fs::read_to_string(path).map_err(|e| format!("{flag}: cannot read {path}: {e}"))?,
-            format!(" in {path}"),
-        ),
+        Some(path) => (input(flag, Path::new(path))?, format!(" in {path}")),
         None => (text.to_string(), String::new()),
     };
-    serde_json::from_str(&text).map_err(|e| format!("{flag}: not JSON{from} ({e})"))
+    serde_json::from_str(&text).map_err(|e| format!("{flag} is not JSON{from} ({e})"))
 }
 
 #[cfg(test)]
@@ -131,6 +176,15 @@ mod tests {
         for bad in ["", "30", "s", "5 m", "1d", "-1s", "1.5h"] {
             assert!(duration(bad).unwrap_err().contains("e.g. 30s"), "{bad}");
         }
+        for long in ["1000000000000h", "18446744073709551615s", "9000h"] {
+            assert!(
+                duration(long).unwrap_err().contains("longer than a year"),
+                "{long}"
+            );
+        }
+        assert_eq!(duration("8784h"), Ok(LONGEST));
+        assert_eq!(every("1s"), Ok(Duration::from_secs(1)));
+        assert!(every("0s").unwrap_err().contains("no pause"));
     }
 
     #[test]
@@ -169,6 +223,7 @@ mod tests {
         let path = dir.join("bad");
         std::fs::write(&path, r#"{"type": "Circle"}"#).unwrap();
         assert!(aoi(&path).unwrap_err().contains("is not GeoJSON"));
+        assert!(aoi(dir).unwrap_err().contains("not a regular file"));
     }
 
     #[test]

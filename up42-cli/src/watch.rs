@@ -10,20 +10,63 @@ use indicatif::{ProgressBar, ProgressStyle};
 use up42::wait::Wait;
 
 use crate::failure::Failure;
+use crate::session::Session;
+use crate::term::note;
 use crate::values;
+use up42::toolkit::Authenticated;
 
 /// How long a wait waits unless told: the library's default (24 hours).
 pub const DEFAULT_TIMEOUT: Duration = up42::toolkit::poll::DEFAULT_POLL_TIMEOUT;
 /// The first pause of a wait unless told.
 pub const DEFAULT_EVERY: Duration = Duration::from_secs(5);
 
-/// Runs `wait` for the `what` (`order ID`, `job ID`) with the pauses and
-/// time limit of the command line, showing `state` of each look.
+/// The shortest first pause of a wait on UP42's API.
+pub const SHORTEST_EVERY: Duration = Duration::from_secs(1);
+
+/// How often and for how long a wait looks.
+#[derive(Debug, Clone, Copy)]
+pub struct Pace {
+    every: Duration,
+    timeout: Duration,
+}
+
+impl Pace {
+    /// The pace `--every` and `--timeout` ask for. Looks at UP42 are at
+    /// least a second apart; only an API on this machine (a sandbox) is
+    /// looked at faster.
+    pub fn of(
+        session: &Session,
+        every: Option<Duration>,
+        timeout: Option<Duration>,
+    ) -> Result<Pace, Failure> {
+        let every = every.unwrap_or(DEFAULT_EVERY);
+        if every < SHORTEST_EVERY && !on_this_machine(session.client.api_url()) {
+            return Err(Failure::Usage(format!(
+                "--every {} is too short: looks at UP42 are at least a second apart",
+                values::show_duration(every)
+            )));
+        }
+        Ok(Pace {
+            every,
+            timeout: timeout.unwrap_or(DEFAULT_TIMEOUT),
+        })
+    }
+}
+
+/// Whether `url` names this machine (a loopback address or `localhost`).
+fn on_this_machine(url: &up42::toolkit::Url) -> bool {
+    let host = url.host_str().unwrap_or_default();
+    let host = host.trim_start_matches('[').trim_end_matches(']');
+    host.eq_ignore_ascii_case("localhost")
+        || host.parse::<std::net::IpAddr>().is_ok_and(|ip| ip.is_loopback())
+}
+
+/// Runs `wait` for the `what` (`order ID`, `job ID`) at `pace`, showing
+/// `state` of each look.
 pub async fn run<T: Send + 'static, O: 'static>(
     what: String,
     wait: Wait<T, O>,
-    every: Option<Duration>,
-    timeout: Option<Duration>,
+    pace: Pace,
     state: fn(&T) -> String,
 ) -> Result<O, Failure> {
     let spinner = std::io::stderr().is_terminal().then(|| {
@@ -31,22 +74,22 @@ pub async fn run<T: Send + 'static, O: 'static>(
         let style = ProgressStyle::with_template("{spinner} {prefix}: {msg} ({elapsed})")
             .unwrap_or_else(|_| ProgressStyle::default_spinner());
         spinner.set_style(style);
-        spinner.set_prefix(what.clone());
+        spinner.set_prefix(crate::term::clean(&what).into_owned());
         spinner.enable_steady_tick(Duration::from_millis(100));
         spinner
     });
     let seen = Arc::new(Mutex::new(String::new()));
     let (report, log, name) = (spinner.clone(), seen.clone(), what.clone());
-    let timeout = timeout.unwrap_or(DEFAULT_TIMEOUT);
+    let timeout = pace.timeout;
     let outcome = wait
-        .every(every.unwrap_or(DEFAULT_EVERY))
+        .every(pace.every)
         .timeout(timeout)
         .on_progress(move |resource| {
-            let state = state(resource);
+            let state = crate::term::clean(&state(resource)).into_owned();
             let mut last = log.lock().unwrap_or_else(|p| p.into_inner());
             match &report {
                 Some(spinner) => spinner.set_message(state.clone()),
-                None if *last != state => eprintln!("up42: {name}: {state}"),
+                None if *last != state => note!("{name}: {state}"),
                 None => {}
             }
             *last = state;

@@ -120,7 +120,8 @@ async fn get_prints_the_answer_and_all_follows_every_page() {
     let home = Home::new();
     let order = json(&up42(&sandbox, &home, &["get", &format!("/v2/orders/{ORDER_ID}")]).await);
     assert_eq!(order["id"], ORDER_ID);
-    // A text answer reaches the terminal without its escape sequences.
+    // A text answer reaches the terminal without its escape sequences: each
+    // control character is shown as its escape.
     sandbox.mount(Mock::given("GET", "/v2/notes").respond_with(Respond::bytes(
         200,
         "text/plain",
@@ -130,7 +131,7 @@ async fn get_prints_the_answer_and_all_follows_every_page() {
     assert_eq!(text.status.code(), Some(0), "{}", stderr(&text));
     assert_eq!(
         String::from_utf8(text.stdout).unwrap(),
-        "plain \u{FFFD}]0;owned\u{FFFD}\u{FFFD}[2Jtext\nline two\n"
+        "plain \\u{1b}]0;owned\\u{7}\\u{1b}[2Jtext\nline two\n"
     );
     let ws = format!("workspaceId={WORKSPACE_ID}");
     for (size, pages, items) in [("100", 1, 25), ("4", 7, 25)] {
@@ -662,10 +663,10 @@ async fn orders_get_and_cancel() {
         .await;
     let home = Home::new();
     let order = json(&up42(&sandbox, &home, &["orders", "get", ORDER_ID]).await);
-    assert_eq!(order[0]["id"], ORDER_ID);
+    assert_eq!(order["id"], ORDER_ID, "one order, one object");
     let id = place(&sandbox).await;
     let canceled = json(&up42(&sandbox, &home, &["orders", "cancel", &id]).await);
-    assert_eq!(canceled[0]["status"], "CANCELED");
+    assert_eq!(canceled["status"], "CANCELED");
     fails(
         &up42(&sandbox, &home, &["orders", "cancel", ORDER_ID]).await,
         1,
@@ -688,7 +689,7 @@ async fn orders_wait_exits_0_when_fulfilled_5_when_not_and_4_at_the_timeout() {
     let id = place(&sandbox).await;
     let output = up42(&sandbox, &home, &["orders", "wait", &id, "--every", "10ms"]).await;
     let done = json(&output);
-    assert_eq!(done[0]["status"], "FULFILLED");
+    assert_eq!(done["status"], "FULFILLED");
     let changes: Vec<&str> = std::str::from_utf8(&output.stderr).unwrap().lines().collect();
     assert_eq!(
         changes,
@@ -770,6 +771,34 @@ async fn on_a_terminal(sandbox: &Sandbox, home: &Home, args: &str) -> Output {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn on_a_terminal_a_hostile_order_name_steers_nothing() {
+    let sandbox = Sandbox::start().await;
+    let home = Home::new();
+    let hostile = "Berlin\x1b]0;owned\x07\x1b[2J\u{9b}31m\u{202e}fdp.exe\u{2028}x";
+    let mut request = up42_testkit::seed::archive_order_request("cli");
+    request["displayName"] = serde_json::Value::from(hostile);
+    let order = serde_json::from_value(request).unwrap();
+    let placed = typed(&sandbox).orders().place(&order).await.unwrap();
+    let id = placed.results[0].id.to_string();
+    for command in [
+        format!("orders get {id}"),
+        format!("orders get {id} -o json"),
+        "orders list".to_string(),
+    ] {
+        let output = on_a_terminal(&sandbox, &home, &command).await;
+        let text = stdout(&output);
+        assert_eq!(output.status.code(), Some(0), "{text}");
+        assert!(text.contains("Berlin"), "{command}: {text:?}");
+        for steering in ["\x1b]", "\x1b[2J", "\x07", "\u{9b}", "\u{202e}", "\u{2028}"] {
+            assert!(
+                !text.contains(steering),
+                "{command}: {steering:?} reached the terminal: {text:?}"
+            );
+        }
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn on_a_terminal_orders_list_is_a_coloured_table() {
     let sandbox = Sandbox::start().await;
     let home = Home::new();
@@ -829,11 +858,11 @@ async fn jobs_list_get_and_wait() {
     assert_eq!(done.as_array().unwrap().len(), 1);
     assert_eq!(done[0]["status"], "successful");
     let one = json(&up42(&sandbox, &home, &["jobs", "get", up42_testkit::seed::JOB_ID]).await);
-    assert_eq!(one[0]["jobID"], up42_testkit::seed::JOB_ID);
+    assert_eq!(one["jobID"], up42_testkit::seed::JOB_ID);
 
     let id = execute(&sandbox).await;
     let output = up42(&sandbox, &home, &["jobs", "wait", &id, "--every", "10ms"]).await;
-    assert_eq!(json(&output)[0]["status"], "successful");
+    assert_eq!(json(&output)["status"], "successful");
     assert!(
         stderr(&output).contains(&format!("up42: job {id}: running")),
         "{}",
@@ -861,7 +890,7 @@ async fn quotations_budgets_collections_and_completions() {
     assert_eq!(listed.as_array().unwrap().len(), 1);
     let id = listed[0]["id"].as_str().unwrap().to_string();
     let accepted = json(&up42(&sandbox, &home, &["quotations", "accept", &id]).await);
-    assert_eq!(accepted[0]["decision"], "ACCEPTED");
+    assert_eq!(accepted["decision"], "ACCEPTED");
     fails(
         &up42(&sandbox, &home, &["quotations", "reject", &id]).await,
         1,
@@ -985,7 +1014,11 @@ async fn orders_estimate_and_place_read_the_area_and_the_parameters() {
         "--params",
         "{id",
     ];
-    fails(&up42(&sandbox, &home, &bad_params).await, 2, "--params: not JSON");
+    fails(
+        &up42(&sandbox, &home, &bad_params).await,
+        2,
+        "--params is not JSON",
+    );
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -1,7 +1,7 @@
 //! Who a token belongs to: the token server's userinfo, beside its token
 //! endpoint. The client asks it for the workspace id.
 
-use serde::Deserialize;
+use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
 use up42_auth::auth::TokenCache;
 use up42_auth::policy::RequestPolicy;
@@ -10,8 +10,9 @@ use up42_auth::{Authenticated, Up42Client, Url, up42_endpoint};
 use crate::ids::WorkspaceId;
 use crate::{Error, Result};
 
-/// The logged-in user, as the token server's userinfo describes them.
-#[derive(Debug, Clone, Deserialize)]
+/// The logged-in user, as the token server's userinfo describes them
+/// (serialized as it came, for tools that print it).
+#[derive(Debug, Clone, Deserialize, Serialize)]
 #[non_exhaustive]
 pub struct UserInfo {
     /// The subject: UP42 uses the workspace id.
