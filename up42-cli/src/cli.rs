@@ -44,8 +44,9 @@ pub struct Global {
     /// user: try every command with no account.
     #[arg(long, global = true)]
     pub sandbox: bool,
-    /// Prints what the toolkit does on stderr (-v: requests and renewals,
-    /// -vv: more); never a secret.
+    /// Prints what the toolkit does on stderr (-v: each request with its
+    /// status and time; -vv: token renewals and debug events too); never a
+    /// secret.
     #[arg(short, long, global = true, action = clap::ArgAction::Count)]
     pub verbose: u8,
 }

@@ -37,9 +37,13 @@ impl Session {
     }
 }
 
-/// `-v`: the toolkit's requests and renewals on stderr; `-vv`: its debug
-/// events too. Never a secret: the toolkit's events carry none.
+/// `-v`: a line on stderr per API request as it ends (method, path
+/// template, status, resends, time) and the toolkit's notices; `-vv`: token
+/// renewals (grant, outcome, time) and debug events too. Never a secret: the
+/// toolkit's spans and events carry none, and paths are templates.
 pub fn trace(verbose: u8) {
+    use tracing_subscriber::fmt::format::FmtSpan;
+    use tracing_subscriber::layer::SubscriberExt;
     let level = match verbose {
         0 => return,
         1 => tracing::Level::INFO,
@@ -48,12 +52,20 @@ pub fn trace(verbose: u8) {
     let only_ours = tracing_subscriber::filter::Targets::new()
         .with_target("up42_auth", level)
         .with_target("up42", level);
-    use tracing_subscriber::layer::SubscriberExt;
+    // At -v, of the spans only the requests: renewals and waits are -vv's.
+    let requests_only = tracing_subscriber::filter::filter_fn(move |meta| {
+        verbose > 1 || !meta.is_span() || meta.name() == "up42.request"
+    });
     let layer = tracing_subscriber::fmt::layer()
         .with_writer(std::io::stderr)
-        .with_target(false);
-    let _ =
-        tracing::subscriber::set_global_default(tracing_subscriber::registry().with(layer).with(only_ours));
+        .with_target(false)
+        .with_span_events(FmtSpan::CLOSE)
+        .compact();
+    let subscriber = tracing_subscriber::registry()
+        .with(layer)
+        .with(only_ours)
+        .with(requests_only);
+    let _ = tracing::subscriber::set_global_default(subscriber);
 }
 
 /// The URLs and region of the global options, on a builder.

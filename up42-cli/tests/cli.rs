@@ -570,6 +570,31 @@ async fn sandbox_mode_needs_no_account_and_verbose_shows_no_secret() {
         !err.contains(&secret) && !err.contains(PASSWORD),
         "-vv leaks nothing: {err}"
     );
+    assert!(err.contains("up42.token_renewal"), "-vv shows the renewal: {err}");
+    // -v: a line per request with its method, path template and status.
+    let one = run(&[
+        "--sandbox",
+        "-v",
+        "orders",
+        "get",
+        "00000000-0000-4000-8000-000000000000",
+    ])
+    .await
+    .unwrap();
+    assert_eq!(one.status.code(), Some(0));
+    let err = stderr(&one);
+    let requests: Vec<&str> = err.lines().filter(|l| l.contains("up42.request")).collect();
+    assert_eq!(requests.len(), 1, "{err}");
+    for fact in [
+        "http.request.method=GET",
+        "url.template=\"/v2/orders/{order_id}\"",
+        "http.response.status_code=200",
+        "time.busy=",
+    ] {
+        assert!(requests[0].contains(fact), "{fact}: {err}");
+    }
+    assert!(!err.contains("up42.token_renewal"), "renewals are -vv's: {err}");
+    assert!(!err.contains("Bearer") && !err.contains(PASSWORD), "{err}");
 }
 
 /// A typed client of the sandbox's demo user, to set the scene for a command.
