@@ -101,6 +101,110 @@ pub struct SceneProperties {
     pub extra: Map<String, Value>,
 }
 
+/// How a [`CatalogSearch::filter`] compares a scene's property with its
+/// value: the STAC `query` operators the catalog search takes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Comparison {
+    /// Less than.
+    Lt,
+    /// Less than or equal.
+    Lte,
+    /// Greater than.
+    Gt,
+    /// Greater than or equal.
+    Gte,
+    /// Equal.
+    Eq,
+    /// Not equal.
+    Neq,
+}
+
+impl Comparison {
+    /// Every operator, as [`as_str`](Self::as_str) names them.
+    pub const ALL: [Comparison; 6] = [
+        Comparison::Lt,
+        Comparison::Lte,
+        Comparison::Gt,
+        Comparison::Gte,
+        Comparison::Eq,
+        Comparison::Neq,
+    ];
+
+    /// The operator as the STAC `query` extension writes it (`lte`).
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Comparison::Lt => "lt",
+            Comparison::Lte => "lte",
+            Comparison::Gt => "gt",
+            Comparison::Gte => "gte",
+            Comparison::Eq => "eq",
+            Comparison::Neq => "neq",
+        }
+    }
+}
+
+impl std::fmt::Display for Comparison {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+impl std::str::FromStr for Comparison {
+    type Err = crate::Error;
+
+    /// `lt`, `lte`, `gt`, `gte`, `eq` or `neq`, in any case.
+    fn from_str(text: &str) -> Result<Self> {
+        Comparison::ALL
+            .into_iter()
+            .find(|op| op.as_str().eq_ignore_ascii_case(text))
+            .ok_or_else(|| {
+                let names: Vec<&str> = Comparison::ALL.iter().map(|op| op.as_str()).collect();
+                crate::Error::invalid_argument(
+                    "op",
+                    format!("`{text}` is not a comparison; one of: {}", names.join(", ")),
+                )
+            })
+    }
+}
+
+impl From<Scene> for geojson::Feature {
+    /// The scene as the GeoJSON feature it came as: its properties as UP42
+    /// sent them (`collection` among them), its footprint and id.
+    fn from(scene: Scene) -> Self {
+        let properties = match serde_json::to_value(&scene.properties) {
+            Ok(Value::Object(properties)) => Some(properties),
+            _ => None,
+        };
+        let mut foreign_members = scene.extra;
+        foreign_members.remove("type");
+        geojson::Feature {
+            bbox: scene.bbox,
+            geometry: Some(scene.geometry),
+            id: scene.id.map(|id| geojson::feature::Id::String(id.to_string())),
+            properties,
+            foreign_members: Some(foreign_members).filter(|m| !m.is_empty()),
+        }
+    }
+}
+
+impl TryFrom<geojson::Feature> for Scene {
+    type Error = crate::Error;
+
+    /// A scene from a GeoJSON feature (one `up42 catalog search -o geojson`
+    /// wrote, say): it needs a geometry and the scene's properties (`id`,
+    /// `collection`, ...).
+    fn try_from(feature: geojson::Feature) -> Result<Self> {
+        let value = serde_json::to_value(&feature)
+            .map_err(|e| crate::Error::invalid_argument("feature", format!("not a feature ({e})")))?;
+        serde_json::from_value(value).map_err(|e| {
+            crate::Error::invalid_argument(
+                "feature",
+                format!("not a scene of a catalog search ({e}): it needs a geometry and the properties `id`, `collection`, `constellation` and `producer`"),
+            )
+        })
+    }
+}
+
 /// A search of a provider's archive: every field set must match.
 #[derive(Debug, Clone, Default, Serialize)]
 #[non_exhaustive]
@@ -169,6 +273,25 @@ impl CatalogSearch {
         self.condition("cloudCoverage", json!({"LTE": percent}))
     }
 
+    /// Only scenes whose property `name` compares as `op` with `value`:
+    /// `filter("resolution", Comparison::Lte, 0.5)`. Filters on one property
+    /// add up (`gte` 0.3 and `lte` 0.5 is a range).
+    pub fn filter(mut self, name: &str, op: Comparison, value: impl Into<Value>) -> Self {
+        let query = self.query.get_or_insert_with(|| Value::Object(Map::new()));
+        if let Value::Object(fields) = query {
+            let conditions = fields
+                .entry(name.to_string())
+                .or_insert_with(|| Value::Object(Map::new()));
+            match conditions {
+                Value::Object(conditions) => {
+                    conditions.insert(op.as_str().to_string(), value.into());
+                }
+                other => *other = json!({ op.as_str(): value.into() }),
+            }
+        }
+        self
+    }
+
     /// Only scenes whose property `name` meets `condition` (`{"LTE": 20}`,
     /// `{"IN": ["a", "b"]}`, ...).
     pub fn condition(mut self, name: &str, condition: Value) -> Self {
@@ -203,6 +326,56 @@ impl Catalog {
             search: search.clone(),
         };
         List::new(self.client.clone(), query)
+    }
+
+    /// The host whose archive holds every collection `search` names, from
+    /// the glossary (each collection's provider with the `HOST` role): a
+    /// catalog search goes to one host.
+    ///
+    /// Fails with [`ErrorKind::InvalidArgument`](crate::ErrorKind::InvalidArgument)
+    /// when the search names no collection, a collection the glossary does
+    /// not know, one without a host (tasking only), or collections of
+    /// several hosts.
+    pub fn host_for(
+        &self,
+        search: &CatalogSearch,
+    ) -> impl Future<Output = Result<HostName>> + Send + 'static {
+        let (client, names) = (self.client.clone(), search.collections.clone());
+        async move {
+            let invalid = |reason: String| crate::Error::invalid_argument("collections", reason);
+            let mut hosts: Vec<(CollectionName, String)> = Vec::new();
+            for name in names {
+                let collection = match client.glossary().collection(name.clone()).await {
+                    Err(e) if e.status() == Some(reqwest::StatusCode::NOT_FOUND) => {
+                        return Err(invalid(format!(
+                            "`{name}` is not a collection of the glossary (its collection list names them)"
+                        )));
+                    }
+                    other => other?,
+                };
+                let Some(host) = collection.host() else {
+                    return Err(invalid(format!(
+                        "`{name}` has no catalog host: it cannot be searched"
+                    )));
+                };
+                hosts.push((name, host.name.clone()));
+            }
+            match hosts.as_slice() {
+                [] => Err(invalid(
+                    "name a collection: the search goes to its host".to_string(),
+                )),
+                [(_, host), rest @ ..] if rest.iter().all(|(_, h)| h == host) => {
+                    Ok(HostName::from(host.as_str()))
+                }
+                _ => {
+                    let served: Vec<String> = hosts.iter().map(|(c, h)| format!("`{c}` by `{h}`")).collect();
+                    Err(invalid(format!(
+                        "the collections have several hosts ({}); search one host at a time",
+                        served.join(", ")
+                    )))
+                }
+            }
+        }
     }
 
     /// A scene's quicklook, a small JPEG (`GET /catalog/{host}/image/{id}/quicklook`):

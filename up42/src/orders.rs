@@ -270,6 +270,34 @@ impl NewOrder {
         }
     }
 
+    /// An archive order of `scene` (one a catalog search found) through
+    /// `data_product` (one of the scene's collection's data products): its
+    /// parameters name the scene (`{"id": ...}`), its area is the scene's
+    /// footprint (narrow it with [`aoi`](Self::aoi)), its name the
+    /// collection and the scene's id.
+    pub fn for_scene(scene: &crate::catalog::Scene, data_product: impl Into<DataProductId>) -> Self {
+        let footprint = geojson::Feature::from(scene.geometry.clone());
+        let name = format!("{} {}", scene.properties.collection, scene.properties.id);
+        NewOrder::new(
+            data_product,
+            name,
+            geojson::FeatureCollection::from_iter([footprint]),
+        )
+        .params(serde_json::json!({ "id": scene.properties.id }))
+    }
+
+    /// The area of interest, in place of the one given before.
+    pub fn aoi(mut self, aoi: geojson::FeatureCollection) -> Self {
+        self.feature_collection = aoi;
+        self
+    }
+
+    /// The order's name.
+    pub fn name(mut self, name: impl Into<String>) -> Self {
+        self.display_name = name.into();
+        self
+    }
+
     /// The product's parameters, as its schema describes them.
     pub fn params(mut self, params: Value) -> Self {
         self.params = params;
