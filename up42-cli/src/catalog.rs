@@ -1,11 +1,16 @@
-//! `up42 catalog search`: scenes of a host's archive, on the typed client.
+//! `up42 catalog search`: scenes of a collection's archive, on the typed
+//! client; `-o geojson` writes what `orders estimate|place --scenes` reads.
 
-use up42::catalog::{CatalogSearch, Scene};
+use std::cmp::Ordering;
+
+use serde_json::Value;
+use up42::catalog::{CatalogSearch, Comparison, Scene};
+use up42::geojson::{Feature, FeatureCollection};
 
 use crate::cli::{self, CatalogCommand};
 use crate::failure::Failure;
 use crate::limit;
-use crate::output;
+use crate::output::{self, Format};
 use crate::session::Session;
 use crate::table::{Table, Tone};
 use crate::values;
@@ -14,28 +19,115 @@ use crate::values;
 pub async fn run(session: &Session, command: CatalogCommand) -> Result<(), Failure> {
     let CatalogCommand::Search(args) = command;
     let search = search(&args)?;
-    let mut scenes = session.typed().catalog().search(args.host, &search);
+    let client = session.typed();
+    let host = match &args.host {
+        Some(host) => host.clone(),
+        None => client
+            .catalog()
+            .host_for(&search)
+            .await
+            .map_err(|e| Failure::Usage(format!("--collection: {}", reason(&e))))?
+            .to_string(),
+    };
+    let mut scenes = client.catalog().search(host.as_str(), &search);
     if let Some(limit) = args.limit {
         scenes = scenes.page_size(limit::page_size(limit, 500));
     }
-    let scenes = scenes.items();
-    let found: Vec<Scene> = limit::collect(scenes, args.limit).await?;
-    output::items(&found, args.output.format, |scenes| {
-        let mut table = Table::new(&["ID", "COLLECTION", "TAKEN", "CLOUDS %", "RESOLUTION M"]);
-        let number = |n: Option<f64>| n.map(|n| n.to_string()).unwrap_or_default();
-        for scene in scenes {
-            let p = &scene.properties;
-            let taken = p.datetime.map(|at| at.format("%Y-%m-%d %H:%M").to_string());
-            table.row(vec![
-                (p.id.to_string(), Tone::Plain),
-                (p.collection.to_string(), Tone::Plain),
-                (taken.unwrap_or_default(), Tone::Plain),
-                (number(p.cloud_coverage), Tone::Plain),
-                (number(p.resolution), Tone::Plain),
-            ]);
+    let mut found: Vec<Scene> = limit::collect(scenes.items(), args.limit).await?;
+    if let Some((field, descending)) = &args.sort {
+        sort(&mut found, field, *descending);
+    }
+    match output::chosen(args.output) {
+        Format::Geojson => output::json(&features(found, &host)?),
+        Format::Ndjson => {
+            for feature in with_host(found, &host) {
+                output::json_line(&feature)?;
+            }
+            Ok(())
         }
-        table
+        format => output::items(&found, Some(format), table),
+    }
+}
+
+/// What an invalid-argument error of the library says, without its prefix.
+fn reason(error: &up42::Error) -> String {
+    let text = error.to_string();
+    match text.split_once(": ") {
+        Some((_, reason)) if error.kind() == up42::ErrorKind::InvalidArgument => reason.to_string(),
+        _ => text,
+    }
+}
+
+/// The table of scenes: what a person compares.
+fn table(scenes: &[Scene]) -> Table {
+    let mut table = Table::new(&["ID", "COLLECTION", "TAKEN", "CLOUDS %", "RESOLUTION M"]);
+    let number = |n: Option<f64>| n.map(|n| n.to_string()).unwrap_or_default();
+    for scene in scenes {
+        let p = &scene.properties;
+        let taken = p.datetime.map(|at| at.format("%Y-%m-%d %H:%M").to_string());
+        table.row(vec![
+            (p.id.to_string(), Tone::Plain),
+            (p.collection.to_string(), Tone::Plain),
+            (taken.unwrap_or_default(), Tone::Plain),
+            (number(p.cloud_coverage), Tone::Plain),
+            (number(p.resolution), Tone::Plain),
+        ]);
+    }
+    table
+}
+
+/// The scenes as GeoJSON features, their properties as UP42 sent them plus
+/// the `host` searched.
+fn with_host(scenes: Vec<Scene>, host: &str) -> impl Iterator<Item = Feature> + '_ {
+    scenes.into_iter().map(move |scene| {
+        let mut feature = Feature::from(scene);
+        feature.set_property("host", host);
+        feature
     })
+}
+
+/// The scenes as one GeoJSON FeatureCollection.
+fn features(scenes: Vec<Scene>, host: &str) -> Result<Value, Failure> {
+    let collection = FeatureCollection::from_iter(with_host(scenes, host));
+    serde_json::to_value(&collection).map_err(|e| Failure::Local(format!("cannot print the scenes: {e}")))
+}
+
+/// Sorts `scenes` by the property `field`: numbers as numbers, the rest as
+/// text, descending if asked; scenes without it last either way.
+fn sort(scenes: &mut [Scene], field: &str, descending: bool) {
+    let key = |scene: &Scene| {
+        let value = serde_json::to_value(&scene.properties).map(|p| p[field].clone());
+        value.ok().filter(|v| !v.is_null())
+    };
+    scenes.sort_by_cached_key(|scene| Key(key(scene), descending));
+}
+
+/// A sort key: a property's value (none last), and whether descending.
+#[derive(PartialEq, Eq)]
+struct Key(Option<Value>, bool);
+
+impl Ord for Key {
+    fn cmp(&self, other: &Self) -> Ordering {
+        let order = match (&self.0, &other.0) {
+            (Some(a), Some(b)) => match (a.as_f64(), b.as_f64()) {
+                (Some(x), Some(y)) => x.total_cmp(&y),
+                _ => a.to_string().cmp(&b.to_string()),
+            },
+            (Some(_), None) => return Ordering::Less,
+            (None, Some(_)) => return Ordering::Greater,
+            (None, None) => return Ordering::Equal,
+        };
+        match self.1 {
+            true => order.reverse(),
+            false => order,
+        }
+    }
+}
+
+impl PartialOrd for Key {
+    fn partial_cmp(&self, other: &Self) -> Option<Ordering> {
+        Some(self.cmp(other))
+    }
 }
 
 /// The search the flags describe.
@@ -46,12 +138,31 @@ fn search(args: &cli::CatalogSearch) -> Result<CatalogSearch, Failure> {
     }
     if let Some(path) = &args.aoi {
         let aoi = values::aoi(path).map_err(Failure::Usage)?;
-        search = search.intersects(values::first_geometry(&aoi).map_err(Failure::Usage)?);
+        search = search.intersects(values::one_geometry(&aoi).map_err(Failure::Usage)?);
+    }
+    if let (Some(from), Some(to)) = (&args.from, &args.to)
+        && from > to
+    {
+        return Err(Failure::Usage(format!("--from {from} is after --to {to}")));
     }
     if args.from.is_some() || args.to.is_some() {
         let from = args.from.as_deref().unwrap_or("..");
         let to = args.to.as_deref().unwrap_or("..");
         search = search.datetime(format!("{from}/{to}"));
+    }
+    if let Some(pct) = args.max_cloud {
+        search = search.max_cloud_cover(pct);
+    }
+    for triple in args.filter.chunks(3) {
+        let [name, op, value] = triple else {
+            return Err(Failure::Usage("--filter takes NAME OP VALUE".to_string()));
+        };
+        let op: Comparison = op
+            .parse()
+            .map_err(|e: up42::Error| Failure::Usage(format!("--filter {name}: {}", reason(&e))))?;
+        // A number, true/false or "quoted" text as JSON; anything else as text.
+        let value = serde_json::from_str(value).unwrap_or_else(|_| Value::from(value.as_str()));
+        search = search.filter(name, op, value);
     }
     Ok(search)
 }

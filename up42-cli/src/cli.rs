@@ -430,9 +430,9 @@ pub struct NewOrderArgs {
 /// `up42 catalog ...`.
 #[derive(Debug, Subcommand)]
 pub enum CatalogCommand {
-    /// Searches a host's archive for scenes.
+    /// Searches a collection's archive for scenes (the glossary names its host).
     ///
-    /// Example: up42 catalog search --host oneatlas --bbox 13.3,52.4,13.5,52.6 --collection phr --from 2026-01-01
+    /// Example: up42 catalog search --collection phr --bbox 13.3,52.4,13.5,52.6 --from 2026-01-01 --max-cloud 20 -o geojson > scenes.geojson
     Search(CatalogSearch),
 }
 
@@ -440,17 +440,20 @@ pub enum CatalogCommand {
 #[derive(Debug, Args)]
 #[command(group(clap::ArgGroup::new("area").required(true).args(["aoi", "bbox"])))]
 pub struct CatalogSearch {
-    /// The host whose archive to search (`up42 collections` shows each collection's).
+    /// The host whose archive to search, instead of the one the glossary
+    /// names for the collections (`up42 collections` shows it).
     #[arg(long, value_name = "HOST")]
-    pub host: String,
-    /// Scenes over the area of this GeoJSON file.
+    pub host: Option<String>,
+    /// Scenes over the area of this GeoJSON file (- for standard input): one
+    /// feature or geometry.
     #[arg(long, value_name = "FILE.geojson")]
     pub aoi: Option<PathBuf>,
     /// Scenes over this box: west,south,east,north in degrees.
     #[arg(long, value_name = "W,S,E,N", value_parser = values::bbox, allow_hyphen_values = true)]
     pub bbox: Option<[f64; 4]>,
-    /// Only scenes of this collection; repeat for more.
-    #[arg(long = "collection", value_name = "NAME")]
+    /// The collection to search (`up42 collections` lists them); repeat for
+    /// more of the same host.
+    #[arg(long = "collection", value_name = "NAME", required = true)]
     pub collections: Vec<String>,
     /// Only scenes taken from this day (2026-01-31) or time (RFC 3339) on.
     #[arg(long, value_name = "DATE", value_parser = from_date)]
@@ -458,11 +461,25 @@ pub struct CatalogSearch {
     /// Only scenes taken until this day or time.
     #[arg(long, value_name = "DATE", value_parser = to_date)]
     pub to: Option<String>,
-    /// At most this many scenes: paging stops there.
+    /// Only scenes with at most this cloud cover, in percent.
+    #[arg(long, value_name = "PCT", value_parser = values::percent)]
+    pub max_cloud: Option<f64>,
+    /// Only scenes whose property NAME compares as OP (lt, lte, gt, gte, eq,
+    /// neq) with VALUE: --filter resolution lte 0.5; repeat for more.
+    #[arg(long, num_args = 3, value_names = ["NAME", "OP", "VALUE"], action = clap::ArgAction::Append)]
+    pub filter: Vec<String>,
+    /// Sorts the scenes found by a property (cloudCoverage, datetime,
+    /// resolution, ...), ascending unless `:desc`.
+    #[arg(long, value_name = "FIELD[:asc|desc]", value_parser = values::sort)]
+    pub sort: Option<(String, bool)>,
+    /// At most this many scenes: paging stops there (with --sort, the first
+    /// N found are sorted).
     #[arg(long, value_name = "N")]
     pub limit: Option<usize>,
-    #[command(flatten)]
-    pub output: Output,
+    /// table, json (the scenes), ndjson (a GeoJSON Feature a line) or
+    /// geojson (one FeatureCollection, for QGIS and `orders place --scenes`).
+    #[arg(short = 'o', long = "output", value_enum, value_name = "FORMAT")]
+    pub output: Option<Format>,
 }
 
 /// `up42 storage ...`.

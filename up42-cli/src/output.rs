@@ -37,6 +37,15 @@ pub enum Format {
     Json,
     /// One JSON object per line.
     Ndjson,
+    /// One GeoJSON FeatureCollection: for things with a geometry (scenes).
+    Geojson,
+}
+
+/// The refusal of `-o geojson` for things without a geometry.
+fn no_geometry() -> Failure {
+    Failure::Usage(
+        "-o geojson is for things with a geometry (catalog search); use json or ndjson".to_string(),
+    )
 }
 
 /// Prints one `item` as `format` says (JSON: the object itself), or as
@@ -51,11 +60,12 @@ pub fn one<T: serde::Serialize>(
         Format::Table => line(&table(item).render(std::io::stdout().is_terminal())),
         Format::Json => json(&serde_json::to_value(item).map_err(unprintable)?),
         Format::Ndjson => json_line(item),
+        Format::Geojson => Err(no_geometry()),
     }
 }
 
 /// `format`, or what suits stdout: a table on a terminal, JSON otherwise.
-fn chosen(format: Option<Format>) -> Format {
+pub fn chosen(format: Option<Format>) -> Format {
     format.unwrap_or(match std::io::stdout().is_terminal() {
         true => Format::Table,
         false => Format::Json,
@@ -79,6 +89,7 @@ pub fn items<T: serde::Serialize>(
             }
             Ok(())
         }
+        Format::Geojson => Err(no_geometry()),
     }
 }
 

@@ -113,12 +113,41 @@ pub fn aoi(path: &Path) -> Result<FeatureCollection, String> {
     })
 }
 
-/// The geometry of an area of interest's first feature.
-pub fn first_geometry(aoi: &FeatureCollection) -> Result<Geometry, String> {
-    aoi.features
-        .iter()
-        .find_map(|f| f.geometry.clone())
-        .ok_or_else(|| "--aoi: the file has no feature with a geometry".to_string())
+/// The one geometry of an area of interest: a file of several features is
+/// refused with their count, never cut to the first.
+pub fn one_geometry(aoi: &FeatureCollection) -> Result<Geometry, String> {
+    let geometries: Vec<&Geometry> = aoi.features.iter().filter_map(|f| f.geometry.as_ref()).collect();
+    match geometries.as_slice() {
+        [one] => Ok((*one).clone()),
+        [] => Err("--aoi: the file has no feature with a geometry".to_string()),
+        many => Err(format!(
+            "--aoi: the file has {} features; a search covers one area: keep one, or merge them into \
+             one (Multi)Polygon",
+            many.len()
+        )),
+    }
+}
+
+/// A percentage: a number from 0 to 100.
+pub fn percent(text: &str) -> Result<f64, String> {
+    match text.trim_end_matches('%').parse::<f64>() {
+        Ok(pct) if (0.0..=100.0).contains(&pct) => Ok(pct),
+        _ => Err(format!(
+            "`{text}` is not a percentage: write a number from 0 to 100"
+        )),
+    }
+}
+
+/// `FIELD`, `FIELD:asc` or `FIELD:desc`: the field and whether descending.
+pub fn sort(text: &str) -> Result<(String, bool), String> {
+    let (field, order) = text.split_once(':').unwrap_or((text, "asc"));
+    match (field.is_empty(), order.to_ascii_lowercase().as_str()) {
+        (false, "asc") => Ok((field.to_string(), false)),
+        (false, "desc") => Ok((field.to_string(), true)),
+        _ => Err(format!(
+            "`{text}` is not a sort: write FIELD, FIELD:asc or FIELD:desc"
+        )),
+    }
 }
 
 /// `W,S,E,N`: four numbers, west before east and south before north.
