@@ -50,7 +50,7 @@ pub async fn run(session: &Session, command: CatalogCommand) -> Result<(), Failu
 }
 
 /// What an invalid-argument error of the library says, without its prefix.
-fn reason(error: &up42::Error) -> String {
+pub(crate) fn reason(error: &up42::Error) -> String {
     let text = error.to_string();
     match text.split_once(": ") {
         Some((_, reason)) if error.kind() == up42::ErrorKind::InvalidArgument => reason.to_string(),

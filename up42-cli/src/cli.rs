@@ -189,8 +189,10 @@ fn key_value(text: &str) -> Result<(String, String), String> {
 const ORDERS_EXAMPLES: &str = "Examples:
   up42 orders list --status being_fulfilled --limit 10
   up42 orders get ORDER_ID --output json
-  up42 orders estimate --data-product ID --aoi berlin.geojson --params '{\"id\": \"SCENE_ID\"}'
-  up42 orders place --data-product ID --aoi berlin.geojson --params @params.json --name Berlin
+  up42 catalog search --collection phr --bbox 13.3,52.4,13.5,52.6 --max-cloud 20 -o geojson > scenes.geojson
+  up42 orders estimate --scenes scenes.geojson
+  up42 orders place --scenes scenes.geojson --max-credits 500 --yes --wait --download scenes/
+  up42 orders place --product phr-display --aoi berlin.geojson --params @params.json --name Berlin
   up42 orders wait ORDER_ID --timeout 2h
   up42 orders cancel ORDER_ID";
 
@@ -216,15 +218,17 @@ pub enum OrdersCommand {
     ///
     /// Example: up42 orders wait 00000000-0000-4000-8000-000000000000 --timeout 2h --download scenes/
     Wait(OrderWait),
-    /// Estimates an order: what it would cost, per feature of the area.
+    /// Estimates orders: what each would cost, and the total. Exit 5 when
+    /// every feature is refused (each reason on stderr).
     ///
-    /// Example: up42 orders estimate --data-product ID --aoi berlin.geojson --params '{"id": "SCENE_ID"}'
+    /// Example: up42 catalog search --collection phr --bbox 13.3,52.4,13.5,52.6 -o geojson | up42 orders estimate --scenes -
     Estimate(NewOrderArgs),
-    /// Places an order in your workspace, one per feature of the area;
-    /// features that cannot be ordered are reported (all of them: exit 1).
+    /// Places orders in your workspace, after showing the estimate and
+    /// asking (--yes for scripts; --max-credits refuses a costlier one):
+    /// one per scene, or one per feature of the area.
     ///
-    /// Example: up42 orders place --data-product ID --aoi berlin.geojson --params @params.json --name Berlin
-    Place(NewOrderArgs),
+    /// Example: up42 orders place --scenes scenes.geojson --max-credits 500 --yes --wait --download scenes/
+    Place(PlaceArgs),
     /// Cancels an order (UP42 refuses one past the point of no return) and
     /// shows it.
     ///
@@ -287,7 +291,15 @@ pub struct Wait {
 pub struct OrderWait {
     #[command(flatten)]
     pub wait: Wait,
-    /// Once fulfilled, delivers the order's files into this directory.
+    #[command(flatten)]
+    pub then: Then,
+}
+
+/// What `orders wait` and `orders place --wait` do once the orders are fulfilled.
+#[derive(Debug, Args)]
+pub struct Then {
+    /// Once fulfilled, delivers the orders' files into this directory, as
+    /// `storage download --order` does.
     #[arg(long, value_name = "DIR")]
     pub download: Option<PathBuf>,
     /// With --download: how many files are fetched at once.
@@ -407,24 +419,65 @@ fn job_status(text: &str) -> Result<JobStatus, String> {
     values::one_of(text, JobStatus::KNOWN, "a job status")
 }
 
-/// `up42 orders estimate` and `place`.
+/// `up42 orders estimate` and `place`: what to order.
 #[derive(Debug, Args)]
+#[command(group(clap::ArgGroup::new("what").required(true).args(["aoi", "scenes"])))]
 pub struct NewOrderArgs {
-    /// The data product to order (`up42 collections` shows them).
-    #[arg(long, value_name = "ID")]
-    pub data_product: String,
-    /// The area of interest: a GeoJSON file (or - for standard input) with a FeatureCollection, a
-    /// Feature or a geometry.
+    /// Scenes to order, one order each: the GeoJSON of `catalog search -o
+    /// geojson` (a FeatureCollection) or `-o ndjson` (a Feature a line), a
+    /// file or - for standard input.
+    #[arg(long, value_name = "FILE|-")]
+    pub scenes: Option<PathBuf>,
+    /// The data product: its name as `up42 collections` shows it, or its id.
+    /// With --scenes, the scene's collection's product when it has one.
+    #[arg(long, alias = "data-product", value_name = "NAME|ID")]
+    pub product: Option<String>,
+    /// The area of interest: a GeoJSON file (or - for standard input) with a
+    /// FeatureCollection, a Feature or a geometry. With --scenes, the area
+    /// of each scene to order (else its whole footprint).
     #[arg(long, value_name = "FILE.geojson")]
-    pub aoi: PathBuf,
-    /// The product's order parameters: JSON, or @FILE.
-    #[arg(long, value_name = "JSON|@FILE")]
+    pub aoi: Option<PathBuf>,
+    /// The product's order parameters: JSON, or @FILE (with --scenes, the
+    /// scene's id is the parameters).
+    #[arg(long, value_name = "JSON|@FILE", conflicts_with = "scenes")]
     pub params: Option<String>,
-    /// The order's name.
-    #[arg(long, value_name = "NAME", default_value = "Ordered with up42")]
-    pub name: String,
+    /// The order's name (default: the collection and scene, or "Ordered
+    /// with up42").
+    #[arg(long, value_name = "NAME")]
+    pub name: Option<String>,
+    /// A tag for the orders; repeat for more.
+    #[arg(long, value_name = "TAG")]
+    pub tag: Vec<String>,
+    /// The budget the orders draw from.
+    #[arg(long, value_name = "ID")]
+    pub budget: Option<String>,
     #[command(flatten)]
     pub output: Output,
+}
+
+/// `up42 orders place`: what to order, the cost guard, and what follows.
+#[derive(Debug, Args)]
+pub struct PlaceArgs {
+    #[command(flatten)]
+    pub order: NewOrderArgs,
+    /// Places without asking (scripts; without a terminal it is required).
+    #[arg(short, long)]
+    pub yes: bool,
+    /// Places nothing (exit 5) if the estimate is above this many credits.
+    #[arg(long, value_name = "N")]
+    pub max_credits: Option<u64>,
+    /// Waits until every placed order is fulfilled (exit 5 if one ends
+    /// otherwise or needs a decision); --download waits too.
+    #[arg(long)]
+    pub wait: bool,
+    /// When waiting: gives up after this long (default 24h), with exit code 4.
+    #[arg(long, value_name = "DURATION", value_parser = values::duration)]
+    pub timeout: Option<Duration>,
+    /// When waiting: the first pause between two looks (default 5s).
+    #[arg(long, value_name = "DURATION", value_parser = values::every)]
+    pub every: Option<Duration>,
+    #[command(flatten)]
+    pub then: Then,
 }
 
 /// `up42 catalog ...`.

@@ -24,6 +24,18 @@ pub struct Options {
     pub format: Option<Format>,
 }
 
+impl Options {
+    /// Into `dir`, as the `--download` flags `then` say, the report as `format`.
+    pub fn new(dir: PathBuf, then: &crate::cli::Then, format: Option<Format>) -> Options {
+        Options {
+            dir,
+            jobs: then.jobs.into(),
+            overwrite: then.overwrite,
+            format,
+        }
+    }
+}
+
 /// Runs `deliveries` one after the other into `options.dir`, then prints
 /// every file's outcome; exit 5 when any failed.
 pub async fn run(deliveries: Vec<Delivery<'static>>, options: Options) -> Result<(), Failure> {

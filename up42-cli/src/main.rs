@@ -16,6 +16,7 @@ mod jobs;
 mod limit;
 mod orders;
 mod output;
+mod plan;
 mod quotations;
 mod session;
 mod storage;

@@ -1,7 +1,7 @@
-//! `up42 orders list|get|wait|cancel`, on the typed client.
+//! `up42 orders list|get|wait|estimate|place|cancel`, on the typed client.
 
 use up42::list::Direction;
-use up42::orders::{NewOrder, Order, OrderOutcome, OrderSortField, OrderStatus, OrderSubStatus, OrderType};
+use up42::orders::{Order, OrderOutcome, OrderSortField, OrderStatus, OrderSubStatus, OrderType};
 
 use crate::cli::{self, OrdersCommand};
 use crate::deliver;
@@ -11,7 +11,8 @@ use crate::output::{self, Format};
 use crate::session::Session;
 use crate::table::{Table, Tone};
 use crate::term::note;
-use crate::{values, watch};
+use crate::{plan, watch};
+use std::io::IsTerminal;
 
 /// Runs an `orders` command.
 pub async fn run(session: &Session, command: OrdersCommand) -> Result<(), Failure> {
@@ -24,47 +25,22 @@ pub async fn run(session: &Session, command: OrdersCommand) -> Result<(), Failur
         }
         OrdersCommand::Wait(args) => wait(session, args).await,
         OrdersCommand::Estimate(args) => {
-            let (order, format) = new_order(args)?;
-            let estimate = client.orders().estimate(&order).await?;
-            for failed in &estimate.errors {
-                note!("feature {} cannot be ordered: {}", failed.index, failed.message);
+            let planned = plan::orders(&client, &args).await?;
+            let costs = plan::Costs::of(&client, &planned).await?;
+            let refused_all = costs.report_refusals();
+            note!("{} credits for {} orders", costs.credits(), costs.orders());
+            match output::chosen(args.output.format) {
+                Format::Table => output::line(&costs.table().render(std::io::stdout().is_terminal()))?,
+                format => output::one(&costs.json(), Some(format), |_| costs.table())?,
             }
-            note!(
-                "{} credits for {} {}",
-                estimate.summary.total_credits,
-                estimate.summary.total_size,
-                estimate.summary.unit
-            );
-            output::one(&estimate, format, |estimate| {
-                let mut table = Table::new(&["FEATURE", "CREDITS", "SIZE", "UNIT"]);
-                for cost in &estimate.results {
-                    table.row(vec![
-                        (cost.index.to_string(), Tone::Plain),
-                        (cost.credits.to_string(), Tone::Plain),
-                        (cost.size.to_string(), Tone::Plain),
-                        (cost.unit.to_string(), Tone::Plain),
-                    ]);
-                }
-                table
-            })
+            match refused_all {
+                true => Err(Failure::Unsuccessful(
+                    "nothing can be ordered: every feature was refused".into(),
+                )),
+                false => Ok(()),
+            }
         }
-        OrdersCommand::Place(args) => {
-            let (order, format) = new_order(args)?;
-            let placement = client.orders().place(&order).await?;
-            for failed in &placement.errors {
-                note!("feature {} was not ordered: {}", failed.index, failed.message);
-            }
-            if placement.results.is_empty() {
-                return Err(Failure::Local(
-                    "no order was placed: every feature was refused".to_string(),
-                ));
-            }
-            let mut placed = Vec::with_capacity(placement.results.len());
-            for reference in &placement.results {
-                placed.push(client.orders().get(&reference.id).await?);
-            }
-            show(&placed, format)
-        }
+        OrdersCommand::Place(args) => place(session, args).await,
         OrdersCommand::Cancel { id, output } => {
             let cancellation = client.orders().cancel(&id).await?;
             note!("order {} is {}", cancellation.order_id, cancellation.status);
@@ -74,14 +50,97 @@ pub async fn run(session: &Session, command: OrdersCommand) -> Result<(), Failur
     }
 }
 
-/// The order the flags of `estimate` and `place` describe, and the output format.
-fn new_order(args: cli::NewOrderArgs) -> Result<(NewOrder, Option<Format>), Failure> {
-    let aoi = values::aoi(&args.aoi).map_err(Failure::Usage)?;
-    let mut order = NewOrder::new(args.data_product, args.name, aoi);
-    if let Some(params) = &args.params {
-        order = order.params(values::json_or_file("--params", params).map_err(Failure::Usage)?);
+/// `up42 orders place`: the estimate first, the cost guard and the
+/// question, then the orders; with `--wait`, each until fulfilled, and with
+/// `--download`, their files.
+async fn place(session: &Session, args: cli::PlaceArgs) -> Result<(), Failure> {
+    let client = session.typed();
+    let planned = plan::orders(&client, &args.order).await?;
+    let costs = plan::Costs::of(&client, &planned).await?;
+    if costs.report_refusals() {
+        return Err(Failure::Unsuccessful(
+            "nothing was placed: every feature was refused".into(),
+        ));
     }
-    Ok((order, args.output.format))
+    let (count, credits) = (costs.orders(), costs.credits());
+    note!(
+        "{count} order{} for {credits} credits",
+        if count == 1 { "" } else { "s" }
+    );
+    if let Some(most) = args.max_credits
+        && credits > most as i64
+    {
+        return Err(Failure::Unsuccessful(format!(
+            "the estimate is {credits} credits, above --max-credits {most}: nothing was placed"
+        )));
+    }
+    if !args.yes {
+        confirm(count, credits)?;
+    }
+    let mut placed = Vec::new();
+    for p in &planned {
+        let placement = client.orders().place(&p.order).await?;
+        for failed in &placement.errors {
+            note!("feature {} was not ordered: {}", failed.index, failed.message);
+        }
+        for id in placement.ids() {
+            placed.push(client.orders().get(id).await?);
+        }
+    }
+    if placed.is_empty() {
+        return Err(Failure::Unsuccessful(
+            "no order was placed: every feature was refused".into(),
+        ));
+    }
+    if !args.wait && args.then.download.is_none() {
+        return show(&placed, args.order.output.format);
+    }
+    let pace = watch::Pace::of(session, args.every, args.timeout)?;
+    let mut fulfilled = Vec::with_capacity(placed.len());
+    for order in &placed {
+        fulfilled.push(fulfilled_order(&client, order.id.as_ref(), pace).await?);
+    }
+    match args.then.download.clone() {
+        Some(dir) => {
+            note!(
+                "{} order(s) fulfilled; delivering their files into {}",
+                fulfilled.len(),
+                dir.display()
+            );
+            let options = deliver::Options::new(dir, &args.then, args.order.output.format);
+            let deliveries = fulfilled
+                .iter()
+                .map(|o| client.storage().download_order(o.id.clone()))
+                .collect();
+            deliver::run(deliveries, options).await
+        }
+        None => show(&fulfilled, args.order.output.format),
+    }
+}
+
+/// Asks on the terminal before spending `credits`; without one, refuses:
+/// a script says `--yes`.
+fn confirm(count: usize, credits: i64) -> Result<(), Failure> {
+    use std::io::{BufRead, IsTerminal, Write};
+    if !std::io::stdin().is_terminal() || !std::io::stderr().is_terminal() {
+        return Err(Failure::Usage(format!(
+            "placing spends {credits} credits: give --yes to place without asking (there is no terminal to ask on)"
+        )));
+    }
+    eprint!(
+        "place {count} order{} for {credits} credits? [y/N] ",
+        if count == 1 { "" } else { "s" }
+    );
+    let _ = std::io::stderr().flush();
+    let mut answer = String::new();
+    std::io::stdin()
+        .lock()
+        .read_line(&mut answer)
+        .map_err(|e| Failure::Local(format!("cannot read the answer: {e}")))?;
+    match answer.trim().to_ascii_lowercase().as_str() {
+        "y" | "yes" => Ok(()),
+        _ => Err(Failure::Unsuccessful("nothing was placed".into())),
+    }
 }
 
 /// `up42 orders list`: newest first, `--limit` stopping the paging early.
@@ -112,31 +171,27 @@ async fn list(client: &up42::Client, args: cli::OrdersList) -> Result<(), Failur
 async fn wait(session: &Session, args: cli::OrderWait) -> Result<(), Failure> {
     let client = session.typed();
     let (id, format) = (args.wait.id, args.wait.output.format);
-    let wait = client.orders().wait(&id);
-    let outcome = watch::run(
-        format!("order {id}"),
-        wait,
-        watch::Pace::of(session, args.wait.every, args.wait.timeout)?,
-        state,
-    )
-    .await?;
+    let pace = watch::Pace::of(session, args.wait.every, args.wait.timeout)?;
+    let order = fulfilled_order(&client, &id, pace).await?;
+    match args.then.download.clone() {
+        Some(dir) => {
+            note!(
+                "order {id} is fulfilled; delivering its files into {}",
+                dir.display()
+            );
+            let options = deliver::Options::new(dir, &args.then, format);
+            deliver::run(vec![client.storage().download_order(order.id)], options).await
+        }
+        None => show_one(&order, format),
+    }
+}
+
+/// Waits at `pace` until order `id` is fulfilled; an order that ends
+/// otherwise or needs a decision is exit 5, with what to do.
+async fn fulfilled_order(client: &up42::Client, id: &str, pace: watch::Pace) -> Result<Order, Failure> {
+    let outcome = watch::run(format!("order {id}"), client.orders().wait(id), pace, state).await?;
     match outcome {
-        OrderOutcome::Fulfilled(order) => match args.download {
-            Some(dir) => {
-                note!(
-                    "order {id} is fulfilled; delivering its files into {}",
-                    dir.display()
-                );
-                let options = deliver::Options {
-                    dir,
-                    jobs: args.jobs.into(),
-                    overwrite: args.overwrite,
-                    format,
-                };
-                deliver::run(vec![client.storage().download_order(order.id)], options).await
-            }
-            None => show_one(&order, format),
-        },
+        OrderOutcome::Fulfilled(order) => Ok(order),
         OrderOutcome::NeedsDecision(order) => Err(Failure::Unsuccessful(match order.sub_status() {
             Some(OrderSubStatus::FeasibilityWaitingResponse) => format!(
                 "order {id} waits for you to choose a feasibility option (UP42's console, or \

@@ -963,7 +963,7 @@ async fn orders_estimate_and_place_read_the_area_and_the_parameters() {
     let aoi = aoi.to_str().unwrap();
     let params = format!(r#"{{"id": "{}"}}"#, up42_testkit::seed::SCENE_ID);
     let product = up42_testkit::seed::ARCHIVE_PRODUCT_ID;
-    let new_order = ["--data-product", product, "--aoi", aoi, "--params", &params];
+    let new_order = ["--product", product, "--aoi", aoi, "--params", &params];
 
     let estimate = json(
         &up42(
@@ -983,6 +983,9 @@ async fn orders_estimate_and_place_read_the_area_and_the_parameters() {
         &["--name", "From the command line"],
     ]
     .concat();
+    // Without a terminal to ask on, placing needs --yes.
+    fails(&up42(&sandbox, &home, &named).await, 2, "give --yes");
+    let named = [&named[..], &["--yes"]].concat();
     let placed = json(&up42(&sandbox, &home, &named).await);
     assert_eq!(placed[0]["displayName"], "From the command line");
     assert_eq!(placed[0]["dataProductId"], product);
@@ -993,20 +996,32 @@ async fn orders_estimate_and_place_read_the_area_and_the_parameters() {
         r#"{"type": "Feature", "properties": {}, "geometry": null}"#,
     )
     .unwrap();
-    let refused = [
-        "orders",
-        "place",
-        "--data-product",
+    let nothing = [
+        "--product",
         product,
         "--aoi",
         empty.to_str().unwrap(),
         "--params",
         &params,
     ];
+    let refused = [&["orders", "place"][..], &nothing, &["--yes"]].concat();
     fails(
         &up42(&sandbox, &home, &refused).await,
-        1,
+        5,
         "every feature was refused",
+    );
+    let estimate = up42(&sandbox, &home, &[&["orders", "estimate"][..], &nothing].concat()).await;
+    assert_eq!(estimate.status.code(), Some(5), "{}", stderr(&estimate));
+    assert!(
+        stderr(&estimate).contains("cannot be ordered"),
+        "the reason: {}",
+        stderr(&estimate)
+    );
+    let unknown = ["orders", "estimate", "--product", "no-such-product", "--aoi", aoi];
+    fails(
+        &up42(&sandbox, &home, &unknown).await,
+        2,
+        "`no-such-product` is not a data product",
     );
 
     let text = dir.path().join("notes.txt");
@@ -1014,7 +1029,7 @@ async fn orders_estimate_and_place_read_the_area_and_the_parameters() {
     let bad = [
         "orders",
         "estimate",
-        "--data-product",
+        "--product",
         product,
         "--aoi",
         text.to_str().unwrap(),
@@ -1023,7 +1038,7 @@ async fn orders_estimate_and_place_read_the_area_and_the_parameters() {
     let missing = [
         "orders",
         "estimate",
-        "--data-product",
+        "--product",
         product,
         "--aoi",
         "/nowhere.geojson",
@@ -1032,7 +1047,7 @@ async fn orders_estimate_and_place_read_the_area_and_the_parameters() {
     let bad_params = [
         "orders",
         "estimate",
-        "--data-product",
+        "--product",
         product,
         "--aoi",
         aoi,
@@ -1392,4 +1407,116 @@ async fn storage_download_never_follows_a_link_at_a_final_name() {
     assert_eq!(refused.status.code(), Some(5), "{}", stderr(&refused));
     assert!(report(&refused)[0]["error"].as_str().unwrap().contains("link"));
     assert_eq!(std::fs::read(&outside).unwrap(), b"keep me");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn search_estimate_place_wait_and_download_in_one_pipe_with_a_cost_guard() {
+    let sandbox = Sandbox::start().await;
+    let home = Home::new();
+    let search = [
+        "catalog",
+        "search",
+        "--collection",
+        "phr",
+        "--bbox",
+        "13.3,52.4,13.5,52.6",
+        "--max-cloud",
+        "20",
+        "--sort",
+        "cloudCoverage",
+        "--limit",
+        "2",
+        "-o",
+        "geojson",
+    ];
+    let found = up42(&sandbox, &home, &search).await;
+    assert_eq!(found.status.code(), Some(0), "{}", stderr(&found));
+    let scenes = stdout(&found);
+    let collection = json(&found);
+    assert_eq!(collection["type"], "FeatureCollection");
+    let features = collection["features"].as_array().unwrap();
+    assert_eq!(features.len(), 2);
+    for feature in features {
+        assert_eq!(feature["properties"]["collection"], "phr");
+        assert_eq!(feature["properties"]["host"], up42_testkit::seed::CATALOG_HOST);
+        assert!(feature["properties"]["cloudCoverage"].as_f64().unwrap() <= 20.0);
+    }
+    let clouds: Vec<f64> = features
+        .iter()
+        .map(|f| f["properties"]["cloudCoverage"].as_f64().unwrap())
+        .collect();
+    assert!(clouds[0] <= clouds[1], "sorted: {clouds:?}");
+
+    let placements = |sandbox: &Sandbox| {
+        sandbox
+            .journal()
+            .iter()
+            .filter(|r| r.method == "POST" && r.path == "/v2/orders")
+            .count()
+    };
+    let estimate = up42_with(
+        &sandbox,
+        &home,
+        &["orders", "estimate", "--scenes", "-", "-o", "json"],
+        true,
+        &scenes,
+    )
+    .await;
+    let estimate = json(&estimate);
+    assert_eq!(estimate["results"].as_array().unwrap().len(), 2, "{estimate}");
+    assert_eq!(estimate["results"][0]["collection"], "phr");
+    let credits = estimate["summary"]["totalCredits"].as_i64().unwrap();
+    assert!(credits > 0);
+
+    // The cost guard: above --max-credits nothing is placed.
+    let most = (credits - 1).to_string();
+    let guarded = up42_with(
+        &sandbox,
+        &home,
+        &[
+            "orders",
+            "place",
+            "--scenes",
+            "-",
+            "--max-credits",
+            &most,
+            "--yes",
+        ],
+        true,
+        &scenes,
+    )
+    .await;
+    fails(&guarded, 5, "above --max-credits");
+    assert_eq!(placements(&sandbox), 0, "nothing placed");
+
+    let dir = tempfile::tempdir().unwrap();
+    let into = dir.path().to_str().unwrap();
+    let place = [
+        "orders",
+        "place",
+        "--scenes",
+        "-",
+        "--max-credits",
+        &credits.to_string(),
+        "--yes",
+        "--tag",
+        "pipeline",
+        "--wait",
+        "--every",
+        "10ms",
+        "--download",
+        into,
+        "-o",
+        "json",
+    ];
+    let delivered = up42_with(&sandbox, &home, &place, true, &scenes).await;
+    assert_eq!(delivered.status.code(), Some(0), "{}", stderr(&delivered));
+    assert_eq!(placements(&sandbox), 2, "one order a scene");
+    let files = json(&delivered);
+    let files = files.as_array().unwrap();
+    assert!(!files.is_empty());
+    for file in files {
+        assert_eq!(file["outcome"], "downloaded", "{file}");
+        assert!(Path::new(file["path"].as_str().unwrap()).is_file());
+    }
 }
