@@ -35,10 +35,10 @@ pub struct Global {
     #[arg(long, global = true, value_enum, default_value_t = Region::Eu)]
     pub region: Region,
     /// The token endpoint, instead of the region's.
-    #[arg(long, global = true, value_name = "URL")]
+    #[arg(long, global = true, value_name = "URL", env = "UP42_TOKEN_URL")]
     pub token_url: Option<String>,
     /// The API's base URL, instead of the region's.
-    #[arg(long, global = true, value_name = "URL")]
+    #[arg(long, global = true, value_name = "URL", env = "UP42_API_URL")]
     pub api_url: Option<String>,
     /// Runs against a local sandbox started for this command, with a demo
     /// user: try every command with no account.
@@ -120,6 +120,16 @@ pub enum Command {
     Endpoints {
         /// Only the endpoints whose method or path contains this text.
         filter: Option<String>,
+    },
+    /// Runs a local sandbox of UP42 (a demo user, seeded orders, scenes and
+    /// files) until Ctrl-C, and prints the line that points other shells at
+    /// it: what is placed there lasts until it stops.
+    ///
+    /// Example: up42 sandbox --port 8042 (then run the `export ...` line it prints in another shell)
+    Sandbox {
+        /// The port on 127.0.0.1 (default: a free one).
+        #[arg(long, default_value_t = 0)]
+        port: u16,
     },
     /// Forgets the cached tokens.
     Logout {

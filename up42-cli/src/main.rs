@@ -74,6 +74,7 @@ async fn run(cli: Cli) -> Result<(), Failure> {
             Ok(())
         }
         Command::Endpoints { filter } => endpoints::list(filter.as_deref()),
+        Command::Sandbox { port } => session::serve(port).await,
     }
 }
 

@@ -6,7 +6,6 @@ use up42::{Credentials, Region};
 
 use crate::cli::{self, Global};
 use crate::failure::Failure;
-use crate::term::note;
 
 /// What keeps the sandbox of `--sandbox` running; nothing in a build
 /// without the `sandbox` feature.
@@ -102,7 +101,7 @@ pub async fn open(global: &Global) -> Result<Session, Failure> {
 #[cfg(feature = "sandbox")]
 async fn sandbox() -> Result<Session, Failure> {
     let sandbox = up42_testkit::Sandbox::start().await;
-    note!(
+    crate::term::note!(
         "using a local sandbox at {} (demo user, nothing goes to UP42)",
         sandbox.base_url()
     );
@@ -111,6 +110,38 @@ async fn sandbox() -> Result<Session, Failure> {
         client,
         _sandbox: Some(sandbox),
     })
+}
+
+/// `up42 sandbox`: a sandbox on `port` (0: a free one) until the command is
+/// interrupted, and the line that points other shells at it on stdout.
+#[cfg(feature = "sandbox")]
+pub async fn serve(port: u16) -> Result<(), Failure> {
+    let sandbox = up42_testkit::Sandbox::builder()
+        .port(port)
+        .try_start()
+        .await
+        .map_err(|e| Failure::Usage(format!("--port {port}: the sandbox cannot listen on it ({e})")))?;
+    // The demo user's password is the sandbox's public constant, no secret.
+    crate::output::line(&format!(
+        "export UP42_API_URL={} UP42_TOKEN_URL={} UP42_USERNAME={} UP42_PASSWORD={}",
+        sandbox.api_url(),
+        sandbox.token_url(),
+        up42_testkit::USERNAME,
+        up42_testkit::PASSWORD
+    ))?;
+    crate::term::note!(
+        "sandbox running at {}: run the line above in another shell to point `up42` (or your own program) at \
+         it; what you place lasts until Ctrl-C stops it",
+        sandbox.base_url()
+    );
+    std::future::pending::<()>().await;
+    Ok(())
+}
+
+/// `up42 sandbox` in a build without the sandbox: a usage error.
+#[cfg(not(feature = "sandbox"))]
+pub async fn serve(_port: u16) -> Result<(), Failure> {
+    sandbox().await.map(|_| ())
 }
 
 /// `--sandbox` in a build without the sandbox: a usage error.

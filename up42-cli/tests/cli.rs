@@ -1520,3 +1520,89 @@ async fn search_estimate_place_wait_and_download_in_one_pipe_with_a_cost_guard()
         assert!(Path::new(file["path"].as_str().unwrap()).is_file());
     }
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_sandbox_in_the_foreground_keeps_what_other_commands_place() {
+    use tokio::io::AsyncBufReadExt;
+    let home = Home::new();
+    let mut serve = tokio::process::Command::new(env!("CARGO_BIN_EXE_up42"));
+    serve
+        .arg("sandbox")
+        .env_clear()
+        .env("HOME", home.path())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .kill_on_drop(true);
+    let mut child = serve.spawn().unwrap();
+    let mut lines = tokio::io::BufReader::new(child.stdout.take().unwrap()).lines();
+    let export = tokio::time::timeout(std::time::Duration::from_secs(30), lines.next_line())
+        .await
+        .expect("the sandbox prints its line")
+        .unwrap()
+        .unwrap();
+    let vars: Vec<(String, String)> = export
+        .strip_prefix("export ")
+        .expect("an export line")
+        .split(' ')
+        .map(|pair| {
+            let (name, value) = pair.split_once('=').unwrap();
+            (name.to_string(), value.to_string())
+        })
+        .collect();
+    let names: Vec<&str> = vars.iter().map(|(n, _)| n.as_str()).collect();
+    assert_eq!(
+        names,
+        ["UP42_API_URL", "UP42_TOKEN_URL", "UP42_USERNAME", "UP42_PASSWORD"]
+    );
+    // Other processes, pointed at it by the environment alone.
+    let run = |args: Vec<String>| {
+        let mut command = Command::new(env!("CARGO_BIN_EXE_up42"));
+        command
+            .args(args)
+            .env_clear()
+            .env("HOME", home.path())
+            .env("XDG_CACHE_HOME", home.path().join("cache"))
+            .envs(vars.iter().cloned());
+        tokio::task::spawn_blocking(move || command.output().unwrap())
+    };
+    let dir = tempfile::tempdir().unwrap();
+    let aoi = dir.path().join("aoi.geojson");
+    let request = up42_testkit::seed::archive_order_request("x");
+    std::fs::write(&aoi, request["featureCollection"].to_string()).unwrap();
+    let params = request["params"].to_string();
+    let place: Vec<String> = [
+        "orders",
+        "place",
+        "--product",
+        up42_testkit::seed::ARCHIVE_PRODUCT_ID,
+        "--aoi",
+        aoi.to_str().unwrap(),
+        "--params",
+        &params,
+        "--yes",
+        "-o",
+        "json",
+    ]
+    .map(String::from)
+    .to_vec();
+    let placed = run(place).await.unwrap();
+    assert_eq!(placed.status.code(), Some(0), "{}", stderr(&placed));
+    let id = json(&placed)[0]["id"].as_str().unwrap().to_string();
+    let again = run(vec![
+        "orders".into(),
+        "get".into(),
+        id.clone(),
+        "-o".into(),
+        "json".into(),
+    ])
+    .await
+    .unwrap();
+    assert_eq!(
+        again.status.code(),
+        Some(0),
+        "the order lasts: {}",
+        stderr(&again)
+    );
+    assert_eq!(json(&again)["id"], id.as_str());
+    child.kill().await.unwrap();
+}

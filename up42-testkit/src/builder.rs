@@ -51,6 +51,8 @@ impl Sandbox {
 #[must_use]
 pub struct SandboxBuilder {
     config: Config,
+    /// The API's port on 127.0.0.1 (0: a free one).
+    port: u16,
 }
 
 impl Default for SandboxBuilder {
@@ -68,6 +70,7 @@ impl Default for SandboxBuilder {
                 tasking_upload_after: 1,
                 job_schedule: Schedule::new(&[("created", 1), ("accepted", 1), ("running", 1)], "successful"),
             },
+            port: 0,
         }
     }
 }
@@ -217,25 +220,39 @@ impl SandboxBuilder {
         self
     }
 
-    /// Binds `127.0.0.1` on a free port and starts serving on a task of the
-    /// current tokio runtime.
+    /// Serves the API and token endpoint on this port of 127.0.0.1, instead
+    /// of a free one (the storage host still takes a free one): for a
+    /// sandbox other programs are pointed at.
+    pub fn port(mut self, port: u16) -> Self {
+        self.port = port;
+        self
+    }
+
+    /// Binds `127.0.0.1` on a free port (or [`port`](Self::port)) and starts
+    /// serving on a task of the current tokio runtime.
     ///
     /// # Panics
-    /// Outside a tokio runtime, or if no loopback port can be bound.
+    /// Outside a tokio runtime, or if the loopback port cannot be bound
+    /// ([`try_start`](Self::try_start) returns that error instead).
     pub async fn start(self) -> Sandbox {
+        self.try_start()
+            .await
+            .expect("the sandbox cannot bind a port on 127.0.0.1")
+    }
+
+    /// [`start`](Self::start), with the error of a port that cannot be
+    /// bound (taken, say) returned.
+    ///
+    /// # Panics
+    /// Outside a tokio runtime.
+    pub async fn try_start(self) -> std::io::Result<Sandbox> {
         tokio::task::spawn_blocking(jwt::warm_up)
             .await
             .expect("the sandbox's signing key can be generated");
-        let bind = || async {
-            tokio::net::TcpListener::bind("127.0.0.1:0")
-                .await
-                .expect("the sandbox cannot bind a port on 127.0.0.1")
-        };
-        let (listener, storage_listener) = (bind().await, bind().await);
-        let addr = listener.local_addr().expect("a bound socket has an address");
-        let storage_addr = storage_listener
-            .local_addr()
-            .expect("a bound socket has an address");
+        let listener = tokio::net::TcpListener::bind(("127.0.0.1", self.port)).await?;
+        let storage_listener = tokio::net::TcpListener::bind(("127.0.0.1", 0)).await?;
+        let addr = listener.local_addr()?;
+        let storage_addr = storage_listener.local_addr()?;
         let users = self.config.users.clone();
         let seed = self.config.seed;
         let tls = self.config.https.then(tls::Tls::new);
@@ -280,12 +297,12 @@ impl SandboxBuilder {
             None,
             storage_stopped,
         ));
-        Sandbox {
+        Ok(Sandbox {
             addr,
             shared,
             seed,
             certificate_pem,
             shutdown: vec![shutdown, storage_shutdown],
-        }
+        })
     }
 }
