@@ -67,6 +67,7 @@ mod client;
 pub mod list;
 
 pub mod account;
+pub mod aoi;
 pub mod budgets;
 pub mod catalog;
 pub mod glossary;
