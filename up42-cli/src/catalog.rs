@@ -138,7 +138,7 @@ fn search(args: &cli::CatalogSearch) -> Result<CatalogSearch, Failure> {
     }
     if let Some(path) = &args.aoi {
         let aoi = values::aoi(path).map_err(Failure::Usage)?;
-        search = search.intersects(values::one_geometry(&aoi).map_err(Failure::Usage)?);
+        search = search.intersects(values::one_geometry(aoi, args.union).map_err(Failure::Usage)?);
     }
     if let (Some(from), Some(to)) = (&args.from, &args.to)
         && from > to

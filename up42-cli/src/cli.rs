@@ -121,6 +121,9 @@ pub enum Command {
         /// Only the endpoints whose method or path contains this text.
         filter: Option<String>,
     },
+    /// Areas of interest: checked before they are sent.
+    #[command(subcommand)]
+    Aoi(AoiCommand),
     /// Runs a local sandbox of UP42 (a demo user, seeded orders, scenes and
     /// files) until Ctrl-C, and prints the line that points other shells at
     /// it: what is placed there lasts until it stops.
@@ -514,6 +517,10 @@ pub struct CatalogSearch {
     /// Scenes over this box: west,south,east,north in degrees.
     #[arg(long, value_name = "W,S,E,N", value_parser = values::bbox, allow_hyphen_values = true)]
     pub bbox: Option<[f64; 4]>,
+    /// Merges the features of --aoi into one area (a file of several is
+    /// refused otherwise).
+    #[arg(long, requires = "aoi")]
+    pub union: bool,
     /// The collection to search (`up42 collections` lists them); repeat for
     /// more of the same host.
     #[arg(long = "collection", value_name = "NAME", required = true)]
@@ -611,4 +618,36 @@ fn from_date(text: &str) -> Result<String, String> {
 
 fn to_date(text: &str) -> Result<String, String> {
     values::date(text, true)
+}
+
+/// `up42 aoi ...`.
+#[derive(Debug, Subcommand)]
+pub enum AoiCommand {
+    /// Checks an area of interest as UP42 would take it: rings closed,
+    /// coordinates in range, no crossing edges, not across the antimeridian,
+    /// one feature; prints its vertices and area (km²). Exit 2 when it
+    /// cannot be sent, each problem on stderr.
+    ///
+    /// Example: up42 aoi check fields.geojson --union --simplify 0.0001 -O field.geojson
+    Check(AoiCheck),
+}
+
+/// `up42 aoi check`.
+#[derive(Debug, Args)]
+pub struct AoiCheck {
+    /// The GeoJSON file (a FeatureCollection, a Feature or a geometry), or - for standard input.
+    #[arg(value_name = "FILE|-")]
+    pub file: PathBuf,
+    /// Merges the features into one area first.
+    #[arg(long)]
+    pub union: bool,
+    /// Reduces the vertices first: none moves farther than this many degrees
+    /// from the outline (0.0001 is about 10 m).
+    #[arg(long, value_name = "DEGREES")]
+    pub simplify: Option<f64>,
+    /// Writes the area (merged, simplified) to this GeoJSON file when it can be sent.
+    #[arg(short = 'O', long = "file", value_name = "FILE")]
+    pub write: Option<PathBuf>,
+    #[command(flatten)]
+    pub output: Output,
 }

@@ -2,6 +2,7 @@
 //! the command line, on top of the `up42` toolkit and its typed client, with
 //! tokens cached between runs.
 
+mod aoi;
 mod api;
 mod auth;
 mod budgets;
@@ -75,6 +76,7 @@ async fn run(cli: Cli) -> Result<(), Failure> {
         }
         Command::Endpoints { filter } => endpoints::list(filter.as_deref()),
         Command::Sandbox { port } => session::serve(port).await,
+        Command::Aoi(command) => aoi::run(command),
     }
 }
 

@@ -81,7 +81,11 @@ async fn place(session: &Session, args: cli::PlaceArgs) -> Result<(), Failure> {
     for p in &planned {
         let placement = client.orders().place(&p.order).await?;
         for failed in &placement.errors {
-            note!("feature {} was not ordered: {}", failed.index, failed.message);
+            note!(
+                "feature {} was not ordered: {}",
+                failed.index,
+                plan::reason(failed)
+            );
         }
         for id in placement.ids() {
             placed.push(client.orders().get(id).await?);

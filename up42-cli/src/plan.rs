@@ -232,7 +232,7 @@ impl Costs {
                 crate::term::note!(
                     "{} cannot be ordered: {}",
                     what(scene, refused.index),
-                    refused.message
+                    reason(refused)
                 );
             }
         }
@@ -283,7 +283,7 @@ impl Costs {
                     (what(scene, refused.index), Tone::Plain),
                     (collection.clone(), Tone::Plain),
                     (String::new(), Tone::Plain),
-                    (format!("refused: {}", refused.message), Tone::Bad),
+                    (format!("refused: {}", reason(refused)), Tone::Bad),
                 ]);
             }
         }
@@ -294,6 +294,15 @@ impl Costs {
             (self.credits().to_string(), Tone::Plain),
         ]);
         table
+    }
+}
+
+/// Why a feature was refused: UP42's message, and its details where they
+/// are words (UP42's message alone is often just "Failed").
+pub fn reason(refused: &up42::orders::OrderError) -> String {
+    match refused.details.as_str().filter(|d| !d.is_empty()) {
+        Some(details) => format!("{}: {details}", refused.message),
+        None => refused.message.clone(),
     }
 }
 

@@ -6,7 +6,8 @@
 use std::path::Path;
 use std::time::Duration;
 
-use up42::geojson::{Feature, FeatureCollection, GeoJson, Geometry};
+use up42::aoi::{Aoi, AoiProblem};
+use up42::geojson::{FeatureCollection, GeoJson, Geometry};
 
 /// The longest duration a flag takes: a year (longer waits are mistakes,
 /// and would overflow the clock's arithmetic).
@@ -98,31 +99,55 @@ pub fn input(flag: &str, path: &Path) -> Result<String, String> {
 
 /// An area of interest from a GeoJSON file (or `-`, standard input): a
 /// FeatureCollection, a Feature or a bare geometry.
+///
+/// The area is checked before it is used: open rings, coordinates out of
+/// range, crossing edges and the antimeridian are refused, each named
+/// (several features are the caller's to judge).
 pub fn aoi(path: &Path) -> Result<FeatureCollection, String> {
-    let text = input("--aoi", path)?;
+    let area = read_aoi("--aoi", path)?;
+    let problems: Vec<String> = area
+        .check()
+        .problems
+        .iter()
+        .filter(|p| !matches!(p, AoiProblem::SeveralFeatures { .. }))
+        .map(ToString::to_string)
+        .collect();
+    match problems.is_empty() {
+        true => Ok(area.into_features()),
+        false => Err(format!(
+            "--aoi: {} cannot be sent: {} (`up42 aoi check` shows all of it)",
+            path.display(),
+            problems.join("; ")
+        )),
+    }
+}
+
+/// The area of interest in the GeoJSON file (or `-`) given to `flag`, unchecked.
+pub fn read_aoi(flag: &str, path: &Path) -> Result<Aoi, String> {
+    let text = input(flag, path)?;
     let geojson: GeoJson = text.parse().map_err(|e| {
         format!(
-            "--aoi: {} is not GeoJSON ({e}); give a FeatureCollection, a Feature or a geometry",
+            "{flag}: {} is not GeoJSON ({e}); give a FeatureCollection, a Feature or a geometry",
             path.display()
         )
     })?;
-    Ok(match geojson {
-        GeoJson::FeatureCollection(collection) => collection,
-        GeoJson::Feature(feature) => FeatureCollection::from_iter([feature]),
-        GeoJson::Geometry(geometry) => FeatureCollection::from_iter([Feature::from(geometry)]),
-    })
+    Ok(Aoi::from_geojson(geojson))
 }
 
-/// The one geometry of an area of interest: a file of several features is
-/// refused with their count, never cut to the first.
-pub fn one_geometry(aoi: &FeatureCollection) -> Result<Geometry, String> {
+/// The one geometry of an area of interest, the features merged first if
+/// `union`: a file of several features is otherwise refused with their
+/// count, never cut to the first.
+pub fn one_geometry(aoi: FeatureCollection, union: bool) -> Result<Geometry, String> {
+    let aoi = match union {
+        true => Aoi::new(aoi).union().into_features(),
+        false => aoi,
+    };
     let geometries: Vec<&Geometry> = aoi.features.iter().filter_map(|f| f.geometry.as_ref()).collect();
     match geometries.as_slice() {
         [one] => Ok((*one).clone()),
         [] => Err("--aoi: the file has no feature with a geometry".to_string()),
         many => Err(format!(
-            "--aoi: the file has {} features; a search covers one area: keep one, or merge them into \
-             one (Multi)Polygon",
+            "--aoi: the file has {} features where one area is searched: give --union to merge them",
             many.len()
         )),
     }

@@ -990,17 +990,37 @@ async fn orders_estimate_and_place_read_the_area_and_the_parameters() {
     assert_eq!(placed[0]["displayName"], "From the command line");
     assert_eq!(placed[0]["dataProductId"], product);
 
+    // No geometry at all: refused here, before anything is sent.
     let empty = dir.path().join("empty.geojson");
     std::fs::write(
         &empty,
         r#"{"type": "Feature", "properties": {}, "geometry": null}"#,
     )
     .unwrap();
-    let nothing = [
+    let local = [
+        "orders",
+        "estimate",
         "--product",
         product,
         "--aoi",
         empty.to_str().unwrap(),
+        "--params",
+        &params,
+    ];
+    fails(
+        &up42(&sandbox, &home, &local).await,
+        2,
+        "no feature has a geometry",
+    );
+    // An area away from the scene: UP42 refuses the feature, with its reason.
+    let away = dir.path().join("away.geojson");
+    let square = r#"{"type": "Polygon", "coordinates": [[[1, 1], [1.1, 1], [1.1, 1.1], [1, 1.1], [1, 1]]]}"#;
+    std::fs::write(&away, square).unwrap();
+    let nothing = [
+        "--product",
+        product,
+        "--aoi",
+        away.to_str().unwrap(),
         "--params",
         &params,
     ];
@@ -1013,8 +1033,8 @@ async fn orders_estimate_and_place_read_the_area_and_the_parameters() {
     let estimate = up42(&sandbox, &home, &[&["orders", "estimate"][..], &nothing].concat()).await;
     assert_eq!(estimate.status.code(), Some(5), "{}", stderr(&estimate));
     assert!(
-        stderr(&estimate).contains("cannot be ordered"),
-        "the reason: {}",
+        stderr(&estimate).contains("does not intersect"),
+        "the reason, not just `Failed`: {}",
         stderr(&estimate)
     );
     let unknown = ["orders", "estimate", "--product", "no-such-product", "--aoi", aoi];
@@ -1605,4 +1625,91 @@ async fn a_sandbox_in_the_foreground_keeps_what_other_commands_place() {
     );
     assert_eq!(json(&again)["id"], id.as_str());
     child.kill().await.unwrap();
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn aoi_check_names_every_problem_and_merges_on_request() {
+    fn search_in<'a>(aoi: &'a str, more: &[&'a str]) -> Vec<&'a str> {
+        [
+            &["catalog", "search", "--collection", "phr", "--aoi", aoi][..],
+            more,
+        ]
+        .concat()
+    }
+    let sandbox = Sandbox::start().await;
+    let home = Home::new();
+    let dir = tempfile::tempdir().unwrap();
+    let write = |name: &str, text: &str| {
+        let path = dir.path().join(name);
+        std::fs::write(&path, text).unwrap();
+        path.to_str().unwrap().to_string()
+    };
+    let berlin = r#"{"type": "Polygon", "coordinates": [[[13.3, 52.4], [13.5, 52.4], [13.5, 52.6], [13.3, 52.6], [13.3, 52.4]]]}"#;
+    let good = write("good.geojson", berlin);
+    let found = json(&up42(&sandbox, &home, &["aoi", "check", &good, "-o", "json"]).await);
+    assert_eq!(found["vertices"], 4);
+    assert!(
+        (300.0..310.0).contains(&found["area_km2"].as_f64().unwrap()),
+        "{found}"
+    );
+    let polygon = |ring: &str| format!(r#"{{"type": "Polygon", "coordinates": [[{ring}]]}}"#);
+    for (name, ring, says) in [
+        (
+            "open",
+            "[13.3, 52.4], [13.5, 52.4], [13.5, 52.6], [13.3, 52.6]",
+            "not closed",
+        ),
+        (
+            "far",
+            "[200, 52.4], [13.5, 52.4], [13.5, 52.6], [200, 52.4]",
+            "outside longitude",
+        ),
+        ("bowtie", "[0, 0], [2, 2], [2, 0], [0, 2], [0, 0]", "invalid"),
+        (
+            "dateline",
+            "[179, 10], [-179, 10], [-179, 11], [179, 11], [179, 10]",
+            "antimeridian",
+        ),
+    ] {
+        let path = write(name, &polygon(ring));
+        let checked = up42(&sandbox, &home, &["aoi", "check", &path, "-o", "json"]).await;
+        assert_eq!(checked.status.code(), Some(2), "{name}: {}", stderr(&checked));
+        assert!(stderr(&checked).contains(says), "{name}: {}", stderr(&checked));
+        // The same area is refused before a search or an order sends it.
+        let search = search_in(&path, &[]);
+        fails(&up42(&sandbox, &home, &search).await, 2, says);
+    }
+    let other = r#"{"type": "Polygon", "coordinates": [[[13.4, 52.5], [13.7, 52.5], [13.7, 52.7], [13.4, 52.7], [13.4, 52.5]]]}"#;
+    let two = format!(
+        r#"{{"type": "FeatureCollection", "features": [{{"type": "Feature", "properties": {{}}, "geometry": {berlin}}}, {{"type": "Feature", "properties": {{}}, "geometry": {other}}}]}}"#
+    );
+    let two = write("two.geojson", &two);
+    let several = up42(&sandbox, &home, &["aoi", "check", &two, "-o", "json"]).await;
+    assert_eq!(several.status.code(), Some(2));
+    assert!(stderr(&several).contains("2 features"), "{}", stderr(&several));
+    let search = search_in(&two, &["-o", "json"]);
+    fails(&up42(&sandbox, &home, &search).await, 2, "--union");
+    let merged = dir.path().join("merged.geojson");
+    let union = [
+        "aoi",
+        "check",
+        &two,
+        "--union",
+        "-O",
+        merged.to_str().unwrap(),
+        "-o",
+        "json",
+    ];
+    let union = up42(&sandbox, &home, &union).await;
+    assert_eq!(union.status.code(), Some(0), "{}", stderr(&union));
+    assert_eq!(json(&union)["features"], 1);
+    let search = search_in(merged.to_str().unwrap(), &["-o", "json"]);
+    let found = up42(&sandbox, &home, &search).await;
+    assert_eq!(found.status.code(), Some(0), "{}", stderr(&found));
+    let with_union = search_in(&two, &["--union", "-o", "json"]);
+    assert_eq!(
+        json(&up42(&sandbox, &home, &with_union).await),
+        json(&found),
+        "--union on the search is the same"
+    );
 }
