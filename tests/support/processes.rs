@@ -174,6 +174,8 @@ pub async fn run_worker() -> bool {
                 }
                 tokio::time::sleep(interval).await;
             }
+            // A renewal the last call started ends (and is saved) before the exit.
+            client.token_cache().settle().await;
             report.tokens = seen.into_iter().collect();
         }
     }

@@ -40,7 +40,11 @@ async fn main() {
     // Ctrl-C ends the command by dropping it: a download's temporary file,
     // a held lock, are cleaned up as they go, before the exit.
     let outcome = tokio::select! {
-        outcome = run(cli) => outcome,
+        outcome = async {
+            let outcome = run(cli).await;
+            session::settle().await;
+            outcome
+        } => outcome,
         _ = tokio::signal::ctrl_c() => Err(Failure::Interrupted),
     };
     if let Err(failure) = outcome {

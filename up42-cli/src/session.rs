@@ -1,7 +1,7 @@
 //! What every command starts from: tracing on stderr, and a client built
 //! from the global options, with tokens cached between runs.
 
-use up42::toolkit::{Up42Client, Up42ClientBuilder, store::FileTokenStore};
+use up42::toolkit::{Authenticated, Up42Client, Up42ClientBuilder, store::FileTokenStore};
 use up42::{Credentials, Region};
 
 use crate::cli::{self, Global};
@@ -29,10 +29,28 @@ impl Session {
 
     /// A session of `client` alone.
     pub fn new(client: Up42Client) -> Session {
+        OPENED
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .push(client.clone());
         Session {
             client,
             _sandbox: None,
         }
+    }
+}
+
+/// The clients of the sessions opened: their renewals end before the process does.
+static OPENED: std::sync::Mutex<Vec<Up42Client>> = std::sync::Mutex::new(Vec::new());
+
+/// Waits for a token renewal the command started in the background to end
+/// and be saved to the token cache: the process exiting under it would
+/// spend a refresh token that a token server rotating them never accepts
+/// again, and the next run would log in.
+pub async fn settle() {
+    let opened = std::mem::take(&mut *OPENED.lock().unwrap_or_else(|p| p.into_inner()));
+    for client in opened {
+        client.token_cache().settle().await;
     }
 }
 

@@ -328,6 +328,27 @@ impl TokenCache {
             .map(|cached| cached.token.expires_in())
     }
 
+    /// Waits for a renewal under way, if any, to end, its outcome saved to
+    /// the [`TokenStore`]: call it before a short-lived process exits. An
+    /// early renewal runs in the background; a runtime that shuts down under
+    /// it loses the tokens it got, and where the token server rotates
+    /// refresh tokens, the fleet's next renewal then finds the stored one
+    /// spent and logs in again.
+    ///
+    /// ```
+    /// # async fn run(client: up42_auth::Up42Client) {
+    /// use up42_auth::Authenticated;
+    /// // ... the process's calls ...
+    /// client.token_cache().settle().await;
+    /// # }
+    /// ```
+    pub async fn settle(&self) {
+        let in_flight = lock(&self.shared.state).in_flight.clone();
+        if let Some(mut outcome) = in_flight {
+            let _ = outcome.wait_for(Option::is_some).await;
+        }
+    }
+
     /// Forgets the tokens everywhere: removes the stored entry of the
     /// [`TokenStore`], if there is one, so that no process of this account
     /// adopts them again, then [`reset`](Self::reset)s. The
