@@ -1,9 +1,10 @@
-//! `up42 budgets list`: the account's budgets, on the typed client.
+//! `up42 budgets list` and `up42 balance`: the account's budgets and
+//! credits, on the typed client.
 
 use futures_util::TryStreamExt;
 use up42::budgets::{Budget, BudgetStatus};
 
-use crate::cli::BudgetsCommand;
+use crate::cli::{BudgetsCommand, Output};
 use crate::failure::Failure;
 use crate::output;
 use crate::session::Session;
@@ -38,6 +39,19 @@ pub async fn run(session: &Session, command: BudgetsCommand) -> Result<(), Failu
                 (until.unwrap_or_default(), Tone::Plain),
             ]);
         }
+        table
+    })
+}
+
+/// `up42 balance`: the credits that can be spent, one object.
+pub async fn balance(session: &Session, output: Output) -> Result<(), Failure> {
+    let balance = session.typed().account().balance().await?;
+    output::one(&balance, output.format, |balance| {
+        let mut table = Table::new(&["AVAILABLE", "UNIT"]);
+        table.row(vec![
+            (balance.available.amount.to_string(), Tone::Plain),
+            (balance.available.unit.clone(), Tone::Plain),
+        ]);
         table
     })
 }

@@ -94,9 +94,19 @@ pub enum Command {
     /// Tasking quotations: list, accept, reject.
     #[command(subcommand)]
     Quotations(QuotationsCommand),
-    /// Processing jobs: list, show, wait for them.
+    /// Processing jobs: list, show, wait for them; check, price and run a process.
     #[command(subcommand)]
     Jobs(JobsCommand),
+    /// The account's credits: what can be spent.
+    ///
+    /// Example: up42 balance
+    Balance {
+        #[command(flatten)]
+        output: Output,
+    },
+    /// Feasibility studies of tasking orders: list them, choose an option.
+    #[command(subcommand)]
+    Feasibility(FeasibilityCommand),
     /// Budgets and what they have used.
     #[command(subcommand)]
     Budgets(BudgetsCommand),
@@ -358,6 +368,63 @@ pub enum JobsCommand {
     ///
     /// Example: up42 jobs wait 10000000-0000-4000-8000-000000000000 --timeout 1h
     Wait(Wait),
+    /// Checks a process's inputs: exit 0 when they can be run, 5 with each
+    /// problem when not.
+    ///
+    /// Example: up42 jobs validate detection-ships-airbus --inputs @inputs.json
+    Validate(ProcessInputs),
+    /// What running a process on the inputs would cost.
+    ///
+    /// Example: up42 jobs cost detection-ships-airbus --inputs @inputs.json
+    Cost(ProcessInputs),
+    /// Runs a process on the inputs in your workspace; prints the job.
+    ///
+    /// Example: up42 jobs run detection-ships-airbus --inputs @inputs.json --budget ID
+    Run {
+        #[command(flatten)]
+        process: ProcessInputs,
+        /// The budget the job draws from.
+        #[arg(long, value_name = "ID")]
+        budget: Option<String>,
+    },
+}
+
+/// A process and its inputs.
+#[derive(Debug, Args)]
+pub struct ProcessInputs {
+    /// The process's id.
+    pub process: String,
+    /// The inputs: JSON, or @FILE (@- for standard input).
+    #[arg(long, value_name = "JSON|@FILE")]
+    pub inputs: String,
+    #[command(flatten)]
+    pub output: Output,
+}
+
+/// `up42 feasibility ...`.
+#[derive(Debug, Subcommand)]
+pub enum FeasibilityCommand {
+    /// Lists feasibility studies, newest first.
+    ///
+    /// Example: up42 feasibility list --order 00000000-0000-4000-8000-000000000023
+    List {
+        /// Only the studies of this order.
+        #[arg(long, value_name = "ID")]
+        order: Option<String>,
+        #[command(flatten)]
+        output: Output,
+    },
+    /// Chooses an option of a study; its order goes ahead with it.
+    ///
+    /// Example: up42 feasibility choose STUDY_ID OPTION_ID
+    Choose {
+        /// The study's id.
+        id: String,
+        /// The option's id (`feasibility list` shows them).
+        option: String,
+        #[command(flatten)]
+        output: Output,
+    },
 }
 
 /// `up42 jobs list`.

@@ -8,6 +8,7 @@ use crate::limit;
 use crate::output::{self, Format};
 use crate::session::Session;
 use crate::table::{Table, Tone};
+use crate::term::note;
 use crate::watch;
 
 /// Runs a `jobs` command.
@@ -26,6 +27,58 @@ pub async fn run(session: &Session, command: JobsCommand) -> Result<(), Failure>
             )
         }
         JobsCommand::Get { id, output } => output::single(&jobs.get(id).await?, output.format, table),
+        JobsCommand::Validate(args) => {
+            let inputs = inputs(&args)?;
+            let found = client
+                .processing()
+                .validate(args.process.as_str(), &inputs)
+                .await?;
+            output::one(&found, args.output.format, |found| {
+                let mut table = Table::new(&["PROBLEM", "MESSAGE"]);
+                for error in &found.errors {
+                    table.row(vec![
+                        (error.name.clone(), Tone::Bad),
+                        (error.message.clone(), Tone::Plain),
+                    ]);
+                }
+                table
+            })?;
+            match found.is_valid() {
+                true => Ok(()),
+                false => Err(Failure::Unsuccessful(format!(
+                    "the inputs cannot be run: {} problem{}",
+                    found.errors.len(),
+                    if found.errors.len() == 1 { "" } else { "s" }
+                ))),
+            }
+        }
+        JobsCommand::Cost(args) => {
+            let inputs = inputs(&args)?;
+            let cost = client.processing().cost(args.process.as_str(), &inputs).await?;
+            output::one(&cost, args.output.format, |cost| {
+                let mut table = Table::new(&["CREDITS", "SIZE", "UNIT", "PRICING"]);
+                table.row(vec![
+                    (cost.total_credits.to_string(), Tone::Plain),
+                    (
+                        cost.total_size.map(|s| s.to_string()).unwrap_or_default(),
+                        Tone::Plain,
+                    ),
+                    (cost.unit.clone().unwrap_or_default(), Tone::Plain),
+                    (cost.pricing_strategy.clone(), Tone::Plain),
+                ]);
+                table
+            })
+        }
+        JobsCommand::Run { process, budget } => {
+            let inputs = inputs(&process)?;
+            let mut execution = client.processing().execute(process.process.as_str(), &inputs);
+            if let Some(budget) = budget {
+                execution = execution.budget(budget);
+            }
+            let job = execution.send().await?;
+            note!("job {} started (`up42 jobs wait {}`)", job.job_id, job.job_id);
+            output::single(&job, process.output.format, table)
+        }
         JobsCommand::Wait(args) => {
             let id = args.id;
             let outcome = watch::run(
@@ -52,6 +105,11 @@ pub async fn run(session: &Session, command: JobsCommand) -> Result<(), Failure>
             }
         }
     }
+}
+
+/// The inputs of `--inputs`: JSON, or `@FILE`.
+fn inputs(args: &crate::cli::ProcessInputs) -> Result<serde_json::Value, Failure> {
+    crate::values::json_or_file("--inputs", &args.inputs).map_err(Failure::Usage)
 }
 
 /// How a job status looks in a table.

@@ -12,6 +12,7 @@ mod deliver;
 mod download;
 mod endpoints;
 mod failure;
+mod feasibility;
 mod glossary;
 mod jobs;
 mod limit;
@@ -72,6 +73,8 @@ async fn run(cli: Cli) -> Result<(), Failure> {
         Command::Quotations(command) => quotations::run(&session::open(global).await?, command).await,
         Command::Jobs(command) => jobs::run(&session::open(global).await?, command).await,
         Command::Budgets(command) => budgets::run(&session::open(global).await?, command).await,
+        Command::Balance { output } => budgets::balance(&session::open(global).await?, output).await,
+        Command::Feasibility(command) => feasibility::run(&session::open(global).await?, command).await,
         Command::Collections(args) => glossary::collections(&session::open(global).await?, args).await,
         Command::Completions { shell } => {
             let mut command = <Cli as clap::CommandFactory>::command();

@@ -1713,3 +1713,58 @@ async fn aoi_check_names_every_problem_and_merges_on_request() {
         "--union on the search is the same"
     );
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn balance_processes_and_feasibility_have_commands() {
+    let sandbox = Sandbox::start().await;
+    let home = Home::new();
+    let balance = json(&up42(&sandbox, &home, &["balance", "-o", "json"]).await);
+    assert!(balance["available"]["amount"].as_i64().is_some(), "{balance}");
+
+    let item = format!(
+        "{}/v2/assets/stac/collections/{}/items/{}",
+        sandbox.api_url(),
+        up42_testkit::seed::STAC_COLLECTION_ID,
+        up42_testkit::seed::STAC_ITEM_ID
+    );
+    let inputs = serde_json::json!({"title": "cli", "item": item}).to_string();
+    let process = up42_testkit::seed::PROCESS_ID;
+    let valid = up42(
+        &sandbox,
+        &home,
+        &["jobs", "validate", process, "--inputs", &inputs, "-o", "json"],
+    )
+    .await;
+    assert_eq!(valid.status.code(), Some(0), "{}", stderr(&valid));
+    assert_eq!(json(&valid)["errors"], serde_json::json!([]));
+    let invalid = up42(
+        &sandbox,
+        &home,
+        &["jobs", "validate", process, "--inputs", "{}", "-o", "json"],
+    )
+    .await;
+    assert_eq!(invalid.status.code(), Some(5), "{}", stderr(&invalid));
+    let problems: serde_json::Value = serde_json::from_slice(&invalid.stdout).unwrap();
+    assert!(!problems["errors"].as_array().unwrap().is_empty(), "{problems}");
+    let cost = json(
+        &up42(
+            &sandbox,
+            &home,
+            &["jobs", "cost", process, "--inputs", &inputs, "-o", "json"],
+        )
+        .await,
+    );
+    assert!(cost["totalCredits"].as_i64().is_some(), "{cost}");
+    let run = up42(
+        &sandbox,
+        &home,
+        &["jobs", "run", process, "--inputs", &inputs, "-o", "json"],
+    )
+    .await;
+    assert_eq!(run.status.code(), Some(0), "{}", stderr(&run));
+    let job = json(&run);
+    assert_eq!(job["processID"], process, "{job}");
+
+    let studies = json(&up42(&sandbox, &home, &["feasibility", "list", "-o", "json"]).await);
+    assert!(studies.is_array(), "{studies}");
+}

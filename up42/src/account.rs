@@ -1,7 +1,7 @@
 //! The account: who is logged in ([`UserInfo`]) and the credits left
 //! ([`Balance`]).
 
-use serde::Deserialize;
+use serde::{Deserialize, Serialize};
 use std::future::Future;
 use up42_auth::up42_endpoint;
 
@@ -10,7 +10,7 @@ use crate::client::Client;
 pub use crate::identity::UserInfo;
 
 /// The account's credits.
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, Deserialize, Serialize)]
 #[non_exhaustive]
 pub struct Balance {
     /// What can be spent.
@@ -18,7 +18,7 @@ pub struct Balance {
 }
 
 /// A number of credits.
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, Deserialize, Serialize)]
 #[non_exhaustive]
 pub struct Amount {
     /// How many.

@@ -206,7 +206,7 @@ pub struct Eula {
 }
 
 /// What checking a process's inputs found: nothing, when they are valid.
-#[derive(Debug, Clone, Default)]
+#[derive(Debug, Clone, Default, Serialize)]
 #[non_exhaustive]
 pub struct Validation {
     /// What is wrong with the inputs.
@@ -231,7 +231,7 @@ pub struct ValidationError {
 }
 
 /// What running a process on some inputs costs.
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, Deserialize, Serialize)]
 #[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct Cost {
