@@ -298,6 +298,15 @@ pub enum OrderKind {
 pub struct Wait {
     /// The order's id.
     pub id: String,
+    #[command(flatten)]
+    pub pace: Pace,
+    #[command(flatten)]
+    pub output: Output,
+}
+
+/// How long and how often a wait looks.
+#[derive(Debug, Args)]
+pub struct Pace {
     /// Gives up after this long (30s, 5m, 2h; default 24h), with exit code 4.
     #[arg(long, value_name = "DURATION", value_parser = values::duration)]
     pub timeout: Option<Duration>,
@@ -305,8 +314,6 @@ pub struct Wait {
     /// up to a minute.
     #[arg(long, value_name = "DURATION", value_parser = values::every)]
     pub every: Option<Duration>,
-    #[command(flatten)]
-    pub output: Output,
 }
 
 /// `up42 orders wait`.
@@ -550,12 +557,8 @@ pub struct PlaceArgs {
     /// otherwise or needs a decision); --download waits too.
     #[arg(long)]
     pub wait: bool,
-    /// When waiting: gives up after this long (default 24h), with exit code 4.
-    #[arg(long, value_name = "DURATION", value_parser = values::duration)]
-    pub timeout: Option<Duration>,
-    /// When waiting: the first pause between two looks (default 5s).
-    #[arg(long, value_name = "DURATION", value_parser = values::every)]
-    pub every: Option<Duration>,
+    #[command(flatten)]
+    pub pace: Pace,
     #[command(flatten)]
     pub then: Then,
 }

@@ -84,7 +84,7 @@ pub async fn run(session: &Session, command: JobsCommand) -> Result<(), Failure>
             let outcome = watch::run(
                 format!("job {id}"),
                 jobs.wait(&id),
-                watch::Pace::of(session, args.every, args.timeout)?,
+                watch::Pace::of(session, &args.pace)?,
                 |job: &Job| job.status.to_string(),
             )
             .await?;

@@ -99,7 +99,7 @@ async fn place(session: &Session, args: cli::PlaceArgs) -> Result<(), Failure> {
     if !args.wait && args.then.download.is_none() {
         return show(&placed, args.order.output.format);
     }
-    let pace = watch::Pace::of(session, args.every, args.timeout)?;
+    let pace = watch::Pace::of(session, &args.pace)?;
     let mut fulfilled = Vec::with_capacity(placed.len());
     for order in &placed {
         fulfilled.push(fulfilled_order(&client, order.id.as_ref(), pace).await?);
@@ -175,7 +175,7 @@ async fn list(client: &up42::Client, args: cli::OrdersList) -> Result<(), Failur
 async fn wait(session: &Session, args: cli::OrderWait) -> Result<(), Failure> {
     let client = session.typed();
     let (id, format) = (args.wait.id, args.wait.output.format);
-    let pace = watch::Pace::of(session, args.wait.every, args.wait.timeout)?;
+    let pace = watch::Pace::of(session, &args.wait.pace)?;
     let order = fulfilled_order(&client, &id, pace).await?;
     match args.then.download.clone() {
         Some(dir) => {

@@ -34,12 +34,8 @@ impl Pace {
     /// The pace `--every` and `--timeout` ask for. Looks at UP42 are at
     /// least a second apart; only an API on this machine (a sandbox) is
     /// looked at faster.
-    pub fn of(
-        session: &Session,
-        every: Option<Duration>,
-        timeout: Option<Duration>,
-    ) -> Result<Pace, Failure> {
-        let every = every.unwrap_or(DEFAULT_EVERY);
+    pub fn of(session: &Session, flags: &crate::cli::Pace) -> Result<Pace, Failure> {
+        let (every, timeout) = (flags.every.unwrap_or(DEFAULT_EVERY), flags.timeout);
         if every < SHORTEST_EVERY && !on_this_machine(session.client.api_url()) {
             return Err(Failure::Usage(format!(
                 "--every {} is too short: looks at UP42 are at least a second apart",
