@@ -1,25 +1,30 @@
-//! [`BearerAuth`]: UP42 tokens for a `reqwest_middleware` stack you already
-//! have (retries, caching, tracing from other crates). Feature `middleware`.
+//! [`BearerAuth`]: UP42 tokens in a `reqwest_middleware` stack (retries,
+//! caching, tracing from other crates). Feature `middleware`.
+//!
+//! The toolkit builds the stack ([`BearerAuth::stack`]): the bottom is always
+//! a `reqwest::Client` with the toolkit's [redirect policy](crate::redirect::policy),
+//! so no redirect takes the token to another origin, whatever layers sit
+//! above it.
+
+use std::sync::Arc;
 
 use async_trait::async_trait;
 use http::Extensions;
 use reqwest::header::AUTHORIZATION;
 use reqwest::{Request, Response, StatusCode};
-use reqwest_middleware::{Middleware, Next};
+use reqwest_middleware::{ClientWithMiddleware, Middleware, Next, RequestInitialiser};
 
 use crate::authenticated::Authenticated;
 use crate::redirect::same_origin;
 
-/// A `reqwest_middleware::Middleware` that adds a bearer token from any
+/// A `reqwest_middleware::Middleware` that adds a bearer token from an
 /// [`Authenticated`] client (an [`Up42Client`](crate::Up42Client), say) to
 /// the requests for that client's API origin, and to no other. On a 401 it
 /// reports the token and sends the request once more with a renewed one, when
 /// the request can be cloned (a streamed body cannot).
 ///
-/// Build the stack on [`BearerAuth::http_client`]: a `reqwest::Client` whose
-/// redirect policy keeps the token on the API's origin. (On
-/// `reqwest::Client::new()`, whose policy re-adds the headers of the first
-/// request on every hop, a redirect through another host hands it the token.)
+/// It exists only inside a stack the toolkit builds, [`BearerAuth::stack`]:
+/// your layers around it, the toolkit's HTTP client under it.
 ///
 /// ```no_run
 /// # #[tokio::main] async fn main() -> Result<(), Box<dyn std::error::Error>> {
@@ -27,47 +32,107 @@ use crate::redirect::same_origin;
 /// use up42_auth::{Credentials, Up42Client};
 ///
 /// let up42 = Up42Client::builder().credentials(Credentials::discover()?).build()?;
-/// let client = reqwest_middleware::ClientBuilder::new(BearerAuth::http_client()?)
-///     .with(BearerAuth::new(up42))
-///     .build();
+/// let client = BearerAuth::stack(up42)
+///     // .with(retries), .with(cache), ...: each runs around the token.
+///     .build()?;
 /// let orders = client.get("https://api.up42.com/v2/orders").send().await?;
 /// # Ok(()) }
 /// ```
 ///
 /// The token cache is the client's own: the middleware shares its caching,
 /// single-flight renewal and failure memory, and renews after a 401 at most
-/// once every 10 s. An answer that arrives from another origin than the one
-/// the token went to (a client of your own that followed a redirect) is
-/// refused as [`ErrorKind::Redirected`](crate::ErrorKind::Redirected): it is
-/// not the API's answer, and the token may have gone with it.
+/// once every 10 s.
 #[derive(Debug, Clone)]
 pub struct BearerAuth<A> {
     client: A,
 }
 
 impl<A: Authenticated + 'static> BearerAuth<A> {
-    /// Adds `client`'s tokens to requests for `client.api_url()`'s origin.
-    pub fn new(client: A) -> Self {
-        BearerAuth { client }
+    /// Starts a stack that adds `client`'s tokens to requests for
+    /// `client.api_url()`'s origin: add your layers with [`Stack::with`],
+    /// then [`Stack::build`].
+    pub fn stack(client: A) -> Stack<A> {
+        Stack {
+            auth: BearerAuth { client },
+            http: None,
+            layers: Vec::new(),
+            initialisers: Vec::new(),
+        }
     }
 }
 
-impl BearerAuth<()> {
-    /// The `reqwest::Client` to build the stack on: the toolkit's
-    /// [redirect policy](crate::redirect::policy) (redirects followed only
-    /// within the first origin), no `Referer`, and the toolkit's `User-Agent`.
-    /// Fails with [`ErrorKind::Config`](crate::ErrorKind::Config) when reqwest cannot build a client
-    /// (its TLS backend cannot start): never a client with another redirect
-    /// policy in its place.
-    pub fn http_client() -> Result<reqwest::Client, crate::Error> {
-        reqwest::Client::builder()
+/// A `reqwest_middleware` stack under construction, from
+/// [`BearerAuth::stack`]. The layers run in the order they are added, every
+/// one of them around [`BearerAuth`], which runs last, just above the HTTP
+/// client: so a retry layer's every try gets a token (and a renewed one after
+/// a 401), and no layer sees the token.
+///
+/// There is no way to put another HTTP client under the token. A redirect
+/// policy of reqwest's (its default included) re-adds the first request's
+/// headers on every hop, so a hop through another host and on within it
+/// would carry the token there; the toolkit's client follows redirects only
+/// within the first origin and hands any other back as the 3xx it is.
+#[must_use = "a stack does nothing until it is built"]
+pub struct Stack<A> {
+    auth: BearerAuth<A>,
+    http: Option<reqwest::ClientBuilder>,
+    layers: Vec<Arc<dyn Middleware>>,
+    initialisers: Vec<Arc<dyn RequestInitialiser>>,
+}
+
+impl<A> std::fmt::Debug for Stack<A> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Stack")
+            .field("layers", &self.layers.len())
+            .field("initialisers", &self.initialisers.len())
+            .finish_non_exhaustive()
+    }
+}
+
+impl<A: Authenticated + 'static> Stack<A> {
+    /// Adds a layer around the ones added before it, and around the token.
+    pub fn with(mut self, layer: impl Middleware) -> Self {
+        self.layers.push(Arc::new(layer));
+        self
+    }
+
+    /// Adds a request initialiser (`reqwest_middleware::RequestInitialiser`):
+    /// it runs when a request is built, before any layer.
+    pub fn with_init(mut self, initialiser: impl RequestInitialiser) -> Self {
+        self.initialisers.push(Arc::new(initialiser));
+        self
+    }
+
+    /// Builds the HTTP client from `builder` (a proxy, timeouts, root
+    /// certificates of yours) instead of the default one. Its redirect policy
+    /// and `Referer` setting are replaced by the toolkit's: redirects are
+    /// followed only within the first origin, and no `Referer` is sent.
+    pub fn http_client(mut self, builder: reqwest::ClientBuilder) -> Self {
+        self.http = Some(builder);
+        self
+    }
+
+    /// The stack. Fails with [`ErrorKind::Config`](crate::ErrorKind::Config)
+    /// when reqwest cannot build the HTTP client (its TLS backend cannot
+    /// start, a proxy setting is wrong).
+    pub fn build(self) -> Result<ClientWithMiddleware, crate::Error> {
+        let http = self
+            .http
+            .unwrap_or_else(|| reqwest::Client::builder().user_agent(crate::defaults::USER_AGENT))
             .redirect(crate::redirect::policy())
             .referer(false)
-            .user_agent(crate::defaults::USER_AGENT)
             .build()
             .map_err(|e| {
                 crate::Error::config_from("cannot build the HTTP client for the middleware stack", e)
-            })
+            })?;
+        let mut stack = reqwest_middleware::ClientBuilder::new(http);
+        for initialiser in self.initialisers {
+            stack = stack.with_arc_init(initialiser);
+        }
+        for layer in self.layers {
+            stack = stack.with_arc(layer);
+        }
+        Ok(stack.with(self.auth).build())
     }
 }
 
@@ -91,8 +156,7 @@ impl<A: Authenticated + 'static> Middleware for BearerAuth<A> {
         request
             .headers_mut()
             .insert(AUTHORIZATION, token.bearer_header().clone());
-        let sent_to = (request.method().clone(), request.url().clone());
-        let response = refuse_foreign(&sent_to, next.clone().run(request, extensions).await?)?;
+        let response = next.clone().run(request, extensions).await?;
         let Some(mut again) = resend.filter(|_| response.status() == StatusCode::UNAUTHORIZED) else {
             return Ok(response);
         };
@@ -108,28 +172,6 @@ impl<A: Authenticated + 'static> Middleware for BearerAuth<A> {
         again
             .headers_mut()
             .insert(AUTHORIZATION, token.bearer_header().clone());
-        refuse_foreign(&sent_to, next.run(again, extensions).await?)
+        next.run(again, extensions).await
     }
-}
-
-/// `response`, unless it came from another origin than `sent_to`: a client
-/// that followed a redirect elsewhere took the token there, and the answer is
-/// not the API's.
-fn refuse_foreign(
-    (method, sent_to): &(reqwest::Method, url::Url),
-    response: Response,
-) -> reqwest_middleware::Result<Response> {
-    if same_origin(response.url(), sent_to) {
-        return Ok(response);
-    }
-    tracing::warn!(
-        to = %crate::redirect::origin(response.url()),
-        "the HTTP client followed a redirect to another origin; build it with BearerAuth::http_client()"
-    );
-    Err(reqwest_middleware::Error::middleware(crate::Error::redirected(
-        method.clone(),
-        crate::error::display_url(sent_to),
-        StatusCode::FOUND,
-        crate::redirect::origin(response.url()),
-    )))
 }
