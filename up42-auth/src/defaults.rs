@@ -32,6 +32,18 @@ pub enum Region {
 }
 
 impl Region {
+    /// Every region, in the order UP42 lists them.
+    pub const ALL: &'static [Region] = &[Region::Eu, Region::Sa];
+
+    /// The region's short name, as [`FromStr`](std::str::FromStr) reads it
+    /// and [`Display`](std::fmt::Display) writes it: `eu`, `sa`.
+    pub fn name(self) -> &'static str {
+        match self {
+            Region::Eu => "eu",
+            Region::Sa => "sa",
+        }
+    }
+
     /// The token endpoint of the region.
     pub fn token_url(self) -> &'static str {
         match self {
@@ -46,6 +58,60 @@ impl Region {
             Region::Eu => "https://api.up42.com",
             Region::Sa => "https://api.sa.up42.com",
         }
+    }
+}
+
+impl std::fmt::Display for Region {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.name())
+    }
+}
+
+/// `Region`'s [`FromStr`](std::str::FromStr) error: the text named no region.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct UnknownRegion(String);
+
+impl std::fmt::Display for UnknownRegion {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(
+            f,
+            "`{}` is not an UP42 region; the regions are ",
+            self.0.escape_debug()
+        )?;
+        let names: Vec<&str> = Region::ALL.iter().map(|region| region.name()).collect();
+        f.write_str(&names.join(", "))
+    }
+}
+
+impl std::error::Error for UnknownRegion {}
+
+impl std::str::FromStr for Region {
+    type Err = UnknownRegion;
+
+    /// `eu` or `sa`, in any case, with no space around.
+    fn from_str(text: &str) -> Result<Self, Self::Err> {
+        Region::ALL
+            .iter()
+            .copied()
+            .find(|region| region.name().eq_ignore_ascii_case(text))
+            .ok_or_else(|| UnknownRegion(text.to_owned()))
+    }
+}
+
+/// `--region eu|sa` in a clap command line (feature `clap`), with each
+/// region's hosts in the help.
+#[cfg(feature = "clap")]
+impl clap::ValueEnum for Region {
+    fn value_variants<'a>() -> &'a [Self] {
+        Region::ALL
+    }
+
+    fn to_possible_value(&self) -> Option<clap::builder::PossibleValue> {
+        let hosts = match self {
+            Region::Eu => "Europe: auth.up42.com, api.up42.com",
+            Region::Sa => "South America: auth.sa.up42.com, api.sa.up42.com",
+        };
+        Some(clap::builder::PossibleValue::new(self.name()).help(hosts))
     }
 }
 
@@ -72,3 +138,18 @@ pub(crate) const LONGEST_FAILURE_MEMORY: Duration =
 /// (32 MiB); larger answers are an error. `raw` endpoints (downloads) are not
 /// limited: their body is the caller's to read.
 pub const DEFAULT_MAX_RESPONSE_SIZE: usize = 32 * 1024 * 1024;
+
+#[cfg(test)]
+mod tests {
+    use super::Region;
+
+    #[test]
+    fn regions_read_what_they_write() {
+        for region in Region::ALL {
+            assert_eq!(region.to_string().parse::<Region>(), Ok(*region));
+        }
+        assert_eq!("SA".parse::<Region>(), Ok(Region::Sa));
+        let unknown = "us".parse::<Region>().unwrap_err().to_string();
+        assert_eq!(unknown, "`us` is not an UP42 region; the regions are eu, sa");
+    }
+}

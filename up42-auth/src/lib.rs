@@ -89,7 +89,7 @@ pub use auth::credentials::Credentials;
 pub use authenticated::Authenticated;
 pub use call::Call;
 pub use client::{Up42Client, Up42ClientBuilder};
-pub use defaults::Region;
+pub use defaults::{Region, UnknownRegion};
 pub use download::Download;
 pub use error::{Error, ErrorKind, Result};
 pub use paging::Paged;

@@ -2,26 +2,13 @@
 //! the command line, on top of the `up42` toolkit and its typed client, with
 //! tokens cached between runs.
 
-mod aoi;
-mod api;
-mod auth;
-mod budgets;
-mod catalog;
 mod cli;
+mod commands;
 mod deliver;
-mod download;
-mod endpoints;
 mod failure;
-mod feasibility;
-mod glossary;
-mod jobs;
 mod limit;
-mod orders;
 mod output;
-mod plan;
-mod quotations;
 mod session;
-mod storage;
 mod table;
 mod term;
 mod values;
@@ -31,6 +18,10 @@ use clap::Parser;
 use up42::toolkit::reqwest::Method;
 
 use cli::{Cli, Command};
+use commands::{
+    aoi, api, auth, budgets, catalog, download, endpoints, feasibility, glossary, jobs, orders, quotations,
+    storage,
+};
 use failure::Failure;
 
 #[tokio::main]
@@ -88,6 +79,6 @@ async fn run(cli: Cli) -> Result<(), Failure> {
 }
 
 /// `post`, `put`, `patch` and `delete`.
-async fn api_send(global: &cli::Global, method: Method, send: cli::Send) -> Result<(), Failure> {
+async fn api_send(global: &cli::Global, method: Method, send: api::Send) -> Result<(), Failure> {
     api::send(&session::open(global).await?, method, send).await
 }

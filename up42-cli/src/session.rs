@@ -1,10 +1,10 @@
 //! What every command starts from: tracing on stderr, and a client built
 //! from the global options, with tokens cached between runs.
 
+use up42::Credentials;
 use up42::toolkit::{Authenticated, Up42Client, Up42ClientBuilder, store::FileTokenStore};
-use up42::{Credentials, Region};
 
-use crate::cli::{self, Global};
+use crate::cli::Global;
 use crate::failure::Failure;
 
 /// What keeps the sandbox of `--sandbox` running; nothing in a build
@@ -87,11 +87,7 @@ pub fn trace(verbose: u8) {
 
 /// The URLs and region of the global options, on a builder.
 pub fn builder(global: &Global) -> Up42ClientBuilder {
-    let region = match global.region {
-        cli::Region::Eu => Region::Eu,
-        cli::Region::Sa => Region::Sa,
-    };
-    let mut builder = Up42Client::builder().region(region);
+    let mut builder = Up42Client::builder().region(global.region);
     if let Some(url) = &global.token_url {
         builder = builder.token_url(url);
     }

@@ -114,6 +114,25 @@ impl Credentials {
         crate::private::write_file(dir, path, body.to_string().as_bytes()).map_err(failed)
     }
 
+    /// Removes a credentials file that [`save`](Self::save) wrote (usually
+    /// [`default_credentials_file`](crate::auth::default_credentials_file)):
+    /// `Ok(true)` when it was removed, `Ok(false)` when there was none. A
+    /// symbolic link is removed, not the file it points to. A failure is an
+    /// [`ErrorKind::CredentialsFile`](crate::ErrorKind::CredentialsFile)
+    /// naming the path.
+    pub fn forget(path: impl AsRef<Path>) -> Result<bool, Error> {
+        let path = path.as_ref();
+        match std::fs::remove_file(path) {
+            Ok(()) => Ok(true),
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(false),
+            Err(e) => Err(file_error(
+                path,
+                format!("it cannot be removed ({})", e.kind()),
+                Some(e),
+            )),
+        }
+    }
+
     /// Looks for credentials where users keep them: first `UP42_USERNAME` and
     /// `UP42_PASSWORD`, then `~/.up42/credentials.json`.
     ///
@@ -464,5 +483,20 @@ mod tests {
         assert_eq!(error.path(), Some(blocked.as_path()));
         assert!(!error.to_string().contains("pa\"ss"), "{error}");
         let _ = std::fs::remove_dir_all(&dir);
+    }
+
+    #[test]
+    fn forgotten_credentials_are_gone_and_forgetting_twice_is_fine() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("credentials.json");
+        Credentials::new("someone@example.com", "pw").save(&path).unwrap();
+        assert!(Credentials::forget(&path).unwrap());
+        assert!(!path.exists());
+        assert!(!Credentials::forget(&path).unwrap());
+        // A directory in its place is an error naming the path.
+        std::fs::create_dir(&path).unwrap();
+        let error = Credentials::forget(&path).unwrap_err();
+        assert_eq!(error.kind(), crate::ErrorKind::CredentialsFile);
+        assert!(error.to_string().contains("credentials.json"), "{error}");
     }
 }

@@ -1,14 +1,41 @@
 //! `up42 feasibility list|choose`, on the typed client.
 
+use clap::Subcommand;
 use futures_util::TryStreamExt;
 use up42::tasking::FeasibilityStudy;
 
-use crate::cli::FeasibilityCommand;
+use crate::cli::Output;
 use crate::failure::Failure;
 use crate::output;
 use crate::session::Session;
 use crate::table::{Table, Tone};
 use crate::term::note;
+
+/// `up42 feasibility ...`.
+#[derive(Debug, Subcommand)]
+pub enum FeasibilityCommand {
+    /// Lists feasibility studies, newest first.
+    ///
+    /// Example: up42 feasibility list --order 00000000-0000-4000-8000-000000000023
+    List {
+        /// Only the studies of this order.
+        #[arg(long, value_name = "ID")]
+        order: Option<String>,
+        #[command(flatten)]
+        output: Output,
+    },
+    /// Chooses an option of a study; its order goes ahead with it.
+    ///
+    /// Example: up42 feasibility choose STUDY_ID OPTION_ID
+    Choose {
+        /// The study's id.
+        id: String,
+        /// The option's id (`feasibility list` shows them).
+        option: String,
+        #[command(flatten)]
+        output: Output,
+    },
+}
 
 /// Runs a `feasibility` command.
 pub async fn run(session: &Session, command: FeasibilityCommand) -> Result<(), Failure> {

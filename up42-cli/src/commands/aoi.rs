@@ -1,14 +1,49 @@
 //! `up42 aoi check`: an area of interest as UP42 would take it, on the
 //! library's `up42::aoi`.
 
+use std::path::PathBuf;
+
+use clap::{Args, Subcommand};
 use up42::aoi::AoiCheck;
 
-use crate::cli::{self, AoiCommand};
+use crate::cli::Output;
 use crate::failure::Failure;
 use crate::output;
 use crate::table::{Table, Tone};
 use crate::term::note;
 use crate::values;
+
+/// `up42 aoi ...`.
+#[derive(Debug, Subcommand)]
+pub enum AoiCommand {
+    /// Checks an area of interest as UP42 would take it: rings closed,
+    /// coordinates in range, no crossing edges, not across the antimeridian,
+    /// one feature; prints its vertices and area (km²). Exit 2 when it
+    /// cannot be sent, each problem on stderr.
+    ///
+    /// Example: up42 aoi check fields.geojson --union --simplify 0.0001 -O field.geojson
+    Check(CheckArgs),
+}
+
+/// `up42 aoi check`.
+#[derive(Debug, Args)]
+pub struct CheckArgs {
+    /// The GeoJSON file (a FeatureCollection, a Feature or a geometry), or - for standard input.
+    #[arg(value_name = "FILE|-")]
+    pub file: PathBuf,
+    /// Merges the features into one area first.
+    #[arg(long)]
+    pub union: bool,
+    /// Reduces the vertices first: none moves farther than this many degrees
+    /// from the outline (0.0001 is about 10 m).
+    #[arg(long, value_name = "DEGREES")]
+    pub simplify: Option<f64>,
+    /// Writes the area (merged, simplified) to this GeoJSON file when it can be sent.
+    #[arg(short = 'O', long = "file", value_name = "FILE")]
+    pub write: Option<PathBuf>,
+    #[command(flatten)]
+    pub output: Output,
+}
 
 /// Runs an `aoi` command.
 pub fn run(command: AoiCommand) -> Result<(), Failure> {
@@ -18,7 +53,7 @@ pub fn run(command: AoiCommand) -> Result<(), Failure> {
 
 /// Checks the area (merged and simplified first if asked), prints what it
 /// found, writes it if asked and it can be sent; exit 2 if it cannot.
-fn check(args: cli::AoiCheck) -> Result<(), Failure> {
+fn check(args: CheckArgs) -> Result<(), Failure> {
     let mut area = values::read_aoi("aoi", &args.file).map_err(Failure::Usage)?;
     if args.union {
         area = area.union();

@@ -1,14 +1,27 @@
 //! `up42 budgets list` and `up42 balance`: the account's budgets and
 //! credits, on the typed client.
 
+use clap::Subcommand;
 use futures_util::TryStreamExt;
 use up42::budgets::{Budget, BudgetStatus};
 
-use crate::cli::{BudgetsCommand, Output};
+use crate::cli::Output;
 use crate::failure::Failure;
 use crate::output;
 use crate::session::Session;
 use crate::table::{Table, Tone};
+
+/// `up42 budgets ...`.
+#[derive(Debug, Subcommand)]
+pub enum BudgetsCommand {
+    /// Lists the account's budgets with what each has used.
+    ///
+    /// Example: up42 budgets list
+    List {
+        #[command(flatten)]
+        output: Output,
+    },
+}
 
 /// `up42 budgets list`: every budget with its usage.
 pub async fn run(session: &Session, command: BudgetsCommand) -> Result<(), Failure> {

@@ -1,16 +1,79 @@
 //! `up42 storage items|download`: what orders delivered and jobs made, on
 //! the typed client; downloads are deliveries (see `deliver`).
 
+use std::path::PathBuf;
+
+use clap::{Args, Subcommand};
 use up42::storage::{StacItem, StacSearch};
 use up42::toolkit::Authenticated;
 
-use crate::cli::{StorageCommand, StorageDownload};
+use crate::cli::Output;
 use crate::deliver;
 use crate::failure::Failure;
 use crate::limit;
 use crate::output;
 use crate::session::Session;
 use crate::table::{Table, Tone};
+
+/// `up42 storage ...`.
+#[derive(Debug, Subcommand)]
+pub enum StorageCommand {
+    /// Lists the items in storage, or those of one collection.
+    ///
+    /// Example: up42 storage items --collection c0110000-0000-4000-8000-000000000000
+    Items {
+        /// Only the items of this STAC collection.
+        #[arg(long, value_name = "ID")]
+        collection: Option<String>,
+        /// At most this many items: paging stops there.
+        #[arg(long, value_name = "N")]
+        limit: Option<usize>,
+        #[command(flatten)]
+        output: Output,
+    },
+    /// Delivers files into a directory as DIR/<item id>/<file name>: every
+    /// file of the items or assets named, of an order's delivery, or of a
+    /// collection. Files already complete are skipped, partial ones resumed,
+    /// each checked against its checksums; a file on disk that the delivery
+    /// did not write is kept unless --overwrite. Exit 5 when a file could
+    /// not be completed (the others stay on disk; run again to resume).
+    ///
+    /// Example: up42 storage download --order 00000000-0000-4000-8000-000000000001 -d scenes/
+    Download(StorageDownload),
+}
+
+/// `up42 storage download`.
+#[derive(Debug, Args)]
+pub struct StorageDownload {
+    /// Items' ids, or assets' ids (an asset goes to DIR/<asset id>/).
+    #[arg(value_name = "ITEM_OR_ASSET")]
+    pub ids: Vec<String>,
+    /// Every file an order delivered.
+    #[arg(long, value_name = "ID")]
+    pub order: Option<String>,
+    /// Every file of a STAC collection (a delivery, a job's results).
+    #[arg(long, value_name = "ID")]
+    pub collection: Option<String>,
+    #[command(flatten)]
+    pub into: DeliveryArgs,
+    #[command(flatten)]
+    pub output: Output,
+}
+
+/// Where and how a delivery writes its files.
+#[derive(Debug, Args)]
+pub struct DeliveryArgs {
+    /// The directory the files go to (made if missing).
+    #[arg(short, long, value_name = "DIR")]
+    pub dir: PathBuf,
+    /// How many files are fetched at once.
+    #[arg(short, long, value_name = "N", default_value_t = up42::storage::DEFAULT_CONCURRENCY as u16,
+          value_parser = clap::value_parser!(u16).range(1..=64))]
+    pub jobs: u16,
+    /// Replaces files on disk that the delivery did not write (or that changed since).
+    #[arg(long)]
+    pub overwrite: bool,
+}
 
 /// Runs a `storage` command.
 pub async fn run(session: &Session, command: StorageCommand) -> Result<(), Failure> {

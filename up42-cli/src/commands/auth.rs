@@ -2,14 +2,26 @@
 
 use std::io::{BufRead, IsTerminal, Write};
 
+use clap::Args;
 use up42::toolkit::Authenticated;
 use up42::{Credentials, ErrorKind};
 
-use crate::cli::{Global, Login};
+use crate::cli::Global;
 use crate::failure::Failure;
 use crate::output;
 use crate::session::{self, Session};
 use crate::term::note;
+
+/// `up42 login`.
+#[derive(Debug, Args)]
+pub struct Login {
+    /// Your UP42 email; asked for if not given.
+    #[arg(long, value_name = "EMAIL")]
+    pub username: Option<String>,
+    /// Reads the password from stdin (one line) instead of asking, for scripts.
+    #[arg(long)]
+    pub password_stdin: bool,
+}
 
 /// Reads one line of stdin, without its line ending.
 fn read_line(what: &str) -> Result<String, Failure> {
@@ -103,13 +115,11 @@ pub async fn logout(global: &Global, forget_credentials: bool) -> Result<(), Fai
         }
         Err(other) => return Err(other),
     }
-    if forget_credentials && let Some(path) = up42::toolkit::auth::default_credentials_file() {
-        match std::fs::remove_file(&path) {
-            Err(e) if e.kind() != std::io::ErrorKind::NotFound => {
-                return Err(Failure::Local(format!("cannot remove {}: {e}", path.display())));
-            }
-            _ => note!("removed {}", path.display()),
-        }
+    if forget_credentials
+        && let Some(path) = up42::toolkit::auth::default_credentials_file()
+        && Credentials::forget(&path)?
+    {
+        note!("removed {}", path.display());
     }
     note!("logged out");
     say_what_is_left();

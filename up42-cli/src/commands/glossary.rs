@@ -1,16 +1,27 @@
 //! `up42 collections`: the glossary, on the typed client.
 
+use clap::Args;
 use futures_util::TryStreamExt;
 use up42::glossary::{Collection, CollectionType};
 
-use crate::cli::{self, OrderKind};
+use crate::cli::{OrderKind, Output};
 use crate::failure::Failure;
 use crate::output;
 use crate::session::Session;
 use crate::table::{Table, Tone};
 
+/// `up42 collections`.
+#[derive(Debug, Args)]
+pub struct Collections {
+    /// Only archive or only tasking collections.
+    #[arg(long = "type", value_enum, ignore_case = true, value_name = "TYPE")]
+    pub collection_type: Option<OrderKind>,
+    #[command(flatten)]
+    pub output: Output,
+}
+
 /// `up42 collections`: the glossary, archive or tasking only if asked.
-pub async fn collections(session: &Session, args: cli::Collections) -> Result<(), Failure> {
+pub async fn collections(session: &Session, args: Collections) -> Result<(), Failure> {
     let wanted = args.collection_type.map(|kind| match kind {
         OrderKind::Archive => CollectionType::Archive,
         OrderKind::Tasking => CollectionType::Tasking,

@@ -1,15 +1,88 @@
 //! `up42 jobs list|get|wait`, on the typed client.
 
+use clap::{Args, Subcommand};
 use up42::processing::{Job, JobOutcome, JobStatus};
 
-use crate::cli::JobsCommand;
+use crate::cli::{Output, Wait};
 use crate::failure::Failure;
 use crate::limit;
 use crate::output::{self, Format};
 use crate::session::Session;
 use crate::table::{Table, Tone};
 use crate::term::note;
+use crate::values;
 use crate::watch;
+
+/// `up42 jobs ...`.
+#[derive(Debug, Subcommand)]
+pub enum JobsCommand {
+    /// Lists the account's processing jobs.
+    ///
+    /// Example: up42 jobs list --status running
+    List(JobsList),
+    /// Shows one job.
+    ///
+    /// Example: up42 jobs get 10000000-0000-4000-8000-000000000000
+    Get {
+        /// The job's id.
+        id: String,
+        #[command(flatten)]
+        output: Output,
+    },
+    /// Waits until the job succeeds (exit 0), ends otherwise (exit 5: a
+    /// failed job ends when its credits are released), or the time is up (exit 4).
+    ///
+    /// Example: up42 jobs wait 10000000-0000-4000-8000-000000000000 --timeout 1h
+    Wait(Wait),
+    /// Checks a process's inputs: exit 0 when they can be run, 5 with each
+    /// problem when not.
+    ///
+    /// Example: up42 jobs validate detection-ships-airbus --inputs @inputs.json
+    Validate(ProcessInputs),
+    /// What running a process on the inputs would cost.
+    ///
+    /// Example: up42 jobs cost detection-ships-airbus --inputs @inputs.json
+    Cost(ProcessInputs),
+    /// Runs a process on the inputs in your workspace; prints the job.
+    ///
+    /// Example: up42 jobs run detection-ships-airbus --inputs @inputs.json --budget ID
+    Run {
+        #[command(flatten)]
+        process: ProcessInputs,
+        /// The budget the job draws from.
+        #[arg(long, value_name = "ID")]
+        budget: Option<String>,
+    },
+}
+
+/// `up42 jobs list`.
+#[derive(Debug, Args)]
+pub struct JobsList {
+    /// Only jobs in this status (successful, running, ...); repeat for more.
+    #[arg(long, value_name = "STATUS", value_parser = job_status)]
+    pub status: Vec<JobStatus>,
+    /// At most this many jobs: paging stops there.
+    #[arg(long, value_name = "N")]
+    pub limit: Option<usize>,
+    #[command(flatten)]
+    pub output: Output,
+}
+
+/// A process and its inputs.
+#[derive(Debug, Args)]
+pub struct ProcessInputs {
+    /// The process's id.
+    pub process: String,
+    /// The inputs: JSON, or @FILE (@- for standard input).
+    #[arg(long, value_name = "JSON|@FILE")]
+    pub inputs: String,
+    #[command(flatten)]
+    pub output: Output,
+}
+
+fn job_status(text: &str) -> Result<JobStatus, String> {
+    values::one_of(text, JobStatus::KNOWN, "a job status")
+}
 
 /// Runs a `jobs` command.
 pub async fn run(session: &Session, command: JobsCommand) -> Result<(), Failure> {
@@ -108,7 +181,7 @@ pub async fn run(session: &Session, command: JobsCommand) -> Result<(), Failure>
 }
 
 /// The inputs of `--inputs`: JSON, or `@FILE`.
-fn inputs(args: &crate::cli::ProcessInputs) -> Result<serde_json::Value, Failure> {
+fn inputs(args: &ProcessInputs) -> Result<serde_json::Value, Failure> {
     crate::values::json_or_file("--inputs", &args.inputs).map_err(Failure::Usage)
 }
 

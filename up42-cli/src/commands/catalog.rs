@@ -2,18 +2,86 @@
 //! client; `-o geojson` writes what `orders estimate|place --scenes` reads.
 
 use std::cmp::Ordering;
+use std::path::PathBuf;
 
+use clap::{Args, Subcommand};
 use serde_json::Value;
 use up42::catalog::{CatalogSearch, Comparison, Scene};
 use up42::geojson::{Feature, FeatureCollection};
 
-use crate::cli::{self, CatalogCommand};
 use crate::failure::Failure;
 use crate::limit;
 use crate::output::{self, Format};
 use crate::session::Session;
 use crate::table::{Table, Tone};
 use crate::values;
+
+/// `up42 catalog ...`.
+#[derive(Debug, Subcommand)]
+pub enum CatalogCommand {
+    /// Searches a collection's archive for scenes (the glossary names its host).
+    ///
+    /// Example: up42 catalog search --collection phr --bbox 13.3,52.4,13.5,52.6 --from 2026-01-01 --max-cloud 20 -o geojson > scenes.geojson
+    Search(SearchArgs),
+}
+
+/// `up42 catalog search`.
+#[derive(Debug, Args)]
+#[command(group(clap::ArgGroup::new("area").required(true).args(["aoi", "bbox"])))]
+pub struct SearchArgs {
+    /// The host whose archive to search, instead of the one the glossary
+    /// names for the collections (`up42 collections` shows it).
+    #[arg(long, value_name = "HOST")]
+    pub host: Option<String>,
+    /// Scenes over the area of this GeoJSON file (- for standard input): one
+    /// feature or geometry.
+    #[arg(long, value_name = "FILE.geojson")]
+    pub aoi: Option<PathBuf>,
+    /// Scenes over this box: west,south,east,north in degrees.
+    #[arg(long, value_name = "W,S,E,N", value_parser = values::bbox, allow_hyphen_values = true)]
+    pub bbox: Option<[f64; 4]>,
+    /// Merges the features of --aoi into one area (a file of several is
+    /// refused otherwise).
+    #[arg(long, requires = "aoi")]
+    pub union: bool,
+    /// The collection to search (`up42 collections` lists them); repeat for
+    /// more of the same host.
+    #[arg(long = "collection", value_name = "NAME", required = true)]
+    pub collections: Vec<String>,
+    /// Only scenes taken from this day (2026-01-31) or time (RFC 3339) on.
+    #[arg(long, value_name = "DATE", value_parser = from_date)]
+    pub from: Option<String>,
+    /// Only scenes taken until this day or time.
+    #[arg(long, value_name = "DATE", value_parser = to_date)]
+    pub to: Option<String>,
+    /// Only scenes with at most this cloud cover, in percent.
+    #[arg(long, value_name = "PCT", value_parser = values::percent)]
+    pub max_cloud: Option<f64>,
+    /// Only scenes whose property NAME compares as OP (lt, lte, gt, gte, eq,
+    /// neq) with VALUE: --filter resolution lte 0.5; repeat for more.
+    #[arg(long, num_args = 3, value_names = ["NAME", "OP", "VALUE"], action = clap::ArgAction::Append)]
+    pub filter: Vec<String>,
+    /// Sorts the scenes found by a property (cloudCoverage, datetime,
+    /// resolution, ...), ascending unless `:desc`.
+    #[arg(long, value_name = "FIELD[:asc|desc]", value_parser = values::sort)]
+    pub sort: Option<(String, bool)>,
+    /// At most this many scenes: paging stops there (with --sort, the first
+    /// N found are sorted).
+    #[arg(long, value_name = "N")]
+    pub limit: Option<usize>,
+    /// table, json (the scenes), ndjson (a GeoJSON Feature a line) or
+    /// geojson (one FeatureCollection, for QGIS and `orders place --scenes`).
+    #[arg(short = 'o', long = "output", value_enum, value_name = "FORMAT")]
+    pub output: Option<Format>,
+}
+
+fn from_date(text: &str) -> Result<String, String> {
+    values::date(text, false)
+}
+
+fn to_date(text: &str) -> Result<String, String> {
+    values::date(text, true)
+}
 
 /// Runs a `catalog` command.
 pub async fn run(session: &Session, command: CatalogCommand) -> Result<(), Failure> {
@@ -131,7 +199,7 @@ impl PartialOrd for Key {
 }
 
 /// The search the flags describe.
-fn search(args: &cli::CatalogSearch) -> Result<CatalogSearch, Failure> {
+fn search(args: &SearchArgs) -> Result<CatalogSearch, Failure> {
     let mut search = CatalogSearch::new().collections(args.collections.iter().map(String::as_str));
     if let Some(bbox) = args.bbox {
         search = search.bbox(bbox);

@@ -1,9 +1,13 @@
 //! `up42 orders list|get|wait|estimate|place|cancel`, on the typed client.
 
+use std::io::IsTerminal;
+use std::path::PathBuf;
+
+use clap::{Args, Subcommand};
 use up42::list::Direction;
 use up42::orders::{Order, OrderOutcome, OrderSortField, OrderStatus, OrderSubStatus, OrderType};
 
-use crate::cli::{self, OrdersCommand};
+use crate::cli::{self, OrderKind, Output, Pace, Then, Wait};
 use crate::deliver;
 use crate::failure::Failure;
 use crate::limit;
@@ -11,8 +15,155 @@ use crate::output::{self, Format};
 use crate::session::Session;
 use crate::table::{Table, Tone};
 use crate::term::note;
-use crate::{plan, watch};
-use std::io::IsTerminal;
+use crate::{values, watch};
+
+mod plan;
+
+/// What `up42 help orders` shows under the commands.
+pub const EXAMPLES: &str = "Examples:
+  up42 orders list --status being_fulfilled --limit 10
+  up42 orders get ORDER_ID --output json
+  up42 catalog search --collection phr --bbox 13.3,52.4,13.5,52.6 --max-cloud 20 -o geojson > scenes.geojson
+  up42 orders estimate --scenes scenes.geojson
+  up42 orders place --scenes scenes.geojson --max-credits 500 --yes --wait --download scenes/
+  up42 orders place --product phr-display --aoi berlin.geojson --params @params.json --name Berlin
+  up42 orders wait ORDER_ID --timeout 2h
+  up42 orders cancel ORDER_ID";
+
+/// `up42 orders ...`.
+#[derive(Debug, Subcommand)]
+pub enum OrdersCommand {
+    /// Lists the account's orders, newest first.
+    ///
+    /// Example: up42 orders list --status being_fulfilled --limit 10
+    List(OrdersList),
+    /// Shows one order.
+    ///
+    /// Example: up42 orders get 00000000-0000-4000-8000-000000000000
+    Get {
+        /// The order's id.
+        id: String,
+        #[command(flatten)]
+        output: Output,
+    },
+    /// Waits until the order is fulfilled (exit 0), ends without success or
+    /// needs your decision (exit 5), or the time is up (exit 4); with
+    /// --download DIR, then delivers its files as `storage download --order` does.
+    ///
+    /// Example: up42 orders wait 00000000-0000-4000-8000-000000000000 --timeout 2h --download scenes/
+    Wait(OrderWait),
+    /// Estimates orders: what each would cost, and the total. Exit 5 when
+    /// every feature is refused (each reason on stderr).
+    ///
+    /// Example: up42 catalog search --collection phr --bbox 13.3,52.4,13.5,52.6 -o geojson | up42 orders estimate --scenes -
+    Estimate(NewOrderArgs),
+    /// Places orders in your workspace, after showing the estimate and
+    /// asking (--yes for scripts; --max-credits refuses a costlier one):
+    /// one per scene, or one per feature of the area.
+    ///
+    /// Example: up42 orders place --scenes scenes.geojson --max-credits 500 --yes --wait --download scenes/
+    Place(PlaceArgs),
+    /// Cancels an order (UP42 refuses one past the point of no return) and
+    /// shows it.
+    ///
+    /// Example: up42 orders cancel 00000000-0000-4000-8000-000000000000
+    Cancel {
+        /// The order's id.
+        id: String,
+        #[command(flatten)]
+        output: Output,
+    },
+}
+
+/// `up42 orders list`.
+#[derive(Debug, Args)]
+pub struct OrdersList {
+    /// Only orders in this status, in UP42's spelling or lower case
+    /// (fulfilled, being_placed, ...); repeat for more.
+    #[arg(long, value_name = "STATUS", value_parser = order_status)]
+    pub status: Vec<OrderStatus>,
+    /// Only archive or only tasking orders.
+    #[arg(long = "type", value_enum, ignore_case = true, value_name = "TYPE")]
+    pub order_type: Option<OrderKind>,
+    /// Only orders with this tag; repeat for more.
+    #[arg(long, value_name = "TAG")]
+    pub tag: Vec<String>,
+    /// At most this many orders: paging stops there.
+    #[arg(long, value_name = "N")]
+    pub limit: Option<usize>,
+    #[command(flatten)]
+    pub output: Output,
+}
+
+/// `up42 orders wait`.
+#[derive(Debug, Args)]
+pub struct OrderWait {
+    #[command(flatten)]
+    pub wait: Wait,
+    #[command(flatten)]
+    pub then: Then,
+}
+
+fn order_status(text: &str) -> Result<OrderStatus, String> {
+    values::one_of(text, OrderStatus::KNOWN, "an order status")
+}
+
+/// `up42 orders estimate` and `place`: what to order.
+#[derive(Debug, Args)]
+#[command(group(clap::ArgGroup::new("what").required(true).args(["aoi", "scenes"])))]
+pub struct NewOrderArgs {
+    /// Scenes to order, one order each: the GeoJSON of `catalog search -o
+    /// geojson` (a FeatureCollection) or `-o ndjson` (a Feature a line), a
+    /// file or - for standard input.
+    #[arg(long, value_name = "FILE|-")]
+    pub scenes: Option<PathBuf>,
+    /// The data product: its name as `up42 collections` shows it, or its id.
+    /// With --scenes, the scene's collection's product when it has one.
+    #[arg(long, alias = "data-product", value_name = "NAME|ID")]
+    pub product: Option<String>,
+    /// The area of interest: a GeoJSON file (or - for standard input) with a
+    /// FeatureCollection, a Feature or a geometry. With --scenes, the area
+    /// of each scene to order (else its whole footprint).
+    #[arg(long, value_name = "FILE.geojson")]
+    pub aoi: Option<PathBuf>,
+    /// The product's order parameters: JSON, or @FILE (with --scenes, the
+    /// scene's id is the parameters).
+    #[arg(long, value_name = "JSON|@FILE", conflicts_with = "scenes")]
+    pub params: Option<String>,
+    /// The order's name (default: the collection and scene, or "Ordered
+    /// with up42").
+    #[arg(long, value_name = "NAME")]
+    pub name: Option<String>,
+    /// A tag for the orders; repeat for more.
+    #[arg(long, value_name = "TAG")]
+    pub tag: Vec<String>,
+    /// The budget the orders draw from.
+    #[arg(long, value_name = "ID")]
+    pub budget: Option<String>,
+    #[command(flatten)]
+    pub output: Output,
+}
+
+/// `up42 orders place`: what to order, the cost guard, and what follows.
+#[derive(Debug, Args)]
+pub struct PlaceArgs {
+    #[command(flatten)]
+    pub order: NewOrderArgs,
+    /// Places without asking (scripts; without a terminal it is required).
+    #[arg(short, long)]
+    pub yes: bool,
+    /// Places nothing (exit 5) if the estimate is above this many credits.
+    #[arg(long, value_name = "N")]
+    pub max_credits: Option<u64>,
+    /// Waits until every placed order is fulfilled (exit 5 if one ends
+    /// otherwise or needs a decision); --download waits too.
+    #[arg(long)]
+    pub wait: bool,
+    #[command(flatten)]
+    pub pace: Pace,
+    #[command(flatten)]
+    pub then: Then,
+}
 
 /// Runs an `orders` command.
 pub async fn run(session: &Session, command: OrdersCommand) -> Result<(), Failure> {
@@ -53,7 +204,7 @@ pub async fn run(session: &Session, command: OrdersCommand) -> Result<(), Failur
 /// `up42 orders place`: the estimate first, the cost guard and the
 /// question, then the orders; with `--wait`, each until fulfilled, and with
 /// `--download`, their files.
-async fn place(session: &Session, args: cli::PlaceArgs) -> Result<(), Failure> {
+async fn place(session: &Session, args: PlaceArgs) -> Result<(), Failure> {
     let client = session.typed();
     let planned = plan::orders(&client, &args.order).await?;
     let costs = plan::Costs::of(&client, &planned).await?;
@@ -148,7 +299,7 @@ fn confirm(count: usize, credits: i64) -> Result<(), Failure> {
 }
 
 /// `up42 orders list`: newest first, `--limit` stopping the paging early.
-async fn list(client: &up42::Client, args: cli::OrdersList) -> Result<(), Failure> {
+async fn list(client: &up42::Client, args: OrdersList) -> Result<(), Failure> {
     let mut list = client
         .orders()
         .list()
@@ -172,7 +323,7 @@ async fn list(client: &up42::Client, args: cli::OrdersList) -> Result<(), Failur
 }
 
 /// `up42 orders wait`: a spinner on a terminal, a line per change otherwise.
-async fn wait(session: &Session, args: cli::OrderWait) -> Result<(), Failure> {
+async fn wait(session: &Session, args: OrderWait) -> Result<(), Failure> {
     let client = session.typed();
     let (id, format) = (args.wait.id, args.wait.output.format);
     let pace = watch::Pace::of(session, &args.wait.pace)?;

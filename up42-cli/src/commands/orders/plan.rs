@@ -12,7 +12,7 @@ use up42::geojson::{Feature, GeoJson};
 use up42::ids::DataProductId;
 use up42::orders::{Estimate, NewOrder};
 
-use crate::cli::NewOrderArgs;
+use super::NewOrderArgs;
 use crate::failure::Failure;
 use crate::table::{Table, Tone};
 use crate::values;

@@ -2,17 +2,29 @@
 //! a progress bar on a terminal; `-o -` streams it to standard output.
 
 use std::io::IsTerminal;
+use std::path::PathBuf;
 
+use clap::Args;
 use indicatif::{ProgressBar, ProgressStyle};
 
-use crate::cli;
 use crate::failure::Failure;
 use crate::session::Session;
 use crate::term::note;
 
+/// `up42 download`.
+#[derive(Debug, Args)]
+pub struct Download {
+    /// The asset's id.
+    pub asset_id: String,
+    /// Where to write it: a file (replaced only once complete), a FIFO or
+    /// device (written directly), or `-` for standard output.
+    #[arg(short, long, value_name = "FILE")]
+    pub output: PathBuf,
+}
+
 /// Downloads the asset; its storage host never sees the token, and an
 /// expired signed URL is signed again once.
-pub async fn run(session: &Session, args: cli::Download) -> Result<(), Failure> {
+pub async fn run(session: &Session, args: Download) -> Result<(), Failure> {
     let bar = match std::io::stderr().is_terminal() {
         true => {
             let bar = ProgressBar::new(0);

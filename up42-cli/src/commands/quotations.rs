@@ -1,15 +1,49 @@
 //! `up42 quotations list|accept|reject`, on the typed client.
 
+use clap::Subcommand;
 use futures_util::TryStreamExt;
 use up42::list::Direction;
 use up42::tasking::{Quotation, QuotationDecision, QuotationSortField};
 
-use crate::cli::QuotationsCommand;
+use crate::cli::Output;
 use crate::failure::Failure;
 use crate::output::{self, Format};
 use crate::session::Session;
 use crate::table::{Table, Tone};
 use crate::term::note;
+
+/// `up42 quotations ...`.
+#[derive(Debug, Subcommand)]
+pub enum QuotationsCommand {
+    /// Lists tasking quotations, newest first.
+    ///
+    /// Example: up42 quotations list --order 00000000-0000-4000-8000-000000000023
+    List {
+        /// Only the quotations of this order.
+        #[arg(long, value_name = "ID")]
+        order: Option<String>,
+        #[command(flatten)]
+        output: Output,
+    },
+    /// Accepts a quotation: its order goes ahead at the quoted price.
+    ///
+    /// Example: up42 quotations accept b1d00000-0000-4000-8000-000000000001
+    Accept {
+        /// The quotation's id.
+        id: String,
+        #[command(flatten)]
+        output: Output,
+    },
+    /// Rejects a quotation: its order fails.
+    ///
+    /// Example: up42 quotations reject b1d00000-0000-4000-8000-000000000001
+    Reject {
+        /// The quotation's id.
+        id: String,
+        #[command(flatten)]
+        output: Output,
+    },
+}
 
 /// Runs a `quotations` command.
 pub async fn run(session: &Session, command: QuotationsCommand) -> Result<(), Failure> {

@@ -1,13 +1,47 @@
 //! `get`, `post`, `put`, `patch`, `delete`: calls on the API host, the JSON
 //! answer on stdout.
 
+use clap::Args;
 use up42::toolkit::Call;
 use up42::toolkit::reqwest::Method;
 
-use crate::cli::{Get, Send};
 use crate::failure::Failure;
 use crate::output;
 use crate::session::Session;
+
+/// `up42 get`.
+#[derive(Debug, Args)]
+pub struct Get {
+    /// The path on the API host, from its first `/`: /v2/orders.
+    pub path: String,
+    /// A query parameter; repeat for more.
+    #[arg(short, long = "query", value_name = "KEY=VALUE", value_parser = key_value)]
+    pub query: Vec<(String, String)>,
+    /// Follows UP42's page object (page=0, 1, ...) and prints one JSON
+    /// array of every item.
+    #[arg(long)]
+    pub all: bool,
+}
+
+/// `up42 post`, `put`, `patch`, `delete`.
+#[derive(Debug, Args)]
+pub struct Send {
+    /// The path on the API host, from its first `/`.
+    pub path: String,
+    /// A query parameter; repeat for more.
+    #[arg(short, long = "query", value_name = "KEY=VALUE", value_parser = key_value)]
+    pub query: Vec<(String, String)>,
+    /// The JSON body: inline ('{"a": 1}'), @file.json, or @- for stdin.
+    #[arg(short, long, value_name = "JSON")]
+    pub data: Option<String>,
+}
+
+fn key_value(text: &str) -> Result<(String, String), String> {
+    match text.split_once('=') {
+        Some((key, value)) if !key.is_empty() => Ok((key.to_string(), value.to_string())),
+        _ => Err(format!("`{text}` is not KEY=VALUE")),
+    }
+}
 
 /// The call of `path` with the query pairs added.
 fn call(method: Method, path: &str, query: &[(String, String)]) -> Result<Call, Failure> {
