@@ -9,27 +9,10 @@ use up42_catalogue::{Method, bundled, shape};
 /// The `(method, shape)` of every `#[up42_endpoint]` in the typed crate's sources.
 fn typed() -> BTreeSet<(Method, Vec<String>)> {
     let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("up42/src");
-    let mut found = BTreeSet::new();
-    for entry in std::fs::read_dir(&dir).unwrap() {
-        let path = entry.unwrap().path();
-        if path.extension().is_none_or(|e| e != "rs") {
-            continue; // the guide's chapters
-        }
-        let text = std::fs::read_to_string(&path).unwrap();
-        // Declarations only (a line that starts with the attribute), not doc examples.
-        let mut offset = 0;
-        for line in text.split_inclusive('\n') {
-            let start = offset + line.len() - line.trim_start().len();
-            offset += line.len();
-            let Some(declaration) = text[start..].strip_prefix("#[up42_endpoint(") else {
-                continue;
-            };
-            let (method, rest) = declaration.split_once(',').unwrap();
-            let template = rest.split('"').nth(1).unwrap();
-            found.insert((method.trim().parse().unwrap(), shape(template)));
-        }
-    }
-    found
+    crate::declarations::declared(&dir)
+        .into_iter()
+        .map(|(method, template)| (method.parse().unwrap(), shape(&template)))
+        .collect()
 }
 
 #[test]

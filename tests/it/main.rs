@@ -7,6 +7,8 @@
 
 #[path = "../common/mod.rs"]
 mod common;
+#[path = "../support/declarations.rs"]
+mod declarations;
 mod fixtures;
 #[path = "../support/switch.rs"]
 mod switch;

@@ -7,7 +7,8 @@ use clap::{Args, Parser, Subcommand, ValueEnum};
 use up42::Region;
 
 use crate::commands::{
-    aoi, api, auth, budgets, catalog, download, feasibility, glossary, jobs, orders, quotations, storage,
+    aoi, api, auth, budgets, catalog, download, feasibility, glossary, jobs, orders, processes, quotations,
+    storage,
 };
 use crate::output::Format;
 use crate::values;
@@ -67,7 +68,10 @@ pub enum Command {
         json: bool,
     },
     /// Shows the account behind the token (the auth host's user info).
-    Whoami,
+    Whoami {
+        #[command(flatten)]
+        output: Output,
+    },
     /// An authenticated GET on the API; prints the JSON answer.
     Get(api::Get),
     /// An authenticated POST on the API with a JSON body.
@@ -87,6 +91,9 @@ pub enum Command {
     /// Tasking quotations: list, accept, reject.
     #[command(subcommand)]
     Quotations(quotations::QuotationsCommand),
+    /// Processes: what one does, costs and needs accepted (`jobs` runs them).
+    #[command(subcommand)]
+    Processes(processes::ProcessesCommand),
     /// Processing jobs: list, show, wait for them; check, price and run a process.
     #[command(subcommand)]
     Jobs(jobs::JobsCommand),
@@ -200,4 +207,33 @@ pub struct Output {
     /// terminal, JSON otherwise.
     #[arg(short = 'o', long = "output", value_enum, value_name = "FORMAT")]
     pub format: Option<Format>,
+}
+
+/// When what is searched for was taken: `--from` and `--to`.
+#[derive(Debug, Args)]
+pub struct Period {
+    /// Only what was taken from this day (2026-01-31) or time (RFC 3339) on.
+    #[arg(long, value_name = "DATE", value_parser = |text: &str| values::date(text, false))]
+    pub from: Option<String>,
+    /// Only what was taken until this day (all of it) or time.
+    #[arg(long, value_name = "DATE", value_parser = |text: &str| values::date(text, true))]
+    pub to: Option<String>,
+}
+
+impl Period {
+    /// The STAC `datetime` interval (`FROM/TO`, `..` for an open end), if
+    /// either end is given; a `--from` after `--to` is a usage error.
+    pub fn interval(&self) -> Result<Option<String>, crate::failure::Failure> {
+        match (&self.from, &self.to) {
+            (None, None) => Ok(None),
+            (Some(from), Some(to)) if from > to => Err(crate::failure::Failure::Usage(format!(
+                "--from {from} is after --to {to}"
+            ))),
+            (from, to) => Ok(Some(format!(
+                "{}/{}",
+                from.as_deref().unwrap_or(".."),
+                to.as_deref().unwrap_or("..")
+            ))),
+        }
+    }
 }

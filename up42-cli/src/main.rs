@@ -4,6 +4,7 @@
 
 mod cli;
 mod commands;
+mod confirm;
 mod deliver;
 mod failure;
 mod limit;
@@ -19,8 +20,8 @@ use up42::toolkit::reqwest::Method;
 
 use cli::{Cli, Command};
 use commands::{
-    aoi, api, auth, budgets, catalog, download, endpoints, feasibility, glossary, jobs, orders, quotations,
-    storage,
+    aoi, api, auth, budgets, catalog, download, endpoints, feasibility, glossary, jobs, orders, processes,
+    quotations, storage,
 };
 use failure::Failure;
 
@@ -50,7 +51,7 @@ async fn run(cli: Cli) -> Result<(), Failure> {
     match cli.command {
         Command::Login(login) => auth::login(global, login).await,
         Command::Token { json } => auth::token(&session::open(global).await?, json).await,
-        Command::Whoami => auth::whoami(&session::open(global).await?).await,
+        Command::Whoami { output } => auth::whoami(&session::open(global).await?, output).await,
         Command::Logout { forget_credentials } => auth::logout(global, forget_credentials).await,
         Command::Get(get) => api::get(&session::open(global).await?, get).await,
         Command::Post(send) => api_send(global, Method::POST, send).await,
@@ -62,6 +63,7 @@ async fn run(cli: Cli) -> Result<(), Failure> {
         Command::Catalog(command) => catalog::run(&session::open(global).await?, command).await,
         Command::Storage(command) => storage::run(&session::open(global).await?, command).await,
         Command::Quotations(command) => quotations::run(&session::open(global).await?, command).await,
+        Command::Processes(command) => processes::run(&session::open(global).await?, command).await,
         Command::Jobs(command) => jobs::run(&session::open(global).await?, command).await,
         Command::Budgets(command) => budgets::run(&session::open(global).await?, command).await,
         Command::Balance { output } => budgets::balance(&session::open(global).await?, output).await,

@@ -6,6 +6,9 @@ use std::io::Write;
 use std::path::Path;
 use std::process::{Command, Output, Stdio};
 
+#[path = "../../tests/support/declarations.rs"]
+mod declarations;
+
 use up42_testkit::{
     AssetRules, Checksums, Fault, Mock, ORDER_ID, PASSWORD, Respond, Route, Sandbox, USERNAME, WORKSPACE_ID,
     generated_asset,
@@ -1767,4 +1770,200 @@ async fn balance_processes_and_feasibility_have_commands() {
 
     let studies = json(&up42(&sandbox, &home, &["feasibility", "list", "-o", "json"]).await);
     assert!(studies.is_array(), "{studies}");
+}
+
+/// What a command prints on stdout.
+#[derive(Debug, Clone, Copy, PartialEq)]
+enum Shape {
+    /// One JSON object: a command about one thing.
+    Object,
+    /// One JSON array: a list.
+    Array,
+    /// One line of text.
+    Line,
+    /// Nothing.
+    Nothing,
+}
+
+/// `METHOD /template` of every operation of the typed client: each
+/// `#[up42_endpoint]` declaration in its sources.
+fn typed_operations() -> std::collections::BTreeSet<String> {
+    let sources = Path::new(env!("CARGO_MANIFEST_DIR")).join("../up42/src");
+    declarations::declared(&sources)
+        .into_iter()
+        .map(|(method, template)| format!("{method} {template}"))
+        .collect()
+}
+
+/// The operations `-v` reported on stderr: `METHOD /template` per request.
+fn requests(output: &Output) -> Vec<String> {
+    stderr(output)
+        .lines()
+        .filter(|line| line.contains("up42.request"))
+        .filter_map(|line| {
+            let method = line.split("http.request.method=").nth(1)?.split(' ').next()?;
+            let template = line.split("url.template=\"").nth(1)?.split('"').next()?;
+            Some(format!("{method} {template}"))
+        })
+        .collect()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn every_typed_operation_has_a_command_and_each_prints_its_shape() {
+    use up42_testkit::seed;
+    let sandbox = Sandbox::start().await;
+    let home = Home::new();
+    let dir = tempfile::tempdir().unwrap();
+    let file = |name: &str| dir.path().join(name).to_str().unwrap().to_string();
+    let placed = place(&sandbox).await;
+    let tasking = seed::TASKING_ORDER_ID;
+    let (scenes, quicklook, files) = (file("scenes.geojson"), file("scene.jpg"), file("files"));
+    let search = "catalog search --collection phr --bbox 13.3,52.4,13.5,52.6 --limit 1";
+    let inputs = serde_json::json!({
+        "title": "cli",
+        "item": format!(
+            "{}/v2/assets/stac/collections/{}/items/{}",
+            sandbox.api_url(),
+            seed::STAC_COLLECTION_ID,
+            seed::STAC_ITEM_ID
+        ),
+    })
+    .to_string();
+    let process = seed::PROCESS_ID;
+    let (collection, item, asset) = (seed::STAC_COLLECTION_ID, seed::STAC_ITEM_ID, seed::ASSET_ID);
+    let commands: Vec<(String, Shape)> = vec![
+        ("whoami -o json".into(), Shape::Object),
+        ("balance -o json".into(), Shape::Object),
+        ("collections -o json".into(), Shape::Array),
+        ("collections phr -o json".into(), Shape::Object),
+        (format!("{search} -o json"), Shape::Array),
+        (
+            format!(
+                "catalog quicklook {} --collection phr -O {quicklook}",
+                seed::SCENE_ID
+            ),
+            Shape::Nothing,
+        ),
+        (
+            format!("orders schema {}", seed::ARCHIVE_PRODUCT_ID),
+            Shape::Object,
+        ),
+        (
+            format!("orders estimate --scenes {scenes} -o json"),
+            Shape::Object,
+        ),
+        (
+            format!("orders place --scenes {scenes} --yes -o json"),
+            Shape::Array,
+        ),
+        ("orders list --limit 3 -o json".into(), Shape::Array),
+        (format!("orders get {ORDER_ID} -o json"), Shape::Object),
+        (format!("orders wait {ORDER_ID} -o json"), Shape::Object),
+        (format!("orders update {placed} --tag cli -o json"), Shape::Object),
+        (format!("orders cancel {placed} -o json"), Shape::Object),
+        (format!("orders coverage {tasking} -o json"), Shape::Object),
+        ("quotations list -o json".into(), Shape::Array),
+        (
+            format!("quotations accept {} -o json", seed::QUOTATION_ID),
+            Shape::Object,
+        ),
+        ("feasibility list -o json".into(), Shape::Array),
+        (
+            format!(
+                "feasibility choose {} {} -o json",
+                seed::FEASIBILITY_STUDY_ID,
+                seed::FEASIBILITY_OPTION_ID
+            ),
+            Shape::Object,
+        ),
+        (format!("processes get {process} -o json"), Shape::Object),
+        (
+            format!("jobs validate {process} --inputs {inputs} -o json"),
+            Shape::Object,
+        ),
+        (
+            format!("jobs cost {process} --inputs {inputs} -o json"),
+            Shape::Object,
+        ),
+        (
+            format!("jobs run {process} --inputs {inputs} -o json"),
+            Shape::Object,
+        ),
+        ("processes eula eula-airbus -o json".into(), Shape::Object),
+        ("jobs list -o json".into(), Shape::Array),
+        (format!("jobs get {} -o json", seed::JOB_ID), Shape::Object),
+        (format!("jobs wait {} -o json", seed::JOB_ID), Shape::Object),
+        ("budgets list -o json".into(), Shape::Array),
+        (format!("budgets get {} -o json", seed::BUDGET_ID), Shape::Object),
+        (
+            format!("budgets usage {} -o json", seed::BUDGET_ID),
+            Shape::Object,
+        ),
+        ("budgets settings -o json".into(), Shape::Object),
+        ("storage info -o json".into(), Shape::Object),
+        ("storage queryables".into(), Shape::Object),
+        ("storage collections -o json".into(), Shape::Array),
+        (format!("storage collection {collection} -o json"), Shape::Object),
+        (
+            format!("storage items --collection {collection} -o json"),
+            Shape::Array,
+        ),
+        (format!("storage search --order {ORDER_ID} -o json"), Shape::Array),
+        (
+            format!("storage item {item} --collection {collection} -o json"),
+            Shape::Object,
+        ),
+        (
+            format!("storage update-item {item} --collection {collection} --title cli -o json"),
+            Shape::Object,
+        ),
+        (format!("storage url {asset}"), Shape::Line),
+        (
+            format!("download {asset} --through-api -o {}", file("asset.tif")),
+            Shape::Nothing,
+        ),
+        (
+            format!("storage download {asset} -d {files} -o json"),
+            Shape::Array,
+        ),
+        (
+            format!("storage delete-collection {collection} --yes"),
+            Shape::Nothing,
+        ),
+    ];
+    // The scenes `orders estimate|place` read, as a user pipes them.
+    let found = up42(
+        &sandbox,
+        &home,
+        &[search.split(' ').collect::<Vec<_>>(), vec!["-o", "geojson"]].concat(),
+    )
+    .await;
+    std::fs::write(&scenes, json(&found).to_string()).unwrap();
+    let mut seen = std::collections::BTreeSet::new();
+    for (line, shape) in &commands {
+        let args: Vec<&str> = std::iter::once("-v").chain(line.split(' ')).collect();
+        let output = up42(&sandbox, &home, &args).await;
+        assert_eq!(output.status.code(), Some(0), "up42 {line}: {}", stderr(&output));
+        let text = stdout(&output);
+        let printed = match shape {
+            Shape::Object => json(&output).is_object(),
+            Shape::Array => json(&output).is_array(),
+            Shape::Line => text.lines().count() == 1 && !text.trim().is_empty(),
+            Shape::Nothing => text.is_empty(),
+        };
+        assert!(printed, "up42 {line} printed no {shape:?}: {text}");
+        seen.extend(requests(&output));
+    }
+    let missing: Vec<String> = typed_operations()
+        .into_iter()
+        .filter(|op| !seen.contains(op))
+        .collect();
+    assert!(
+        missing.is_empty(),
+        "typed operations no command reaches: {missing:#?}"
+    );
+    assert!(
+        std::fs::metadata(&quicklook).unwrap().len() > 0,
+        "the quicklook was written"
+    );
 }

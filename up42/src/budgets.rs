@@ -102,7 +102,7 @@ pub struct ValidityPeriod {
 }
 
 /// What a budget has used.
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, Deserialize, Serialize)]
 #[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct BudgetUsage {
@@ -113,7 +113,7 @@ pub struct BudgetUsage {
 }
 
 /// The account's budget settings.
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, Deserialize, Serialize)]
 #[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct BudgetSettings {

@@ -191,7 +191,7 @@ pub struct Price {
 }
 
 /// A licence agreement.
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, Deserialize, Serialize)]
 #[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct Eula {

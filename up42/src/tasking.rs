@@ -163,7 +163,7 @@ pub struct FeasibilityOption {
 }
 
 /// How much of a tasking order's area has been acquired.
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, Deserialize, Serialize)]
 #[non_exhaustive]
 pub struct OrderCoverage {
     /// Acquired.
@@ -173,7 +173,7 @@ pub struct OrderCoverage {
 }
 
 /// An area and its share of the order's.
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, Deserialize, Serialize)]
 #[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct GeometryMetrics {

@@ -763,6 +763,16 @@ impl Error {
         self.repr.path.as_deref()
     }
 
+    /// For [`ErrorKind::InvalidArgument`]: the argument's name and what is
+    /// wrong with it, as the error's message says them (a command line can
+    /// show the reason next to its own flag's name).
+    pub fn argument(&self) -> Option<(&str, &str)> {
+        match &self.repr.detail {
+            Detail::Argument { name, reason } => Some((name, reason)),
+            _ => None,
+        }
+    }
+
     /// The HTTP client's error behind a transport failure or timeout.
     fn reqwest_source(&self) -> Option<&reqwest::Error> {
         self.repr.source.as_deref()?.downcast_ref()
@@ -896,6 +906,17 @@ mod tests {
         assert_eq!(
             std::mem::size_of::<Result<(), Error>>(),
             std::mem::size_of::<usize>()
+        );
+    }
+
+    #[test]
+    fn an_invalid_argument_names_the_argument_and_the_reason() {
+        let error = Error::invalid_argument("collections", "none is in the glossary");
+        assert_eq!(error.argument(), Some(("collections", "none is in the glossary")));
+        assert!(error.to_string().ends_with("none is in the glossary"), "{error}");
+        assert_eq!(
+            Error::io("write", "x", std::io::ErrorKind::Other.into()).argument(),
+            None
         );
     }
 

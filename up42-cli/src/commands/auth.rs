@@ -6,10 +6,11 @@ use clap::Args;
 use up42::toolkit::Authenticated;
 use up42::{Credentials, ErrorKind};
 
-use crate::cli::Global;
+use crate::cli::{Global, Output};
 use crate::failure::Failure;
 use crate::output;
 use crate::session::{self, Session};
+use crate::table::{Table, Tone};
 use crate::term::note;
 
 /// `up42 login`.
@@ -96,11 +97,17 @@ pub async fn token(session: &Session, json: bool) -> Result<(), Failure> {
 }
 
 /// `up42 whoami`: the auth host's user info (`sub`, `email`, ...), one JSON object.
-pub async fn whoami(session: &Session) -> Result<(), Failure> {
+pub async fn whoami(session: &Session, output: Output) -> Result<(), Failure> {
     let info = session.typed().account().user_info().await?;
-    let value =
-        serde_json::to_value(&info).map_err(|e| Failure::Local(format!("cannot print the answer: {e}")))?;
-    output::json(&value)
+    output::one(&info, output.format, |info| {
+        let mut table = Table::new(&["USER", "EMAIL", "WORKSPACE"]);
+        table.row(vec![
+            (info.preferred_username.clone().unwrap_or_default(), Tone::Plain),
+            (info.email.clone().unwrap_or_default(), Tone::Plain),
+            (info.sub.to_string(), Tone::Plain),
+        ]);
+        table
+    })
 }
 
 /// `up42 logout`: forgets the cached tokens, and the credentials file if asked.

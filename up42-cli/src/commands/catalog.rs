@@ -1,5 +1,6 @@
-//! `up42 catalog search`: scenes of a collection's archive, on the typed
-//! client; `-o geojson` writes what `orders estimate|place --scenes` reads.
+//! `up42 catalog search|quicklook`: scenes of a collection's archive, on the
+//! typed client; `-o geojson` writes what `orders estimate|place --scenes`
+//! reads.
 
 use std::cmp::Ordering;
 use std::path::PathBuf;
@@ -9,6 +10,7 @@ use serde_json::Value;
 use up42::catalog::{CatalogSearch, Comparison, Scene};
 use up42::geojson::{Feature, FeatureCollection};
 
+use crate::cli::Period;
 use crate::failure::Failure;
 use crate::limit;
 use crate::output::{self, Format};
@@ -23,6 +25,27 @@ pub enum CatalogCommand {
     ///
     /// Example: up42 catalog search --collection phr --bbox 13.3,52.4,13.5,52.6 --from 2026-01-01 --max-cloud 20 -o geojson > scenes.geojson
     Search(SearchArgs),
+    /// Writes a scene's quicklook (a small JPEG) to a file.
+    ///
+    /// Example: up42 catalog quicklook SCENE_ID --collection phr -O scene.jpg
+    Quicklook(QuicklookArgs),
+}
+
+/// `up42 catalog quicklook`.
+#[derive(Debug, Args)]
+pub struct QuicklookArgs {
+    /// The scene's id (`catalog search` shows it).
+    #[arg(value_name = "SCENE")]
+    pub scene: String,
+    /// The scene's collection: the glossary names its host.
+    #[arg(long, value_name = "NAME", required_unless_present = "host")]
+    pub collection: Option<String>,
+    /// The host whose archive holds the scene, instead of the collection's.
+    #[arg(long, value_name = "HOST")]
+    pub host: Option<String>,
+    /// The file to write (replaced only once complete).
+    #[arg(short = 'O', long = "file", value_name = "FILE")]
+    pub file: PathBuf,
 }
 
 /// `up42 catalog search`.
@@ -48,12 +71,8 @@ pub struct SearchArgs {
     /// more of the same host.
     #[arg(long = "collection", value_name = "NAME", required = true)]
     pub collections: Vec<String>,
-    /// Only scenes taken from this day (2026-01-31) or time (RFC 3339) on.
-    #[arg(long, value_name = "DATE", value_parser = from_date)]
-    pub from: Option<String>,
-    /// Only scenes taken until this day or time.
-    #[arg(long, value_name = "DATE", value_parser = to_date)]
-    pub to: Option<String>,
+    #[command(flatten)]
+    pub period: Period,
     /// Only scenes with at most this cloud cover, in percent.
     #[arg(long, value_name = "PCT", value_parser = values::percent)]
     pub max_cloud: Option<f64>,
@@ -75,28 +94,45 @@ pub struct SearchArgs {
     pub output: Option<Format>,
 }
 
-fn from_date(text: &str) -> Result<String, String> {
-    values::date(text, false)
-}
-
-fn to_date(text: &str) -> Result<String, String> {
-    values::date(text, true)
-}
-
 /// Runs a `catalog` command.
 pub async fn run(session: &Session, command: CatalogCommand) -> Result<(), Failure> {
-    let CatalogCommand::Search(args) = command;
-    let search = search(&args)?;
-    let client = session.typed();
-    let host = match &args.host {
-        Some(host) => host.clone(),
-        None => client
+    match command {
+        CatalogCommand::Search(args) => find(session, args).await,
+        CatalogCommand::Quicklook(args) => {
+            let client = session.typed();
+            let search = CatalogSearch::new().collections(args.collection.as_deref());
+            let host = host(&client, args.host, &search).await?;
+            let image = client.catalog().quicklook(host, args.scene).await?;
+            let bytes = image.to_file(&args.file).await?;
+            crate::term::note!("wrote {} ({bytes} bytes)", args.file.display());
+            Ok(())
+        }
+    }
+}
+
+/// The host to search: `--host`, else the one the glossary names for the
+/// search's collections.
+async fn host(
+    client: &up42::Client,
+    host: Option<String>,
+    search: &CatalogSearch,
+) -> Result<String, Failure> {
+    match host {
+        Some(host) => Ok(host),
+        None => Ok(client
             .catalog()
-            .host_for(&search)
+            .host_for(search)
             .await
             .map_err(|e| Failure::Usage(format!("--collection: {}", reason(&e))))?
-            .to_string(),
-    };
+            .to_string()),
+    }
+}
+
+/// `catalog search`.
+async fn find(session: &Session, args: SearchArgs) -> Result<(), Failure> {
+    let search = search(&args)?;
+    let client = session.typed();
+    let host = host(&client, args.host.clone(), &search).await?;
     let mut scenes = client.catalog().search(host.as_str(), &search);
     if let Some(limit) = args.limit {
         scenes = scenes.page_size(limit::page_size(limit, 500));
@@ -119,10 +155,9 @@ pub async fn run(session: &Session, command: CatalogCommand) -> Result<(), Failu
 
 /// What an invalid-argument error of the library says, without its prefix.
 pub(crate) fn reason(error: &up42::Error) -> String {
-    let text = error.to_string();
-    match text.split_once(": ") {
-        Some((_, reason)) if error.kind() == up42::ErrorKind::InvalidArgument => reason.to_string(),
-        _ => text,
+    match error.argument() {
+        Some((_, reason)) => reason.to_string(),
+        None => error.to_string(),
     }
 }
 
@@ -208,15 +243,8 @@ fn search(args: &SearchArgs) -> Result<CatalogSearch, Failure> {
         let aoi = values::aoi(path).map_err(Failure::Usage)?;
         search = search.intersects(values::one_geometry(aoi, args.union).map_err(Failure::Usage)?);
     }
-    if let (Some(from), Some(to)) = (&args.from, &args.to)
-        && from > to
-    {
-        return Err(Failure::Usage(format!("--from {from} is after --to {to}")));
-    }
-    if args.from.is_some() || args.to.is_some() {
-        let from = args.from.as_deref().unwrap_or("..");
-        let to = args.to.as_deref().unwrap_or("..");
-        search = search.datetime(format!("{from}/{to}"));
+    if let Some(interval) = args.period.interval()? {
+        search = search.datetime(interval);
     }
     if let Some(pct) = args.max_cloud {
         search = search.max_cloud_cover(pct);

@@ -20,6 +20,11 @@ pub struct Download {
     /// device (written directly), or `-` for standard output.
     #[arg(short, long, value_name = "FILE")]
     pub output: PathBuf,
+    /// Fetches the bytes from the API host, with the token, instead of
+    /// through a signed URL: for networks that reach the API but not UP42's
+    /// storage hosts.
+    #[arg(long)]
+    pub through_api: bool,
 }
 
 /// Downloads the asset; its storage host never sees the token, and an
@@ -37,7 +42,11 @@ pub async fn run(session: &Session, args: Download) -> Result<(), Failure> {
     };
     let progress = bar.clone();
     let storage = session.typed().storage();
-    let download = storage.download(args.asset_id.as_str()).progress(move |p| {
+    let mut download = storage.download(args.asset_id.as_str());
+    if args.through_api {
+        download = download.through_api();
+    }
+    let download = download.progress(move |p| {
         if let Some(total) = p.total {
             progress.set_length(total);
         }

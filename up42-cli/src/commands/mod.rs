@@ -13,5 +13,6 @@ pub mod feasibility;
 pub mod glossary;
 pub mod jobs;
 pub mod orders;
+pub mod processes;
 pub mod quotations;
 pub mod storage;

@@ -1,4 +1,4 @@
-//! `up42 orders list|get|wait|estimate|place|cancel`, on the typed client.
+//! `up42 orders list|get|wait|estimate|place|update|schema|coverage|cancel`, on the typed client.
 
 use std::io::IsTerminal;
 use std::path::PathBuf;
@@ -63,6 +63,28 @@ pub enum OrdersCommand {
     ///
     /// Example: up42 orders place --scenes scenes.geojson --max-credits 500 --yes --wait --download scenes/
     Place(PlaceArgs),
+    /// Changes an order's tags or budget, and shows it.
+    ///
+    /// Example: up42 orders update 00000000-0000-4000-8000-000000000000 --tag berlin --tag 2026 --budget BUDGET_ID
+    Update(UpdateArgs),
+    /// The JSON Schema of a data product's order parameters: what --params
+    /// must match.
+    ///
+    /// Example: up42 orders schema phr-display
+    Schema {
+        /// The data product: its name as `up42 collections` shows it, or its id.
+        #[arg(value_name = "PRODUCT")]
+        product: String,
+    },
+    /// How much of a tasking order's area has been acquired, and what is left.
+    ///
+    /// Example: up42 orders coverage 00000000-0000-4000-8000-000000000023
+    Coverage {
+        /// The tasking order's id.
+        id: String,
+        #[command(flatten)]
+        output: Output,
+    },
     /// Cancels an order (UP42 refuses one past the point of no return) and
     /// shows it.
     ///
@@ -73,6 +95,29 @@ pub enum OrdersCommand {
         #[command(flatten)]
         output: Output,
     },
+}
+
+/// `up42 orders update`: at least one change.
+#[derive(Debug, Args)]
+#[command(group(clap::ArgGroup::new("change").required(true).multiple(true)
+    .args(["tag", "no_tags", "budget", "no_budget"])))]
+pub struct UpdateArgs {
+    /// The order's id.
+    pub id: String,
+    /// The order's tags become these; repeat for more.
+    #[arg(long, value_name = "TAG", conflicts_with = "no_tags")]
+    pub tag: Vec<String>,
+    /// Removes every tag.
+    #[arg(long)]
+    pub no_tags: bool,
+    /// Moves the order to this budget.
+    #[arg(long, value_name = "ID", conflicts_with = "no_budget")]
+    pub budget: Option<String>,
+    /// Takes the order off its budget.
+    #[arg(long)]
+    pub no_budget: bool,
+    #[command(flatten)]
+    pub output: Output,
 }
 
 /// `up42 orders list`.
@@ -192,6 +237,37 @@ pub async fn run(session: &Session, command: OrdersCommand) -> Result<(), Failur
             }
         }
         OrdersCommand::Place(args) => place(session, args).await,
+        OrdersCommand::Update(args) => {
+            let mut update = client.orders().update(args.id);
+            if !args.tag.is_empty() || args.no_tags {
+                update = update.tags(args.tag);
+            }
+            if let Some(budget) = args.budget {
+                update = update.budget(budget);
+            }
+            if args.no_budget {
+                update = update.clear_budget();
+            }
+            show_one(&update.send().await?, args.output.format)
+        }
+        OrdersCommand::Schema { product } => {
+            let product = plan::product(&client, &product).await?;
+            output::json(&client.glossary().schema(product).await?)
+        }
+        OrdersCommand::Coverage { id, output } => {
+            let coverage = client.tasking().coverage(id).await?;
+            output::one(&coverage, output.format, |coverage| {
+                let mut table = Table::new(&["", "KM2", "%"]);
+                for (what, metrics) in [("covered", &coverage.covered), ("remainder", &coverage.remainder)] {
+                    table.row(vec![
+                        (what.to_string(), Tone::Plain),
+                        (format!("{:.2}", metrics.sq_km_area), Tone::Plain),
+                        (format!("{:.1}", metrics.percentage), Tone::Plain),
+                    ]);
+                }
+                table
+            })
+        }
         OrdersCommand::Cancel { id, output } => {
             let cancellation = client.orders().cancel(&id).await?;
             note!("order {} is {}", cancellation.order_id, cancellation.status);
@@ -276,26 +352,12 @@ async fn place(session: &Session, args: PlaceArgs) -> Result<(), Failure> {
 /// Asks on the terminal before spending `credits`; without one, refuses:
 /// a script says `--yes`.
 fn confirm(count: usize, credits: i64) -> Result<(), Failure> {
-    use std::io::{BufRead, IsTerminal, Write};
-    if !std::io::stdin().is_terminal() || !std::io::stderr().is_terminal() {
-        return Err(Failure::Usage(format!(
-            "placing spends {credits} credits: give --yes to place without asking (there is no terminal to ask on)"
-        )));
-    }
-    eprint!(
-        "place {count} order{} for {credits} credits? [y/N] ",
-        if count == 1 { "" } else { "s" }
-    );
-    let _ = std::io::stderr().flush();
-    let mut answer = String::new();
-    std::io::stdin()
-        .lock()
-        .read_line(&mut answer)
-        .map_err(|e| Failure::Local(format!("cannot read the answer: {e}")))?;
-    match answer.trim().to_ascii_lowercase().as_str() {
-        "y" | "yes" => Ok(()),
-        _ => Err(Failure::Unsuccessful("nothing was placed".into())),
-    }
+    let orders = format!("{count} order{}", if count == 1 { "" } else { "s" });
+    crate::confirm::ask(
+        &format!("place {orders} for {credits} credits?"),
+        &format!("placing spends {credits} credits"),
+        "nothing was placed",
+    )
 }
 
 /// `up42 orders list`: newest first, `--limit` stopping the paging early.

@@ -133,6 +133,11 @@ fn read_scenes(path: &Path) -> Result<Vec<Scene>, Failure> {
         .collect()
 }
 
+/// The data product `text` names: its id, or its name in the glossary.
+pub async fn product(client: &up42::Client, text: &str) -> Result<DataProductId, Failure> {
+    Products::new(client).named(text).await
+}
+
 /// Data products by name or id, and each collection's, from the glossary.
 struct Products<'a> {
     client: &'a up42::Client,
