@@ -1967,3 +1967,100 @@ async fn every_typed_operation_has_a_command_and_each_prints_its_shape() {
         "the quicklook was written"
     );
 }
+
+/// The west, south, east and north of every position in a GeoJSON geometry.
+fn bounds(geometry: &serde_json::Value) -> [f64; 4] {
+    fn walk(value: &serde_json::Value, b: &mut [f64; 4]) {
+        match value.as_array().map(Vec::as_slice) {
+            Some([lon, lat, ..]) if lon.is_number() => {
+                let (lon, lat) = (lon.as_f64().unwrap(), lat.as_f64().unwrap());
+                *b = [b[0].min(lon), b[1].min(lat), b[2].max(lon), b[3].max(lat)];
+            }
+            Some(items) => items.iter().for_each(|item| walk(item, b)),
+            None => {}
+        }
+    }
+    let mut b = [f64::INFINITY, f64::INFINITY, f64::NEG_INFINITY, f64::NEG_INFINITY];
+    walk(&geometry["coordinates"], &mut b);
+    b
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_aoi_with_scenes_orders_only_the_part_of_each_scene_inside_it() {
+    let sandbox = Sandbox::start().await;
+    let home = Home::new();
+    let dir = tempfile::tempdir().unwrap();
+    let search = "catalog search --collection phr --bbox 13.3,52.4,13.5,52.6 --limit 1 -o geojson";
+    let found = json(&up42(&sandbox, &home, &search.split(' ').collect::<Vec<_>>()).await);
+    let footprint = bounds(&found["features"][0]["geometry"]);
+    let scenes = dir.path().join("scenes.geojson");
+    std::fs::write(&scenes, found.to_string()).unwrap();
+    // An area over the scene's eastern half and beyond it.
+    let [west, south, east, north] = footprint;
+    let middle = (west + east) / 2.0;
+    let box_of = |w: f64, s: f64, e: f64, n: f64| serde_json::json!({"type": "Polygon", "coordinates": [[[w, s], [e, s], [e, n], [w, n], [w, s]]]});
+    let aoi = dir.path().join("east.geojson");
+    std::fs::write(
+        &aoi,
+        box_of(middle, south - 1.0, east + 1.0, north + 1.0).to_string(),
+    )
+    .unwrap();
+    let (scenes, aoi) = (scenes.to_str().unwrap(), aoi.to_str().unwrap());
+    sandbox.clear_journal();
+    let estimate = up42(
+        &sandbox,
+        &home,
+        &[
+            "orders", "estimate", "--scenes", scenes, "--aoi", aoi, "-o", "json",
+        ],
+    )
+    .await;
+    assert_eq!(estimate.status.code(), Some(0), "{}", stderr(&estimate));
+    let sent: Vec<serde_json::Value> = sandbox
+        .journal_of(Route::Api)
+        .iter()
+        .filter(|r| r.method == "POST" && r.path == "/v2/orders/estimate")
+        .map(|r| serde_json::from_slice(&r.body).unwrap())
+        .collect();
+    assert_eq!(sent.len(), 1);
+    let ordered = bounds(&sent[0]["featureCollection"]["features"][0]["geometry"]);
+    // Within 1e-6 degrees (about 10 cm): the clipping works at a fixed precision.
+    let close = |a: f64, b: f64| (a - b).abs() < 1e-6;
+    assert!(
+        close(ordered[0], middle)
+            && close(ordered[1], south)
+            && close(ordered[2], east)
+            && close(ordered[3], north),
+        "the scene's eastern half, no more: {ordered:?} of {footprint:?}"
+    );
+
+    // An area that misses the scene: nothing is sent.
+    std::fs::write(
+        dir.path().join("away.geojson"),
+        box_of(0.0, 0.0, 1.0, 1.0).to_string(),
+    )
+    .unwrap();
+    let away = dir.path().join("away.geojson");
+    sandbox.clear_journal();
+    let missed = up42(
+        &sandbox,
+        &home,
+        &[
+            "orders",
+            "estimate",
+            "--scenes",
+            scenes,
+            "--aoi",
+            away.to_str().unwrap(),
+        ],
+    )
+    .await;
+    fails(&missed, 2, "does not overlap scene");
+    assert!(
+        sandbox
+            .journal_of(Route::Api)
+            .iter()
+            .all(|r| !r.path.starts_with("/v2/orders")),
+        "nothing estimated"
+    );
+}

@@ -18,7 +18,7 @@
 
 use std::fmt;
 
-use geo::{GeodesicArea, Simplify, Validation};
+use geo::{BooleanOps, GeodesicArea, Simplify, Validation};
 use geojson::{Feature, FeatureCollection, GeoJson, Geometry, GeometryValue, PolygonType, Position};
 use serde::Serialize;
 
@@ -190,6 +190,26 @@ impl Aoi {
         Aoi::new(FeatureCollection::from_iter([Feature::from(geometry)]))
     }
 
+    /// The part of the area inside `footprint` (a scene's), as one feature:
+    /// what an order of that scene can cover, never more than the scene.
+    /// `None` when they do not overlap, or either is no area.
+    pub fn clip_to(&self, footprint: &Geometry) -> Option<Aoi> {
+        let footprint = multi_polygon(footprint)?;
+        let area = geo::unary_union(
+            self.geometries()
+                .filter_map(multi_polygon)
+                .collect::<Vec<_>>()
+                .iter(),
+        );
+        let inside = area.intersection(&footprint);
+        let geometry = match inside.0.as_slice() {
+            [] => return None,
+            [one] => Geometry::from(one),
+            _ => Geometry::from(&inside),
+        };
+        Some(Aoi::new(FeatureCollection::from_iter([Feature::from(geometry)])))
+    }
+
     /// Each area with fewer vertices: none moves farther than `tolerance`
     /// degrees from the outline (Ramer–Douglas–Peucker).
     pub fn simplify(mut self, tolerance: f64) -> Aoi {
@@ -341,6 +361,26 @@ mod tests {
             "the union is larger than either: {}",
             check.area_km2
         );
+    }
+
+    #[test]
+    fn an_area_clipped_to_a_footprint_is_never_larger_than_it() {
+        let footprint: Geometry = r#"{"type": "Polygon", "coordinates": [[[13.4, 52.5], [13.6, 52.5], [13.6, 52.7], [13.4, 52.7], [13.4, 52.5]]]}"#.parse().unwrap();
+        let clipped = aoi(BERLIN).clip_to(&footprint).unwrap();
+        let check = clipped.check();
+        assert!(check.is_ok(), "{:?}", check.problems);
+        // A quarter of Berlin's box: 0.1° x 0.1° of the 0.2° x 0.2°.
+        let whole = aoi(BERLIN).check().area_km2;
+        assert!(
+            (check.area_km2 / whole - 0.25).abs() < 0.01,
+            "{} of {whole}",
+            check.area_km2
+        );
+        let away: Geometry =
+            r#"{"type": "Polygon", "coordinates": [[[0, 0], [1, 0], [1, 1], [0, 1], [0, 0]]]}"#
+                .parse()
+                .unwrap();
+        assert!(aoi(BERLIN).clip_to(&away).is_none(), "no overlap, no area");
     }
 
     #[test]

@@ -155,7 +155,7 @@ fn order_status(text: &str) -> Result<OrderStatus, String> {
 
 /// `up42 orders estimate` and `place`: what to order.
 #[derive(Debug, Args)]
-#[command(group(clap::ArgGroup::new("what").required(true).args(["aoi", "scenes"])))]
+#[command(group(clap::ArgGroup::new("what").required(true).multiple(true).args(["aoi", "scenes"])))]
 pub struct NewOrderArgs {
     /// Scenes to order, one order each: the GeoJSON of `catalog search -o
     /// geojson` (a FeatureCollection) or `-o ndjson` (a Feature a line), a
@@ -167,8 +167,9 @@ pub struct NewOrderArgs {
     #[arg(long, alias = "data-product", value_name = "NAME|ID")]
     pub product: Option<String>,
     /// The area of interest: a GeoJSON file (or - for standard input) with a
-    /// FeatureCollection, a Feature or a geometry. With --scenes, the area
-    /// of each scene to order (else its whole footprint).
+    /// FeatureCollection, a Feature or a geometry. With --scenes, the part
+    /// of each scene's footprint inside it is ordered (else the whole
+    /// footprint); a scene it misses is an error.
     #[arg(long, value_name = "FILE.geojson")]
     pub aoi: Option<PathBuf>,
     /// The product's order parameters: JSON, or @FILE (with --scenes, the

@@ -7,6 +7,7 @@ use std::collections::HashMap;
 use std::path::Path;
 
 use serde_json::{Value, json};
+use up42::aoi::Aoi;
 use up42::catalog::Scene;
 use up42::geojson::{Feature, GeoJson};
 use up42::ids::DataProductId;
@@ -31,7 +32,8 @@ pub async fn orders(client: &up42::Client, args: &NewOrderArgs) -> Result<Vec<Pl
         .as_deref()
         .map(values::aoi)
         .transpose()
-        .map_err(Failure::Usage)?;
+        .map_err(Failure::Usage)?
+        .map(Aoi::new);
     let mut products = Products::new(client);
     let mut planned = Vec::new();
     match &args.scenes {
@@ -51,7 +53,14 @@ pub async fn orders(client: &up42::Client, args: &NewOrderArgs) -> Result<Vec<Pl
                 };
                 let mut order = NewOrder::for_scene(&scene, product);
                 if let Some(aoi) = &aoi {
-                    order = order.aoi(aoi.clone());
+                    // Never more than the scene: what lies outside it cannot be delivered.
+                    let Some(inside) = aoi.clip_to(&scene.geometry) else {
+                        return Err(Failure::Usage(format!(
+                            "--aoi does not overlap scene {}: leave it out of --scenes, or widen the area",
+                            scene.properties.id
+                        )));
+                    };
+                    order = order.aoi(inside.into_features());
                 }
                 let facts = (
                     scene.properties.id.to_string(),
@@ -74,7 +83,11 @@ pub async fn orders(client: &up42::Client, args: &NewOrderArgs) -> Result<Vec<Pl
                     "--aoi: give the area to order, or --scenes".to_string(),
                 ));
             };
-            let mut order = NewOrder::new(products.named(product).await?, "Ordered with up42", aoi);
+            let mut order = NewOrder::new(
+                products.named(product).await?,
+                "Ordered with up42",
+                aoi.into_features(),
+            );
             if let Some(params) = &args.params {
                 order = order.params(values::json_or_file("--params", params).map_err(Failure::Usage)?);
             }
