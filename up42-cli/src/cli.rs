@@ -23,12 +23,47 @@ use crate::values;
 /// 3 authentication failed, 4 network or timeout, 5 the awaited work ended
 /// without success or needs your decision.
 #[derive(Debug, Parser)]
-#[command(name = "up42", version, propagate_version = true, max_term_width = 100)]
+#[command(name = "up42", version, propagate_version = true, max_term_width = 100, after_help = FLOW)]
 pub struct Cli {
     #[command(flatten)]
     pub global: Global,
     #[command(subcommand)]
     pub command: Command,
+}
+
+/// What `up42 --help` shows last: the whole flow, from an area to files.
+const FLOW: &str = "From an area to files (try it on `up42 sandbox` first):
+  up42 catalog search --collection phr --bbox 13.3,52.4,13.5,52.6 --max-cloud 20 -o geojson > scenes.geojson
+  up42 orders place --scenes scenes.geojson --max-credits 500 --yes --wait --download scenes/
+`up42 help GROUP` shows a worked example of each command of a group.";
+
+impl Cli {
+    /// The command line's definition, each group's help ending with its
+    /// commands' worked examples (`up42 help orders`): the `Example:` line
+    /// of every command's own help, so each is written once.
+    pub fn command() -> clap::Command {
+        <Cli as clap::CommandFactory>::command().mut_subcommands(|group| {
+            let examples: Vec<String> = group
+                .get_subcommands()
+                .filter_map(|command| {
+                    let help = command.get_long_about()?.to_string();
+                    let example = help.lines().find_map(|line| line.strip_prefix("Example: "))?;
+                    Some(format!("  {example}"))
+                })
+                .collect();
+            match examples.is_empty() {
+                true => group,
+                false => group.after_help(format!("Examples:\n{}", examples.join("\n"))),
+            }
+        })
+    }
+
+    /// The command line of this process, parsed (exit 2 with the usage on a
+    /// mistake).
+    pub fn from_env() -> Cli {
+        use clap::FromArgMatches;
+        Cli::from_arg_matches(&Cli::command().get_matches()).unwrap_or_else(|e| e.exit())
+    }
 }
 
 /// Options every command takes.
@@ -86,7 +121,7 @@ pub enum Command {
     /// (no token goes to the storage host; no partial file is left).
     Download(download::Download),
     /// Orders: list, show, estimate, place, wait for and cancel them.
-    #[command(subcommand, after_help = orders::EXAMPLES)]
+    #[command(subcommand)]
     Orders(orders::OrdersCommand),
     /// Tasking quotations: list, accept, reject.
     #[command(subcommand)]
@@ -235,5 +270,35 @@ impl Period {
                 to.as_deref().unwrap_or("..")
             ))),
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::Cli;
+
+    #[test]
+    fn every_command_of_a_group_has_a_worked_example_in_the_groups_help() {
+        let command = Cli::command();
+        command.clone().debug_assert();
+        let mut groups = 0;
+        for group in command.get_subcommands().filter(|g| g.has_subcommands()) {
+            groups += 1;
+            let help = group.get_after_help().map(ToString::to_string).unwrap_or_default();
+            for sub in group.get_subcommands().filter(|s| s.get_name() != "help") {
+                let call = ["up42", group.get_name(), sub.get_name()];
+                let shown = help.lines().any(|line| {
+                    let words: Vec<&str> = line.split_whitespace().collect();
+                    words.windows(3).any(|w| w == call)
+                });
+                assert!(
+                    shown,
+                    "`up42 help {}` shows no example of `{}`:\n{help}",
+                    group.get_name(),
+                    call.join(" ")
+                );
+            }
+        }
+        assert!(groups >= 9, "{groups} groups");
     }
 }

@@ -15,7 +15,6 @@ mod term;
 mod values;
 mod watch;
 
-use clap::Parser;
 use up42::toolkit::reqwest::Method;
 
 use cli::{Cli, Command};
@@ -27,7 +26,7 @@ use failure::Failure;
 
 #[tokio::main]
 async fn main() {
-    let cli = Cli::parse();
+    let cli = Cli::from_env();
     session::trace(cli.global.verbose);
     let verbose = cli.global.verbose > 0;
     // Ctrl-C ends the command by dropping it: a download's temporary file,
@@ -70,7 +69,7 @@ async fn run(cli: Cli) -> Result<(), Failure> {
         Command::Feasibility(command) => feasibility::run(&session::open(global).await?, command).await,
         Command::Collections(args) => glossary::collections(&session::open(global).await?, args).await,
         Command::Completions { shell } => {
-            let mut command = <Cli as clap::CommandFactory>::command();
+            let mut command = Cli::command();
             clap_complete::generate(shell, &mut command, "up42", &mut std::io::stdout());
             Ok(())
         }

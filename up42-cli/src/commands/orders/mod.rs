@@ -19,17 +19,6 @@ use crate::{values, watch};
 
 mod plan;
 
-/// What `up42 help orders` shows under the commands.
-pub const EXAMPLES: &str = "Examples:
-  up42 orders list --status being_fulfilled --limit 10
-  up42 orders get ORDER_ID --output json
-  up42 catalog search --collection phr --bbox 13.3,52.4,13.5,52.6 --max-cloud 20 -o geojson > scenes.geojson
-  up42 orders estimate --scenes scenes.geojson
-  up42 orders place --scenes scenes.geojson --max-credits 500 --yes --wait --download scenes/
-  up42 orders place --product phr-display --aoi berlin.geojson --params @params.json --name Berlin
-  up42 orders wait ORDER_ID --timeout 2h
-  up42 orders cancel ORDER_ID";
-
 /// `up42 orders ...`.
 #[derive(Debug, Subcommand)]
 pub enum OrdersCommand {
