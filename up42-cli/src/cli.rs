@@ -284,7 +284,10 @@ mod tests {
         let mut groups = 0;
         for group in command.get_subcommands().filter(|g| g.has_subcommands()) {
             groups += 1;
-            let help = group.get_after_help().map(ToString::to_string).unwrap_or_default();
+            let help = group
+                .get_after_help()
+                .map(ToString::to_string)
+                .unwrap_or_default();
             for sub in group.get_subcommands().filter(|s| s.get_name() != "help") {
                 let call = ["up42", group.get_name(), sub.get_name()];
                 let shown = help.lines().any(|line| {
