@@ -109,3 +109,46 @@ pub fn single<T: serde::Serialize>(
 ) -> Result<(), Failure> {
     one(item, format, |item| table(std::slice::from_ref(item)))
 }
+
+/// The table of a JSON Schema's properties (an order's parameters, storage's
+/// queryables): each one's name, type, whether it is required, and its
+/// title or description. The JSON is the schema itself.
+pub fn schema_table(schema: &serde_json::Value) -> Table {
+    let mut table = Table::new(&["PROPERTY", "TYPE", "REQUIRED", "ABOUT"]);
+    let required: Vec<&str> = schema["required"]
+        .as_array()
+        .map(|names| names.iter().filter_map(serde_json::Value::as_str).collect())
+        .unwrap_or_default();
+    let Some(properties) = schema["properties"].as_object() else {
+        return table;
+    };
+    for (name, property) in properties {
+        let kind = match (&property["type"], &property["$ref"], &property["format"]) {
+            (serde_json::Value::String(kind), _, serde_json::Value::String(format)) => {
+                format!("{kind} ({format})")
+            }
+            (serde_json::Value::String(kind), _, _) => kind.clone(),
+            (serde_json::Value::Array(kinds), _, _) => {
+                let kinds: Vec<&str> = kinds.iter().filter_map(serde_json::Value::as_str).collect();
+                kinds.join(" | ")
+            }
+            (_, serde_json::Value::String(reference), _) => reference.clone(),
+            _ => String::new(),
+        };
+        let about = [&property["title"], &property["description"]]
+            .into_iter()
+            .find_map(serde_json::Value::as_str)
+            .unwrap_or_default();
+        let needed = match required.contains(&name.as_str()) {
+            true => ("yes", crate::table::Tone::Good),
+            false => ("", crate::table::Tone::Plain),
+        };
+        table.row(vec![
+            (name.clone(), crate::table::Tone::Plain),
+            (kind, crate::table::Tone::Plain),
+            (needed.0.to_string(), needed.1),
+            (about.to_string(), crate::table::Tone::Plain),
+        ]);
+    }
+    table
+}

@@ -1545,7 +1545,7 @@ async fn search_estimate_place_wait_and_download_in_one_pipe_with_a_cost_guard()
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn a_sandbox_in_the_foreground_keeps_what_other_commands_place() {
+async fn a_sandbox_in_the_foreground_keeps_what_other_commands_place_and_the_pipeline_runs_on_it() {
     use tokio::io::AsyncBufReadExt;
     let home = Home::new();
     let mut serve = tokio::process::Command::new(env!("CARGO_BIN_EXE_up42"));
@@ -1627,6 +1627,33 @@ async fn a_sandbox_in_the_foreground_keeps_what_other_commands_place() {
         stderr(&again)
     );
     assert_eq!(json(&again)["id"], id.as_str());
+
+    // The whole flow as a user types it: one shell pipe, two processes.
+    let up42 = env!("CARGO_BIN_EXE_up42");
+    let into = dir.path().join("imagery");
+    let pipeline = format!(
+        "'{up42}' catalog search --collection phr --bbox 13.3,52.4,13.5,52.6 --max-cloud 20 --limit 2 -o geojson \
+         | '{up42}' orders place --scenes - --yes --wait --every 10ms --download '{}' -o json",
+        into.display()
+    );
+    let mut shell = Command::new("sh");
+    shell
+        .args(["-c", &pipeline])
+        .env_clear()
+        .env("HOME", home.path())
+        .env("XDG_CACHE_HOME", home.path().join("cache"))
+        .envs(vars.iter().cloned());
+    let delivered = tokio::task::spawn_blocking(move || shell.output().unwrap())
+        .await
+        .unwrap();
+    let files = json(&delivered);
+    let files = files.as_array().unwrap();
+    assert!(!files.is_empty(), "files delivered");
+    for file in files {
+        assert_eq!(file["outcome"], "downloaded", "{file}");
+        let path = Path::new(file["path"].as_str().unwrap());
+        assert!(path.starts_with(&into) && path.is_file(), "{file}");
+    }
     child.kill().await.unwrap();
 }
 

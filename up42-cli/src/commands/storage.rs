@@ -12,7 +12,7 @@ use crate::cli::{Output, Period};
 use crate::deliver;
 use crate::failure::Failure;
 use crate::limit;
-use crate::output;
+use crate::output::{self, Format};
 use crate::session::Session;
 use crate::table::{Table, Tone};
 use crate::term::note;
@@ -92,11 +92,18 @@ pub enum StorageCommand {
     Url {
         /// The asset's id.
         asset: String,
+        /// json: {"url": ...}; otherwise the URL alone on a line.
+        #[arg(short = 'o', long = "output", value_enum, value_name = "FORMAT")]
+        output: Option<Format>,
     },
-    /// The properties a --filter of `storage search` can name, as a JSON Schema.
+    /// The properties a --filter of `storage search` can name: a table on a
+    /// terminal, the JSON Schema otherwise.
     ///
     /// Example: up42 storage queryables
-    Queryables,
+    Queryables {
+        #[command(flatten)]
+        output: Output,
+    },
     /// Storage's STAC landing page: its title and what it conforms to.
     ///
     /// Example: up42 storage info
@@ -249,8 +256,19 @@ pub async fn run(session: &Session, command: StorageCommand) -> Result<(), Failu
             note!("deleted STAC collection {id}");
             Ok(())
         }
-        StorageCommand::Url { asset } => output::line(&storage.download_url(asset).await?.url),
-        StorageCommand::Queryables => output::json(&storage.queryables().await?),
+        StorageCommand::Url { asset, output } => {
+            let signed = storage.download_url(asset).await?;
+            let object = serde_json::json!({"url": signed.url});
+            match output {
+                Some(Format::Json) => output::json(&object),
+                Some(Format::Ndjson) => output::json_line(&object),
+                Some(Format::Geojson) => Err(Failure::Usage("-o geojson is for scenes; use json".into())),
+                Some(Format::Table) | None => output::line(&signed.url),
+            }
+        }
+        StorageCommand::Queryables { output } => {
+            output::one(&storage.queryables().await?, output.format, output::schema_table)
+        }
         StorageCommand::Info { output } => {
             let landing = storage.landing_page().await?;
             output::one(&landing, output.format, |landing| {

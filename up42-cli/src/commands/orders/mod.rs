@@ -57,13 +57,15 @@ pub enum OrdersCommand {
     /// Example: up42 orders update 00000000-0000-4000-8000-000000000000 --tag berlin --tag 2026 --budget BUDGET_ID
     Update(UpdateArgs),
     /// The JSON Schema of a data product's order parameters: what --params
-    /// must match.
+    /// must match (a table of them on a terminal, the schema in JSON).
     ///
     /// Example: up42 orders schema phr-display
     Schema {
         /// The data product: its name as `up42 collections` shows it, or its id.
         #[arg(value_name = "PRODUCT")]
         product: String,
+        #[command(flatten)]
+        output: Output,
     },
     /// How much of a tasking order's area has been acquired, and what is left.
     ///
@@ -240,9 +242,10 @@ pub async fn run(session: &Session, command: OrdersCommand) -> Result<(), Failur
             }
             show_one(&update.send().await?, args.output.format)
         }
-        OrdersCommand::Schema { product } => {
+        OrdersCommand::Schema { product, output } => {
             let product = plan::product(&client, &product).await?;
-            output::json(&client.glossary().schema(product).await?)
+            let schema = client.glossary().schema(product).await?;
+            output::one(&schema, output.format, output::schema_table)
         }
         OrdersCommand::Coverage { id, output } => {
             let coverage = client.tasking().coverage(id).await?;
