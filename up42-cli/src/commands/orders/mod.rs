@@ -216,7 +216,11 @@ pub async fn run(session: &Session, command: OrdersCommand) -> Result<(), Failur
             let planned = plan::orders(&client, &args).await?;
             let costs = plan::Costs::of(&client, &planned).await?;
             let refused_all = costs.report_refusals();
-            note!("{} credits for {} orders", costs.credits(), costs.orders());
+            note!(
+                "{} credits for {} orders",
+                plan::Credits(costs.credits()),
+                costs.orders()
+            );
             match output::chosen(args.output.format) {
                 Format::Table => output::line(&costs.table().render(std::io::stdout().is_terminal()))?,
                 format => output::one(&costs.json(), Some(format), |_| costs.table())?,
@@ -284,14 +288,16 @@ async fn place(session: &Session, args: PlaceArgs) -> Result<(), Failure> {
     }
     let (count, credits) = (costs.orders(), costs.credits());
     note!(
-        "{count} order{} for {credits} credits",
-        if count == 1 { "" } else { "s" }
+        "{count} order{} for {} credits",
+        if count == 1 { "" } else { "s" },
+        plan::Credits(credits)
     );
     if let Some(most) = args.max_credits
         && credits > most as i64
     {
         return Err(Failure::Unsuccessful(format!(
-            "the estimate is {credits} credits, above --max-credits {most}: nothing was placed"
+            "the estimate is {} credits, above --max-credits {most}: nothing was placed",
+            plan::Credits(credits)
         )));
     }
     if !args.yes {
@@ -345,6 +351,7 @@ async fn place(session: &Session, args: PlaceArgs) -> Result<(), Failure> {
 /// Asks on the terminal before spending `credits`; without one, refuses:
 /// a script says `--yes`.
 fn confirm(count: usize, credits: i64) -> Result<(), Failure> {
+    let credits = plan::Credits(credits);
     let orders = format!("{count} order{}", if count == 1 { "" } else { "s" });
     crate::confirm::ask(
         &format!("place {orders} for {credits} credits?"),

@@ -18,6 +18,26 @@ use crate::failure::Failure;
 use crate::table::{Table, Tone};
 use crate::values;
 
+/// Credits for people: `13,488`.
+pub struct Credits(pub i64);
+
+impl std::fmt::Display for Credits {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let digits = self.0.unsigned_abs().to_string();
+        let mut grouped = String::with_capacity(digits.len() + digits.len() / 3);
+        for (at, digit) in digits.chars().enumerate() {
+            if at > 0 && (digits.len() - at) % 3 == 0 {
+                grouped.push(',');
+            }
+            grouped.push(digit);
+        }
+        if self.0 < 0 {
+            f.write_str("-")?;
+        }
+        f.write_str(&grouped)
+    }
+}
+
 /// One order to estimate or place, and the scene it is for.
 pub struct Planned {
     pub order: NewOrder,
@@ -293,7 +313,7 @@ impl Costs {
                     (what(scene, cost.index), Tone::Plain),
                     (collection.clone(), Tone::Plain),
                     (format!("{} {}", cost.size, cost.unit), Tone::Plain),
-                    (cost.credits.to_string(), Tone::Plain),
+                    (Credits(cost.credits).to_string(), Tone::Plain),
                 ]);
             }
             for refused in &estimate.errors {
@@ -309,7 +329,7 @@ impl Costs {
             ("TOTAL".into(), Tone::Plain),
             (String::new(), Tone::Plain),
             (String::new(), Tone::Plain),
-            (self.credits().to_string(), Tone::Plain),
+            (Credits(self.credits()).to_string(), Tone::Plain),
         ]);
         table
     }
@@ -329,5 +349,19 @@ fn what(scene: &Option<(String, String)>, index: usize) -> String {
     match scene {
         Some((id, _)) => format!("scene {id}"),
         None => format!("feature {index}"),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::Credits;
+
+    #[test]
+    fn credits_are_grouped_by_thousands() {
+        let shown: Vec<String> = [0, 999, 1_240, 13_488, 1_000_000, -2_500]
+            .into_iter()
+            .map(|n| Credits(n).to_string())
+            .collect();
+        assert_eq!(shown, ["0", "999", "1,240", "13,488", "1,000,000", "-2,500"]);
     }
 }
