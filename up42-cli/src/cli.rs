@@ -120,7 +120,8 @@ pub enum Command {
     /// Downloads an asset: asks for its signed URL and streams it to a file
     /// (no token goes to the storage host; no partial file is left).
     Download(download::Download),
-    /// Orders: list, show, estimate, place, wait for and cancel them.
+    /// Orders: list, show, estimate, place, wait for, update and cancel them;
+    /// a product's order parameters; a tasking order's coverage.
     #[command(subcommand)]
     Orders(orders::OrdersCommand),
     /// Tasking quotations: list, accept, reject.
@@ -196,10 +197,10 @@ pub enum OrderKind {
     Tasking,
 }
 
-/// `up42 orders wait`.
+/// `up42 orders wait` and `up42 jobs wait`: what to wait for, and how.
 #[derive(Debug, Args)]
 pub struct Wait {
-    /// The order's id.
+    /// The order's or job's id.
     pub id: String,
     #[command(flatten)]
     pub pace: Pace,
@@ -242,6 +243,24 @@ pub struct Output {
     /// terminal, JSON otherwise.
     #[arg(short = 'o', long = "output", value_enum, value_name = "FORMAT")]
     pub format: Option<Format>,
+}
+
+/// `--tag T... | --no-tags`: what a thing's tags become.
+#[derive(Debug, Args)]
+pub struct NewTags {
+    /// The tags become these; repeat for more.
+    #[arg(long, value_name = "TAG", conflicts_with = "no_tags")]
+    pub tag: Vec<String>,
+    /// Removes every tag.
+    #[arg(long)]
+    pub no_tags: bool,
+}
+
+impl NewTags {
+    /// The new tags, when the flags change them (`--no-tags`: none).
+    pub fn change(self) -> Option<Vec<String>> {
+        (!self.tag.is_empty() || self.no_tags).then_some(self.tag)
+    }
 }
 
 /// When what is searched for was taken: `--from` and `--to`.

@@ -42,7 +42,7 @@ pub enum Format {
 }
 
 /// The refusal of `-o geojson` for things without a geometry.
-fn no_geometry() -> Failure {
+pub fn no_geometry() -> Failure {
     Failure::Usage(
         "-o geojson is for things with a geometry (catalog search); use json or ndjson".to_string(),
     )

@@ -845,18 +845,22 @@ async fn on_a_terminal_orders_list_is_a_coloured_table() {
     }
 }
 
-/// Runs `detection-ships-airbus` on the seeded delivery; answers the job's id.
-async fn execute(sandbox: &Sandbox) -> String {
+/// Valid inputs of the seed's process: the seed's STAC item.
+fn inputs(sandbox: &Sandbox) -> serde_json::Value {
     let item = format!(
         "{}/v2/assets/stac/collections/{}/items/{}",
         sandbox.api_url(),
         up42_testkit::seed::STAC_COLLECTION_ID,
         up42_testkit::seed::STAC_ITEM_ID
     );
-    let inputs = serde_json::json!({"title": "cli", "item": item});
+    serde_json::json!({"title": "cli", "item": item})
+}
+
+/// Runs `detection-ships-airbus` on the seeded delivery; answers the job's id.
+async fn execute(sandbox: &Sandbox) -> String {
     let job = typed(sandbox)
         .processing()
-        .execute(up42_testkit::seed::PROCESS_ID, &inputs)
+        .execute(up42_testkit::seed::PROCESS_ID, &inputs(sandbox))
         .send()
         .await
         .unwrap();
@@ -1751,13 +1755,7 @@ async fn balance_processes_and_feasibility_have_commands() {
     let balance = json(&up42(&sandbox, &home, &["balance", "-o", "json"]).await);
     assert!(balance["available"]["amount"].as_i64().is_some(), "{balance}");
 
-    let item = format!(
-        "{}/v2/assets/stac/collections/{}/items/{}",
-        sandbox.api_url(),
-        up42_testkit::seed::STAC_COLLECTION_ID,
-        up42_testkit::seed::STAC_ITEM_ID
-    );
-    let inputs = serde_json::json!({"title": "cli", "item": item}).to_string();
+    let inputs = inputs(&sandbox).to_string();
     let process = up42_testkit::seed::PROCESS_ID;
     let valid = up42(
         &sandbox,
@@ -1846,16 +1844,7 @@ async fn every_typed_operation_has_a_command_and_each_prints_its_shape() {
     let tasking = seed::TASKING_ORDER_ID;
     let (scenes, quicklook, files) = (file("scenes.geojson"), file("scene.jpg"), file("files"));
     let search = "catalog search --collection phr --bbox 13.3,52.4,13.5,52.6 --limit 1";
-    let inputs = serde_json::json!({
-        "title": "cli",
-        "item": format!(
-            "{}/v2/assets/stac/collections/{}/items/{}",
-            sandbox.api_url(),
-            seed::STAC_COLLECTION_ID,
-            seed::STAC_ITEM_ID
-        ),
-    })
-    .to_string();
+    let inputs = inputs(&sandbox).to_string();
     let process = seed::PROCESS_ID;
     let (collection, item, asset) = (seed::STAC_COLLECTION_ID, seed::STAC_ITEM_ID, seed::ASSET_ID);
     let commands: Vec<(String, Shape)> = vec![

@@ -181,33 +181,24 @@ impl Aoi {
     /// The features merged into one: a Polygon, or a MultiPolygon of the
     /// parts that do not touch. Geometries that are no area are dropped.
     pub fn union(self) -> Aoi {
+        Aoi::from_geojson(GeoJson::Geometry(geometry(&self.merged())))
+    }
+
+    /// The features' areas merged, as `geo`'s type.
+    fn merged(&self) -> geo::MultiPolygon<f64> {
         let polygons: Vec<geo::MultiPolygon<f64>> = self.geometries().filter_map(multi_polygon).collect();
-        let merged = geo::unary_union(polygons.iter());
-        let geometry = match merged.0.as_slice() {
-            [one] => Geometry::from(one),
-            _ => Geometry::from(&merged),
-        };
-        Aoi::new(FeatureCollection::from_iter([Feature::from(geometry)]))
+        geo::unary_union(polygons.iter())
     }
 
     /// The part of the area inside `footprint` (a scene's), as one feature:
     /// what an order of that scene can cover, never more than the scene.
     /// `None` when they do not overlap, or either is no area.
     pub fn clip_to(&self, footprint: &Geometry) -> Option<Aoi> {
-        let footprint = multi_polygon(footprint)?;
-        let area = geo::unary_union(
-            self.geometries()
-                .filter_map(multi_polygon)
-                .collect::<Vec<_>>()
-                .iter(),
-        );
-        let inside = area.intersection(&footprint);
-        let geometry = match inside.0.as_slice() {
-            [] => return None,
-            [one] => Geometry::from(one),
-            _ => Geometry::from(&inside),
-        };
-        Some(Aoi::new(FeatureCollection::from_iter([Feature::from(geometry)])))
+        let inside = self.merged().intersection(&multi_polygon(footprint)?);
+        match inside.0.is_empty() {
+            true => None,
+            false => Some(Aoi::from_geojson(GeoJson::Geometry(geometry(&inside)))),
+        }
     }
 
     /// Each area with fewer vertices: none moves farther than `tolerance`
@@ -215,11 +206,7 @@ impl Aoi {
     pub fn simplify(mut self, tolerance: f64) -> Aoi {
         for feature in &mut self.features.features {
             if let Some(simpler) = feature.geometry.as_ref().and_then(multi_polygon) {
-                let simpler = simpler.simplify(tolerance);
-                feature.geometry = Some(match simpler.0.as_slice() {
-                    [one] => Geometry::from(one),
-                    _ => Geometry::from(&simpler),
-                });
+                feature.geometry = Some(geometry(&simpler.simplify(tolerance)));
             }
         }
         self
@@ -232,6 +219,14 @@ fn multi_polygon(geometry: &Geometry) -> Option<geo::MultiPolygon<f64>> {
         geo::Geometry::Polygon(polygon) => Some(geo::MultiPolygon(vec![polygon])),
         geo::Geometry::MultiPolygon(polygons) => Some(polygons),
         _ => None,
+    }
+}
+
+/// `polygons` as GeoJSON: a Polygon when there is one, else a MultiPolygon.
+fn geometry(polygons: &geo::MultiPolygon<f64>) -> Geometry {
+    match polygons.0.as_slice() {
+        [one] => Geometry::from(one),
+        _ => Geometry::from(polygons),
     }
 }
 

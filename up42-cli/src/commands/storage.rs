@@ -8,7 +8,7 @@ use clap::{Args, Subcommand};
 use up42::storage::{StacCollection, StacItem, StacSearch};
 use up42::toolkit::Authenticated;
 
-use crate::cli::{Output, Period};
+use crate::cli::{NewTags, Output, Period};
 use crate::deliver;
 use crate::failure::Failure;
 use crate::limit;
@@ -158,12 +158,8 @@ pub struct UpdateItemArgs {
     /// The item's new title.
     #[arg(long, value_name = "TITLE")]
     pub title: Option<String>,
-    /// The item's tags become these; repeat for more.
-    #[arg(long, value_name = "TAG", conflicts_with = "no_tags")]
-    pub tag: Vec<String>,
-    /// Removes every tag.
-    #[arg(long)]
-    pub no_tags: bool,
+    #[command(flatten)]
+    pub tags: NewTags,
     #[command(flatten)]
     pub output: Output,
 }
@@ -232,8 +228,8 @@ pub async fn run(session: &Session, command: StorageCommand) -> Result<(), Failu
             if let Some(title) = args.title {
                 update = update.title(title);
             }
-            if !args.tag.is_empty() || args.no_tags {
-                update = update.tags(args.tag);
+            if let Some(tags) = args.tags.change() {
+                update = update.tags(tags);
             }
             output::single(&update.send().await?, args.output.format, items_table)
         }
@@ -262,7 +258,7 @@ pub async fn run(session: &Session, command: StorageCommand) -> Result<(), Failu
             match output {
                 Some(Format::Json) => output::json(&object),
                 Some(Format::Ndjson) => output::json_line(&object),
-                Some(Format::Geojson) => Err(Failure::Usage("-o geojson is for scenes; use json".into())),
+                Some(Format::Geojson) => Err(output::no_geometry()),
                 Some(Format::Table) | None => output::line(&signed.url),
             }
         }

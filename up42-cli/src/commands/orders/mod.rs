@@ -1,13 +1,12 @@
 //! `up42 orders list|get|wait|estimate|place|update|schema|coverage|cancel`, on the typed client.
 
-use std::io::IsTerminal;
 use std::path::PathBuf;
 
 use clap::{Args, Subcommand};
 use up42::list::Direction;
 use up42::orders::{Order, OrderOutcome, OrderSortField, OrderStatus, OrderSubStatus, OrderType};
 
-use crate::cli::{self, OrderKind, Output, Pace, Then, Wait};
+use crate::cli::{self, NewTags, OrderKind, Output, Pace, Then, Wait};
 use crate::deliver;
 use crate::failure::Failure;
 use crate::limit;
@@ -95,12 +94,8 @@ pub enum OrdersCommand {
 pub struct UpdateArgs {
     /// The order's id.
     pub id: String,
-    /// The order's tags become these; repeat for more.
-    #[arg(long, value_name = "TAG", conflicts_with = "no_tags")]
-    pub tag: Vec<String>,
-    /// Removes every tag.
-    #[arg(long)]
-    pub no_tags: bool,
+    #[command(flatten)]
+    pub tags: NewTags,
     /// Moves the order to this budget.
     #[arg(long, value_name = "ID", conflicts_with = "no_budget")]
     pub budget: Option<String>,
@@ -221,10 +216,7 @@ pub async fn run(session: &Session, command: OrdersCommand) -> Result<(), Failur
                 plan::Credits(costs.credits()),
                 costs.orders()
             );
-            match output::chosen(args.output.format) {
-                Format::Table => output::line(&costs.table().render(std::io::stdout().is_terminal()))?,
-                format => output::one(&costs.json(), Some(format), |_| costs.table())?,
-            }
+            output::one(&costs.json(), args.output.format, |_| costs.table())?;
             match refused_all {
                 true => Err(Failure::Unsuccessful(
                     "nothing can be ordered: every feature was refused".into(),
@@ -235,8 +227,8 @@ pub async fn run(session: &Session, command: OrdersCommand) -> Result<(), Failur
         OrdersCommand::Place(args) => place(session, args).await,
         OrdersCommand::Update(args) => {
             let mut update = client.orders().update(args.id);
-            if !args.tag.is_empty() || args.no_tags {
-                update = update.tags(args.tag);
+            if let Some(tags) = args.tags.change() {
+                update = update.tags(tags);
             }
             if let Some(budget) = args.budget {
                 update = update.budget(budget);
