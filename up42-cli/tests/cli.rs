@@ -743,6 +743,13 @@ async fn orders_wait_exits_0_when_fulfilled_5_when_not_and_4_at_the_timeout() {
     )
     .await;
     fails(&decision, 5, "up42 quotations accept");
+    let choice = up42(
+        &sandbox,
+        &home,
+        &["orders", "wait", up42_testkit::seed::FEASIBILITY_ORDER_ID],
+    )
+    .await;
+    fails(&choice, 5, "`up42 feasibility choose STUDY OPTION`");
 
     let slow = Sandbox::builder()
         .order_status_schedule(&[], "BEING_FULFILLED")

@@ -403,8 +403,8 @@ async fn fulfilled_order(client: &up42::Client, id: &str, pace: watch::Pace) -> 
         OrderOutcome::Fulfilled(order) => Ok(order),
         OrderOutcome::NeedsDecision(order) => Err(Failure::Unsuccessful(match order.sub_status() {
             Some(OrderSubStatus::FeasibilityWaitingResponse) => format!(
-                "order {id} waits for you to choose a feasibility option (UP42's console, or \
-                 PATCH /v2/tasking/feasibility-studies/ID with `up42 patch`)"
+                "order {id} waits for you to choose a feasibility option: `up42 feasibility list --order {id}`, \
+                 then `up42 feasibility choose STUDY OPTION`"
             ),
             _ => format!(
                 "order {id} waits for your decision on its quotation: `up42 quotations list --order {id}`, \
