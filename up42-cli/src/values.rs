@@ -7,7 +7,7 @@ use std::path::Path;
 use std::time::Duration;
 
 use up42::aoi::{Aoi, AoiProblem};
-use up42::geojson::{FeatureCollection, GeoJson, Geometry};
+use up42::geojson::{GeoJson, Geometry};
 
 /// The longest duration a flag takes: a year (longer waits are mistakes,
 /// and would overflow the clock's arithmetic).
@@ -103,7 +103,7 @@ pub fn input(flag: &str, path: &Path) -> Result<String, String> {
 /// The area is checked before it is used: open rings, coordinates out of
 /// range, crossing edges and the antimeridian are refused, each named
 /// (several features are the caller's to judge).
-pub fn aoi(path: &Path) -> Result<FeatureCollection, String> {
+pub fn aoi(path: &Path) -> Result<Aoi, String> {
     let area = read_aoi("--aoi", path)?;
     let problems: Vec<String> = area
         .check()
@@ -113,7 +113,7 @@ pub fn aoi(path: &Path) -> Result<FeatureCollection, String> {
         .map(ToString::to_string)
         .collect();
     match problems.is_empty() {
-        true => Ok(area.into_features()),
+        true => Ok(area),
         false => Err(format!(
             "--aoi: {} cannot be sent: {} (`up42 aoi check` shows all of it)",
             path.display(),
@@ -137,12 +137,17 @@ pub fn read_aoi(flag: &str, path: &Path) -> Result<Aoi, String> {
 /// The one geometry of an area of interest, the features merged first if
 /// `union`: a file of several features is otherwise refused with their
 /// count, never cut to the first.
-pub fn one_geometry(aoi: FeatureCollection, union: bool) -> Result<Geometry, String> {
+pub fn one_geometry(aoi: Aoi, union: bool) -> Result<Geometry, String> {
     let aoi = match union {
-        true => Aoi::new(aoi).union().into_features(),
+        true => aoi.union(),
         false => aoi,
     };
-    let geometries: Vec<&Geometry> = aoi.features.iter().filter_map(|f| f.geometry.as_ref()).collect();
+    let geometries: Vec<&Geometry> = aoi
+        .features()
+        .features
+        .iter()
+        .filter_map(|f| f.geometry.as_ref())
+        .collect();
     match geometries.as_slice() {
         [one] => Ok((*one).clone()),
         [] => Err("--aoi: the file has no feature with a geometry".to_string()),
@@ -272,7 +277,7 @@ mod tests {
         for (name, text) in [("g", polygon.to_string()), ("f", feature), ("c", collection)] {
             let path = dir.join(name);
             std::fs::write(&path, text).unwrap();
-            assert_eq!(aoi(&path).unwrap().features.len(), 1, "{name}");
+            assert_eq!(aoi(&path).unwrap().features().features.len(), 1, "{name}");
         }
         let path = dir.join("bad");
         std::fs::write(&path, r#"{"type": "Circle"}"#).unwrap();

@@ -273,8 +273,9 @@ impl NewOrder {
     /// An archive order of `scene` (one a catalog search found) through
     /// `data_product` (one of the scene's collection's data products): its
     /// parameters name the scene (`{"id": ...}`), its area is the scene's
-    /// footprint (narrow it with [`aoi`](Self::aoi)), its name the
-    /// collection and the scene's id.
+    /// footprint (narrow it with [`aoi`](Self::aoi), say to an area
+    /// [`Aoi::clip_to`](crate::aoi::Aoi::clip_to) the footprint gives), its
+    /// name the collection and the scene's id.
     pub fn for_scene(scene: &crate::catalog::Scene, data_product: impl Into<DataProductId>) -> Self {
         let footprint = geojson::Feature::from(scene.geometry.clone());
         let name = format!("{} {}", scene.properties.collection, scene.properties.id);

@@ -7,7 +7,6 @@ use std::collections::HashMap;
 use std::path::Path;
 
 use serde_json::{Value, json};
-use up42::aoi::Aoi;
 use up42::catalog::Scene;
 use up42::geojson::{Feature, GeoJson};
 use up42::ids::DataProductId;
@@ -52,8 +51,7 @@ pub async fn orders(client: &up42::Client, args: &NewOrderArgs) -> Result<Vec<Pl
         .as_deref()
         .map(values::aoi)
         .transpose()
-        .map_err(Failure::Usage)?
-        .map(Aoi::new);
+        .map_err(Failure::Usage)?;
     let mut products = Products::new(client);
     let mut planned = Vec::new();
     match &args.scenes {
