@@ -635,7 +635,10 @@ fn parse_url(what: &str, text: &str) -> Result<Url, Error> {
     Ok(url)
 }
 
-fn is_loopback(url: &Url) -> bool {
+/// Whether `url` names this machine (a loopback address or `localhost`):
+/// where the toolkit allows plain `http` and sends no request through a
+/// proxy (a local sandbox, a test server).
+pub fn is_loopback(url: &Url) -> bool {
     match url.host() {
         Some(Host::Ipv4(ip)) => IpAddr::V4(ip).is_loopback(),
         Some(Host::Ipv6(ip)) => IpAddr::V6(ip).is_loopback(),

@@ -88,7 +88,7 @@ pub mod middleware;
 pub use auth::credentials::Credentials;
 pub use authenticated::Authenticated;
 pub use call::Call;
-pub use client::{Up42Client, Up42ClientBuilder};
+pub use client::{Up42Client, Up42ClientBuilder, is_loopback};
 pub use defaults::{Region, UnknownRegion};
 pub use download::Download;
 pub use error::{Error, ErrorKind, Result};

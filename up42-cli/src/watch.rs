@@ -36,7 +36,7 @@ impl Pace {
     /// looked at faster.
     pub fn of(session: &Session, flags: &crate::cli::Pace) -> Result<Pace, Failure> {
         let (every, timeout) = (flags.every.unwrap_or(DEFAULT_EVERY), flags.timeout);
-        if every < SHORTEST_EVERY && !on_this_machine(session.client.api_url()) {
+        if every < SHORTEST_EVERY && !up42::toolkit::is_loopback(session.client.api_url()) {
             return Err(Failure::Usage(format!(
                 "--every {} is too short: looks at UP42 are at least a second apart",
                 values::show_duration(every)
@@ -47,14 +47,6 @@ impl Pace {
             timeout: timeout.unwrap_or(DEFAULT_TIMEOUT),
         })
     }
-}
-
-/// Whether `url` names this machine (a loopback address or `localhost`).
-fn on_this_machine(url: &up42::toolkit::Url) -> bool {
-    let host = url.host_str().unwrap_or_default();
-    let host = host.trim_start_matches('[').trim_end_matches(']');
-    host.eq_ignore_ascii_case("localhost")
-        || host.parse::<std::net::IpAddr>().is_ok_and(|ip| ip.is_loopback())
 }
 
 /// Runs `wait` for the `what` (`order ID`, `job ID`) at `pace`, showing

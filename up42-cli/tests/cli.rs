@@ -770,6 +770,30 @@ async fn orders_wait_exits_0_when_fulfilled_5_when_not_and_4_at_the_timeout() {
     let bad = up42(&slow, &home, &["orders", "wait", &id, "--timeout", "5x"]).await;
     assert_eq!(bad.status.code(), Some(2));
     assert!(stderr(&bad).contains("not a duration"), "{}", stderr(&bad));
+    // Looks at a host that is not this machine are a second apart at least:
+    // refused before anything is sent.
+    let before = slow.counters();
+    let remote = Command::new(env!("CARGO_BIN_EXE_up42"))
+        .args([
+            "--api-url",
+            "https://api.up42.example",
+            "--token-url",
+            &slow.token_url(),
+        ])
+        .args(["orders", "wait", &id, "--every", "10ms"])
+        .env_clear()
+        .env("HOME", home.path())
+        .env("UP42_USERNAME", USERNAME)
+        .env("UP42_PASSWORD", PASSWORD)
+        .output()
+        .unwrap();
+    fails(&remote, 2, "--every 10ms is too short");
+    let after = slow.counters();
+    assert_eq!(
+        (after.token_requests, after.api_calls),
+        (before.token_requests, before.api_calls),
+        "nothing sent"
+    );
 }
 
 /// `script`, which runs a command on a pseudo-terminal.

@@ -22,7 +22,7 @@ pub mod untyped;
 
 pub use up42_auth::{
     Authenticated, Call, Download, Paged, Up42Client, Up42ClientBuilder, Url, async_trait,
-    delegate_authenticated, reqwest, up42_endpoint,
+    delegate_authenticated, is_loopback, reqwest, up42_endpoint,
 };
 pub use up42_auth::{auth, defaults, download, error, paging, policy, poll, redirect, store};
 
