@@ -2111,3 +2111,22 @@ async fn an_aoi_with_scenes_orders_only_the_part_of_each_scene_inside_it() {
         "nothing estimated"
     );
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_signed_url_with_escape_sequences_reaches_stdout_escaped() {
+    let sandbox = Sandbox::start().await;
+    let hostile = "https://storage.example/x\u{1b}]0;owned\u{7}\u{1b}[2J";
+    sandbox.mount(
+        Mock::given("POST", "/v2/assets/{asset_id}/download-url")
+            .respond_with(Respond::json(200, serde_json::json!({ "url": hostile }))),
+    );
+    let home = Home::new();
+    let shown = up42(&sandbox, &home, &["storage", "url", "scene"]).await;
+    assert_eq!(shown.status.code(), Some(0), "{}", stderr(&shown));
+    let text = stdout(&shown);
+    assert!(!text.contains('\u{1b}') && !text.contains('\u{7}'), "{text:?}");
+    assert_eq!(
+        text.trim_end(),
+        "https://storage.example/x\\u{1b}]0;owned\\u{7}\\u{1b}[2J"
+    );
+}

@@ -259,7 +259,7 @@ pub async fn run(session: &Session, command: StorageCommand) -> Result<(), Failu
                 Some(Format::Json) => output::json(&object),
                 Some(Format::Ndjson) => output::json_line(&object),
                 Some(Format::Geojson) => Err(output::no_geometry()),
-                Some(Format::Table) | None => output::line(&signed.url),
+                Some(Format::Table) | None => output::line(&crate::term::clean(&signed.url)),
             }
         }
         StorageCommand::Queryables { output } => {
